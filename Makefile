@@ -1,0 +1,89 @@
+# The retention dashboard. GNU make; recipes run on a fresh Debian 12 (as root, or as a user
+# with sudo for the system packages).
+#
+#   make run            seed the demo base on first start, then serve the app (PORT=8501)
+#   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
+#   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
+#   make venv / dev     .venv with requirements.txt / requirements-dev.txt
+#   make clean          remove .venv and the embedded database files
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PIP     := PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install -q
+PORT    ?= 8501
+ADDRESS ?=
+
+PYTEST_ARGS ?= -q
+ifeq ($(CI),true)
+PYTEST_ARGS += -p no:cacheprovider
+endif
+ARGS ?=
+
+# System packages the tests need, as "test-path=package" pairs (a glob is fine).
+SYSDEPS := /usr/bin/chromium=chromium \
+           /usr/lib/postgresql/*/bin/initdb=postgresql \
+           /usr/share/fonts/truetype/wqy/wqy-microhei.ttc=fonts-wqy-microhei
+
+# Shell snippet: install the Debian packages in $$pkgs, as root directly, else through sudo.
+# Without either it warns and goes on (tests that need them skip), but fails under CI=true.
+APT_INSTALL = \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "make: cannot install $$pkgs: not root and no sudo; install them by hand" >&2; \
+	  if [ "$${CI:-}" = true ]; then exit 1; else exit 0; fi; fi; \
+	echo "Installing system packages: $$pkgs"; \
+	$$sudo apt-get update -qq; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs
+
+.PHONY: help venv dev run test sysdeps clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+# -- Python environment -----------------------------------------------------------------------
+venv: $(VENV)/.stamp-run
+dev: $(VENV)/.stamp-dev
+
+# Debian's python3 needs the python3-venv package for `-m venv` (ensurepip).
+$(PY):
+	@rm -rf $(VENV)
+	@if ! $(PYTHON) -m venv $(VENV) 2>/dev/null; then \
+	  rm -rf $(VENV); (pkgs=python3-venv; $(APT_INSTALL)); \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "created $(VENV) with $$($(PY) --version)"
+
+$(VENV)/.stamp-run: requirements.txt | $(PY)
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-run
+	$(PIP) -r requirements-dev.txt
+	@touch $@
+
+# -- Running ----------------------------------------------------------------------------------
+run: venv
+	$(PY) -m lib demo --if-empty
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
+
+# -- Tests ------------------------------------------------------------------------------------
+test: dev sysdeps
+	$(PY) -m pytest $(PYTEST_ARGS) $(ARGS)
+
+# Quiet and quick (no apt call) when everything is there.
+sysdeps:
+	@need=""; \
+	for pair in $(SYSDEPS); do \
+	  path="$${pair%%=*}"; pkg="$${pair#*=}"; \
+	  compgen -G "$$path" >/dev/null || need="$$need $$pkg"; \
+	done; \
+	if [ -n "$$need" ]; then pkgs="$$need"; $(APT_INSTALL); fi
+
+clean:
+	rm -rf $(VENV)
+	rm -f data/*.duckdb data/*.duckdb.*

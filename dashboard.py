@@ -1,0 +1,19 @@
+"""Entry point: ``streamlit run dashboard.py``. Navigation and the global sidebar."""
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+
+st.set_page_config(page_title="Retention dashboard", page_icon="📊", layout="wide")
+
+code = ui.lang()
+pages = [
+    st.Page("pages/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
+            url_path="overview", default=True),
+    st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
+            url_path="data"),
+]
+navigation = st.navigation(pages)
+with ui.guard():
+    ui.sidebar()
+navigation.run()

@@ -1,0 +1,94 @@
+"""Plotly figure builders: data in, figure out, no I/O. Labels come from lib.i18n."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from lib.i18n import t
+from lib.rules import Rules
+
+PALETTE = {
+    "primary": "#0F6E7A",
+    "accent": "#E07A1F",
+    "muted": "#9AA5B1",
+    "danger": "#C0392B",
+    "tiers": ["#C9D6DF", "#9FB8C8", "#6F9AB2", "#3F7C9C", "#1F5E80", "#0B3D5C"],
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        height=height, margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        font={"family": FONT, "size": 12}, plot_bgcolor="white", paper_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#D5DBE1")
+    fig.update_yaxes(gridcolor="#EEF1F4", zeroline=False)
+    return fig
+
+
+def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
+    """Active customers (bars) and VIP customers (line, right axis) per snapshot."""
+    dates = trend["snapshot_date"].to_list()
+    fig = go.Figure()
+    fig.add_bar(x=dates, y=trend["active"].to_list(), name=t("kpi_active", lang),
+                marker_color=PALETTE["muted"], hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
+    fig.add_scatter(x=dates, y=trend["vip_active"].to_list(), name=t("kpi_vip", lang),
+                    yaxis="y2", mode="lines+markers", line={"color": PALETTE["primary"], "width": 3},
+                    hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                              "rangemode": "tozero"},
+                      xaxis={"tickformat": "%Y-%m"})
+    return _layout(fig, t("chart_trend_customers", lang))
+
+
+def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
+    """Monthly churn rate per snapshot against the rules' ceiling."""
+    dates = trend["snapshot_date"].to_list()
+    fig = go.Figure()
+    fig.add_scatter(x=dates, y=trend["monthly_churn"].to_list(), name=t("kpi_monthly_churn", lang),
+                    mode="lines+markers", line={"color": PALETTE["accent"], "width": 3},
+                    hovertemplate="%{x|%Y-%m}: %{y:.2%}<extra></extra>")
+    fig.add_hline(y=rules.target_monthly_churn_max, line_dash="dash", line_color=PALETTE["danger"],
+                  annotation_text=t("chart_target", lang), annotation_position="top left")
+    fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},
+                      xaxis={"tickformat": "%Y-%m"})
+    return _layout(fig, t("chart_trend_churn", lang))
+
+
+def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang: str) -> go.Figure:
+    """Cumulative revenue share against cumulative customer share, with the equal-share line."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("chart_equal_share", lang),
+                    line={"color": PALETTE["muted"], "dash": "dot"}, hoverinfo="skip")
+    fig.add_scatter(x=curve["customer_share"].to_list(), y=curve["revenue_share"].to_list(),
+                    mode="lines", name=t("chart_revenue_curve", lang), fill="tonexty",
+                    line={"color": PALETTE["primary"], "width": 3},
+                    hovertemplate="%{x:.0%} → %{y:.1%}<extra></extra>")
+    fig.add_scatter(x=[top_share], y=[top_revenue_share], mode="markers+text",
+                    marker={"size": 10, "color": PALETTE["accent"]}, showlegend=False,
+                    text=[t("chart_pareto_point", lang, customers=f"{top_share:.0%}",
+                            revenue=f"{top_revenue_share:.0%}")],
+                    textposition="bottom right", hoverinfo="skip")
+    fig.update_layout(xaxis={"tickformat": ".0%", "title": t("chart_customer_share", lang),
+                             "range": [0, 1]},
+                      yaxis={"tickformat": ".0%", "title": t("chart_revenue_share", lang),
+                             "range": [0, 1.02]})
+    return _layout(fig, t("chart_pareto", lang))
+
+
+def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
+    """Revenue at risk over the horizon per tier, with the tier's monthly churn rate on hover."""
+    names = [rules.tier_name(int(tier), lang) for tier in risk["tier"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(
+        x=names, y=risk["revenue_at_risk"].to_list(),
+        marker_color=[PALETTE["tiers"][int(tier) - 1] for tier in risk["tier"].to_list()],
+        customdata=list(zip(risk["monthly_churn"].to_list(), risk["active"].to_list())),
+        hovertemplate=t("chart_risk_hover", lang) + "<extra></extra>",
+        showlegend=False,
+    )
+    return _layout(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))

@@ -1,0 +1,151 @@
+"""Batch commands: ``python -m lib import | validate | demo``.
+
+Same code path as the Data page (``lib.importer``). Exit codes: 0 done, 2 refused with a
+one-line reason on standard error.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from lib.i18n import t
+from lib.ingest import IngestError, parse_map_option
+from lib.importer import ImportResult, check_file, import_file
+from lib.rules import RulesError
+from lib.schema import FIELDS, REQUIRED_GROUPS
+from lib.store import StoreError, make_engine
+
+EXIT_OK = 0
+EXIT_REFUSED = 2
+
+
+def _contract_help() -> str:
+    required = "; ".join(" or ".join(group) if len(group) < 4 else "spend_m1..m6 or arpu"
+                         for group in REQUIRED_GROUPS)
+    lines = ["data contract (one row per customer per snapshot):",
+             f"  required: {required}; snapshot_date (or --snapshot-date)", "  fields:"]
+    lines += [f"    {f.name:<16} {f.doc}" for f in FIELDS]
+    lines += ["  any other column is kept and offered as a segment dimension."]
+    return "\n".join(lines)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lib", description="Retention dashboard batch commands.",
+        epilog=_contract_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, doc in (("import", "validate a snapshot file and store its accepted rows"),
+                      ("validate", "dry run: read, map and validate a file; store nothing")):
+        sub = commands.add_parser(name, help=doc, description=doc, epilog=_contract_help(),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("file", type=Path, help="CSV/TXT (UTF-8, GBK, GB18030), XLSX or Parquet")
+        sub.add_argument("--snapshot-date", type=_date,
+                         help="date for rows without a snapshot_date column (YYYY-MM-DD)")
+        sub.add_argument("--map", action="append", default=[], metavar="SOURCE=FIELD",
+                         help="correct the auto-mapping: 'Account length=tenure_months@days', "
+                              "'Day charge+Eve charge=spend_m1'; repeatable")
+        sub.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+        sub.add_argument("--report", type=Path, help="write the row-level report as CSV here")
+        if name == "import":
+            sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+            sub.add_argument("--churn-window-months", type=int, default=1,
+                             help="months over which the churn flag was observed (default 1)")
+            sub.add_argument("--replace", action="store_true",
+                             help="replace snapshots already stored for the same dates")
+    demo = commands.add_parser("demo", help="generate and store the demo customer base")
+    demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
+    demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="do nothing when the database already holds snapshots")
+    return parser
+
+
+def _overrides(options: list[str]) -> dict:
+    sources = [parse_map_option(option) for option in options]
+    return {source.field: source for source in sources}
+
+
+def _print_summary(result, out) -> None:
+    print(f"rows read: {result.rows_read}", file=out)
+    print(f"rows accepted: {result.rows_accepted}", file=out)
+    print(f"rows rejected: {result.rows_rejected}", file=out)
+    summary = result.summary()
+    for row in summary.iter_rows(named=True):
+        print(f"  {row['severity']:<8} {row['rows']:>8}  {row['code']}: {row['message_en']}", file=out)
+
+
+def _run_file_command(args: argparse.Namespace) -> int:
+    data = args.file.read_bytes()
+    overrides = _overrides(args.map)
+    if args.command == "validate":
+        validation = check_file(data, args.file.name, overrides, args.snapshot_date, args.sheet)
+        result: ImportResult | None = None
+    else:
+        engine = make_engine(args.db)
+        result = import_file(engine, data, args.file.name, overrides=overrides,
+                             snapshot_date=args.snapshot_date, sheet=args.sheet,
+                             churn_window_months=args.churn_window_months, replace=args.replace)
+        validation = result.validation
+    _print_summary(validation, sys.stdout)
+    if args.report:
+        from lib.ingest import report_csv
+
+        args.report.write_bytes(report_csv(validation))
+    if result is not None:
+        dates = ", ".join(map(str, result.outcome.snapshot_dates))
+        print(f"stored snapshot(s) {dates}: {result.outcome.rows_written} rows, "
+              f"rules version {result.outcome.rules_version}")
+    elif validation.rows_accepted == 0:
+        print(t("cli_nothing_valid"), file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from lib.seed import seed_demo, store_is_empty
+
+    if not 1 <= args.customers <= 10_000_000:
+        print(t("cli_demo_size"), file=sys.stderr)
+        return EXIT_REFUSED
+    engine = make_engine(args.db)
+    if args.if_empty and not store_is_empty(engine):
+        print(t("cli_demo_skipped"))
+        return EXIT_OK
+    started = time.perf_counter()
+    rows = seed_demo(engine, customers=args.customers, snapshots=args.snapshots, seed=args.seed,
+                     report=lambda text: print(text, flush=True))
+    print(t("cli_demo_done", rows=rows, seconds=time.perf_counter() - started))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _run_demo(args)
+        return _run_file_command(args)
+    except IngestError as exc:
+        print(exc.message("en"), file=sys.stderr)
+    except (StoreError, RulesError) as exc:
+        print(t(exc.code, **exc.params), file=sys.stderr)
+    except OSError as exc:
+        print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),
+              file=sys.stderr)
+    except sa.exc.SQLAlchemyError as exc:
+        print(t("cli_database_error", reason=type(getattr(exc, "orig", None) or exc).__name__), file=sys.stderr)
+    return EXIT_REFUSED

@@ -1,0 +1,218 @@
+"""Strings of reading, mapping and validating imported files.
+
+Keys are the ``code`` / ``hint_code`` of ``lib.ingest.IngestError`` and the ``code`` column of the
+validation report. Fields: ``{file}`` file name; ``{column}`` source header(s); ``{field}``
+contract field; ``{today}``, ``{earliest}``, ``{snapshot}`` dates; ``{low}``, ``{high}`` bounds.
+A problem sentence ends with a full stop so that "problem. hint" reads well.
+"""
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # ---------------------------------------------------------------- file-level refusals
+    "ingest_empty_file": (
+        "{file} is empty (no bytes or only blank lines).",
+        "{file} 是空文件（没有内容或只有空行）。"),
+    "ingest_binary_file": (
+        "{file} is not a table: its content looks like binary data.",
+        "{file} 不是表格：内容看起来是二进制数据。"),
+    "ingest_unsupported_format": (
+        "{file} is a {kind} file, which cannot be read as a table.",
+        "{file} 是 {kind} 文件，无法作为表格读取。"),
+    "ingest_unreadable_encoding": (
+        "{file}: the text encoding could not be recognised.",
+        "{file}：无法识别文本编码。"),
+    "ingest_unreadable": (
+        "{file} could not be read ({detail}).",
+        "无法读取 {file}（{detail}）。"),
+    "ingest_unreadable_workbook": (
+        "{file} looks like a workbook or zip archive but could not be opened as a spreadsheet "
+        "({detail}).",
+        "{file} 看起来是工作簿或压缩包，但无法作为电子表格打开（{detail}）。"),
+    "ingest_sheet_not_found": (
+        "{file} has no sheet named '{sheet}'. Its sheets are: {sheets}.",
+        "{file} 中没有名为“{sheet}”的工作表。现有工作表：{sheets}。"),
+    "ingest_sheet_empty": (
+        "Sheet '{sheet}' of {file} is empty.",
+        "{file} 的工作表“{sheet}”是空的。"),
+    "ingest_no_header": (
+        "{file} has no header row: the first row ({first}) looks like data, not column names.",
+        "{file} 没有表头行：第一行（{first}）看起来是数据而不是列名。"),
+    "ingest_no_rows": (
+        "{file} has a header but no data rows.",
+        "{file} 只有表头，没有数据行。"),
+    "ingest_missing_fields": (
+        "{file}: required data not found: {groups} (at least one field of each group). "
+        "Columns in the file: {columns}.",
+        "{file}：缺少必需的数据：{groups}（每组至少需要一个字段）。文件中的列：{columns}。"),
+    "ingest_snapshot_required": (
+        "{file} has no snapshot date column and no snapshot date was given.",
+        "{file} 没有快照日期列，导入时也没有指定快照日期。"),
+    "ingest_mapped_column_missing": (
+        "{file}: column '{column}' mapped to {field} is not in the file.",
+        "{file}：映射到 {field} 的列“{column}”不在文件中。"),
+    "ingest_bad_date_argument": (
+        "{file}: the {what} given ('{value}') is not a date.",
+        "{file}：指定的 {what}（“{value}”）不是日期。"),
+    "ingest_internal_error": (
+        "{file} could not be validated because of an unexpected problem ({detail}).",
+        "由于意外问题，无法校验 {file}（{detail}）。"),
+    # ---------------------------------------------------------------- mapping syntax
+    "ingest_map_syntax": (
+        "The mapping '{text}' cannot be read.",
+        "无法解析映射“{text}”。"),
+    "ingest_map_unknown_field": (
+        "'{field}' is not a field of the data contract.",
+        "“{field}”不是数据规范中的字段。"),
+    "ingest_map_bad_unit": (
+        "Unit '{unit}' is not allowed for {field}.",
+        "{field} 不支持单位“{unit}”。"),
+    "ingest_map_sum_not_numeric": (
+        "{field} is not a number field, so it cannot be the sum of several columns ({columns}).",
+        "{field} 不是数值字段，不能由多列相加（{columns}）。"),
+    "ingest_map_invalid": (
+        "The column mapping is not valid ({detail}).",
+        "列映射无效（{detail}）。"),
+    # ---------------------------------------------------------------- hints
+    "ingest_hint_formats": (
+        "Save the data as CSV (UTF-8), XLSX or Parquet and upload it again.",
+        "请将数据另存为 CSV（UTF-8）、XLSX 或 Parquet 后重新上传。"),
+    "ingest_hint_choose_file": (
+        "Check that you chose the exported data file and upload it again.",
+        "请确认选择的是导出的数据文件，然后重新上传。"),
+    "ingest_hint_encoding": (
+        "Save the file as 'CSV UTF-8' (Excel/WPS: Save As → CSV UTF-8) and upload it again.",
+        "请将文件另存为“CSV UTF-8”（Excel/WPS：另存为 → CSV UTF-8）后重新上传。"),
+    "ingest_hint_workbook": (
+        "Open it in Excel or WPS and save it as .xlsx or CSV UTF-8; if it is a zip archive, "
+        "extract the data file first.",
+        "请用 Excel 或 WPS 打开并另存为 .xlsx 或 CSV UTF-8；如果是压缩包，请先解压出数据文件。"),
+    "ingest_hint_sheet": (
+        "Choose a sheet that holds the customer rows.",
+        "请选择包含客户数据行的工作表。"),
+    "ingest_hint_header": (
+        "Add a first row with the column names (for example customer_id, join_date, churned, "
+        "arpu).",
+        "请在第一行加上列名（例如 客户ID、入网时间、是否流失、月均消费）。"),
+    "ingest_hint_missing_fields": (
+        "Map a column to each group (--map 'SOURCE=FIELD' or the mapping table) or rename the "
+        "headers. Recognised names: {synonyms}.",
+        "请为每组映射一列（--map '源列=字段' 或映射表），或修改表头。可识别的列名：{synonyms}。"),
+    "ingest_hint_snapshot": (
+        "Give the snapshot date at import (--snapshot-date YYYY-MM-DD or the date box), or map a "
+        "column such as {synonyms}.",
+        "请在导入时指定快照日期（--snapshot-date YYYY-MM-DD 或日期框），或映射一列，例如 {synonyms}。"),
+    "ingest_hint_columns": (
+        "Check the spelling; the file's columns are: {columns}.",
+        "请检查拼写；文件中的列为：{columns}。"),
+    "ingest_hint_map_syntax": (
+        "Write SOURCE=FIELD[@unit], for example 'Account length=tenure_months@days' or "
+        "'Total day charge+Total eve charge=spend_m1'.",
+        "请写成 源列=字段[@单位]，例如“在网天数=tenure_months@days”或“通话费+流量费=spend_m1”。"),
+    "ingest_hint_fields": (
+        "Use one of: {fields}.",
+        "请使用以下字段之一：{fields}。"),
+    "ingest_hint_units": (
+        "Units allowed for {field}: {units}.",
+        "{field} 可用的单位：{units}。"),
+    "ingest_hint_date_format": (
+        "Write dates as YYYY-MM-DD.",
+        "日期请写成 YYYY-MM-DD。"),
+    "ingest_hint_report": (
+        "Please send the file and this message to the administrator.",
+        "请将该文件和此消息发送给管理员。"),
+    # ---------------------------------------------------------------- file-level warnings
+    "ingest_encoding_guessed": (
+        "{file}: the text encoding was guessed as {encoding}; check that names read correctly.",
+        "{file}：文本编码推测为 {encoding}，请检查文字是否显示正确。"),
+    "ingest_title_rows_skipped": (
+        "{count} title row(s) above the header were skipped.",
+        "已跳过表头上方的 {count} 行标题。"),
+    "ingest_ragged_rows": (
+        "Some rows have more values than the {columns} header columns; the extra values were "
+        "left out.",
+        "部分行的值多于表头的 {columns} 列；多出的值已忽略。"),
+    "ingest_other_sheets": (
+        "Read sheet '{sheet}'; the workbook also has: {others}.",
+        "已读取工作表“{sheet}”；工作簿中还有：{others}。"),
+    "ingest_column_dropped": (
+        "Column '{column}' ({dtype}) cannot be read as text and was left out.",
+        "列“{column}”（{dtype}）无法转为文本，已忽略。"),
+    "ingest_blank_header": (
+        "Column {position} has no name; it is called '{renamed}'.",
+        "第 {position} 列没有列名，已命名为“{renamed}”。"),
+    "ingest_duplicate_header": (
+        "Column name '{header}' appears more than once; the repeat is called '{renamed}'.",
+        "列名“{header}”出现多次，重复的列已命名为“{renamed}”。"),
+    "ingest_ids_generated": (
+        "The file has no customer id column: ids R0000001, R0000002, … were made from the row "
+        "numbers.",
+        "文件中没有客户ID列：已按行号生成 R0000001、R0000002 … 作为客户ID。"),
+    # ---------------------------------------------------------------- row problems
+    "ingest_blank_row": (
+        "The row is empty; it is left out.",
+        "该行为空，已忽略。"),
+    "ingest_id_blank": (
+        "The customer id ({column}) is blank; the row is rejected.",
+        "客户ID（{column}）为空，该行被拒绝。"),
+    "ingest_duplicate_id": (
+        "The customer id ({column}) repeats an earlier row of the same snapshot; the first row "
+        "is kept.",
+        "客户ID（{column}）与同一快照的前面某行重复，保留第一行。"),
+    "ingest_snapshot_missing": (
+        "The row has no snapshot date and none was given at import; the row is rejected.",
+        "该行没有快照日期，导入时也未指定，该行被拒绝。"),
+    "ingest_not_a_number": (
+        "Not a number in {column} ({field}).",
+        "{column}（{field}）中的值不是数字。"),
+    "ingest_not_a_whole_number": (
+        "Not a whole number in {column} ({field}).",
+        "{column}（{field}）中的值不是整数。"),
+    "ingest_not_a_boolean": (
+        "Not a yes/no value in {column} ({field}); use Yes/No, 1/0, 是/否, TRUE/FALSE.",
+        "{column}（{field}）中的值不是是/否；请使用 是/否、1/0、Yes/No、TRUE/FALSE。"),
+    "ingest_not_a_date": (
+        "Not a date in {column} ({field}); use YYYY-MM-DD.",
+        "{column}（{field}）中的值不是日期；请使用 YYYY-MM-DD。"),
+    "ingest_date_ambiguous": (
+        "The date in {column} ({field}) could be day-first or month-first; write it as "
+        "YYYY-MM-DD.",
+        "{column}（{field}）中的日期无法确定日/月顺序；请写成 YYYY-MM-DD。"),
+    "ingest_date_out_of_range": (
+        "The date in {column} ({field}) is before {earliest} or after {today}.",
+        "{column}（{field}）中的日期早于 {earliest} 或晚于 {today}。"),
+    "ingest_join_after_snapshot": (
+        "The join date in {column} is after the snapshot date (negative tenure).",
+        "{column} 中的入网日期晚于快照日期（在网时长为负）。"),
+    "ingest_churn_after_snapshot": (
+        "The churn date in {column} is after the snapshot date.",
+        "{column} 中的流失日期晚于快照日期。"),
+    "ingest_negative_spend": (
+        "Negative spend in {column} ({field}).",
+        "{column}（{field}）中的消费为负数。"),
+    "ingest_negative_value": (
+        "Negative value in {column} ({field}).",
+        "{column}（{field}）中的值为负数。"),
+    "ingest_value_out_of_range": (
+        "The value in {column} ({field}) is outside {low}–{high}.",
+        "{column}（{field}）中的值超出 {low}–{high} 的范围。"),
+    "ingest_bad_churn_type": (
+        "Unknown churn type in {column}; use switch, downgrade, value_decline, involuntary or "
+        "unknown (转网, 降档, 价值下降, 欠费停机).",
+        "{column} 中的流失类型无法识别；请使用 转网、降档、价值下降、欠费停机 或 switch、downgrade、"
+        "value_decline、involuntary、unknown。"),
+    "ingest_tenure_missing": (
+        "No usable tenure: {column} is blank.",
+        "没有可用的在网时长：{column} 为空。"),
+    "ingest_churn_missing": (
+        "No usable churn indicator: {column} is blank.",
+        "没有可用的流失标志：{column} 为空。"),
+    "ingest_spend_missing": (
+        "No usable spend: {column} is blank.",
+        "没有可用的消费金额：{column} 为空。"),
+    # ---------------------------------------------------------------- labels for the Data page
+    "ingest_severity_error": ("rejected", "已拒绝"),
+    "ingest_severity_warning": ("value blanked", "值已清空"),
+    "ingest_rows_summary": (
+        "{read} rows read: {accepted} accepted, {rejected} rejected.",
+        "读取 {read} 行：接受 {accepted} 行，拒绝 {rejected} 行。"),
+}

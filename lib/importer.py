@@ -1,0 +1,120 @@
+"""One import, from bytes to stored snapshot: the path the Data page and the CLI share.
+
+read -> map (auto, then the user's corrections) -> validate -> derive -> store (one transaction).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from lib.derive import derive
+from lib.ingest import (
+    FieldSource,
+    IngestError,
+    Mapping,
+    RawTable,
+    ValidationResult,
+    auto_map,
+    read_table,
+    validate,
+)
+from lib.rules_versions import current_rules
+from lib.schema import FIELDS
+from lib.snapshots import ImportOutcome, Progress, write_snapshots
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The validation of a file and, when rows were stored, what the store wrote."""
+
+    validation: ValidationResult
+    outcome: ImportOutcome
+
+
+def mapping_for(raw: RawTable, overrides: Mapping | None = None) -> Mapping:
+    """Auto-mapping of ``raw``'s headers with the user's corrections laid over it.
+
+    A correction that names a field replaces that field's source; an override whose columns
+    are empty removes the field from the mapping.
+    """
+    mapping = dict(auto_map(list(raw.frame.columns)))
+    for name, source in (overrides or {}).items():
+        if source.columns:
+            mapping[name] = source
+        else:
+            mapping.pop(name, None)
+    return mapping
+
+
+def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
+               snapshot_date: dt.date | None = None, sheet: str | None = None) -> ValidationResult:
+    """Dry run: read, map and validate without touching the store."""
+    raw = read_table(data, source_name, sheet=sheet)
+    return validate(raw, mapping_for(raw, overrides), snapshot_date=snapshot_date)
+
+
+def store_validated(engine: sa.Engine, validation: ValidationResult, source_name: str, *,
+                    snapshot_date: dt.date | None = None, churn_window_months: int = 1,
+                    replace: bool = False, user_name: str | None = None,
+                    progress: Progress | None = None) -> ImportOutcome:
+    """Derive and store the accepted rows of a validated file, all or nothing.
+
+    Raises ``IngestError`` ``ingest_nothing_accepted`` when no row passed validation.
+    """
+    if validation.rows_accepted == 0:
+        raise IngestError("ingest_nothing_accepted", {"file": source_name},
+                          "hint_fix_report")
+    rows = derive(validation.accepted, snapshot_date)
+    kwargs = {"progress": progress} if progress else {}
+    return write_snapshots(
+        engine, rows, rules=current_rules(engine), source_name=source_name,
+        rows_read=validation.rows_read, rows_rejected=validation.rows_rejected,
+        churn_window_months=churn_window_months, replace=replace, user_name=user_name, **kwargs,
+    )
+
+
+def import_file(engine: sa.Engine, data: bytes, source_name: str, *,
+                overrides: Mapping | None = None, snapshot_date: dt.date | None = None,
+                sheet: str | None = None, churn_window_months: int = 1, replace: bool = False,
+                user_name: str | None = None) -> ImportResult:
+    """Validate and store a file in one go (the command line's path)."""
+    validation = check_file(data, source_name, overrides, snapshot_date, sheet)
+    outcome = store_validated(engine, validation, source_name, snapshot_date=snapshot_date,
+                              churn_window_months=churn_window_months, replace=replace,
+                              user_name=user_name)
+    return ImportResult(validation, outcome)
+
+
+def mapping_rows(mapping: Mapping) -> list[dict[str, str]]:
+    """The mapping as editable rows, one per contract field: field, source ("A + B"), unit."""
+    rows = []
+    for field in FIELDS:
+        source = mapping.get(field.name)
+        rows.append({
+            "field": field.name,
+            "source": " + ".join(source.columns) if source else "",
+            "unit": (source.unit or "") if source else "",
+        })
+    return rows
+
+
+def mapping_from_rows(rows: list[dict[str, str]]) -> Mapping:
+    """Read edited mapping rows back; blank sources leave the field unmapped.
+
+    Column names are checked against the file by ``validate``, which names any that is missing.
+    """
+    mapping: Mapping = {}
+    for row in rows:
+        columns = tuple(part.strip() for part in (row.get("source") or "").split(" + ") if part.strip())
+        if columns:
+            unit = (row.get("unit") or "").strip() or None
+            mapping[row["field"]] = FieldSource(row["field"], columns, unit)
+    return mapping
+
+
+def unmapped_columns(raw: RawTable, mapping: Mapping) -> list[str]:
+    """Source columns no field uses: kept as segment dimensions."""
+    used = {column for source in mapping.values() for column in source.columns}
+    return [column for column in raw.frame.columns if column not in used]

@@ -1,0 +1,223 @@
+"""Executive KPIs: from the counts SQL returns to figures with targets and changes.
+
+Units: counts of customers, shares 0–1, money in currency per month unless a name says
+otherwise (``revenue_at_risk`` is currency over the rules' horizon).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+import sqlalchemy as sa
+
+from lib import queries
+from lib.queries import Filters
+from lib.rules import Rules
+from lib.store import read_frame
+
+Unit = Literal["count", "share", "currency", "ratio"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card. ``key`` is its i18n key; ``target_kind`` says whether the target is a
+    floor ("min") or a ceiling ("max")."""
+
+    key: str
+    value: float | None
+    unit: Unit
+    previous: float | None = None
+    target: float | None = None
+    target_kind: Literal["min", "max"] | None = None
+
+    @property
+    def meets_target(self) -> bool | None:
+        """True/False against the target; None when there is no target or no value."""
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target if self.target_kind == "min" else self.value <= self.target
+
+    @property
+    def change(self) -> float | None:
+        """Value minus the previous snapshot's value (same unit)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def share(part: float | None, whole: float | None) -> float | None:
+    """``part / whole`` as a share 0–1, None when the whole is empty."""
+    if part is None or not whole:
+        return None
+    return float(part) / float(whole)
+
+
+def monthly_rate(period_share: float | None, window_months: int) -> float | None:
+    """Turn a churn share observed over ``window_months`` into a constant monthly rate.
+
+    1 - (1 - s) ** (1 / w): a 14.5 % share over 3 months is 5.1 % a month.
+    """
+    if period_share is None:
+        return None
+    return 1.0 - (1.0 - period_share) ** (1.0 / window_months)
+
+
+def revenue_at_risk(monthly_revenue: float, monthly_churn: float, horizon_months: int) -> float:
+    """Expected revenue lost over the horizon if the monthly churn rate holds (currency).
+
+    Each month k of the horizon loses the revenue of the share 1 - (1 - c) ** k of today's
+    customers who have left by then: R * sum_{k=1..H} (1 - (1 - c) ** k).
+    """
+    survival = sum((1.0 - monthly_churn) ** k for k in range(1, horizon_months + 1))
+    return monthly_revenue * (horizon_months - survival)
+
+
+def quarter_photo_date(current: dt.date, stored: list[dt.date]) -> dt.date | None:
+    """The snapshot that photographs the base at the start of ``current``'s quarter.
+
+    That is the latest stored snapshot from before the quarter's first month (the base as
+    the quarter opened); None when there is none.
+    """
+    first_month = (current.month - 1) // 3 * 3 + 1
+    quarter_start = dt.date(current.year, first_month, 1)
+    earlier = [d for d in stored if d < quarter_start]
+    return max(earlier) if earlier else None
+
+
+def pareto_curve(buckets: pl.DataFrame) -> pl.DataFrame:
+    """Cumulative share of revenue against cumulative share of customers, richest first.
+
+    Input: ``queries.revenue_by_percentile`` rows. Output columns ``customer_share`` and
+    ``revenue_share`` (0–1), starting at (0, 0).
+    """
+    if buckets.height == 0:
+        return pl.DataFrame({"customer_share": [0.0], "revenue_share": [0.0]})
+    total_customers = buckets["customers"].sum()
+    total_revenue = buckets["revenue"].sum() or 1.0
+    curve = buckets.sort("bucket").select(
+        customer_share=pl.col("customers").cum_sum() / total_customers,
+        revenue_share=pl.col("revenue").cum_sum() / total_revenue,
+    )
+    return pl.concat([pl.DataFrame({"customer_share": [0.0], "revenue_share": [0.0]}), curve])
+
+
+def revenue_share_of_top(curve: pl.DataFrame, customer_share: float) -> float:
+    """Share of revenue from the top ``customer_share`` of customers, read off the curve."""
+    import numpy as np
+
+    return float(np.interp(customer_share, curve["customer_share"].to_numpy(),
+                           curve["revenue_share"].to_numpy()))
+
+
+def trend_frame(counts: pl.DataFrame, windows: dict[dt.date, int]) -> pl.DataFrame:
+    """Per snapshot: active, VIP active, monthly churn rate, churn/gross-add ratio, ARPU,
+    VIP revenue share. ``windows`` maps snapshot date to its churn window (months)."""
+    rows = []
+    for r in counts.iter_rows(named=True):
+        rows.append({
+            "snapshot_date": r["snapshot_date"],
+            "active": r["active"],
+            "vip_active": r["vip_active"],
+            "monthly_churn": monthly_rate(share(r["churners_counted"], r["base_counted"]),
+                                          windows.get(r["snapshot_date"], 1)),
+            "churn_to_gross_add": share(r["churners"], r["gross_adds"]),
+            "arpu": share(r["revenue"], r["active"]),
+            "vip_revenue_share": share(r["vip_revenue"], r["revenue"]),
+            "revenue": r["revenue"],
+        })
+    schema = {"snapshot_date": pl.Date, "active": pl.Int64, "vip_active": pl.Int64,
+              "monthly_churn": pl.Float64, "churn_to_gross_add": pl.Float64,
+              "arpu": pl.Float64, "vip_revenue_share": pl.Float64, "revenue": pl.Float64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def risk_by_tier(tiers: pl.DataFrame, window_months: int, horizon_months: int) -> pl.DataFrame:
+    """Per tier: observed monthly churn rate and revenue at risk over the horizon (currency)."""
+    rows = []
+    for r in tiers.iter_rows(named=True):
+        rate = monthly_rate(share(r["churners_counted"], r["base_counted"]), window_months) or 0.0
+        rows.append({"tier": r["tier"], "active": r["active"], "revenue": r["revenue"],
+                     "monthly_churn": rate,
+                     "revenue_at_risk": revenue_at_risk(r["revenue"], rate, horizon_months)})
+    return pl.DataFrame(rows, schema={"tier": pl.Int64, "active": pl.Int64, "revenue": pl.Float64,
+                                      "monthly_churn": pl.Float64, "revenue_at_risk": pl.Float64})
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the Overview page shows for one snapshot and filter set."""
+
+    snapshot_date: dt.date
+    previous_date: dt.date | None
+    photo_date: dt.date | None
+    rules_version: int
+    kpis: tuple[Kpi, ...]
+    trend: pl.DataFrame
+    pareto: pl.DataFrame
+    risk_by_tier: pl.DataFrame
+    horizon_months: int
+    risk_source: Literal["observed"] = "observed"
+
+    def kpi(self, key: str) -> Kpi:
+        return next(k for k in self.kpis if k.key == key)
+
+
+def _vip_retention(conn: sa.Connection, filters: Filters, rules: Rules,
+                   photo: dt.date | None) -> float | None:
+    if photo is None:
+        return None
+    row = read_frame(conn, queries.vip_retention(filters, rules, photo)).row(0, named=True)
+    return share(row["retained"], row["photo_vips"])
+
+
+def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
+                   trend_snapshots: int = 12) -> Overview:
+    """Run the Overview's queries for ``filters`` and turn them into KPIs, trend and curves."""
+    listing = read_frame(conn, queries.snapshot_list())
+    dates: list[dt.date] = listing["snapshot_date"].to_list()
+    windows = dict(zip(dates, listing["churn_window_months"].to_list()))
+    upto = [d for d in dates if d <= filters.snapshot_date]
+    previous = upto[-2] if len(upto) > 1 else None
+    counts = read_frame(conn, queries.kpi_counts(filters, rules, upto[-trend_snapshots:]))
+    trend = trend_frame(counts, windows)
+    now = _row_for(trend, filters.snapshot_date)
+    before = _row_for(trend, previous)
+    photo = quarter_photo_date(filters.snapshot_date, dates)
+    photo_before = quarter_photo_date(previous, dates) if previous else None
+    window = windows.get(filters.snapshot_date, 1)
+    risk = risk_by_tier(read_frame(conn, queries.tier_churn(filters, rules)), window,
+                        rules.risk_horizon_months)
+    curve = pareto_curve(read_frame(conn, queries.revenue_by_percentile(filters)))
+    previous_filters = Filters(previous, filters.provinces, filters.tiers) if previous else None
+
+    def pick(row: dict | None, key: str) -> float | None:
+        return None if row is None else row[key]
+
+    kpis = (
+        Kpi("kpi_active", pick(now, "active"), "count", pick(before, "active")),
+        Kpi("kpi_vip", pick(now, "vip_active"), "count", pick(before, "vip_active")),
+        Kpi("kpi_vip_revenue_share", pick(now, "vip_revenue_share"), "share",
+            pick(before, "vip_revenue_share")),
+        Kpi("kpi_vip_retention", _vip_retention(conn, filters, rules, photo), "share",
+            _vip_retention(conn, previous_filters, rules, photo_before) if previous_filters else None,
+            rules.target_vip_retention_quarter_min, "min"),
+        Kpi("kpi_monthly_churn", pick(now, "monthly_churn"), "share", pick(before, "monthly_churn"),
+            rules.target_monthly_churn_max, "max"),
+        Kpi("kpi_churn_to_gross_add", pick(now, "churn_to_gross_add"), "ratio",
+            pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max"),
+        Kpi("kpi_arpu", pick(now, "arpu"), "currency", pick(before, "arpu"),
+            rules.target_arpu_min, "min"),
+        Kpi("kpi_revenue_at_risk", float(risk["revenue_at_risk"].sum()) if risk.height else None,
+            "currency"),
+    )
+    return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
+                    rules.risk_horizon_months)
+
+
+def _row_for(trend: pl.DataFrame, date: dt.date | None) -> dict | None:
+    if date is None:
+        return None
+    rows = trend.filter(pl.col("snapshot_date") == date)
+    return rows.row(0, named=True) if rows.height else None

@@ -1,0 +1,58 @@
+"""Rules versions kept in the database: the latest one is in force.
+
+The shipped defaults become version 1 the first time a store is used. Saving new rules
+re-derives every stored row's tier and stage in the same transaction, so no figure mixes two
+rules versions.
+"""
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+
+from lib.rules import Rules, default_rules, parse_rules
+from lib.snapshots import apply_rules
+from lib.store import now, read_frame, rules_versions
+
+
+def current_rules(engine: sa.Engine) -> Rules:
+    """The rules in force: the newest stored version, storing the defaults first if none is."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(rules_versions.c.version, rules_versions.c.body)
+            .order_by(rules_versions.c.version.desc()).limit(1)
+        ).first()
+        if row is not None:
+            return parse_rules(row.body, version=int(row.version))
+        defaults = default_rules()
+        conn.execute(
+            sa.insert(rules_versions).values(
+                version=1, created_at=now(), author="system", note="shipped defaults",
+                body=defaults.text,
+            )
+        )
+    return parse_rules(defaults.text, version=1)
+
+
+def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: str | None = None) -> Rules:
+    """Check ``text``, store it as the next version and re-derive tiers and stages.
+
+    Raises ``lib.rules.RulesError`` (nothing stored) when the text is not valid rules.
+    """
+    previous = current_rules(engine)
+    rules = parse_rules(text, version=previous.version + 1)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(rules_versions).values(
+                version=rules.version, created_at=now(), author=author, note=note, body=text
+            )
+        )
+        apply_rules(conn, rules)
+    return rules
+
+
+def rules_history(engine: sa.Engine) -> pl.DataFrame:
+    """Stored rules versions, newest first (without their text)."""
+    c = rules_versions.c
+    return read_frame(
+        engine, sa.select(c.version, c.created_at, c.author, c.note).order_by(c.version.desc())
+    )

@@ -1,0 +1,193 @@
+"""The SQL store: engine, tables, schema migrations and reading query results.
+
+One engine per process (DuckDB allows one writing process per file). The URL comes from
+``RETENTION_DB_URL``; the default is a DuckDB file under ``data/``, created on first use.
+The same tables and queries run on PostgreSQL and, read-only, on Spark SQL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from lib.schema import stored_dtypes
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DB_PATH = DATA_DIR / "retention.duckdb"
+DB_URL_ENV = "RETENTION_DB_URL"
+
+
+class StoreError(Exception):
+    """A store operation refused; ``code`` is an i18n key, ``params`` fill its template."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+def database_url() -> str:
+    """The configured database URL, or the embedded DuckDB file under data/."""
+    return os.environ.get(DB_URL_ENV) or f"duckdb:///{DEFAULT_DB_PATH}"
+
+
+def is_duckdb(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "duckdb"
+
+
+def make_engine(url: str | None = None) -> sa.Engine:
+    """Create the engine for ``url`` (default ``database_url()``) and bring the schema up to date."""
+    url = url or database_url()
+    if url.startswith("duckdb:///"):
+        path = url.removeprefix("duckdb:///").split("?")[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    migrate(engine)
+    return engine
+
+
+_POLARS_TO_SQL: dict[type[pl.DataType], sa.types.TypeEngine] = {
+    pl.String: sa.String(),
+    pl.Date: sa.Date(),
+    pl.Int64: sa.BigInteger(),
+    pl.Int32: sa.Integer(),
+    pl.Int16: sa.SmallInteger(),
+    # Double, not Float: Float compiles to single precision on DuckDB (PITFALLS.md).
+    pl.Float64: sa.Double(),
+    pl.Boolean: sa.Boolean(),
+}
+
+metadata = sa.MetaData()
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    *(sa.Column(name, _POLARS_TO_SQL[type(dtype)]) for name, dtype in stored_dtypes().items()),
+)
+
+#: Source columns outside the contract, kept per customer as name/value pairs so any of them
+#: can be offered as a segment dimension.
+customer_attributes = sa.Table(
+    "customer_attributes",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("customer_id", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("value", sa.String),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, primary_key=True),
+    sa.Column("snapshot_month", sa.Integer, nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("churn_window_months", sa.Integer, nullable=False),
+    sa.Column("rules_version", sa.Integer, nullable=False),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    sa.Column("source_name", sa.String, nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+import_id_seq = sa.Sequence("import_log_id_seq", metadata=metadata)
+
+import_log = sa.Table(
+    "import_log",
+    metadata,
+    sa.Column("import_id", sa.Integer, import_id_seq, primary_key=True,
+              server_default=import_id_seq.next_value()),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("source_name", sa.String, nullable=False),
+    sa.Column("snapshot_dates", sa.String),
+    sa.Column("rows_read", sa.BigInteger),
+    sa.Column("rows_accepted", sa.BigInteger),
+    sa.Column("rows_rejected", sa.BigInteger),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("message", sa.String),
+    sa.Column("user_name", sa.String),
+)
+
+rules_versions = sa.Table(
+    "rules_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("note", sa.String),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+
+def _create_v1(conn: sa.Connection) -> None:
+    metadata.create_all(
+        conn,
+        tables=[customers, customer_attributes, snapshots, import_log, rules_versions],
+    )
+
+
+#: Forward migrations, applied in order, each in its own transaction. Never edit a released
+#: one: append a new function (e.g. ``ALTER TABLE customers ADD COLUMN …``) instead.
+MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = ((1, _create_v1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def current_schema_version(conn: sa.Connection) -> int:
+    """Schema version of the connected database (0 when it is empty)."""
+    schema_version.create(conn, checkfirst=True)
+    found = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    return int(found or 0)
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Apply the migrations the database has not seen; return the resulting version.
+
+    A database newer than this code is refused rather than touched.
+    """
+    with engine.begin() as conn:
+        version = current_schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreError("store_schema_too_new", found=version, known=SCHEMA_VERSION)
+    for target, step in MIGRATIONS:
+        if target <= version:
+            continue
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(sa.insert(schema_version).values(version=target, applied_at=now()))
+        version = target
+    return version
+
+
+def now() -> dt.datetime:
+    """Current UTC time without tzinfo (both engines store naive timestamps)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def read_frame(conn: sa.Connection | sa.Engine, statement: sa.Executable) -> pl.DataFrame:
+    """Run ``statement`` and return its (small) result as a polars frame.
+
+    Column types are taken from the values; queries cast aggregates to Double so both
+    engines give floats (PITFALLS.md).
+    """
+    if isinstance(conn, sa.Engine):
+        with conn.connect() as connection:
+            return read_frame(connection, statement)
+    result = conn.execute(statement)
+    columns = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pl.DataFrame({name: [] for name in columns})
+    return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)

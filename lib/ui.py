@@ -1,0 +1,177 @@
+"""The one module of lib that imports Streamlit: cached data, session keys, the sidebar, errors.
+
+Pages call these helpers and lib's pure functions; they hold no SQL and no maths.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+
+import polars as pl
+import sqlalchemy as sa
+import streamlit as st
+
+from lib import queries
+from lib.i18n import LANGUAGE_NAMES, t
+from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, validate
+from lib.kpis import Overview, build_overview
+from lib.queries import Filters
+from lib.rules import Rules, RulesError
+from lib.rules_versions import current_rules
+from lib.store import StoreError, database_url, make_engine, read_frame
+
+log = logging.getLogger("retention")
+
+
+class Keys:
+    """Session-state keys of what the user chose; defined once here."""
+
+    LANG = "lang"
+    SNAPSHOT = "snapshot"
+    PROVINCES = "provinces"
+    TIERS = "tiers"
+    PENDING_DELETE = "pending_delete"
+    VALIDATION = "validation"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> sa.Engine:
+    return make_engine(url)
+
+
+def engine() -> sa.Engine:
+    """The process's engine for the configured URL, migrated on first use."""
+    return _engine_for(database_url())
+
+
+def lang() -> str:
+    """The chosen language code ("en" or "zh")."""
+    return st.session_state.get(Keys.LANG, "en")
+
+
+def data_token() -> tuple:
+    """Identity of what is stored: changes whenever a snapshot is imported, replaced or deleted.
+
+    Part of every cache key, so no cached figure outlives the data it came from.
+    """
+    listing = read_frame(engine(), queries.snapshot_list())
+    stored = zip(listing["snapshot_date"].to_list(), listing["import_id"].to_list()) if listing.height else ()
+    return database_url(), tuple(stored)
+
+
+def rules() -> Rules:
+    """The rules in force (the newest stored version)."""
+    return current_rules(engine())
+
+
+def snapshot_dates(token: tuple) -> list[dt.date]:
+    """Stored snapshot dates, oldest first, read off a ``data_token``."""
+    return [d for d, _ in token[1]]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def province_options(snapshot_date: dt.date, token: tuple) -> list[str]:
+    return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview(filters: Filters, rules_version: int, token: tuple) -> Overview:
+    """Overview figures, cached on (filters, rules version, stored data)."""
+    with engine().connect() as conn:
+        return build_overview(conn, filters, rules())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_upload(file_id: str, _data: bytes, name: str, sheet: str | None) -> RawTable:
+    """An uploaded file read once per upload (``file_id``) and sheet."""
+    return read_table(_data, name, sheet=sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Mapping,
+                    snapshot_date: dt.date | None) -> ValidationResult:
+    """Validation of an upload, redone only when the mapping or the snapshot date change."""
+    return validate(_raw, mapping, snapshot_date=snapshot_date)
+
+
+def clear_caches() -> None:
+    """After a write: drop cached data so the next run reads the new state."""
+    st.cache_data.clear()
+
+
+def current_filters() -> Filters | None:
+    """The sidebar's filters, or None when nothing is stored yet."""
+    dates = snapshot_dates(data_token())
+    if not dates:
+        return None
+    snapshot = st.session_state.get(Keys.SNAPSHOT)
+    if snapshot not in dates:
+        snapshot = dates[-1]
+    return Filters(snapshot, tuple(st.session_state.get(Keys.PROVINCES, ())),
+                   tuple(st.session_state.get(Keys.TIERS, ())))
+
+
+def sidebar() -> None:
+    """The global sidebar: language, snapshot, province and tier filters.
+
+    Drawn by dashboard.py on every page, so its widgets keep their state across pages.
+    """
+    with st.sidebar:
+        st.radio("Language / 语言", options=list(LANGUAGE_NAMES), key=Keys.LANG,
+                 format_func=LANGUAGE_NAMES.get, horizontal=True)
+        code = lang()
+        token = data_token()
+        dates = snapshot_dates(token)
+        if not dates:
+            st.session_state.pop(Keys.SNAPSHOT, None)
+            st.caption(t("sidebar_no_data", code))
+            return
+        if st.session_state.get(Keys.SNAPSHOT) not in dates:
+            st.session_state[Keys.SNAPSHOT] = dates[-1]
+        st.selectbox(t("sidebar_snapshot", code), options=list(reversed(dates)), key=Keys.SNAPSHOT)
+        options = province_options(st.session_state[Keys.SNAPSHOT], token)
+        kept = [p for p in st.session_state.get(Keys.PROVINCES, []) if p in options]
+        st.session_state[Keys.PROVINCES] = kept
+        st.multiselect(t("sidebar_provinces", code), options=options, key=Keys.PROVINCES,
+                       placeholder=t("sidebar_all", code))
+        in_force = rules()
+        st.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)), key=Keys.TIERS,
+                       format_func=lambda tier: in_force.tier_name(tier, code),
+                       placeholder=t("sidebar_all", code))
+        st.caption(t("sidebar_rules_version", code, version=in_force.version))
+
+
+def error_message(exc: BaseException, code: str) -> str:
+    """The user-facing message for an error of ours; a generic one for anything else."""
+    if isinstance(exc, IngestError):
+        return exc.message(code)
+    if isinstance(exc, (StoreError, RulesError)):
+        return t(exc.code, code, **exc.params)
+    if isinstance(exc, sa.exc.OperationalError):
+        return t("error_database", code)
+    return t("error_unexpected", code)
+
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """Show any error inside the block as a message, never a traceback.
+
+    Streamlit's own control flow (rerun, stop) derives from BaseException and passes through.
+    """
+    try:
+        yield
+    except Exception as exc:  # the UI boundary: everything becomes a message
+        log.exception("page error")
+        st.error(error_message(exc, lang()), icon="⚠️")
+
+
+def download_name(stem: str, snapshot: dt.date | None, suffix: str) -> str:
+    """File name for a download: ``stem_YYYY-MM-DD.suffix``."""
+    return f"{stem}_{snapshot.isoformat() if snapshot else 'all'}.{suffix}"
+
+
+def table(frame: pl.DataFrame, **kwargs) -> None:
+    """Show a small result frame."""
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)

@@ -1,0 +1,171 @@
+"""Data: import a snapshot file, manage stored snapshots, edit the rules."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib import ui
+from lib.i18n import t
+from lib.importer import mapping_from_rows, mapping_rows, store_validated, unmapped_columns
+from lib.ingest import auto_map, report_csv, sheet_names
+from lib.rules import edit_rules_text
+from lib.rules_versions import rules_history, save_rules
+from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
+from lib.snapshots import delete_snapshot, import_history, list_snapshots
+
+code = ui.lang()
+st.title(t("page_data", code))
+tab_import, tab_snapshots, tab_rules = st.tabs(
+    [t("data_tab_import", code), t("data_tab_snapshots", code), t("data_tab_rules", code)]
+)
+
+
+def last_month_end(today: dt.date) -> dt.date:
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
+with tab_import, ui.guard():
+    upload = st.file_uploader(t("data_upload", code), type=["csv", "txt", "tsv", "xlsx", "parquet"],
+                              help=t("data_upload_help", code))
+    if upload is not None:
+        data = upload.getvalue()
+        sheets = sheet_names(data) if upload.name.lower().endswith(".xlsx") else []
+        sheet = st.selectbox(t("data_sheet", code), sheets) if len(sheets) > 1 else None
+        raw = ui.read_upload(upload.file_id, data, upload.name, sheet)
+        st.caption(t("data_file_facts", code, rows=raw.frame.height, columns=raw.frame.width,
+                     encoding=raw.encoding or "–", delimiter=repr(raw.delimiter) if raw.delimiter else "–"))
+        for warning_code, params in raw.warnings:
+            st.warning(t(warning_code, code, **params))
+        st.subheader(t("data_preview", code))
+        ui.table(raw.frame.head(20))
+
+        st.subheader(t("data_mapping", code))
+        st.caption(t("data_mapping_help", code))
+        rows = pd.DataFrame(mapping_rows(auto_map(list(raw.frame.columns))))
+        rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
+        units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
+        edited = st.data_editor(
+            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{sheet}",
+            column_config={
+                "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
+                "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
+                "source": st.column_config.TextColumn(t("data_col_source", code)),
+                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units),
+            },
+        )
+        mapping = mapping_from_rows(edited.to_dict("records"))
+        kept = unmapped_columns(raw, mapping)
+        if kept:
+            st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
+
+        left, middle, right = st.columns(3)
+        snapshot_date = None
+        if "snapshot_date" not in mapping:
+            snapshot_date = left.date_input(t("data_snapshot_date", code),
+                                            value=last_month_end(dt.date.today()))
+        window = middle.number_input(t("data_churn_window", code), min_value=1, max_value=36,
+                                     value=1, help=t("data_churn_window_help", code))
+        replace = right.checkbox(t("data_replace", code), help=t("data_replace_help", code))
+
+        result = ui.validate_upload(upload.file_id, sheet, raw, mapping, snapshot_date)
+        st.subheader(t("data_validation", code))
+        a, b, c = st.columns(3)
+        a.metric(t("data_rows_read", code), f"{result.rows_read:,}")
+        b.metric(t("data_rows_accepted", code), f"{result.rows_accepted:,}")
+        c.metric(t("data_rows_rejected", code), f"{result.rows_rejected:,}")
+        summary = result.summary()
+        if summary.height:
+            message = "message_zh" if code == "zh" else "message_en"
+            ui.table(summary.select("severity", "rows", "field", "column", message))
+            with st.expander(t("data_report_rows", code, n=result.report.height)):
+                ui.table(result.report.head(1000))
+            st.download_button(t("data_report_download", code), data=report_csv(result),
+                               file_name=f"{upload.name}.report.csv", mime="text/csv",
+                               icon=":material/download:")
+        if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
+                     disabled=result.rows_accepted == 0):
+            bar = st.progress(0.0, text=t("store_step_prepare", code))
+            outcome = store_validated(
+                ui.engine(), result, upload.name, snapshot_date=snapshot_date,
+                churn_window_months=int(window), replace=replace,
+                progress=lambda share, step: bar.progress(share, text=t(step, code)),
+            )
+            ui.clear_caches()
+            st.success(t("data_imported", code, rows=outcome.rows_written,
+                         dates=", ".join(map(str, outcome.snapshot_dates)),
+                         version=outcome.rules_version))
+
+with tab_snapshots, ui.guard():
+    stored = list_snapshots(ui.engine())
+    if stored.height == 0:
+        st.info(t("sidebar_no_data", code))
+    else:
+        ui.table(stored)
+        choice = st.selectbox(t("data_delete_pick", code), stored["snapshot_date"].to_list())
+        if st.button(t("data_delete_button", code), icon=":material/delete:"):
+            st.session_state[ui.Keys.PENDING_DELETE] = choice
+        pending = st.session_state.get(ui.Keys.PENDING_DELETE)
+        if pending is not None:
+            rows = stored.filter(stored["snapshot_date"] == pending)["row_count"].sum()
+            st.warning(t("data_delete_confirm", code, date=str(pending), rows=rows))
+            yes, no = st.columns(2)
+            if yes.button(t("data_delete_yes", code), type="primary"):
+                deleted = delete_snapshot(ui.engine(), pending)
+                st.session_state.pop(ui.Keys.PENDING_DELETE)
+                ui.clear_caches()
+                st.success(t("data_deleted", code, date=str(pending), rows=deleted))
+                st.rerun()
+            if no.button(t("data_delete_no", code)):
+                st.session_state.pop(ui.Keys.PENDING_DELETE)
+                st.rerun()
+    st.subheader(t("data_history", code))
+    ui.table(import_history(ui.engine()))
+
+with tab_rules, ui.guard():
+    rules = ui.rules()
+    st.caption(t("rules_in_force", code, version=rules.version))
+    with st.form("rules_form"):
+        st.markdown(t("rules_tiers", code))
+        bounds = list(rules.tier_spend_min)
+        cols = st.columns(4)
+        for tier in range(2, 6):
+            bounds[tier - 1] = cols[tier - 2].number_input(
+                t("rules_tier_min", code, tier=rules.tier_name(tier, code)), min_value=0.0,
+                value=float(rules.tier_spend_min[tier - 1]), step=10.0)
+        cols = st.columns(3)
+        vip_min = cols[0].number_input(t("rules_vip_min_tier", code), 1, 6, rules.vip_min_tier)
+        points_min = cols[1].number_input(t("rules_points_min", code), min_value=0.0,
+                                          value=rules.six_star_points_min, step=1000.0)
+        key_person = cols[2].checkbox(t("rules_key_person", code), value=rules.six_star_key_person)
+        st.markdown(t("rules_targets", code))
+        cols = st.columns(5)
+        retention = cols[0].number_input(t("kpi_vip_retention", code), 0.0, 1.0,
+                                         rules.target_vip_retention_quarter_min, 0.01)
+        churn_max = cols[1].number_input(t("kpi_monthly_churn", code), 0.0, 1.0,
+                                         rules.target_monthly_churn_max, 0.001, format="%.3f")
+        ratio_max = cols[2].number_input(t("kpi_churn_to_gross_add", code), 0.0, 100.0,
+                                         rules.target_churn_to_gross_add_max, 0.05)
+        arpu_min = cols[3].number_input(t("kpi_arpu", code), 0.0, value=rules.target_arpu_min,
+                                        step=5.0)
+        horizon = cols[4].number_input(t("rules_horizon", code), 1, 120, rules.risk_horizon_months)
+        note = st.text_input(t("rules_note", code))
+        if st.form_submit_button(t("rules_save", code), type="primary"):
+            text = edit_rules_text(rules.text, {
+                "tiers.spend_min": bounds, "tiers.vip_min_tier": int(vip_min),
+                "six_star.points_min": points_min, "six_star.key_person": key_person,
+                "kpi_targets.vip_retention_quarter_min": retention,
+                "kpi_targets.monthly_churn_max": churn_max,
+                "kpi_targets.churn_to_gross_add_max": ratio_max, "kpi_targets.arpu_min": arpu_min,
+                "revenue_at_risk.horizon_months": int(horizon),
+            })
+            saved = save_rules(ui.engine(), text, note=note or None)
+            ui.clear_caches()
+            st.success(t("rules_saved", code, version=saved.version))
+    with st.expander(t("rules_text", code)):
+        text = st.text_area(t("rules_text", code), rules.text, height=400, label_visibility="collapsed")
+        if st.button(t("rules_save_text", code)):
+            saved = save_rules(ui.engine(), text)
+            ui.clear_caches()
+            st.success(t("rules_saved", code, version=saved.version))
+    st.subheader(t("rules_history", code))
+    ui.table(rules_history(ui.engine()))

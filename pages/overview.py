@@ -1,0 +1,60 @@
+"""Overview: the executives' KPIs against targets, trend, concentration and revenue at risk."""
+import streamlit as st
+
+from lib import charts, fmt, ui
+from lib.i18n import t
+from lib.kpis import revenue_share_of_top
+from lib.report import overview_html
+
+code = ui.lang()
+st.title(t("page_overview", code))
+
+with ui.guard():
+    filters = ui.current_filters()
+    if filters is None:
+        st.info(t("overview_empty", code))
+        st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+        st.stop()
+    rules = ui.rules()
+    view = ui.overview(filters, rules.version, ui.data_token())
+    st.caption(t("overview_caption", code, snapshot=fmt.date(view.snapshot_date),
+                 previous=fmt.date(view.previous_date), version=view.rules_version))
+
+    columns = st.columns(4)
+    for i, kpi in enumerate(view.kpis):
+        with columns[i % 4]:
+            label = t(kpi.key, code)
+            if kpi.meets_target is False:
+                label = f"⚠ {label}"
+            target = "" if kpi.target is None else t(
+                "kpi_target_min" if kpi.target_kind == "min" else "kpi_target_max", code,
+                target=fmt.number(kpi.target, kpi.unit, code))
+            good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
+            st.metric(label, fmt.number(kpi.value, kpi.unit, code),
+                      delta=fmt.change(kpi.change, kpi.unit, code),
+                      delta_color="normal" if good_when_up else "inverse",
+                      help=t(kpi.key + "_help", code, months=view.horizon_months,
+                             photo=fmt.date(view.photo_date)) + (f" {target}" if target else ""),
+                      border=True)
+    missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
+    if missed:
+        st.warning(t("overview_missed", code, kpis=", ".join(missed)))
+    st.caption(t("overview_risk_note", code, months=view.horizon_months))
+
+    left, right = st.columns(2)
+    figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]
+    top_share = 0.2
+    figures += [
+        charts.pareto(view.pareto, top_share, revenue_share_of_top(view.pareto, top_share), code),
+        charts.risk_by_tier(view.risk_by_tier, rules, code),
+    ]
+    for i, figure in enumerate(figures):
+        with (left if i % 2 == 0 else right):
+            st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+
+    st.download_button(
+        t("overview_download", code),
+        data=overview_html(view, figures, filters, rules, code).encode("utf-8"),
+        file_name=ui.download_name("overview", view.snapshot_date, "html"),
+        mime="text/html", icon=":material/download:",
+    )

@@ -1,0 +1,82 @@
+"""Shared fixtures: database URLs on DuckDB and on a throw-away PostgreSQL, and the browser
+harness (see tests/browser.py).
+
+- ``duckdb_url``: ``duckdb:///<tmp_path>/store.duckdb``, a new file per test.
+- ``pg_url``: a fresh database per test on a session-wide throw-away PostgreSQL server, dropped
+  after the test (``postgresql+psycopg://postgres@127.0.0.1:PORT/NAME``).
+- ``db_url``: parametrised over ``duckdb`` and ``postgresql``; the postgresql case carries the
+  ``postgres`` marker, so ``-m "not postgres"`` leaves it out.
+- ``pg_server``: the server itself (a ``tests.pgserver.PgServer``).
+
+Without PostgreSQL server binaries the postgres cases skip with the reason, or fail when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import pgserver
+from tests.browser import browser_page, chromium, served_app  # noqa: F401 - fixtures
+
+POSTGRES_FIXTURES = {"pg_url", "pg_server"}
+BROWSER_FIXTURES = {"served_app", "chromium", "browser_page"}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    # Mark by fixture use, so that `-m "not postgres"` / `-m "not browser"` deselect every test
+    # that needs the server or Chromium, whichever way it asks for them.
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & POSTGRES_FIXTURES or params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = pgserver.find_bindir()
+    if bindir is None:
+        if _in_ci():
+            pytest.fail(pgserver.MISSING_BINARIES, pytrace=False)
+        pytest.skip(pgserver.MISSING_BINARIES)
+    server = pgserver.PgServer(bindir)
+    try:
+        server.start()
+    except pgserver.PgServerError as e:
+        pytest.fail(f"could not start the throw-away PostgreSQL server: {e}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    name, url = pg_server.create_database(request.node.name)
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def duckdb_url(tmp_path):
+    return f"duckdb:///{tmp_path}/store.duckdb"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("duckdb", id="duckdb"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request):
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_url")
+    return request.getfixturevalue("pg_url")

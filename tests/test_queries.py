@@ -1,0 +1,82 @@
+"""Overview queries on the hand-made base (tests/factories.py), on DuckDB and PostgreSQL.
+
+Every expected figure below is worked by hand from the base's docstring.
+"""
+import pytest
+
+from lib.kpis import build_overview
+from lib.queries import Filters
+from lib.rules_versions import current_rules
+from lib.snapshots import write_snapshots
+from lib.store import make_engine
+from tests.factories import S1, S2, two_snapshots
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    rules = current_rules(engine)
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=rules, source_name="hand")
+    yield engine
+    engine.dispose()
+
+
+def overview(engine, filters):
+    with engine.connect() as conn:
+        return build_overview(conn, filters, current_rules(engine))
+
+
+def test_overview_of_the_latest_snapshot(engine):
+    view = overview(engine, Filters(S2))
+    assert view.previous_date == S1
+    assert view.photo_date == S1
+    assert view.kpi("kpi_active").value == 4            # A, C, E, F
+    assert view.kpi("kpi_active").previous == 5         # A, B, C, E, G
+    assert view.kpi("kpi_vip").value == 1               # A
+    assert view.kpi("kpi_vip_revenue_share").value == pytest.approx(300 / 390)
+    assert view.kpi("kpi_vip_retention").value == pytest.approx(0.5)   # A of A, B
+    assert view.kpi("kpi_vip_retention").previous is None               # no photo before Q3
+    # counted base: A, B, C (G involuntary, E and F under 3 months); churner B
+    assert view.kpi("kpi_monthly_churn").value == pytest.approx(1 / 3)
+    assert view.kpi("kpi_monthly_churn").previous == pytest.approx(1 / 5)  # D of A B C D G
+    assert view.kpi("kpi_churn_to_gross_add").value == pytest.approx(2.0)  # B, G over F
+    assert view.kpi("kpi_arpu").value == pytest.approx(390 / 4)
+    assert view.kpi("kpi_arpu").meets_target is True     # target 80
+    assert view.kpi("kpi_monthly_churn").meets_target is False
+    # tier 4: A active (300/month), churn 1/2 a month; 12 months: 300 * (12 - (1 - 0.5**12))
+    assert view.kpi("kpi_revenue_at_risk").value == pytest.approx(300 * (11 + 0.5 ** 12))
+
+
+def test_trend_has_one_row_per_snapshot(engine):
+    view = overview(engine, Filters(S2))
+    assert view.trend["snapshot_date"].to_list() == [S1, S2]
+    assert view.trend["active"].to_list() == [5, 4]
+
+
+def test_pareto_curve_of_four_active_customers(engine):
+    curve = overview(engine, Filters(S2)).pareto
+    assert curve["customer_share"].to_list() == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+    assert curve["revenue_share"].to_list() == pytest.approx([0, 300 / 390, 340 / 390, 370 / 390, 1])
+
+
+def test_province_filter(engine):
+    view = overview(engine, Filters(S2, provinces=("广东",)))
+    assert view.kpi("kpi_active").value == 1
+    assert view.kpi("kpi_arpu").value == pytest.approx(300)
+    assert view.kpi("kpi_monthly_churn").value == pytest.approx(0.5)
+    assert view.kpi("kpi_vip_retention").value == pytest.approx(0.5)
+
+
+def test_tier_filter(engine):
+    view = overview(engine, Filters(S2, tiers=(1,)))
+    assert view.kpi("kpi_active").value == 3            # C, E, F
+    assert view.kpi("kpi_vip").value == 0
+    assert view.kpi("kpi_vip_retention").value is None  # no VIP in the photo under this filter
+
+
+def test_earlier_snapshot_has_no_previous(engine):
+    view = overview(engine, Filters(S1))
+    assert view.previous_date is None
+    assert view.kpi("kpi_active").change is None
+    assert view.kpi("kpi_churn_to_gross_add").value == pytest.approx(1.0)  # D over E
