@@ -30,32 +30,41 @@ def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     return fig
 
 
+def _months(trend: pl.DataFrame) -> list[str]:
+    """Snapshot months as category labels (month-end dates would tick at the next month)."""
+    return [d.strftime("%Y-%m") for d in trend["snapshot_date"].to_list()]
+
+
 def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
-    """Active customers (bars) and VIP customers (line, right axis) per snapshot."""
-    dates = trend["snapshot_date"].to_list()
+    """Active customers (left axis) and VIP customers (right axis) per snapshot."""
+    months = _months(trend)
     fig = go.Figure()
-    fig.add_bar(x=dates, y=trend["active"].to_list(), name=t("kpi_active", lang),
-                marker_color=PALETTE["muted"], hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
-    fig.add_scatter(x=dates, y=trend["vip_active"].to_list(), name=t("kpi_vip", lang),
+    fig.add_scatter(x=months, y=trend["active"].to_list(), name=t("kpi_active", lang),
+                    mode="lines+markers", line={"color": PALETTE["muted"], "width": 3},
+                    hovertemplate="%{x}: %{y:,}<extra></extra>")
+    fig.add_scatter(x=months, y=trend["vip_active"].to_list(), name=t("kpi_vip", lang),
                     yaxis="y2", mode="lines+markers", line={"color": PALETTE["primary"], "width": 3},
-                    hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                              "rangemode": "tozero"},
-                      xaxis={"tickformat": "%Y-%m"})
+                    hovertemplate="%{x}: %{y:,}<extra></extra>")
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"tickformat": ",.0f", "title": t("kpi_active", lang)},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "tickformat": ",.0f",
+                "title": t("kpi_vip", lang)},
+    )
     return _layout(fig, t("chart_trend_customers", lang))
 
 
 def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     """Monthly churn rate per snapshot against the rules' ceiling."""
-    dates = trend["snapshot_date"].to_list()
     fig = go.Figure()
-    fig.add_scatter(x=dates, y=trend["monthly_churn"].to_list(), name=t("kpi_monthly_churn", lang),
-                    mode="lines+markers", line={"color": PALETTE["accent"], "width": 3},
-                    hovertemplate="%{x|%Y-%m}: %{y:.2%}<extra></extra>")
+    fig.add_scatter(x=_months(trend), y=trend["monthly_churn"].to_list(),
+                    name=t("kpi_monthly_churn", lang), mode="lines+markers",
+                    line={"color": PALETTE["accent"], "width": 3},
+                    hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     fig.add_hline(y=rules.target_monthly_churn_max, line_dash="dash", line_color=PALETTE["danger"],
                   annotation_text=t("chart_target", lang), annotation_position="top left")
     fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},
-                      xaxis={"tickformat": "%Y-%m"})
+                      xaxis={"type": "category"})
     return _layout(fig, t("chart_trend_churn", lang))
 
 
@@ -68,11 +77,12 @@ def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang
                     mode="lines", name=t("chart_revenue_curve", lang), fill="tonexty",
                     line={"color": PALETTE["primary"], "width": 3},
                     hovertemplate="%{x:.0%} → %{y:.1%}<extra></extra>")
-    fig.add_scatter(x=[top_share], y=[top_revenue_share], mode="markers+text",
-                    marker={"size": 10, "color": PALETTE["accent"]}, showlegend=False,
-                    text=[t("chart_pareto_point", lang, customers=f"{top_share:.0%}",
-                            revenue=f"{top_revenue_share:.0%}")],
-                    textposition="bottom right", hoverinfo="skip")
+    fig.add_scatter(x=[top_share], y=[top_revenue_share], mode="markers", showlegend=False,
+                    marker={"size": 10, "color": PALETTE["accent"]}, hoverinfo="skip")
+    fig.add_annotation(x=top_share, y=top_revenue_share, ax=60, ay=40, showarrow=True,
+                       arrowcolor=PALETTE["accent"], bgcolor="white", bordercolor=PALETTE["accent"],
+                       text=t("chart_pareto_point", lang, customers=f"{top_share:.0%}",
+                              revenue=f"{top_revenue_share:.0%}"))
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("chart_customer_share", lang),
                              "range": [0, 1]},
                       yaxis={"tickformat": ".0%", "title": t("chart_revenue_share", lang),

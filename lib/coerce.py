@@ -44,10 +44,26 @@ levels of named intermediate columns: every reference is then a cheap column rea
 """
 
 
-def clean(column: str) -> pl.Expr:
+def _case_variants(token: str) -> set[str]:
+    variants = {""}
+    for ch in token:
+        variants = {v + c for v in variants for c in {ch.lower(), ch.upper()}}
+    return variants
+
+
+#: Every upper/lower-case spelling of the blank tokens, so that no column is lower-cased.
+_BLANK_SPELLINGS: list[str] = sorted({v for tok in BLANK_TOKENS for v in _case_variants(tok)})
+_STRIP = " \t\r\n\x0b\x0c\u3000\u00a0\ufeff\u200b"
+
+
+def clean(column: str, out: str) -> Stages:
     """Text of ``column`` stripped of white space (ASCII and ideographic); blank tokens → null."""
-    text = pl.col(column).cast(pl.String).str.strip_chars().str.strip_chars("\u3000\u00a0\ufeff")
-    return pl.when(text.str.to_lowercase().is_in(BLANK_TOKENS)).then(None).otherwise(text)
+    stripped = f"{out}~strip"
+    text = pl.col(stripped)
+    return [
+        [pl.col(column).cast(pl.String).str.strip_chars(_STRIP).alias(stripped)],
+        [pl.when(text.is_in(_BLANK_SPELLINGS)).then(None).otherwise(text).alias(out)],
+    ]
 
 
 def parse_number(column: str, out: str) -> Stages:
@@ -115,9 +131,13 @@ def parse_date(column: str, out: str) -> Stages:
     day = pl.coalesce(part("3", "ymd", "compact"), pl.lit("01")).str.zfill(2)
     serial = pl.col(groups["serial"])
     in_range = (serial >= EXCEL_SERIAL_MIN) & (serial <= EXCEL_SERIAL_MAX)
+    first = f"{out}~first"
+    # chrono reads "5-1-24" as year 5: a direct parse counts only with a four-digit year.
+    year_ok = pl.col(first).dt.year() >= 1000
     return [
-        [pl.col(column).str.to_date("%Y-%m-%d", strict=False).alias(direct)],
-        [pl.when(pl.col(direct).is_null()).then(pl.col(column))
+        [pl.col(column).str.to_date("%Y-%m-%d", strict=False).alias(first)],
+        [pl.when(year_ok).then(pl.col(first)).alias(direct),
+         pl.when(~year_ok.fill_null(False)).then(pl.col(column))
          .str.replace(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)$", "")
          .alias(rest)],
         [s.str.extract_groups(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$").alias(groups["ymd"]),

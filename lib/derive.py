@@ -14,6 +14,7 @@ import polars as pl
 from lib.schema import (
     CONTRACT_COLUMNS,
     DERIVED_DTYPES,
+    SPEND_BANDS_PER_E,
     SPEND_COLUMNS,
     contract_dtypes,
 )
@@ -58,7 +59,8 @@ def derive(frame: pl.DataFrame, snapshot_date: dt.date | None = None) -> pl.Data
     -------
     The frame with all contract columns, then ``snapshot_month``, ``join_month``,
     ``churn_month`` (integer month indexes), ``spend_avg_6m`` (currency per month) and
-    ``spend_trend`` (share: last three months against the three before, 0.1 = +10 %).
+    ``spend_trend`` (share: last three months against the three before, 0.1 = +10 %) and
+    ``spend_band`` (see ``lib.schema.SPEND_BANDS_PER_E``).
     """
     df = complete_columns(frame)
     if snapshot_date is not None:
@@ -101,5 +103,8 @@ def derive(frame: pl.DataFrame, snapshot_date: dt.date | None = None) -> pl.Data
         .otherwise(None),
         spend_avg_6m=pl.coalesce(_mean_of(list(SPEND_COLUMNS)), pl.col("arpu")),
         spend_trend=pl.when(earlier > 0).then(recent / earlier - 1.0).otherwise(None),
+        spend_band=pl.when(pl.col("spend_m1") > 0)
+        .then((pl.col("spend_m1").log1p() * SPEND_BANDS_PER_E).floor() + 1)
+        .otherwise(0),
     )
     return df.with_columns([pl.col(c).cast(t) for c, t in DERIVED_DTYPES.items()])

@@ -65,7 +65,7 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
     """
     if validation.rows_accepted == 0:
         raise IngestError("ingest_nothing_accepted", {"file": source_name},
-                          "hint_fix_report")
+                          "ingest_hint_fix_report")
     rows = derive(validation.accepted, snapshot_date)
     kwargs = {"progress": progress} if progress else {}
     return write_snapshots(

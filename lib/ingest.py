@@ -12,14 +12,16 @@ Public API (others code against these names)::
 Every refusal is an :class:`IngestError` with an i18n ``code``, ``params`` and ``hint_code``;
 no other exception leaves these functions, whatever the bytes, headers or mapping.
 The code lives in ``lib.readers`` (bytes → text table), ``lib.mapping`` (columns → fields),
-``lib.coerce`` (text → typed values) and ``lib.validate`` (rows → accepted + report).
+``lib.coerce`` (text → typed values), ``lib.validate`` (rows → accepted + problems) and
+``lib.ingest_report`` (the report and its CSV); ``lib.textfile`` decodes and sniffs text files.
 """
 from __future__ import annotations
 
 from lib.ingest_errors import IngestError
 from lib.mapping import FieldSource, Mapping, auto_map, missing_requirements, parse_map_option
 from lib.readers import RawTable, read_table, sheet_names
-from lib.validate import ValidationResult, report_csv, validate
+from lib.ingest_report import report_csv
+from lib.validate import ValidationResult, validate
 
 __all__ = [
     "FieldSource",

@@ -33,9 +33,13 @@ class IngestError(Exception):
     def _render(self, key: str, lang: str) -> str:
         try:
             return t(key, lang, **self.params)
-        except (KeyError, IndexError, ValueError):
-            # A template field the raiser forgot: show the template rather than fail.
-            return t(key, lang)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            # A template field the raiser forgot: show the template rather than fail; an unknown
+            # key (a programming error, caught by the i18n tests) shows as itself.
+            try:
+                return t(key, lang)
+            except KeyError:
+                return str(key)
 
     def message(self, lang: str = "en") -> str:
         """The problem, then the hint, in ``lang`` ("en" or "zh")."""

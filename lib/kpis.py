@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
@@ -89,14 +90,14 @@ def quarter_photo_date(current: dt.date, stored: list[dt.date]) -> dt.date | Non
 def pareto_curve(buckets: pl.DataFrame) -> pl.DataFrame:
     """Cumulative share of revenue against cumulative share of customers, richest first.
 
-    Input: ``queries.revenue_by_percentile`` rows. Output columns ``customer_share`` and
-    ``revenue_share`` (0–1), starting at (0, 0).
+    Input: rows of ``queries.revenue_by_spend_band``, highest spend first. Output columns
+    ``customer_share`` and ``revenue_share`` (0–1), starting at (0, 0).
     """
     if buckets.height == 0:
         return pl.DataFrame({"customer_share": [0.0], "revenue_share": [0.0]})
     total_customers = buckets["customers"].sum()
     total_revenue = buckets["revenue"].sum() or 1.0
-    curve = buckets.sort("bucket").select(
+    curve = buckets.select(
         customer_share=pl.col("customers").cum_sum() / total_customers,
         revenue_share=pl.col("revenue").cum_sum() / total_revenue,
     )
@@ -105,8 +106,6 @@ def pareto_curve(buckets: pl.DataFrame) -> pl.DataFrame:
 
 def revenue_share_of_top(curve: pl.DataFrame, customer_share: float) -> float:
     """Share of revenue from the top ``customer_share`` of customers, read off the curve."""
-    import numpy as np
-
     return float(np.interp(customer_share, curve["customer_share"].to_numpy(),
                            curve["revenue_share"].to_numpy()))
 
@@ -189,7 +188,7 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
     window = windows.get(filters.snapshot_date, 1)
     risk = risk_by_tier(read_frame(conn, queries.tier_churn(filters, rules)), window,
                         rules.risk_horizon_months)
-    curve = pareto_curve(read_frame(conn, queries.revenue_by_percentile(filters)))
+    curve = pareto_curve(read_frame(conn, queries.revenue_by_spend_band(filters)))
     previous_filters = Filters(previous, filters.provinces, filters.tiers) if previous else None
 
     def pick(row: dict | None, key: str) -> float | None:

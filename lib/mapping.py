@@ -23,6 +23,7 @@ CHARGE_MARKERS: tuple[str, ...] = ("charge", "费用", "消费")
 SUMMABLE_KINDS = frozenset({"int", "float"})
 #: Fields the import can do without: ids are generated from row numbers.
 GENERATED_FIELDS = frozenset({"customer_id"})
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
 
 
@@ -158,11 +159,65 @@ def missing_requirements(mapping: Mapping, snapshot_date_given: bool) -> list[tu
     return missing
 
 
+def check_mapping(mapping: Mapping, headers: list[str], name: str,
+                  snapshot_given: bool) -> dict[str, FieldSource]:
+    """The mapping checked against a file's headers, in contract order.
+
+    Raises
+    ------
+    IngestError when the mapping is malformed, names a column the file lacks, or leaves a
+    requirement group (or the snapshot date) unmet: the message names the missing fields, the
+    headers one could map and the synonyms that would map by themselves.
+    """
+    if not isinstance(mapping, dict):
+        raise IngestError("ingest_map_invalid", {"detail": type(mapping).__name__},
+                          "ingest_hint_map_syntax")
+    checked: dict[str, FieldSource] = {}
+    for key, source in mapping.items():
+        source = check_source(source)
+        if key != source.field:
+            raise IngestError("ingest_map_invalid", {"detail": f"{key!s:.50} ≠ {source.field}"},
+                              "ingest_hint_map_syntax")
+        checked[key] = source
+    present = set(headers)
+    for source in checked.values():
+        for column in source.columns:
+            if column not in present:
+                raise IngestError("ingest_mapped_column_missing",
+                                  {"file": name, "column": column[:100], "field": source.field,
+                                   "columns": _list_text(headers)},
+                                  "ingest_hint_columns")
+    missing = missing_requirements(checked, snapshot_given)
+    if missing == [("snapshot_date",)]:
+        raise IngestError("ingest_snapshot_required",
+                          {"file": name, "synonyms": synonyms_hint(["snapshot_date"])},
+                          "ingest_hint_snapshot")
+    if missing:
+        hint_fields: list[str] = []
+        for group in missing:
+            hint_fields += ["spend_m1", "arpu"] if "arpu" in group else list(group)
+        raise IngestError("ingest_missing_fields",
+                          {"file": name,
+                           "groups": "; ".join(" | ".join(g) for g in missing),
+                           "columns": _list_text(headers),
+                           "synonyms": synonyms_hint(hint_fields)},
+                          "ingest_hint_missing_fields")
+    return dict(sorted(checked.items(), key=lambda kv: CONTRACT_COLUMNS.index(kv[0])))
+
+
+def _list_text(items: list[str], limit: int = 300) -> str:
+    text = ", ".join(items)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def synonyms_hint(fields: tuple[str, ...] | list[str], per_field: int = 6) -> str:
     """"field: syn1, syn2, ..." for the fields of missing groups, for messages."""
     parts = []
     for name in fields:
         synonyms = [s.partition("@")[0] for s in FIELDS_BY_NAME[name].synonyms]
-        picked = list(dict.fromkeys([name, *synonyms]))[:per_field]
+        chinese = [s for s in synonyms if _CJK.search(s)]
+        latin = [s for s in synonyms if not _CJK.search(s)]
+        half = per_field // 2
+        picked = list(dict.fromkeys([name, *latin]))[:per_field - half] + chinese[:half]
         parts.append(f"{name}: {', '.join(picked)}")
     return "; ".join(parts)

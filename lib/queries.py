@@ -2,7 +2,7 @@
 
 The database does the scanning; callers get small frames through ``lib.store.read_frame``.
 Only portable SQL: GROUP BY, CASE, integer arithmetic on the month indexes stored at ingest,
-standard window functions. Averages and sums are cast to Double so DuckDB, PostgreSQL and
+standard window functions. The Overview reads the small ``customer_cube`` the store keeps. Averages and sums are cast to Double so DuckDB, PostgreSQL and
 Spark SQL return the same types (PITFALLS.md).
 """
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lib.rules import Rules, churn_counted
-from lib.store import customers, snapshots
+from lib.rules import Rules
+from lib.store import customer_cube, customers, snapshots
 
 c = customers.c
+k = customer_cube.c
 
 
 @dataclass(frozen=True)
@@ -31,26 +32,23 @@ def _double(expr: sa.ColumnElement) -> sa.ColumnElement[float]:
     return sa.cast(expr, sa.Double)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
+def _customers_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """Customers of the cube rows meeting ``condition``."""
+    return sa.cast(sa.func.sum(sa.case((condition, k.customers), else_=0)), sa.BigInteger)
 
 
-def _sum_if(condition: sa.ColumnElement[bool], value: sa.ColumnElement) -> sa.ColumnElement[float]:
-    return _double(sa.func.sum(sa.case((condition, value), else_=0.0)))
+def _revenue_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[float]:
+    return _double(sa.func.sum(sa.case((condition, k.revenue), else_=0.0)))
 
 
-def segment_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """WHERE terms for the province and tier choices (no snapshot term)."""
+def segment_conditions(filters: Filters, columns: sa.ColumnCollection = c) -> list[sa.ColumnElement[bool]]:
+    """WHERE terms for the province and tier choices (no snapshot term), on rows or the cube."""
     terms: list[sa.ColumnElement[bool]] = []
     if filters.provinces:
-        terms.append(c.province.in_(filters.provinces))
+        terms.append(columns.province.in_(filters.provinces))
     if filters.tiers:
-        terms.append(c.tier.in_(filters.tiers))
+        terms.append(columns.tier.in_(filters.tiers))
     return terms
-
-
-def is_active() -> sa.ColumnElement[bool]:
-    return c.churned.is_not(True)
 
 
 def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Select:
@@ -59,46 +57,44 @@ def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Selec
     Columns: snapshot_date, customers (rows), active, churners (all types), churners_counted
     and base_counted (after the rules' exclusions), gross_adds (joined in the snapshot month),
     revenue (sum of latest-month spend of active customers, currency), vip_active,
-    vip_revenue (currency).
+    vip_revenue (currency). Read from the cube, which the store keeps in step with the rules.
     """
-    counted = churn_counted(rules, c)
-    vip = c.tier >= rules.vip_min_tier
-    active = is_active()
+    active = k.churned.is_(False)
+    vip = k.tier >= rules.vip_min_tier
     return (
         sa.select(
-            c.snapshot_date,
-            sa.func.count().label("customers"),
-            _count_if(active).label("active"),
-            _count_if(c.churned.is_(True)).label("churners"),
-            _count_if(sa.and_(c.churned.is_(True), counted)).label("churners_counted"),
-            _count_if(counted).label("base_counted"),
-            _count_if(c.join_month == c.snapshot_month).label("gross_adds"),
-            _sum_if(active, c.spend_m1).label("revenue"),
-            _count_if(sa.and_(active, vip)).label("vip_active"),
-            _sum_if(sa.and_(active, vip), c.spend_m1).label("vip_revenue"),
+            k.snapshot_date,
+            _customers_if(sa.true()).label("customers"),
+            _customers_if(active).label("active"),
+            _customers_if(k.churned.is_(True)).label("churners"),
+            _customers_if(sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
+            _customers_if(k.counted.is_(True)).label("base_counted"),
+            _customers_if(k.gross_add.is_(True)).label("gross_adds"),
+            _revenue_if(active).label("revenue"),
+            _customers_if(sa.and_(active, vip)).label("vip_active"),
+            _revenue_if(sa.and_(active, vip)).label("vip_revenue"),
         )
-        .where(c.snapshot_date.in_(dates), *segment_conditions(filters))
-        .group_by(c.snapshot_date)
-        .order_by(c.snapshot_date)
+        .where(k.snapshot_date.in_(dates), *segment_conditions(filters, k))
+        .group_by(k.snapshot_date)
+        .order_by(k.snapshot_date)
     )
 
 
 def tier_churn(filters: Filters, rules: Rules) -> sa.Select:
     """Per tier in the chosen snapshot: active customers, their monthly revenue (currency),
     churners and base after the rules' exclusions."""
-    counted = churn_counted(rules, c)
-    active = is_active()
+    active = k.churned.is_(False)
     return (
         sa.select(
-            c.tier,
-            _count_if(active).label("active"),
-            _sum_if(active, c.spend_m1).label("revenue"),
-            _count_if(sa.and_(c.churned.is_(True), counted)).label("churners_counted"),
-            _count_if(counted).label("base_counted"),
+            k.tier,
+            _customers_if(active).label("active"),
+            _revenue_if(active).label("revenue"),
+            _customers_if(sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
+            _customers_if(k.counted.is_(True)).label("base_counted"),
         )
-        .where(c.snapshot_date == filters.snapshot_date, *segment_conditions(filters))
-        .group_by(c.tier)
-        .order_by(c.tier)
+        .where(k.snapshot_date == filters.snapshot_date, *segment_conditions(filters, k))
+        .group_by(k.tier)
+        .order_by(k.tier)
     )
 
 
@@ -114,11 +110,8 @@ def vip_retention(filters: Filters, rules: Rules, photo_date: dt.date) -> sa.Sel
         photo.c.snapshot_date == photo_date,
         photo.c.churned.is_not(True),
         photo.c.tier >= rules.vip_min_tier,
+        *segment_conditions(filters, photo.c),
     ]
-    if filters.provinces:
-        photo_terms.append(photo.c.province.in_(filters.provinces))
-    if filters.tiers:
-        photo_terms.append(photo.c.tier.in_(filters.tiers))
     joined = photo.outerjoin(
         now,
         sa.and_(now.c.customer_id == photo.c.customer_id,
@@ -135,25 +128,21 @@ def vip_retention(filters: Filters, rules: Rules, photo_date: dt.date) -> sa.Sel
     )
 
 
-def revenue_by_percentile(filters: Filters, buckets: int = 100) -> sa.Select:
-    """Active customers ranked by latest-month spend, highest first, cut into ``buckets``
-    equal groups: per group its customers and revenue (currency). Feeds the Pareto curve."""
-    ranked = (
-        sa.select(
-            c.spend_m1.label("spend"),
-            sa.func.ntile(buckets).over(order_by=(c.spend_m1.desc(), c.customer_id)).label("bucket"),
-        )
-        .where(c.snapshot_date == filters.snapshot_date, is_active(), *segment_conditions(filters))
-        .subquery()
-    )
+def revenue_by_spend_band(filters: Filters) -> sa.Select:
+    """Active customers and their revenue (currency) per spend band, highest band first.
+
+    Cumulated, these give the revenue-concentration (Pareto) curve, exact at band edges.
+    """
     return (
         sa.select(
-            ranked.c.bucket,
-            sa.func.count().label("customers"),
-            _double(sa.func.sum(sa.func.coalesce(ranked.c.spend, 0.0))).label("revenue"),
+            k.spend_band.label("band"),
+            _customers_if(sa.true()).label("customers"),
+            _revenue_if(sa.true()).label("revenue"),
         )
-        .group_by(ranked.c.bucket)
-        .order_by(ranked.c.bucket)
+        .where(k.snapshot_date == filters.snapshot_date, k.churned.is_(False),
+               *segment_conditions(filters, k))
+        .group_by(k.spend_band)
+        .order_by(k.spend_band.desc())
     )
 
 
@@ -167,9 +156,10 @@ def snapshot_list() -> sa.Select:
 
 def provinces(snapshot_date: dt.date) -> sa.Select:
     """Provinces present in a snapshot, largest first."""
+    total = sa.func.sum(k.customers)
     return (
-        sa.select(c.province, sa.func.count().label("customers"))
-        .where(c.snapshot_date == snapshot_date, c.province.is_not(None))
-        .group_by(c.province)
-        .order_by(sa.func.count().desc(), c.province)
+        sa.select(k.province, total.label("customers"))
+        .where(k.snapshot_date == snapshot_date, k.province.is_not(None))
+        .group_by(k.province)
+        .order_by(total.desc(), k.province)
     )

@@ -185,7 +185,13 @@ DERIVED_DTYPES: dict[str, pl.DataType] = {
     "churn_month": pl.Int32(),
     "spend_avg_6m": pl.Float64(),
     "spend_trend": pl.Float64(),
+    "spend_band": pl.Int16(),
 }
+
+#: Spend bands per unit of ln(1 + spend): band b > 0 holds latest-month spends with
+#: floor(ln(1 + spend) * SPEND_BANDS_PER_E) == b - 1, i.e. bands about 13 % wide; band 0 holds
+#: no spend. The revenue-concentration curve is exact at every band edge.
+SPEND_BANDS_PER_E = 8
 
 #: Columns whose values the store fills from the rules in force (see lib.rules).
 RULE_COLUMNS: dict[str, pl.DataType] = {"tier": pl.Int16(), "stage": pl.String()}

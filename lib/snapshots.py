@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from lib.rules import Rules, stage_case, tier_case
+from lib.rules import Rules, churn_counted, stage_case, tier_case
 from lib.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
     customer_attributes,
+    customer_cube,
     customers,
     import_log,
-    is_duckdb,
     now,
     read_frame,
     snapshots,
@@ -97,20 +97,46 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> N
 
 
 def apply_rules(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None = None) -> None:
-    """(Re)compute tier and stage of stored rows from ``rules``; all snapshots when ``dates`` is None."""
+    """(Re)compute tier and stage of stored rows from ``rules``, then rebuild their cube rows.
+
+    ``dates`` None means every stored snapshot.
+    """
     statement = sa.update(customers).values(
         tier=tier_case(rules, customers.c), stage=stage_case(rules, customers.c)
     )
     update_snapshots = sa.update(snapshots).values(rules_version=rules.version)
+    clear_cube = sa.delete(customer_cube)
     if dates is not None:
         statement = statement.where(customers.c.snapshot_date.in_(dates))
         update_snapshots = update_snapshots.where(snapshots.c.snapshot_date.in_(dates))
+        clear_cube = clear_cube.where(customer_cube.c.snapshot_date.in_(dates))
     conn.execute(statement)
     conn.execute(update_snapshots)
+    conn.execute(clear_cube)
+    conn.execute(_cube_insert(rules, dates))
+
+
+def _cube_insert(rules: Rules, dates: list[dt.date] | None) -> sa.Insert:
+    c = customers.c
+    counted = sa.case((churn_counted(rules, c), True), else_=False)
+    gross_add = sa.case((c.join_month == c.snapshot_month, True), else_=False)
+    churned = sa.case((c.churned.is_(True), True), else_=False)
+    keys = [c.snapshot_date, c.province, c.tier, churned, counted, gross_add, c.spend_band]
+    select = sa.select(
+        *keys, sa.func.count(), sa.cast(sa.func.sum(sa.func.coalesce(c.spend_m1, 0.0)), sa.Double)
+    ).group_by(*keys)
+    if dates is not None:
+        select = select.where(c.snapshot_date.in_(dates))
+    cube = customer_cube.c
+    return sa.insert(customer_cube).from_select(
+        [cube.snapshot_date, cube.province, cube.tier, cube.churned, cube.counted, cube.gross_add,
+         cube.spend_band, cube.customers, cube.revenue],
+        select,
+    )
 
 
 def _delete_rows(conn: sa.Connection, dates: list[dt.date]) -> None:
-    for table in (customers, customer_attributes, snapshots):
+    for table in (customers, customer_attributes, customer_cube, snapshots):
         conn.execute(sa.delete(table).where(table.c.snapshot_date.in_(dates)))
 
 

@@ -81,6 +81,23 @@ customer_attributes = sa.Table(
     sa.Column("value", sa.String),
 )
 
+#: The Overview's cube: customers and latest-month revenue per snapshot, province, tier, churn
+#: flags and spend band. Rebuilt with tiers whenever a snapshot is stored or the rules change,
+#: so KPI trends over many snapshots read thousands of rows instead of millions.
+customer_cube = sa.Table(
+    "customer_cube",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("province", sa.String),
+    sa.Column("tier", sa.SmallInteger, nullable=False),
+    sa.Column("churned", sa.Boolean, nullable=False),
+    sa.Column("counted", sa.Boolean, nullable=False),
+    sa.Column("gross_add", sa.Boolean, nullable=False),
+    sa.Column("spend_band", sa.SmallInteger, nullable=False),
+    sa.Column("customers", sa.BigInteger, nullable=False),
+    sa.Column("revenue", sa.Double, nullable=False),
+)
+
 snapshots = sa.Table(
     "snapshots",
     metadata,
@@ -134,7 +151,8 @@ schema_version = sa.Table(
 def _create_v1(conn: sa.Connection) -> None:
     metadata.create_all(
         conn,
-        tables=[customers, customer_attributes, snapshots, import_log, rules_versions],
+        tables=[customers, customer_attributes, customer_cube, snapshots, import_log,
+                rules_versions],
     )
 
 

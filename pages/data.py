@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pandas as pd
+import polars as pl
 import streamlit as st
 
 from lib import ui
@@ -76,7 +77,15 @@ with tab_import, ui.guard():
         summary = result.summary()
         if summary.height:
             message = "message_zh" if code == "zh" else "message_en"
-            ui.table(summary.select("severity", "rows", "field", "column", message))
+            ui.table(summary.select(
+                pl.col("severity").replace_strict({"error": t("data_severity_error", code),
+                                                   "warning": t("data_severity_warning", code)})
+                .alias(t("data_col_severity", code)),
+                pl.col("rows").alias(t("data_col_rows", code)),
+                pl.col("field").alias(t("data_col_field", code)),
+                pl.col("column").alias(t("data_col_source", code)),
+                pl.col(message).alias(t("data_col_problem", code)),
+            ))
             with st.expander(t("data_report_rows", code, n=result.report.height)):
                 ui.table(result.report.head(1000))
             st.download_button(t("data_report_download", code), data=report_csv(result),

@@ -41,7 +41,7 @@ def test_quarter_photo_is_the_last_snapshot_before_the_quarter(current, expected
 
 
 def test_pareto_curve_is_cumulative_and_starts_at_zero():
-    buckets = pl.DataFrame({"bucket": [1, 2], "customers": [1, 1], "revenue": [80.0, 20.0]})
+    buckets = pl.DataFrame({"band": [9, 3], "customers": [1, 1], "revenue": [80.0, 20.0]})
     curve = pareto_curve(buckets)
     assert curve["customer_share"].to_list() == [0.0, 0.5, 1.0]
     assert curve["revenue_share"].to_list() == pytest.approx([0.0, 0.8, 1.0])

@@ -80,3 +80,40 @@ def test_earlier_snapshot_has_no_previous(engine):
     assert view.previous_date is None
     assert view.kpi("kpi_active").change is None
     assert view.kpi("kpi_churn_to_gross_add").value == pytest.approx(1.0)  # D over E
+
+
+def polars_tier(frame, rules):
+    """An independent statement of the tier rule, in polars."""
+    import polars as pl
+
+    tier = pl.lit(1)
+    for number, bound in enumerate(rules.tier_spend_min[1:], start=2):
+        tier = pl.when(pl.col("spend_avg_6m") >= bound).then(number).otherwise(tier)
+    six = pl.col("key_person") | (pl.col("points") >= rules.six_star_points_min)
+    return frame.with_columns(tier=pl.when(six).then(6).otherwise(tier))
+
+
+def test_cube_figures_equal_a_direct_count_on_the_demo_base(db_url):
+    import polars as pl
+
+    from lib.demo import generate_snapshots
+    from lib.derive import derive
+
+    engine = make_engine(db_url)
+    rules = current_rules(engine)
+    frames = [derive(f) for f in generate_snapshots(customers=2000, snapshots=4, seed=3)]
+    for frame in frames:
+        write_snapshots(engine, frame, rules=rules, source_name="demo")
+    latest = polars_tier(frames[-1], rules)
+    province = latest["province"].drop_nulls().mode()[0]
+    view = overview(engine, Filters(latest["snapshot_date"][0], provinces=(province,), tiers=(1, 4, 6)))
+    rows = latest.filter(pl.col("province") == province, pl.col("tier").is_in([1, 4, 6]))
+    active = rows.filter(~pl.col("churned"))
+    counted = rows.filter((pl.col("churn_type").fill_null("") != "involuntary")
+                          & (pl.col("tenure_months") >= 3) & ~pl.col("group_paid"))
+    assert view.kpi("kpi_active").value == active.height
+    assert view.kpi("kpi_vip").value == active.filter(pl.col("tier") >= 4).height
+    assert view.kpi("kpi_arpu").value == pytest.approx(active["spend_m1"].fill_null(0).mean())
+    assert view.kpi("kpi_monthly_churn").value == pytest.approx(counted["churned"].mean())
+    assert view.pareto["customer_share"][-1] == pytest.approx(1.0)
+    engine.dispose()

@@ -131,3 +131,23 @@ def test_delete_snapshot(engine):
     assert list_snapshots(engine)["snapshot_date"].to_list() == [S2]
     with pytest.raises(StoreError):
         delete_snapshot(engine, S1)
+
+
+def test_a_new_migration_is_applied_once(db_url, monkeypatch):
+    from lib import store
+
+    make_engine(db_url).dispose()
+    calls = []
+
+    def add_note_column(conn):
+        calls.append(1)
+        conn.execute(sa.text("ALTER TABLE snapshots ADD COLUMN note VARCHAR"))
+
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, (SCHEMA_VERSION + 1, add_note_column)))
+    monkeypatch.setattr(store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    make_engine(db_url).dispose()
+    engine = make_engine(db_url)
+    assert calls == [1]
+    versions = read_frame(engine, sa.select(schema_version.c.version).order_by(schema_version.c.version))
+    assert versions["version"].to_list() == [SCHEMA_VERSION, SCHEMA_VERSION + 1]
+    engine.dispose()

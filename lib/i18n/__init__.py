@@ -2,7 +2,7 @@
 
 Catalogues are plain dicts ``key -> (english, chinese)`` in the modules of this package, one
 per area of the product, so that two people adding strings to different areas never collide.
-Templates use ``str.format`` fields: ``t("rows_read", "zh", n=3)``.
+Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
 """
 from __future__ import annotations
 

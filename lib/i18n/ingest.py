@@ -53,6 +53,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ingest_bad_date_argument": (
         "{file}: the {what} given ('{value}') is not a date.",
         "{file}：指定的 {what}（“{value}”）不是日期。"),
+    "ingest_nothing_accepted": (
+        "No row of {file} passed validation, so nothing was stored.",
+        "{file} 中没有任何一行通过校验，因此未保存任何数据。"),
     "ingest_internal_error": (
         "{file} could not be validated because of an unexpected problem ({detail}).",
         "由于意外问题，无法校验 {file}（{detail}）。"),
@@ -117,6 +120,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ingest_hint_date_format": (
         "Write dates as YYYY-MM-DD.",
         "日期请写成 YYYY-MM-DD。"),
+    "ingest_hint_fix_report": (
+        "Download the problem report, correct the rejected rows (or the column mapping) and "
+        "import the file again.",
+        "请下载问题报告，修正被拒绝的行（或列映射）后重新导入文件。"),
     "ingest_hint_report": (
         "Please send the file and this message to the administrator.",
         "请将该文件和此消息发送给管理员。"),
@@ -131,6 +138,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Some rows have more values than the {columns} header columns; the extra values were "
         "left out.",
         "部分行的值多于表头的 {columns} 列；多出的值已忽略。"),
+    "ingest_quotes_ignored": (
+        "{file} has an unbalanced double quote; quotes were read as ordinary characters.",
+        "{file} 中的双引号不成对；引号已按普通字符读取。"),
     "ingest_other_sheets": (
         "Read sheet '{sheet}'; the workbook also has: {others}.",
         "已读取工作表“{sheet}”；工作簿中还有：{others}。"),

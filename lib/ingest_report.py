@@ -1,0 +1,112 @@
+"""The validation report: one row per problem with messages in English and Chinese, and its
+formula-safe CSV export.
+
+Columns (``REPORT_SCHEMA``): ``row`` (1-based data row, null for the file), ``column`` (source
+header(s)), ``field``, ``value`` (source text, at most ``VALUE_CHARS``), ``severity`` ("error" =
+row rejected, "warning" = value blanked, row kept), ``code`` (i18n key), ``message_en``,
+``message_zh``. Messages are formatted once per (code, field, column), not once per row.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from lib.i18n import t
+
+VALUE_CHARS = 80
+REPORT_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(), "column": pl.String(), "field": pl.String(), "value": pl.String(),
+    "severity": pl.String(), "code": pl.String(), "message_en": pl.String(),
+    "message_zh": pl.String(),
+}
+#: Text a spreadsheet would run as a formula (or a DDE payload) when it starts a cell.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+@dataclass(frozen=True)
+class ProblemColumn:
+    """Where one field's problems sit in the validation work frame."""
+
+    field: str
+    label: str          # source header(s), " + " between summed ones
+    raw: pl.Expr        # source text of the field
+    code: str           # column of problem codes (null = fine)
+    severity: str       # column of severities
+
+
+def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
+                 missing: list[tuple[str, str, str, str]],
+                 file_level: list[tuple[str, dict]],
+                 message_params: Callable[[str | None, str | None], dict]) -> pl.DataFrame:
+    """The report of one validation.
+
+    Parameters
+    ----------
+    work : one row per data row, with ``r`` (row number), ``blank`` (row empty) and the
+        columns ``problems`` name.
+    problems : per field, its problem and severity columns.
+    missing : ``(flag column, code, field label, column label)`` of requirement groups with
+        nothing usable (errors).
+    file_level : ``(code, params)`` warnings about the whole file (row null).
+    message_params : template fields for a (field, column) pair.
+    """
+    none = pl.lit(None, pl.String)
+    pieces = [work.filter(pl.col("blank")).select(
+        pl.col("r").alias("row"), none.alias("column"), none.alias("field"), none.alias("value"),
+        pl.lit("error").alias("severity"), pl.lit("ingest_blank_row").alias("code"))]
+    for p in problems:
+        pieces.append(work.filter(pl.col(p.code).is_not_null()).select(
+            pl.col("r").alias("row"), pl.lit(p.label).alias("column"),
+            pl.lit(p.field).alias("field"), p.raw.str.slice(0, VALUE_CHARS).alias("value"),
+            pl.col(p.severity).alias("severity"), pl.col(p.code).alias("code")))
+    for flag, code, fields, columns in missing:
+        pieces.append(work.filter(pl.col(flag)).select(
+            pl.col("r").alias("row"), pl.lit(columns).alias("column"),
+            pl.lit(fields).alias("field"), none.alias("value"),
+            pl.lit("error").alias("severity"), pl.lit(code).alias("code")))
+    rows = pl.concat([piece.cast({"row": pl.Int64, "value": pl.String}) for piece in pieces],
+                     how="vertical").sort("row", maintain_order=True)
+    keys = rows.select(["code", "field", "column"]).unique(maintain_order=True)
+    messages = pl.DataFrame(
+        [{"code": code, "field": field, "column": column,
+          "message_en": _message(code, "en", message_params(field, column)),
+          "message_zh": _message(code, "zh", message_params(field, column))}
+         for code, field, column in keys.iter_rows()],
+        schema={"code": pl.String, "field": pl.String, "column": pl.String,
+                "message_en": pl.String, "message_zh": pl.String},
+    )
+    rows = rows.join(messages, on=["code", "field", "column"], how="left", nulls_equal=True,
+                     maintain_order="left")
+    head = pl.DataFrame(
+        [{"row": None, "column": params.get("column") or params.get("header"),
+          "field": params.get("field"), "value": None, "severity": "warning", "code": code,
+          "message_en": _message(code, "en", params), "message_zh": _message(code, "zh", params)}
+         for code, params in file_level],
+        schema=REPORT_SCHEMA,
+    )
+    return pl.concat([head, rows.select(list(REPORT_SCHEMA))], how="vertical")
+
+
+def _message(code: str, lang: str, params: dict) -> str:
+    try:
+        return t(code, lang, **params)
+    except (KeyError, IndexError, ValueError):
+        return t(code, lang)
+
+
+def report_csv(result) -> bytes:
+    """The report of a ``ValidationResult`` (or a report frame) as CSV bytes: UTF-8 with BOM, so
+    that Excel shows Chinese text, and formula safe: text starting with = + - @, tab or carriage
+    return gets a leading apostrophe."""
+    frame: pl.DataFrame = getattr(result, "report", result)
+    safe = frame.with_columns(
+        [pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c))
+         .otherwise(pl.col(c)).alias(c)
+         for c, dtype in frame.schema.items() if dtype == pl.String]
+    )
+    buffer = io.BytesIO()
+    safe.write_csv(buffer)
+    return b"\xef\xbb\xbf" + buffer.getvalue()

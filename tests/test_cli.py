@@ -1,0 +1,85 @@
+"""``python -m lib``: same path as the Data page, exit 0 when it imported, 2 with a reason."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib.cli import main
+from lib.snapshots import import_history, list_snapshots
+from lib.store import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"duckdb:///{tmp_path}/cli.duckdb"
+
+
+def test_import_of_the_real_file(url, capsys):
+    code = main(["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url,
+                 "--churn-window-months", "3"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "rows read: 2661" in out and "rows accepted: 2661" in out
+    listed = list_snapshots(make_engine(url)).row(0, named=True)
+    assert (str(listed["snapshot_date"]), listed["row_count"], listed["churn_window_months"]) == ("2026-10-31", 2661, 3)
+
+
+def test_map_option_corrects_the_auto_mapping(url, capsys, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("id,years,gone,bill\na,1,no,10\nb,2,yes,20\n", encoding="utf-8")
+    code = main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url,
+                 "--map", "id=customer_id", "--map", "years=tenure_months@years",
+                 "--map", "gone=churned", "--map", "bill=arpu"])
+    assert code == 0, capsys.readouterr().err
+    assert list_snapshots(make_engine(url))["row_count"].to_list() == [2]
+
+
+def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys):
+    args = ["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "already stored" in err and "\n" not in err
+    assert list_snapshots(make_engine(url))["row_count"].to_list() == [2661]
+    assert main(args + ["--replace"]) == 0
+
+
+def test_a_file_with_no_usable_column_is_refused(url, capsys, tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_text("colour,size\nred,1\n", encoding="utf-8")
+    assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert "tenure_months" in err and "required data not found" in err
+    assert list_snapshots(make_engine(url)).height == 0
+
+
+def test_missing_file_is_a_clear_refusal(url, capsys, tmp_path):
+    assert main(["validate", str(tmp_path / "nope.csv")]) == 2
+    assert "Cannot read" in capsys.readouterr().err
+
+
+def test_validate_stores_nothing_and_writes_the_report(url, capsys, tmp_path):
+    report = tmp_path / "report.csv"
+    assert main(["validate", str(BIGML), "--snapshot-date", "2026-10-31", "--report", str(report)]) == 0
+    assert report.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "rows accepted: 2661" in capsys.readouterr().out
+
+
+def test_demo_if_empty_seeds_once(url, capsys):
+    assert main(["demo", "--customers", "500", "--snapshots", "3", "--db", url]) == 0
+    assert len(list_snapshots(make_engine(url))) == 3
+    assert main(["demo", "--if-empty", "--db", url]) == 0
+    assert "already holds" in capsys.readouterr().out
+    assert import_history(make_engine(url)).height == 3
+
+
+def test_help_documents_the_contract():
+    result = subprocess.run([sys.executable, "-m", "lib", "import", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    for field in ("customer_id", "tenure_months", "spend_m1", "churned", "province"):
+        assert field in result.stdout
