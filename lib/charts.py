@@ -49,6 +49,7 @@ def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
         xaxis={"type": "category"},
         yaxis={"tickformat": ",.0f", "title": t("kpi_active", lang)},
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "tickformat": ",.0f",
+                "tickmode": "auto", "nticks": 6,
                 "title": t("kpi_vip", lang)},
     )
     return _layout(fig, t("chart_trend_customers", lang))

@@ -1,9 +1,16 @@
 """Polars expressions that turn source text into contract values.
 
-Each ``parse_*`` takes an expression of cleaned text (stripped, blank tokens already null; see
-:func:`clean`) and returns the typed value, null where the text does not parse. Callers tell
-"blank" from "invalid" by comparing the input with the output: text present, value null =
-invalid. Everything is vectorised; no Python runs per row.
+Each ``parse_*(column, out)`` reads a column of cleaned text (stripped, blank tokens already
+null; see :func:`clean`) and returns :data:`Stages` that add the typed column ``out``, null where
+the text does not parse (intermediate columns are named ``out~...``). Callers tell "blank" from
+"invalid" by comparing input and output: text present, value null = invalid. Everything is
+vectorised; no Python runs per row.
+
+Example
+-------
+>>> frame = pl.LazyFrame({"x": ["1,234.5", "¥12", "abc", None]})
+>>> run(frame, parse_number("x", "n")).collect().get_column("n").to_list()
+[1234.5, 12.0, None, None]
 """
 from __future__ import annotations
 

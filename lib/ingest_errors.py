@@ -24,7 +24,8 @@ class IngestError(Exception):
     True
     """
 
-    def __init__(self, code: str, params: dict | None = None, hint_code: str = "ingest_hint_formats"):
+    def __init__(self, code: str, params: dict | None = None,
+                 hint_code: str = "ingest_hint_formats"):
         self.code = code
         self.params = dict(params or {})
         self.hint_code = hint_code

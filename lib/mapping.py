@@ -64,7 +64,8 @@ def auto_map(headers: list[str]) -> Mapping:
     try:
         names = [str(h) for h in headers]
     except Exception:  # noqa: BLE001
-        raise IngestError("ingest_map_invalid", {"detail": "headers"}, "ingest_hint_map_syntax") from None
+        raise IngestError("ingest_map_invalid", {"detail": "headers"},
+                          "ingest_hint_map_syntax") from None
     index = synonym_index()
     mapping: Mapping = {}
     used: set[str] = set()

@@ -176,7 +176,8 @@ def _read_workbook(data: bytes, name: str, sheet: str | None) -> RawTable:
         raise IngestError("ingest_unreadable_workbook", {"file": name, "detail": _short(exc)},
                           "ingest_hint_workbook") from None
     if frame.width == 0 or frame.height == 0:
-        raise IngestError("ingest_sheet_empty", {"file": name, "sheet": chosen}, "ingest_hint_sheet")
+        raise IngestError("ingest_sheet_empty", {"file": name, "sheet": chosen},
+                          "ingest_hint_sheet")
     frame = frame.select(pl.all().cast(pl.String))
     head = frame.head(MAX_TITLE_ROWS + 1).rows()
     titles = title_rows([list(r) for r in head])
@@ -242,21 +243,23 @@ def _finish(frame: pl.DataFrame, name: str, warnings: list[tuple[str, dict]]) ->
     body = frame.slice(1)
     header = [(h or "").replace("\ufeff", "").strip() for h in raw_header]
     # Columns with no name and no value (trailing delimiters, Excel's used range) carry nothing.
-    if body.height:
-        filled = body.select(
-            pl.all().is_not_null() & (pl.all().str.strip_chars() != "")
-        ).select(pl.all().any()).row(0)
-    else:
-        filled = (False,) * body.width
-    keep = [i for i, h in enumerate(header) if h or filled[i]]
+    unnamed = [i for i, h in enumerate(header) if not h]
+    filled: dict[int, bool] = {}
+    if unnamed and body.height:
+        flags = body.select(
+            [(pl.nth(i).str.strip_chars().fill_null("") != "").any() for i in unnamed]
+        ).row(0)
+        filled = dict(zip(unnamed, flags))
+    keep = [i for i, h in enumerate(header) if h or filled.get(i, False)]
     if not keep:
-        raise IngestError("ingest_no_header", {"file": name, "first": ""}, "ingest_hint_header")
+        raise IngestError("ingest_empty_file", {"file": name}, "ingest_hint_choose_file")
     named = [header[i] for i in keep if header[i]]
-    if named and all(_NUMBER_LIKE.match(h) for h in named):
-        raise IngestError("ingest_no_header",
-                          {"file": name, "first": ", ".join(named[:5])[:120]}, "ingest_hint_header")
     if not named:
-        raise IngestError("ingest_no_header", {"file": name, "first": ""}, "ingest_hint_header")
+        raise IngestError("ingest_header_blank", {"file": name}, "ingest_hint_header")
+    if all(_NUMBER_LIKE.match(h) for h in named):
+        raise IngestError("ingest_no_header",
+                          {"file": name, "first": ", ".join(named[:5])[:120]},
+                          "ingest_hint_header")
     body = body.select([pl.nth(i) for i in keep])
     # Trailing rows with nothing in them (Excel's used range, blank lines at the end).
     if body.height and body.width:

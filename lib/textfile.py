@@ -121,7 +121,8 @@ def _charset_guess(sample: bytes) -> list[str]:
 def _looks_binary(text: str) -> bool:
     if not text:
         return False
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0x7f <= ord(ch) < 0xa0
+    controls = sum(1 for ch in text
+                   if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0x7f <= ord(ch) < 0xa0
                    or ch == "\ufffd")
     return controls > max(2, 0.01 * len(text))
 
@@ -169,10 +170,13 @@ def title_rows(rows: list[list[str | None]]) -> int:
     return 0
 
 
-def read_delimited(data: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[tuple[str, dict]]]:
+def read_delimited(data: bytes,
+                   name: str) -> tuple[pl.DataFrame, str, str, list[tuple[str, dict]]]:
     """Decode and parse delimited text: (frame of text with the header as its first row,
     encoding, delimiter, warnings)."""
     body, encoding, warnings = decode(data, name)
+    if b"\r" in body[:SAMPLE_BYTES] and b"\n" not in body[:SAMPLE_BYTES]:
+        body = body.replace(b"\r", b"\n")  # classic Mac line ends
     sample = body[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
     if _looks_binary(sample):
         raise IngestError("ingest_binary_file", {"file": name}, "ingest_hint_formats")

@@ -298,8 +298,9 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     # A row with nothing in it is rejected with one error; its other problems are not reported.
     # (Mapped columns count as blank after cleaning, the others when empty.)
     lf = lf.with_columns(pl.all_horizontal(
-        [pl.col(cleaned[i]).is_null() if i in cleaned else pl.col(s).fill_null("").str.len_bytes() == 0
-         for i, s in enumerate(src)] or [pl.lit(True)]
+        [pl.col(cleaned[i]).is_null() if i in cleaned
+         else pl.col(s).fill_null("").str.len_bytes() == 0 for i, s in enumerate(src)]
+        or [pl.lit(True)]
     ).alias("blank"))
     plans = [
         _Plan(field, " + ".join(source.columns),
@@ -377,6 +378,12 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     hard += [~pl.col(g) for g in dict.fromkeys(group_of.values())]
     lf = lf.with_columns(pl.any_horizontal(hard).alias("rejected"),
                          *[severity(p).alias(f"sev_{p.field}") for p in plans])
+    # Keep what the accepted frame and the report read; the parse intermediates go.
+    keep = ["r", "blank", "rejected", *src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
+            *(f"p_{p.field}" for p in plans), *(f"sev_{p.field}" for p in plans),
+            *(flag for flag, _, _ in missing_codes)]
+    lf = lf.select(pl.col(c) for c in dict.fromkeys(keep) if c in lf.collect_schema())
+    # The in-memory engine measured faster than the streaming default on this many-level plan.
     work = lf.collect(engine="in-memory")
 
     # Accepted rows: typed contract columns, then the unmapped source columns as text.

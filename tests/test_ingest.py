@@ -234,7 +234,8 @@ def test_composite_spend_is_the_sum_and_invalid_when_any_part_is():
 def test_unit_factor_applies_to_the_summed_value():
     cols = {"customer_id": ["A"], "d1": ["100"], "d2": ["265.25"], "churned": ["0"],
             "arpu": ["5"]}
-    mapping = {**auto_map(list(cols)), "tenure_months": parse_map_option("d1+d2=tenure_months@days")}
+    mapping = {**auto_map(list(cols)),
+               "tenure_months": parse_map_option("d1+d2=tenure_months@days")}
     result = run(cols, mapping=mapping)
     assert column_values(result, "tenure_months") == [pytest.approx(12.0)]
 
@@ -413,7 +414,8 @@ def test_report_columns_and_messages_in_both_languages():
     assert p["message_en"] == "Not a number in age (age)."
     assert p["message_zh"] == "age（age）中的值不是数字。"
     summary = result.summary()
-    assert summary.select("severity", "code", "rows").rows() == [("warning", "ingest_not_a_number", 1)]
+    assert summary.select("severity", "code", "rows").rows() == [
+        ("warning", "ingest_not_a_number", 1)]
 
 
 def test_report_csv_is_utf8_bom_and_formula_safe():
@@ -629,6 +631,17 @@ def test_trailing_blank_rows_and_unnamed_empty_columns_are_dropped():
     assert raw.frame.height == 2
 
 
+def test_carriage_return_line_ends():
+    raw = read_table(b"customer_id;arpu\rA;1\rB;2\r", "mac.csv")
+    assert raw.frame.rows() == [("A", "1"), ("B", "2")]
+
+
+def test_unbalanced_quote_is_read_as_text():
+    raw = read_table(b'customer_id,note\nA,"open\nB,x\n', "q.csv")
+    assert [code for code, _ in raw.warnings] == ["ingest_quotes_ignored"]
+    assert raw.frame.get_column("customer_id").to_list() == ["A", "B"]
+
+
 def test_blank_header_with_data_gets_a_name():
     raw = read_table(b"customer_id,,arpu\nA,x,1\n", "t.csv")
     assert raw.frame.columns == ["customer_id", "column 2", "arpu"]
@@ -737,6 +750,8 @@ def test_arrow_ipc_is_read():
     (b"customer_id,arpu\n", "ingest_no_rows"),
     (b"1,2,3\n4,5,6\n", "ingest_no_header"),
     (b",,\n1,2,3\n", "ingest_no_header"),
+    (b",\nx,\n", "ingest_header_blank"),
+    (b",,\n,,\n", "ingest_empty_file"),
 ])
 def test_unreadable_inputs_are_refused_with_a_code(data, code):
     with pytest.raises(IngestError) as info:

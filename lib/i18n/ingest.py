@@ -37,6 +37,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ingest_no_header": (
         "{file} has no header row: the first row ({first}) looks like data, not column names.",
         "{file} 没有表头行：第一行（{first}）看起来是数据而不是列名。"),
+    "ingest_header_blank": (
+        "{file}: the first row is empty, so the columns have no names.",
+        "{file}：第一行为空，各列没有列名。"),
     "ingest_no_rows": (
         "{file} has a header but no data rows.",
         "{file} 只有表头，没有数据行。"),
