@@ -3,6 +3,7 @@
 #
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
+#   make bench          Overview queries and CSV import vs pandas at 100k and 1M customers
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
 #   make venv / dev     .venv with requirements.txt / requirements-dev.txt
 #   make clean          remove .venv and the embedded database files
@@ -40,7 +41,7 @@ APT_INSTALL = \
 	$$sudo apt-get update -qq; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs
 
-.PHONY: help venv dev run test sysdeps clean
+.PHONY: help venv dev run test bench sysdeps clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -74,6 +75,10 @@ run: venv
 # -- Tests ------------------------------------------------------------------------------------
 test: dev sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS) $(ARGS)
+
+bench: dev
+	$(PY) -m bench.overview_bench --customers 100000
+	$(PY) -m bench.overview_bench --customers 1000000
 
 # Quiet and quick (no apt call) when everything is there.
 sysdeps:

@@ -14,23 +14,28 @@ from lib.snapshots import apply_rules
 from lib.store import now, read_frame, rules_versions
 
 
+def rules_in_force(conn: sa.Connection) -> Rules:
+    """The newest stored rules version, or the shipped defaults (version 0) when none is stored."""
+    row = conn.execute(
+        sa.select(rules_versions.c.version, rules_versions.c.body)
+        .order_by(rules_versions.c.version.desc()).limit(1)
+    ).first()
+    return default_rules() if row is None else parse_rules(row.body, version=int(row.version))
+
+
 def current_rules(engine: sa.Engine) -> Rules:
     """The rules in force: the newest stored version, storing the defaults first if none is."""
     with engine.begin() as conn:
-        row = conn.execute(
-            sa.select(rules_versions.c.version, rules_versions.c.body)
-            .order_by(rules_versions.c.version.desc()).limit(1)
-        ).first()
-        if row is not None:
-            return parse_rules(row.body, version=int(row.version))
-        defaults = default_rules()
+        rules = rules_in_force(conn)
+        if rules.version > 0:
+            return rules
         conn.execute(
             sa.insert(rules_versions).values(
                 version=1, created_at=now(), author="system", note="shipped defaults",
-                body=defaults.text,
+                body=rules.text,
             )
         )
-    return parse_rules(defaults.text, version=1)
+    return parse_rules(rules.text, version=1)
 
 
 def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: str | None = None) -> Rules:

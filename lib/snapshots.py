@@ -105,13 +105,19 @@ def apply_rules(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None =
         tier=tier_case(rules, customers.c), stage=stage_case(rules, customers.c)
     )
     update_snapshots = sa.update(snapshots).values(rules_version=rules.version)
-    clear_cube = sa.delete(customer_cube)
     if dates is not None:
         statement = statement.where(customers.c.snapshot_date.in_(dates))
         update_snapshots = update_snapshots.where(snapshots.c.snapshot_date.in_(dates))
-        clear_cube = clear_cube.where(customer_cube.c.snapshot_date.in_(dates))
     conn.execute(statement)
     conn.execute(update_snapshots)
+    rebuild_cube(conn, rules, dates)
+
+
+def rebuild_cube(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None) -> None:
+    """Replace the cube rows of ``dates`` (None: all) from the stored customer rows."""
+    clear_cube = sa.delete(customer_cube)
+    if dates is not None:
+        clear_cube = clear_cube.where(customer_cube.c.snapshot_date.in_(dates))
     conn.execute(clear_cube)
     conn.execute(_cube_insert(rules, dates))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from lib.schema import stored_dtypes
+from lib.schema import SPEND_BANDS_PER_E, stored_dtypes
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB_PATH = DATA_DIR / "retention.duckdb"
@@ -148,17 +148,24 @@ schema_version = sa.Table(
 )
 
 
-def _create_v1(conn: sa.Connection) -> None:
-    metadata.create_all(
-        conn,
-        tables=[customers, customer_attributes, customer_cube, snapshots, import_log,
-                rules_versions],
-    )
+def _add_customer_cube(conn: sa.Connection) -> None:
+    """v2: the Overview's cube, and the spend band it groups by, filled for stored snapshots."""
+    from lib.rules_versions import rules_in_force
+    from lib.snapshots import rebuild_cube
+
+    spend = customers.c.spend_m1
+    band = sa.case((spend > 0, sa.func.floor(sa.func.ln(1 + spend) * SPEND_BANDS_PER_E) + 1), else_=0)
+    conn.execute(sa.text("ALTER TABLE customers ADD COLUMN spend_band SMALLINT"))
+    conn.execute(sa.update(customers).values(spend_band=sa.cast(band, sa.SmallInteger)))
+    customer_cube.create(conn)
+    rebuild_cube(conn, rules_in_force(conn), None)
 
 
-#: Forward migrations, applied in order, each in its own transaction. Never edit a released
-#: one: append a new function (e.g. ``ALTER TABLE customers ADD COLUMN …``) instead.
-MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = ((1, _create_v1),)
+#: Forward migrations of databases made by earlier versions, applied in order, each in its own
+#: transaction. A new database is created from the table definitions above and stamped with
+#: the latest version, so steps only ever run on older databases. Never edit a released step:
+#: append one.
+MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = ((2, _add_customer_cube),)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -171,12 +178,16 @@ def current_schema_version(conn: sa.Connection) -> int:
 
 
 def migrate(engine: sa.Engine) -> int:
-    """Apply the migrations the database has not seen; return the resulting version.
+    """Create a new database, or bring an older one up to date; return the resulting version.
 
     A database newer than this code is refused rather than touched.
     """
     with engine.begin() as conn:
         version = current_schema_version(conn)
+        if version == 0:
+            metadata.create_all(conn)
+            conn.execute(sa.insert(schema_version).values(version=SCHEMA_VERSION, applied_at=now()))
+            return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
         raise StoreError("store_schema_too_new", found=version, known=SCHEMA_VERSION)
     for target, step in MIGRATIONS:

@@ -117,3 +117,26 @@ def test_cube_figures_equal_a_direct_count_on_the_demo_base(db_url):
     assert view.kpi("kpi_monthly_churn").value == pytest.approx(counted["churned"].mean())
     assert view.pareto["customer_share"][-1] == pytest.approx(1.0)
     engine.dispose()
+
+
+def test_a_version_1_database_is_migrated_to_the_cube(db_url):
+    from sqlalchemy import delete, insert, text
+
+    from lib.store import schema_version
+
+    engine = make_engine(db_url)
+    rules = current_rules(engine)
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=rules, source_name="hand")
+    with engine.begin() as conn:   # make it look like a database written by version 1
+        conn.execute(text("DROP TABLE customer_cube"))
+        conn.execute(text("ALTER TABLE customers DROP COLUMN spend_band"))
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=1, applied_at=S1))
+    engine.dispose()
+    migrated = make_engine(db_url)
+    view = overview(migrated, Filters(S2))
+    assert view.kpi("kpi_active").value == 4
+    assert view.kpi("kpi_monthly_churn").value == pytest.approx(1 / 3)
+    assert view.pareto["revenue_share"].to_list() == pytest.approx([0, 300 / 390, 340 / 390, 370 / 390, 1])
+    migrated.dispose()
