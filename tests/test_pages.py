@@ -8,7 +8,7 @@ from lib.rules_versions import current_rules
 from lib.snapshots import list_snapshots, write_snapshots
 from lib.store import make_engine
 from lib.ui import Keys
-from tests.factories import S1, two_snapshots
+from tests.factories import S1, S2, two_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
@@ -104,3 +104,25 @@ def test_rules_edit_creates_a_version(hand_store):
     submit.click().run()
     assert not at.exception
     assert any("Saved rules version 2" in s.value for s in at.success)
+
+
+def test_delete_asks_to_confirm_then_deletes(hand_store):
+    at = app()
+    at.switch_page("pages/data.py").run()
+    pick = next(s for s in at.selectbox if s.label == "Snapshot to delete")
+    pick.set_value(pick.options[-1]).run()          # the oldest, 2026-09-30
+    next(b for b in at.button if b.label == "Delete…").click().run()
+    assert "Delete snapshot 2026-09-30 and its 6 rows?" in at.warning[0].value
+    assert list_snapshots(make_engine(hand_store)).height == 2   # nothing yet
+    next(b for b in at.button if b.label == "Yes, delete").click().run()
+    assert not at.exception
+    assert list_snapshots(make_engine(hand_store))["snapshot_date"].to_list() == [S2]
+
+
+def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
+    at = app()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].set_value(("junk.csv", b"\x00\x01\x02\xff" * 100, "text/csv")).run()
+    assert not at.exception
+    assert at.error and "junk.csv" in at.error[0].value
+    assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]
