@@ -58,6 +58,11 @@ class Rules:
     target_arpu_min: float
     risk_horizon_months: int
 
+    def section(self, name: str) -> dict[str, Any]:
+        """A section of the rules text as a dict ({} when absent), for the modules that own it
+        (lifecycle, segments, churn models) to parse and check themselves."""
+        return dict(tomllib.loads(self.text).get(name, {}))
+
     def tier_name(self, tier: int, lang: str = "en") -> str:
         """Display name of tier 1–6 in ``lang``."""
         names = self.tier_names_zh if lang == "zh" else self.tier_names_en

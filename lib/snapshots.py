@@ -19,7 +19,9 @@ from lib.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
     customer_attributes,
+    churn_scores,
     customer_cube,
+    customer_segments,
     customers,
     import_log,
     now,
@@ -142,7 +144,8 @@ def _cube_insert(rules: Rules, dates: list[dt.date] | None) -> sa.Insert:
 
 
 def _delete_rows(conn: sa.Connection, dates: list[dt.date]) -> None:
-    for table in (customers, customer_attributes, customer_cube, snapshots):
+    for table in (customers, customer_attributes, customer_cube, customer_segments, churn_scores,
+                  snapshots):
         conn.execute(sa.delete(table).where(table.c.snapshot_date.in_(dates)))
 
 

@@ -98,6 +98,43 @@ customer_cube = sa.Table(
     sa.Column("revenue", sa.Double, nullable=False),
 )
 
+#: Per-customer segment labels written back by the Segments page's models (RFM scores 1–5 and
+#: behavioural cluster), one row per customer per snapshot.
+customer_segments = sa.Table(
+    "customer_segments",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("customer_id", sa.String, nullable=False),
+    sa.Column("rfm_recency", sa.SmallInteger),
+    sa.Column("rfm_frequency", sa.SmallInteger),
+    sa.Column("rfm_monetary", sa.SmallInteger),
+    sa.Column("rfm_segment", sa.String),
+    sa.Column("cluster", sa.SmallInteger),
+)
+
+#: Fitted churn-risk models: what they were trained on and how they scored.
+churn_models = sa.Table(
+    "churn_models",
+    metadata,
+    sa.Column("model_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("horizon_months", sa.Integer, nullable=False),
+    sa.Column("card", sa.Text, nullable=False),
+)
+
+#: Churn probability of every active customer of a snapshot, from one model.
+churn_scores = sa.Table(
+    "churn_scores",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("customer_id", sa.String, nullable=False),
+    sa.Column("model_id", sa.Integer, nullable=False),
+    sa.Column("churn_probability", sa.Double, nullable=False),
+    sa.Column("risk_decile", sa.SmallInteger, nullable=False),
+    sa.Column("reasons", sa.String),
+)
+
 snapshots = sa.Table(
     "snapshots",
     metadata,
@@ -161,11 +198,19 @@ def _add_customer_cube(conn: sa.Connection) -> None:
     rebuild_cube(conn, rules_in_force(conn), None)
 
 
+def _add_model_outputs(conn: sa.Connection) -> None:
+    """v3: tables for segment labels and churn-risk models and scores."""
+    metadata.create_all(conn, tables=[customer_segments, churn_models, churn_scores])
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
 #: append one.
-MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = ((2, _add_customer_cube),)
+MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
+    (2, _add_customer_cube),
+    (3, _add_model_outputs),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

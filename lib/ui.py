@@ -5,9 +5,11 @@ Pages call these helpers and lib's pure functions; they hold no SQL and no maths
 from __future__ import annotations
 
 import contextlib
+import importlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -16,13 +18,13 @@ import streamlit as st
 from lib import queries
 from lib.i18n import LANGUAGE_NAMES, t
 from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, validate
-from lib.kpis import Overview, build_overview
 from lib.queries import Filters
 from lib.rules import Rules, RulesError
 from lib.rules_versions import current_rules
 from lib.store import StoreError, database_url, make_engine, read_frame
 
 log = logging.getLogger("retention")
+T = TypeVar("T")
 
 
 class Keys:
@@ -76,11 +78,21 @@ def province_options(snapshot_date: dt.date, token: tuple) -> list[str]:
     return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def overview(filters: Filters, rules_version: int, token: tuple) -> Overview:
-    """Overview figures, cached on (filters, rules version, stored data)."""
+def compute(fn: Callable[..., T], *args: object) -> T:
+    """``fn(connection, *args)`` on the configured database, cached.
+
+    The cache key is the function, its arguments (filters, ``Rules`` with their version and
+    text, inputs) and the stored data (``data_token``), so no result outlives a change of data
+    or rules. Pages call every lib computation that reads the store through this.
+    """
+    return _compute(fn.__module__, fn.__qualname__, args, data_token())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
+    fn = getattr(importlib.import_module(module), name)
     with engine().connect() as conn:
-        return build_overview(conn, filters, rules())
+        return fn(conn, *args)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

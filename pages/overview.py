@@ -3,7 +3,7 @@ import streamlit as st
 
 from lib import charts, fmt, ui
 from lib.i18n import t
-from lib.kpis import revenue_share_of_top
+from lib.kpis import build_overview, revenue_share_of_top
 from lib.report import overview_html
 
 code = ui.lang()
@@ -16,7 +16,7 @@ with ui.guard():
         st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
         st.stop()
     rules = ui.rules()
-    view = ui.overview(filters, rules.version, ui.data_token())
+    view = ui.compute(build_overview, filters, rules)
     st.caption(t("overview_caption", code, snapshot=fmt.date(view.snapshot_date),
                  previous=fmt.date(view.previous_date), version=view.rules_version))
 

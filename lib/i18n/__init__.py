@@ -6,7 +6,7 @@ Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
 """
 from __future__ import annotations
 
-from lib.i18n import app, ingest
+from lib.i18n import app, churn, ingest, lifecycle, segments
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -22,7 +22,9 @@ def _merge(*catalogues: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]
     return merged
 
 
-STRINGS: dict[str, tuple[str, str]] = _merge(app.STRINGS, ingest.STRINGS)
+STRINGS: dict[str, tuple[str, str]] = _merge(
+    app.STRINGS, ingest.STRINGS, segments.STRINGS, lifecycle.STRINGS, churn.STRINGS
+)
 
 
 def t(key: str, lang: str = "en", **fields: object) -> str:

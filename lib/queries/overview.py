@@ -1,35 +1,16 @@
-"""Every aggregate over customer rows, as SQLAlchemy Core selects.
-
-The database does the scanning; callers get small frames through ``lib.store.read_frame``.
-Only portable SQL: GROUP BY, CASE, integer arithmetic on the month indexes stored at ingest,
-standard window functions. The Overview reads the small ``customer_cube`` the store keeps. Averages and sums are cast to Double so DuckDB, PostgreSQL and
-Spark SQL return the same types (PITFALLS.md).
-"""
+"""The Overview's queries: most read the small ``customer_cube`` the store keeps."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from lib.queries.common import Filters, double, segment_conditions
 from lib.rules import Rules
 from lib.store import customer_cube, customers, snapshots
 
 c = customers.c
 k = customer_cube.c
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The global sidebar's choices: one snapshot, optional provinces and tiers (1–6)."""
-
-    snapshot_date: dt.date
-    provinces: tuple[str, ...] = field(default=())
-    tiers: tuple[int, ...] = field(default=())
-
-
-def _double(expr: sa.ColumnElement) -> sa.ColumnElement[float]:
-    return sa.cast(expr, sa.Double)
 
 
 def _customers_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -38,17 +19,7 @@ def _customers_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 
 
 def _revenue_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[float]:
-    return _double(sa.func.sum(sa.case((condition, k.revenue), else_=0.0)))
-
-
-def segment_conditions(filters: Filters, columns: sa.ColumnCollection = c) -> list[sa.ColumnElement[bool]]:
-    """WHERE terms for the province and tier choices (no snapshot term), on rows or the cube."""
-    terms: list[sa.ColumnElement[bool]] = []
-    if filters.provinces:
-        terms.append(columns.province.in_(filters.provinces))
-    if filters.tiers:
-        terms.append(columns.tier.in_(filters.tiers))
-    return terms
+    return double(sa.func.sum(sa.case((condition, k.revenue), else_=0.0)))
 
 
 def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Select:

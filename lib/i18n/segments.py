@@ -1,0 +1,4 @@
+"""Strings of the segments page and its lib modules."""
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {}
