@@ -8,12 +8,12 @@ row rejected, "warning" = value blanked, row kept), ``code`` (i18n key), ``messa
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from lib.exports import csv_bytes
 from lib.i18n import t
 
 VALUE_CHARS = 80
@@ -23,7 +23,6 @@ REPORT_SCHEMA: dict[str, pl.DataType] = {
     "message_zh": pl.String(),
 }
 #: Text a spreadsheet would run as a formula (or a DDE payload) when it starts a cell.
-FORMULA_START = r"^[=+\-@\t\r]"
 
 
 @dataclass(frozen=True)
@@ -98,15 +97,6 @@ def _message(code: str, lang: str, params: dict) -> str:
 
 
 def report_csv(result) -> bytes:
-    """The report of a ``ValidationResult`` (or a report frame) as CSV bytes: UTF-8 with BOM, so
-    that Excel shows Chinese text, and formula safe: text starting with = + - @, tab or carriage
-    return gets a leading apostrophe."""
-    frame: pl.DataFrame = getattr(result, "report", result)
-    safe = frame.with_columns(
-        [pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c))
-         .otherwise(pl.col(c)).alias(c)
-         for c, dtype in frame.schema.items() if dtype == pl.String]
-    )
-    buffer = io.BytesIO()
-    safe.write_csv(buffer)
-    return b"\xef\xbb\xbf" + buffer.getvalue()
+    """The report of a ``ValidationResult`` (or a report frame) as formula-safe CSV bytes with a
+    BOM (see ``lib.exports.csv_bytes``)."""
+    return csv_bytes(getattr(result, "report", result))
