@@ -10,6 +10,8 @@ code = ui.lang()
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
             url_path="overview", default=True),
+    st.Page("pages/offers.py", title=t("page_offers", code), icon=":material/savings:",
+            url_path="offers"),
     st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]

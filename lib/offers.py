@@ -265,9 +265,59 @@ def monte_carlo(targets: pl.DataFrame, offer: Offer, depth: float, draws: int = 
     return Uncertainty(draws, float(net.mean()), float(low), float(high), float((net > 0).mean()))
 
 
-def simple_clv(monthly_margin: float, monthly_churn: float, monthly_discount: float) -> float:
+def simple_clv(monthly_margin, monthly_churn, monthly_discount: float):
     """Value of keeping a customer (currency) when churn and discount rates are constant:
-    margin · Σₖ₌₀^∞ ((1 − c)/(1 + d))ᵏ = margin · (1 + d) / (d + c)."""
-    if monthly_discount + monthly_churn <= 0:
-        return math.inf
+    margin · Σₖ₌₀^∞ ((1 − c)/(1 + d))ᵏ = margin · (1 + d) / (d + c), for d + c > 0.
+
+    Works on numbers, numpy arrays and polars expressions alike (margin in currency per month,
+    churn and discount as monthly shares)."""
     return monthly_margin * (1 + monthly_discount) / (monthly_discount + monthly_churn)
+
+
+def catalogue_rows(offers: tuple[Offer, ...]) -> list[dict[str, object]]:
+    """The catalogue as flat rows for a data editor (ranges split into low/high columns)."""
+    return [{"id": o.id, "name_en": o.name_en, "name_zh": o.name_zh, "type": o.type,
+             "eligible_tiers": ",".join(map(str, o.eligible_tiers)),
+             "contact_cost": o.contact_cost, "cost_per_acceptance": o.cost_per_acceptance,
+             "take_up_low": o.take_up[0], "take_up_high": o.take_up[1],
+             "effect_low": o.effect[0], "effect_high": o.effect[1],
+             "duration_months": o.duration_months} for o in offers]
+
+
+def _cell_number(row: dict, key: str, offer_id: str) -> float:
+    try:
+        return float(row[key])
+    except (KeyError, TypeError, ValueError):
+        raise RulesError("offers_bad_cost", offer=offer_id, key=key) from None
+
+
+def catalogue_text(rows: list[dict[str, object]]) -> str:
+    """Edited rows back to catalogue TOML (checked later by ``parse_catalogue``)."""
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Offer catalogue edited on the Offers ROI page; see data/offers.toml for the fields."))
+    offers = tomlkit.aot()
+    for row in rows:
+        offer_id = str(row.get("id") or "").strip()
+        if not offer_id:
+            continue
+        try:
+            tiers = [int(part) for part in str(row.get("eligible_tiers") or "").replace("，", ",").split(",") if part.strip()]
+            months = int(float(row.get("duration_months")))
+        except (TypeError, ValueError):
+            raise RulesError("offers_bad_tiers", offer=offer_id) from None
+        entry = tomlkit.table()
+        entry.update({
+            "id": offer_id, "name_en": str(row.get("name_en") or offer_id),
+            "name_zh": str(row.get("name_zh") or row.get("name_en") or offer_id),
+            "type": str(row.get("type") or ""), "eligible_tiers": tiers,
+            "contact_cost": _cell_number(row, "contact_cost", offer_id),
+            "cost_per_acceptance": _cell_number(row, "cost_per_acceptance", offer_id),
+            "take_up": [_cell_number(row, "take_up_low", offer_id), _cell_number(row, "take_up_high", offer_id)],
+            "effect": [_cell_number(row, "effect_low", offer_id), _cell_number(row, "effect_high", offer_id)],
+            "duration_months": months,
+        })
+        offers.append(entry)
+    doc["offer"] = offers
+    return tomlkit.dumps(doc)

@@ -112,7 +112,9 @@ customer_segments = sa.Table(
     sa.Column("cluster", sa.SmallInteger),
 )
 
-#: Fitted churn-risk models: what they were trained on and how they scored.
+#: Fitted churn-risk models: what they were trained on and how they scored. ``card`` is the
+#: model card as JSON (lib.churn.ModelCard); ``model`` the fitted estimator, pickled by
+#: lib.churn_store (written and read by this application only).
 churn_models = sa.Table(
     "churn_models",
     metadata,
@@ -120,7 +122,9 @@ churn_models = sa.Table(
     sa.Column("snapshot_date", sa.Date, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("horizon_months", sa.Integer, nullable=False),
+    sa.Column("rules_version", sa.Integer, nullable=False),
     sa.Column("card", sa.Text, nullable=False),
+    sa.Column("model", sa.LargeBinary, nullable=False),
 )
 
 #: Churn probability of every active customer of a snapshot, from one model.
@@ -133,6 +137,44 @@ churn_scores = sa.Table(
     sa.Column("churn_probability", sa.Double, nullable=False),
     sa.Column("risk_decile", sa.SmallInteger, nullable=False),
     sa.Column("reasons", sa.String),
+)
+
+export_id_seq = sa.Sequence("export_log_id_seq", metadata=metadata)
+
+#: Every download of a call list: who, when, what and how many rows (privacy audit).
+export_log = sa.Table(
+    "export_log",
+    metadata,
+    sa.Column("export_id", sa.Integer, export_id_seq, primary_key=True,
+              server_default=export_id_seq.next_value()),
+    sa.Column("exported_at", sa.DateTime, nullable=False),
+    sa.Column("user_name", sa.String),
+    sa.Column("view", sa.String, nullable=False),
+    sa.Column("snapshot_date", sa.Date),
+    sa.Column("file_format", sa.String, nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("identifiers_masked", sa.Boolean, nullable=False),
+)
+
+#: Versions of the offer catalogue (TOML text, like the rules); the newest is in force.
+offer_catalogues = sa.Table(
+    "offer_catalogues",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("note", sa.String),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+#: Saved Offers ROI scenarios: a name and the inputs as JSON.
+offer_scenarios = sa.Table(
+    "offer_scenarios",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("body", sa.Text, nullable=False),
 )
 
 snapshots = sa.Table(
@@ -185,6 +227,16 @@ schema_version = sa.Table(
 )
 
 
+def _has_column(conn: sa.Connection, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (information_schema: DuckDB and PostgreSQL alike)."""
+    found = conn.execute(
+        sa.text("SELECT count(*) FROM information_schema.columns "
+                "WHERE table_name = :table AND column_name = :column"),
+        {"table": table, "column": column},
+    ).scalar()
+    return bool(found)
+
+
 def _add_customer_cube(conn: sa.Connection) -> None:
     """v2: the Overview's cube, and the spend band it groups by, filled for stored snapshots."""
     from lib.rules_versions import rules_in_force
@@ -192,15 +244,18 @@ def _add_customer_cube(conn: sa.Connection) -> None:
 
     spend = customers.c.spend_m1
     band = sa.case((spend > 0, sa.func.floor(sa.func.ln(1 + spend) * SPEND_BANDS_PER_E) + 1), else_=0)
-    conn.execute(sa.text("ALTER TABLE customers ADD COLUMN spend_band SMALLINT"))
+    if not _has_column(conn, "customers", "spend_band"):
+        conn.execute(sa.text("ALTER TABLE customers ADD COLUMN spend_band SMALLINT"))
     conn.execute(sa.update(customers).values(spend_band=sa.cast(band, sa.SmallInteger)))
-    customer_cube.create(conn)
+    customer_cube.create(conn, checkfirst=True)
     rebuild_cube(conn, rules_in_force(conn), None)
 
 
 def _add_model_outputs(conn: sa.Connection) -> None:
-    """v3: tables for segment labels and churn-risk models and scores."""
-    metadata.create_all(conn, tables=[customer_segments, churn_models, churn_scores])
+    """v3: segment labels, churn-risk models and scores, the export log, offer catalogues and
+    scenarios."""
+    metadata.create_all(conn, tables=[customer_segments, churn_models, churn_scores, export_log,
+                                      offer_catalogues, offer_scenarios])
 
 
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own

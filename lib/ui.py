@@ -36,6 +36,7 @@ class Keys:
     TIERS = "tiers"
     PENDING_DELETE = "pending_delete"
     VALIDATION = "validation"
+    OFFER_INPUTS = "offer_inputs"
 
 
 @st.cache_resource(show_spinner=False)

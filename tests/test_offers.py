@@ -206,3 +206,14 @@ def test_greedy_can_be_beaten():
     rich = offer(take_up=(0.9, 0.9), effect=(0.5, 0.5), contact=0.0, acceptance=100.0, offer_id="rich")
     assert greedy(data, (thin, rich), 10_000).rows["offer_id"].to_list() == ["thin"]
     assert offer_optimiser._exact(data, (thin, rich), 10_000, None).rows["offer_id"].to_list() == ["rich"]
+
+
+def test_catalogue_round_trips_through_the_editor_rows():
+    from lib.offers import catalogue_rows, catalogue_text
+
+    shipped = default_catalogue()
+    assert parse_catalogue(catalogue_text(catalogue_rows(shipped))) == shipped
+    rows = catalogue_rows(shipped)
+    rows[0]["eligible_tiers"] = "four"
+    with pytest.raises(RulesError):
+        catalogue_text(rows)

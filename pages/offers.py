@@ -1,0 +1,154 @@
+"""Offers ROI: what each retention offer returns per value tier, before money is spent."""
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+from lib import charts_offers, fmt, ui
+from lib.exports import csv_bytes
+from lib.i18n import t
+from lib.offer_optimiser import greedy, optimise, single_offer
+from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
+from lib.offer_targets import Economics, offer_targets, tier_table
+from lib.offers import catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+
+code = ui.lang()
+st.title(t("page_offers", code))
+
+with ui.guard():
+    filters = ui.current_filters()
+    if filters is None:
+        st.info(t("overview_empty", code))
+        st.stop()
+    rules = ui.rules()
+    version, catalogue, catalogue_toml = current_catalogue(ui.engine())
+    loaded = st.session_state.get(ui.Keys.OFFER_INPUTS, {})
+
+    a, b, c, d = st.columns(4)
+    margin = a.slider(t("offers_margin", code), 0.05, 1.0, float(loaded.get("margin_share", 0.6)), 0.05,
+                      help=t("offers_margin_help", code))
+    discount = b.number_input(t("offers_discount", code), 0.0, 1.0,
+                              float(loaded.get("annual_discount", 0.10)), 0.01)
+    horizon = c.number_input(t("offers_horizon", code), 1, 60,
+                             int(loaded.get("horizon_months", rules.risk_horizon_months)))
+    acquisition = d.number_input(t("offers_acquisition", code), 0.0,
+                                 value=float(loaded.get("acquisition_cost", 300.0)), step=50.0,
+                                 help=t("offers_acquisition_help", code))
+    economics = Economics(margin, discount, int(horizon), acquisition)
+    targets = ui.compute(offer_targets, filters, rules, economics)
+    st.caption(t(f"offers_source_{targets.risk_source}", code) + " " + t("offers_clv_simple", code)
+               + " " + t("offers_catalogue_version", code, version=version))
+
+    names = {o.id: o.name(code) for o in catalogue}
+    tab_sim, tab_depth, tab_budget, tab_catalogue, tab_scenarios = st.tabs([
+        t("offers_tab_simulate", code), t("offers_tab_depth", code), t("offers_tab_budget", code),
+        t("offers_tab_catalogue", code), t("offers_tab_scenarios", code)])
+
+with tab_sim, ui.guard():
+    ids = [o.id for o in catalogue]
+    chosen_id = st.selectbox(t("offers_offer", code), ids, format_func=names.get,
+                             index=ids.index(loaded["offer_id"]) if loaded.get("offer_id") in ids else 0)
+    offer = next(o for o in catalogue if o.id == chosen_id)
+    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded.get("depth_percent", 30)), 5,
+                      help=t("offers_depth_help", code)) / 100
+    total = simulate(targets.frame, offer, depth)
+    spread = monte_carlo(targets.frame, offer, depth)
+    cols = st.columns(5)
+    cols[0].metric(t("offers_targeted", code), fmt.number(total.targeted, "count", code))
+    cols[1].metric(t("offers_saves", code), fmt.number(total.saves, "count", code))
+    cols[2].metric(t("offers_net_value", code), fmt.number(total.net_value, "currency", code),
+                   help=t("offers_interval", code, low=fmt.number(spread.low, "currency", code),
+                          high=fmt.number(spread.high, "currency", code), draws=spread.draws))
+    cols[3].metric(t("offers_roi", code), fmt.number(total.roi, "share", code))
+    cols[4].metric(t("offers_p_positive", code), fmt.number(spread.p_positive, "share", code))
+    if total.cost_per_save is not None:
+        st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code),
+                     acquisition=fmt.number(acquisition, "currency", code)))
+    table = tier_table(targets.frame, offer, depth).with_columns(
+        pl.col("tier").map_elements(lambda x: rules.tier_name(x, code), return_dtype=pl.String))
+    formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
+               "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",
+               "payback_months": "%.1f", "cost_per_save": "%,.0f"}
+    ui.table(table.rename({k: t(f"offers_col_{k}", code) for k in table.columns}),
+             column_config={t(f"offers_col_{k}", code): st.column_config.NumberColumn(format=f)
+                            for k, f in formats.items()})
+    st.session_state[ui.Keys.OFFER_INPUTS] = {
+        "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
+        "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,
+        "budget": st.session_state.get(ui.Keys.OFFER_INPUTS, {}).get("budget", 100_000.0)}
+
+with tab_depth, ui.guard():
+    curves = {tier: depth_curve(targets.frame.filter(pl.col("tier") == tier), offer)
+              for tier in sorted(set(targets.frame["tier"].to_list()) & set(offer.eligible_tiers))}
+    if targets.risk_source == "observed":
+        st.info(t("offers_depth_needs_model", code))
+    st.plotly_chart(charts_offers.depth_curves(curves, rules, code), width="stretch")
+
+with tab_budget, ui.guard():
+    budget = st.number_input(t("offers_budget", code), 0.0, value=float(loaded.get("budget", 100_000.0)),
+                             step=10_000.0)
+    st.session_state[ui.Keys.OFFER_INPUTS]["budget"] = budget
+    with st.expander(t("offers_caps", code)):
+        caps = {}
+        cap_cols = st.columns(6)
+        for tier in range(1, 7):
+            cap = cap_cols[tier - 1].number_input(rules.tier_name(tier, code), 0.0, value=0.0, step=5000.0,
+                                                  key=f"offer_cap_{tier}", help=t("offers_cap_help", code))
+            if cap > 0:
+                caps[tier] = cap
+    plan = optimise(targets.frame, catalogue, budget, caps or None)
+    fast = greedy(targets.frame, catalogue, budget, caps or None)
+    singles = [single_offer(targets.frame, o, budget) for o in catalogue]
+    best_single = max(singles, key=lambda p: p.net_value)
+    comparison = [(t("offers_plan_optimised", code), plan.net_value, plan.cost),
+                  (t("offers_plan_greedy", code), fast.net_value, fast.cost),
+                  (t("offers_plan_single", code, offer=names[best_single.method.split(":", 1)[1]]),
+                   best_single.net_value, best_single.cost),
+                  (t("offers_plan_nothing", code), 0.0, 0.0)]
+    st.plotly_chart(charts_offers.plan_comparison(comparison, code), width="stretch")
+    st.caption(t("offers_method_note", code))
+    rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
+    ui.table(rows)
+    st.download_button(t("offers_plan_download", code), csv_bytes(rows),
+                       file_name=ui.download_name("offer_plan", filters.snapshot_date, "csv"),
+                       mime="text/csv", icon=":material/download:")
+
+with tab_catalogue, ui.guard():
+    st.caption(t("offers_catalogue_help", code))
+    edited = st.data_editor(pd.DataFrame(catalogue_rows(catalogue)), num_rows="dynamic",
+                            hide_index=True, width="stretch", key=f"catalogue_{version}")
+    if st.button(t("offers_catalogue_save", code), type="primary"):
+        saved = save_catalogue(ui.engine(), catalogue_text(edited.to_dict("records")))
+        ui.clear_caches()
+        st.success(t("offers_catalogue_saved", code, version=saved))
+        st.rerun()
+
+with tab_scenarios, ui.guard():
+    name = st.text_input(t("offers_scenario_name", code))
+    if st.button(t("offers_scenario_save", code), disabled=not name.strip()):
+        save_scenario(ui.engine(), name.strip(), st.session_state[ui.Keys.OFFER_INPUTS])
+        st.success(t("offers_scenario_saved", code, name=name.strip()))
+    saved = list_scenarios(ui.engine())
+    if saved.height:
+        picked = st.multiselect(t("offers_scenario_compare", code), saved["name"].to_list(),
+                                max_selections=4)
+        if picked:
+            summary = []
+            for scenario in picked:
+                inputs = load_scenario(ui.engine(), scenario)
+                scenario_targets = ui.compute(offer_targets, filters, rules, Economics(
+                    inputs["margin_share"], inputs["annual_discount"], inputs["horizon_months"],
+                    inputs["acquisition_cost"]))
+                scenario_offer = next((o for o in catalogue if o.id == inputs["offer_id"]), catalogue[0])
+                result = simulate(scenario_targets.frame, scenario_offer, inputs["depth_percent"] / 100)
+                summary.append({t("offers_scenario", code): scenario,
+                                t("offers_offer", code): scenario_offer.name(code),
+                                t("offers_depth", code): f"{inputs['depth_percent']}%",
+                                t("offers_saves", code): round(result.saves, 1),
+                                t("offers_col_cost", code): round(result.cost, 0),
+                                t("offers_net_value", code): round(result.net_value, 0),
+                                t("offers_roi", code): fmt.number(result.roi, "share", code)})
+            ui.table(pl.DataFrame(summary))
+        load = st.selectbox(t("offers_scenario_load", code), [""] + saved["name"].to_list())
+        if load and st.button(t("offers_scenario_load_button", code)):
+            st.session_state[ui.Keys.OFFER_INPUTS] = load_scenario(ui.engine(), load)
+            st.rerun()
