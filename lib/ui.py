@@ -37,6 +37,7 @@ class Keys:
     PENDING_DELETE = "pending_delete"
     VALIDATION = "validation"
     OFFER_INPUTS = "offer_inputs"
+    OFFER_CALIBRATION = "offer_calibration"
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,6 @@
 """Offers ROI: what each retention offer returns per value tier, before money is spent."""
+from dataclasses import replace
+
 import pandas as pd
 import polars as pl
 import streamlit as st
@@ -10,6 +12,7 @@ from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.offer_targets import Economics, offer_targets, tier_table
 from lib.offers import catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+from lib.offers_calibration import calibrated_ranges, campaign_calibration
 
 code = ui.lang()
 st.title(t("page_offers", code))
@@ -48,6 +51,29 @@ with tab_sim, ui.guard():
     chosen_id = st.selectbox(t("offers_offer", code), ids, format_func=names.get,
                              index=ids.index(loaded["offer_id"]) if loaded.get("offer_id") in ids else 0)
     offer = next(o for o in catalogue if o.id == chosen_id)
+    with st.expander(t("offers_calibration", code)):
+        calibration = ui.compute(campaign_calibration, filters)
+        if calibration.height == 0:
+            st.caption(t("offers_calibration_none", code))
+        else:
+            st.caption(t("offers_calibration_help", code))
+            shares = ["churn_control", "churn_treated", "difference", "difference_low",
+                      "difference_high", "take_up", "effect", "effect_low", "effect_high"]
+            ui.table(calibration.with_columns(
+                pl.col("tier").map_elements(lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code),
+                                            return_dtype=pl.String)),
+                column_config={name: st.column_config.NumberColumn(format="percent") for name in shares})
+            pooled = calibration.filter(pl.col("tier") == 0)
+            campaign = st.selectbox(t("offers_calibration_pick", code), pooled["offer_id"].to_list())
+            if st.button(t("offers_calibration_use", code, offer=offer.name(code))):
+                take_up, effect = calibrated_ranges(pooled.filter(pl.col("offer_id") == campaign).row(0, named=True))
+                st.session_state[ui.Keys.OFFER_CALIBRATION] = {offer.id: (take_up, effect, campaign)}
+    override = st.session_state.get(ui.Keys.OFFER_CALIBRATION, {}).get(offer.id)
+    if override:
+        offer = replace(offer, take_up=tuple(override[0]), effect=tuple(override[1]))
+        st.info(t("offers_calibrated_from", code, campaign=override[2],
+                  take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
+                  effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}"))
     depth = st.slider(t("offers_depth", code), 0, 100, int(loaded.get("depth_percent", 30)), 5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)

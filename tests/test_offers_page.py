@@ -56,3 +56,11 @@ def test_catalogue_save_creates_a_version(offers_page, demo_url):
     assert not at.exception
     after, offers, _ = current_catalogue(make_engine(demo_url))
     assert after == before + 1 and len(offers) >= 6
+
+
+def test_calibration_from_the_demo_campaign(offers_page):
+    at = offers_page
+    use = next(b for b in at.button if b.label.startswith("Use its take-up and effect"))
+    use.click().run()
+    assert not at.exception
+    assert any("Calibrated from campaign OFFER_BONUS_50" in i.value for i in at.info)

@@ -75,6 +75,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "offers_scenario_compare": ("Compare scenarios (2–4)", "比较方案（2–4 个）"),
     "offers_scenario_load": ("Load a scenario", "载入方案"),
     "offers_scenario_load_button": ("Load", "载入"),
+    "offers_calibration": ("Calibrate from a past campaign", "用历史活动校准"),
+    "offers_calibration_none": ("No past campaign with a control group in the data (columns treated, "
+                                "offer_id).", "数据中没有带对照组的历史活动（treated、offer_id 列）。"),
+    "offers_calibration_help": ("Churn after contact of treated against randomised control customers, "
+                                "per tier and for all tiers; effect = difference / (take-up × control "
+                                "churn), with 95 % intervals.",
+                                "接触后干预组与随机对照组的流失对比（分星级及全部）；效果 = 差值 /（接受率 × 对照组流失率），附 95% 区间。"),
+    "offers_calibration_pick": ("Campaign", "活动"),
+    "offers_calibration_use": ("Use its take-up and effect for '{offer}'", "将其接受率与效果用于“{offer}”"),
+    "offers_calibrated_from": ("Calibrated from campaign {campaign}: take-up {take_up}, effect {effect}.",
+                               "已用活动 {campaign} 校准：接受率 {take_up}，效果 {effect}。"),
     "offers_bad_range": ("Offer '{offer}': {key} must be [low, high] with 0 ≤ low ≤ high ≤ 1.",
                          "优惠“{offer}”：{key} 必须为 [下限, 上限]，且 0 ≤ 下限 ≤ 上限 ≤ 1。"),
     "offers_bad_cost": ("Offer '{offer}': {key} must be a number of at least 0.",

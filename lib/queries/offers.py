@@ -31,3 +31,44 @@ def scored_groups(filters: Filters) -> sa.Select:
         .group_by(c.tier, s.risk_decile)
         .order_by(c.tier, s.risk_decile)
     )
+
+
+def campaign_outcomes(filters: Filters) -> sa.Select:
+    """Past-campaign customers (those with a treated flag) up to the chosen snapshot: per offer,
+    tier at contact and group (treated or control), how many there were, how many accepted
+    and how many churned in a later month.
+
+    A customer's contact month is the first snapshot that carries the campaign fields; churn
+    counts when a later snapshot of the customer is flagged churned.
+    """
+    upto = c.snapshot_date <= filters.snapshot_date
+    first = (
+        sa.select(c.customer_id, c.offer_id, sa.func.min(c.snapshot_month).label("contact_month"))
+        .where(c.treated.is_not(None), c.offer_id.is_not(None), upto)
+        .group_by(c.customer_id, c.offer_id)
+        .subquery()
+    )
+    later = customers.alias("later")
+    churned_after = sa.func.max(sa.case(
+        (sa.and_(later.c.churned.is_(True), later.c.snapshot_month > first.c.contact_month), 1), else_=0))
+    per_customer = (
+        sa.select(c.offer_id, c.tier, c.treated, c.accepted, churned_after.label("churned_after"))
+        .select_from(
+            first.join(customers, sa.and_(c.customer_id == first.c.customer_id,
+                                          c.snapshot_month == first.c.contact_month,
+                                          c.offer_id == first.c.offer_id))
+            .join(later, sa.and_(later.c.customer_id == first.c.customer_id,
+                                 later.c.snapshot_date <= filters.snapshot_date))
+        )
+        .where(*segment_conditions(filters))
+        .group_by(c.customer_id, c.offer_id, c.tier, c.treated, c.accepted)
+        .subquery()
+    )
+    p = per_customer.c
+    return (
+        sa.select(p.offer_id, p.tier, p.treated, sa.func.count().label("customers"),
+                  sa.func.sum(sa.case((p.accepted.is_(True), 1), else_=0)).label("accepted"),
+                  sa.func.sum(p.churned_after).label("churned"))
+        .group_by(p.offer_id, p.tier, p.treated)
+        .order_by(p.offer_id, p.tier, p.treated)
+    )
