@@ -90,6 +90,16 @@ def compute(fn: Callable[..., T], *args: object) -> T:
     return _compute(fn.__module__, fn.__qualname__, args, data_token())
 
 
+def memo(fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` for a pure lib function (no store access), cached on its arguments."""
+    return _memo(fn.__module__, fn.__qualname__, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _memo(module: str, name: str, args: tuple) -> object:
+    return getattr(importlib.import_module(module), name)(*args)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
     fn = getattr(importlib.import_module(module), name)

@@ -77,7 +77,7 @@ with tab_sim, ui.guard():
     depth = st.slider(t("offers_depth", code), 0, 100, int(loaded.get("depth_percent", 30)), 5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)
-    spread = monte_carlo(targets.frame, offer, depth)
+    spread = ui.memo(monte_carlo, targets.frame, offer, depth)
     cols = st.columns(5)
     cols[0].metric(t("offers_targeted", code), fmt.number(total.targeted, "count", code))
     cols[1].metric(t("offers_saves", code), fmt.number(total.saves, "count", code))
@@ -103,7 +103,7 @@ with tab_sim, ui.guard():
         "budget": st.session_state.get(ui.Keys.OFFER_INPUTS, {}).get("budget", 100_000.0)}
 
 with tab_depth, ui.guard():
-    curves = {tier: depth_curve(targets.frame.filter(pl.col("tier") == tier), offer)
+    curves = {tier: ui.memo(depth_curve, targets.frame.filter(pl.col("tier") == tier), offer)
               for tier in sorted(set(targets.frame["tier"].to_list()) & set(offer.eligible_tiers))}
     if targets.risk_source == "observed":
         st.info(t("offers_depth_needs_model", code))
@@ -121,9 +121,9 @@ with tab_budget, ui.guard():
                                                   key=f"offer_cap_{tier}", help=t("offers_cap_help", code))
             if cap > 0:
                 caps[tier] = cap
-    plan = optimise(targets.frame, catalogue, budget, caps or None)
-    fast = greedy(targets.frame, catalogue, budget, caps or None)
-    singles = [single_offer(targets.frame, o, budget) for o in catalogue]
+    plan = ui.memo(optimise, targets.frame, catalogue, budget, caps or None)
+    fast = ui.memo(greedy, targets.frame, catalogue, budget, caps or None)
+    singles = [ui.memo(single_offer, targets.frame, o, budget) for o in catalogue]
     best_single = max(singles, key=lambda p: p.net_value)
     comparison = [(t("offers_plan_optimised", code), plan.net_value, plan.cost),
                   (t("offers_plan_greedy", code), fast.net_value, fast.cost),
