@@ -353,6 +353,8 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
         members = [f for f in group if f in sources]
         ok = pl.any_horizontal([pl.col(f"v_{f}").is_not_null() for f in members])
         no_problem = pl.all_horizontal([pl.col(f"p_{f}").is_null() for f in members])
+        if members == ["churn_date"]:
+            ok = no_problem  # with only a churn date mapped, a blank one means still active
         group_exprs += [ok.alias(f"g{k}"), (~ok & no_problem & ~blank).alias(f"m{k}")]
         group_of.update({f: f"g{k}" for f in members})
         missing_codes.append((f"m{k}", code, tuple(members)))

@@ -1,0 +1,124 @@
+"""Every file of the bad-input corpus ends in a clean import, a partial import with a row-level
+report, or a refusal naming the problem; never another exception, and a refusal changes
+nothing stored. Plus: an import killed mid-write leaves the store intact."""
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lib.importer import import_file
+from lib.ingest import IngestError
+from lib.rules_versions import current_rules
+from lib.snapshots import import_history, list_snapshots, write_snapshots
+from lib.store import customers, make_engine, read_frame
+from tests.corpus import big_csv, cases
+from tests.factories import two_snapshots
+
+ROOT = Path(__file__).resolve().parents[1]
+NEW_DATE = dt.date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "seed.duckdb"
+    engine = make_engine(f"duckdb:///{path}")
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+    engine.dispose()
+    return path
+
+
+def state(engine):
+    rows = read_frame(engine, sa.select(sa.func.count().label("n")).select_from(customers))["n"][0]
+    return rows, list_snapshots(engine)["snapshot_date"].to_list()
+
+
+def test_the_corpus_is_big_enough():
+    assert len(cases()) >= 60
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c.name)
+def test_each_bad_file_is_handled(case, seeded_file, tmp_path):
+    path = tmp_path / "store.duckdb"
+    shutil.copy(seeded_file, path)
+    engine = make_engine(f"duckdb:///{path}")
+    before = state(engine)
+    try:
+        result = import_file(engine, case.data, case.file_name, snapshot_date=NEW_DATE)
+    except IngestError as refusal:
+        assert case.expect == "refused", f"refused: {refusal.message('en')}"
+        assert refusal.message("en") and refusal.message("zh")
+        assert state(engine) == before
+        return
+    finally:
+        engine.dispose() if case.expect == "refused" else None
+    validation = result.validation
+    kind = "clean" if validation.rows_rejected == 0 else "partial"
+    assert kind == case.expect, validation.summary()
+    assert validation.rows_accepted + validation.rows_rejected == validation.rows_read
+    if kind == "partial":
+        errors = validation.report.filter(validation.report["severity"] == "error")
+        assert errors.height >= validation.rows_rejected and errors["row"].null_count() == 0
+    rows, dates = state(engine)
+    assert rows == before[0] + validation.rows_accepted and NEW_DATE in dates
+    engine.dispose()
+
+
+KILL_SCRIPT = """
+import datetime, sys, time
+from pathlib import Path
+from lib.store import make_engine
+from lib.importer import check_file, store_validated
+engine = make_engine(sys.argv[1])
+validation = check_file(Path(sys.argv[2]).read_bytes(), "big.csv", snapshot_date=datetime.date(2026, 11, 30))
+
+def progress(share, step):
+    if step == "store_step_rules":      # customer rows written, transaction still open
+        print("writing", flush=True)
+        time.sleep(60)
+
+store_validated(engine, validation, "big.csv", snapshot_date=datetime.date(2026, 11, 30), progress=progress)
+print("done", flush=True)
+"""
+
+
+def test_an_import_killed_mid_write_leaves_the_store_intact(seeded_file, tmp_path):
+    path = tmp_path / "store.duckdb"
+    shutil.copy(seeded_file, path)
+    url = f"duckdb:///{path}"
+    big = tmp_path / "big.csv"
+    big_csv(big, 20_000_000)
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, url, str(big)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    engine = make_engine(url)
+    rows, dates = state(engine)
+    assert rows == 12 and NEW_DATE not in dates and len(dates) == 2
+    assert "imported" not in import_history(engine).filter(
+        import_history(engine)["source_name"] == "big.csv")["status"].to_list()
+    engine.dispose()
+
+
+#: Size of the big-file case in MB. 1024 is the issue's 1 GB, measured at 3 min and 15 GB peak
+#: memory (README, Reliability); make test runs 256 MB until ingest validates in chunks.
+BIG_FILE_MB = int(os.environ.get("RETENTION_BIG_FILE_MB", "256"))
+
+
+@pytest.mark.slow
+def test_a_big_file_imports(tmp_path):
+    if shutil.disk_usage(tmp_path).free < 6 * BIG_FILE_MB * 2**20:
+        pytest.skip(f"less than {6 * BIG_FILE_MB} MB free for a {BIG_FILE_MB} MB file and its database")
+    big = tmp_path / "huge.csv"
+    rows = big_csv(big, BIG_FILE_MB * 2**20)
+    engine = make_engine(f"duckdb:///{tmp_path}/huge.duckdb")
+    result = import_file(engine, big.read_bytes(), "huge.csv", snapshot_date=NEW_DATE)
+    assert result.validation.rows_accepted == rows
+    engine.dispose()
