@@ -15,6 +15,10 @@ pages = [
     st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]
+with ui.guard():
+    signed_in = ui.sign_in()
+if signed_in is None:
+    st.stop()
 navigation = st.navigation(pages)
 with ui.guard():
     ui.sidebar()

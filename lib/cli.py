@@ -6,6 +6,7 @@ one-line reason on standard error.
 from __future__ import annotations
 
 import argparse
+import getpass
 import datetime as dt
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
 from lib.i18n import t
 from lib.ingest import IngestError, parse_map_option
 from lib.importer import ImportResult, check_file, import_file
@@ -65,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                              help="months over which the churn flag was observed (default 1)")
             sub.add_argument("--replace", action="store_true",
                              help="replace snapshots already stored for the same dates")
+    users = commands.add_parser("users", help="manage local accounts (data/users.toml)")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add", help="add or replace an account; the password is read "
+                                                "from the terminal or, with --password-stdin, standard input")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["viewer", "analyst", "admin"], default="viewer")
+    add.add_argument("--password-stdin", action="store_true")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -116,6 +125,13 @@ def _run_file_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_users(args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    save_account(args.name, args.role, password)
+    print(t("cli_user_saved", name=args.name, role=args.role, path=users_file()))
+    return EXIT_OK
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from lib.seed import seed_demo, store_is_empty
 
@@ -135,13 +151,21 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Shell access to the database is admin access: the batch runs as the OS user, as admin.
+    with acting_as(User(getpass.getuser(), "admin")):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "demo":
             return _run_demo(args)
+        if args.command == "users":
+            return _run_users(args)
         return _run_file_command(args)
     except IngestError as exc:
         print(exc.message("en"), file=sys.stderr)
-    except (StoreError, RulesError) as exc:
+    except (StoreError, RulesError, PermissionDenied) as exc:
         print(t(exc.code, **exc.params), file=sys.stderr)
     except OSError as exc:
         print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),

@@ -10,6 +10,7 @@ import json
 import polars as pl
 import sqlalchemy as sa
 
+from lib.auth import require
 from lib.offers import DEFAULT_CATALOGUE_PATH, Offer, parse_catalogue
 from lib.store import now, offer_catalogues, offer_scenarios, read_frame
 
@@ -32,6 +33,8 @@ def current_catalogue(engine: sa.Engine) -> tuple[int, tuple[Offer, ...], str]:
 def save_catalogue(engine: sa.Engine, text: str, author: str | None = None,
                    note: str | None = None) -> int:
     """Check ``text`` and store it as the next version; ``RulesError`` (nothing stored) if bad."""
+    actor = require("edit_offers")
+    author = author or actor.name
     parse_catalogue(text)
     version, _, _ = current_catalogue(engine)
     with engine.begin() as conn:
@@ -42,6 +45,8 @@ def save_catalogue(engine: sa.Engine, text: str, author: str | None = None,
 
 def save_scenario(engine: sa.Engine, name: str, inputs: dict, author: str | None = None) -> None:
     """Store (or replace) the scenario ``name`` with its inputs (JSON-able values)."""
+    actor = require("edit_offers")
+    author = author or actor.name
     body = json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str)
     with engine.begin() as conn:
         conn.execute(sa.delete(offer_scenarios).where(offer_scenarios.c.name == name))

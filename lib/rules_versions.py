@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
+from lib.auth import require
 from lib.rules import Rules, default_rules, parse_rules
 from lib.snapshots import apply_rules
 from lib.store import now, read_frame, rules_versions
@@ -43,6 +44,8 @@ def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: st
 
     Raises ``lib.rules.RulesError`` (nothing stored) when the text is not valid rules.
     """
+    actor = require("edit_rules")
+    author = author or actor.name
     previous = current_rules(engine)
     rules = parse_rules(text, version=previous.version + 1)
     with engine.begin() as conn:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from lib.auth import require
 from lib.rules import Rules, churn_counted, stage_case, tier_case
 from lib.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
@@ -182,6 +183,8 @@ def write_snapshots(
     StoreError ``store_snapshot_exists`` when a date is stored and ``replace`` is False;
     ``store_no_rows`` for an empty frame. Nothing is changed in either case.
     """
+    actor = require("import")
+    user_name = user_name or actor.name
     started = now()
     dates = sorted(frame["snapshot_date"].unique().to_list()) if frame.height else []
     try:
@@ -265,6 +268,7 @@ def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
 
 def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
     """Delete one snapshot (rows, attributes, list entry) atomically; return rows deleted."""
+    require("delete_snapshot")
     with engine.begin() as conn:
         if snapshot_date not in stored_dates(conn):
             raise StoreError("store_snapshot_missing", date=str(snapshot_date))

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 import streamlit as st
 
 from lib import queries
+from lib import auth
+from lib.auth import User
 from lib.i18n import LANGUAGE_NAMES, t
 from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, validate
 from lib.queries import Filters
@@ -37,6 +39,7 @@ class Keys:
     PENDING_DELETE = "pending_delete"
     VALIDATION = "validation"
     OFFER_INPUTS = "offer_inputs"
+    USER = "user"
     OFFER_CALIBRATION = "offer_calibration"
 
 
@@ -165,13 +168,77 @@ def sidebar() -> None:
                        format_func=lambda tier: in_force.tier_name(tier, code),
                        placeholder=t("sidebar_all", code))
         st.caption(t("sidebar_rules_version", code, version=in_force.version))
+        account_box()
+
+
+def _sso_configured() -> bool:
+    """Single sign-on (Streamlit's OIDC) is configured in .streamlit/secrets.toml [auth]."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in() -> User | None:
+    """Resolve who is using the app for this run and make them the acting user.
+
+    Single sign-on when configured (role from the accounts file by e-mail, viewer if absent);
+    else the local accounts file (a login form); else single-user mode (local admin). Returns
+    None after drawing a login prompt: the caller stops the run.
+    """
+    code = lang()
+    if _sso_configured():
+        if not st.user.is_logged_in:
+            st.button(t("auth_sso_login", code), on_click=st.login, type="primary")
+            return None
+        name = str(st.user.get("email") or st.user.get("name"))
+        user = User(name, auth.role_of(name))
+    elif auth.load_accounts():
+        user = st.session_state.get(Keys.USER)
+        if user is None:
+            with st.form("login"):
+                st.subheader(t("auth_title", code))
+                name = st.text_input(t("auth_name", code))
+                password = st.text_input(t("auth_password", code), type="password")
+                if st.form_submit_button(t("auth_sign_in", code), type="primary"):
+                    user = auth.authenticate(name, password)
+                    if user is None:
+                        st.error(t("auth_failed", code))
+                    else:
+                        st.session_state[Keys.USER] = user
+                        st.rerun()
+            return None
+    else:
+        user = User("local", "admin")
+    st.session_state[Keys.USER] = user
+    auth.set_actor(user)
+    return user
+
+
+def user() -> User:
+    """The acting user of this run (set by ``sign_in``)."""
+    return auth.current_actor() or User("anonymous", "viewer")
+
+
+def account_box() -> None:
+    """Who is signed in, with a sign-out where there is something to sign out of."""
+    code, current = lang(), user()
+    if not _sso_configured() and not auth.load_accounts():
+        st.caption(t("auth_single_user", code))
+        return
+    st.caption(t("auth_signed_in", code, name=current.name, role=t(f"auth_role_{current.role}", code)))
+    if st.button(t("auth_sign_out", code)):
+        st.session_state.pop(Keys.USER, None)
+        if _sso_configured():
+            st.logout()
+        st.rerun()
 
 
 def error_message(exc: BaseException, code: str) -> str:
     """The user-facing message for an error of ours; a generic one for anything else."""
     if isinstance(exc, IngestError):
         return exc.message(code)
-    if isinstance(exc, (StoreError, RulesError)):
+    if isinstance(exc, (StoreError, RulesError, auth.PermissionDenied)):
         return t(exc.code, code, **exc.params)
     if isinstance(exc, sa.exc.OperationalError):
         return t("error_database", code)
@@ -183,7 +250,9 @@ def guard() -> Iterator[None]:
     """Show any error inside the block as a message, never a traceback.
 
     Streamlit's own control flow (rerun, stop) derives from BaseException and passes through.
+    It also makes the signed-in user the acting user, so lib's permission checks see them.
     """
+    auth.set_actor(st.session_state.get(Keys.USER))
     try:
         yield
     except Exception as exc:  # the UI boundary: everything becomes a message

@@ -92,7 +92,8 @@ with tab_import, ui.guard():
                                file_name=f"{upload.name}.report.csv", mime="text/csv",
                                icon=":material/download:")
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
-                     disabled=result.rows_accepted == 0):
+                     disabled=result.rows_accepted == 0 or not ui.user().can("import"),
+                     help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
             outcome = store_validated(
                 ui.engine(), result, upload.name, snapshot_date=snapshot_date,
@@ -111,7 +112,9 @@ with tab_snapshots, ui.guard():
     else:
         ui.table(stored)
         choice = st.selectbox(t("data_delete_pick", code), stored["snapshot_date"].to_list())
-        if st.button(t("data_delete_button", code), icon=":material/delete:"):
+        if st.button(t("data_delete_button", code), icon=":material/delete:",
+                     disabled=not ui.user().can("delete_snapshot"),
+                     help=None if ui.user().can("delete_snapshot") else t("auth_role_needed", code, role=t("auth_role_admin", code))):
             st.session_state[ui.Keys.PENDING_DELETE] = choice
         pending = st.session_state.get(ui.Keys.PENDING_DELETE)
         if pending is not None:
@@ -158,7 +161,7 @@ with tab_rules, ui.guard():
                                         step=5.0)
         horizon = cols[4].number_input(t("rules_horizon", code), 1, 120, rules.risk_horizon_months)
         note = st.text_input(t("rules_note", code))
-        if st.form_submit_button(t("rules_save", code), type="primary"):
+        if st.form_submit_button(t("rules_save", code), type="primary", disabled=not ui.user().can("edit_rules")):
             text = edit_rules_text(rules.text, {
                 "tiers.spend_min": bounds, "tiers.vip_min_tier": int(vip_min),
                 "six_star.points_min": points_min, "six_star.key_person": key_person,
@@ -172,7 +175,7 @@ with tab_rules, ui.guard():
             st.success(t("rules_saved", code, version=saved.version))
     with st.expander(t("rules_text", code)):
         text = st.text_area(t("rules_text", code), rules.text, height=400, label_visibility="collapsed")
-        if st.button(t("rules_save_text", code)):
+        if st.button(t("rules_save_text", code), disabled=not ui.user().can("edit_rules")):
             saved = save_rules(ui.engine(), text)
             ui.clear_caches()
             st.success(t("rules_saved", code, version=saved.version))

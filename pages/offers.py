@@ -134,7 +134,7 @@ with tab_budget, ui.guard():
     st.caption(t("offers_method_note", code))
     rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
     ui.table(rows)
-    st.download_button(t("offers_plan_download", code), csv_bytes(rows),
+    st.download_button(t("offers_plan_download", code), csv_bytes(rows), disabled=not ui.user().can("export"),
                        file_name=ui.download_name("offer_plan", filters.snapshot_date, "csv"),
                        mime="text/csv", icon=":material/download:")
 
@@ -142,7 +142,7 @@ with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))
     edited = st.data_editor(pd.DataFrame(catalogue_rows(catalogue)), num_rows="dynamic",
                             hide_index=True, width="stretch", key=f"catalogue_{version}")
-    if st.button(t("offers_catalogue_save", code), type="primary"):
+    if st.button(t("offers_catalogue_save", code), type="primary", disabled=not ui.user().can("edit_offers")):
         saved = save_catalogue(ui.engine(), catalogue_text(edited.to_dict("records")))
         ui.clear_caches()
         st.success(t("offers_catalogue_saved", code, version=saved))
@@ -150,7 +150,7 @@ with tab_catalogue, ui.guard():
 
 with tab_scenarios, ui.guard():
     name = st.text_input(t("offers_scenario_name", code))
-    if st.button(t("offers_scenario_save", code), disabled=not name.strip()):
+    if st.button(t("offers_scenario_save", code), disabled=not name.strip() or not ui.user().can("edit_offers")):
         save_scenario(ui.engine(), name.strip(), st.session_state[ui.Keys.OFFER_INPUTS])
         st.success(t("offers_scenario_saved", code, name=name.strip()))
     saved = list_scenarios(ui.engine())

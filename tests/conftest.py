@@ -80,3 +80,15 @@ def db_url(request):
     if request.param == "duckdb":
         return request.getfixturevalue("duckdb_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def acting_admin(tmp_path_factory):
+    """Tests call lib's write paths directly, as the command line does: as an admin.
+    (tests/test_auth.py sets other roles to prove they are refused.) A developer's own
+    data/users.toml must not put a login in front of the page tests: point at none."""
+    from lib.auth import USERS_FILE_ENV, User, acting_as
+
+    os.environ[USERS_FILE_ENV] = str(tmp_path_factory.mktemp("accounts") / "none.toml")
+    with acting_as(User("test", "admin")):
+        yield

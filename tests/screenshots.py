@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("--readme", action="store_true")
     args = parser.parse_args()
     port = free_port()
-    env = {**os.environ, "RETENTION_DB_URL": args.db}
+    env = {**os.environ, "RETENTION_DB_URL": args.db, "RETENTION_USERS_FILE": "/nonexistent/users.toml"}
     subprocess.run([sys.executable, "-m", "lib", "demo", "--if-empty", "--db", args.db],
                    check=True, env=env, cwd=REPO)
     server = subprocess.Popen(

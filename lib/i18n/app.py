@@ -17,6 +17,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error_unexpected": ("Something went wrong while drawing this part of the page. Nothing was "
                          "changed; the details are in the server log.",
                          "绘制本页此部分时出错。数据未被修改；详情见服务器日志。"),
+    # accounts
+    "auth_title": ("Sign in", "登录"),
+    "auth_name": ("User name", "用户名"),
+    "auth_password": ("Password", "密码"),
+    "auth_sign_in": ("Sign in", "登录"),
+    "auth_sso_login": ("Sign in with your company account", "使用公司账号登录"),
+    "auth_failed": ("User name or password is not right.", "用户名或密码不正确。"),
+    "auth_signed_in": ("Signed in as {name} ({role})", "当前用户 {name}（{role}）"),
+    "auth_sign_out": ("Sign out", "退出登录"),
+    "auth_single_user": ("Single-user mode: no accounts configured, you have admin rights. Add "
+                         "accounts with `python -m lib users add`.",
+                         "单用户模式：未配置账号，您拥有管理员权限。可用 `python -m lib users add` 添加账号。"),
+    "auth_role_viewer": ("viewer", "查看者"),
+    "auth_role_analyst": ("analyst", "分析师"),
+    "auth_role_admin": ("admin", "管理员"),
+    "auth_denied": ("{user} ({role}) may not do this ({action}). Ask an admin for the analyst or "
+                    "admin role.", "{user}（{role}）无权执行此操作（{action}）。请联系管理员获取分析师或管理员角色。"),
+    "auth_role_needed": ("Needs the {role} role.", "需要{role}角色。"),
+    "auth_not_signed_in": ("Sign in first.", "请先登录。"),
+    "auth_bad_role": ("Unknown role {role}; use one of {roles}.", "未知角色 {role}；可选：{roles}。"),
+    "auth_bad_account": ("A user needs a name and a password of at least 8 characters.",
+                         "用户需要用户名和至少 8 个字符的密码。"),
+    "cli_user_saved": ("Saved user {name} ({role}) in {path}.", "已保存用户 {name}（{role}）至 {path}。"),
     # KPIs
     "kpi_active": ("Active customers", "在网客户数"),
     "kpi_active_help": ("Customers in the snapshot who had not churned by its date.",

@@ -1,0 +1,144 @@
+"""Who may do what: roles, the acting user, local accounts with hashed passwords.
+
+Roles (DESIGN.md, issue 7): a **viewer** reads; an **analyst** also imports, edits rules and
+offers, exports and sees personal identifiers; an **admin** also deletes snapshots and manages
+users. Permissions are enforced here, in lib, by ``require`` at every write: hiding a button is
+only a courtesy. The acting user is a context variable set by the UI for each script run (from
+the login), by the command line (the operating-system user, as admin: shell access to the
+database file is admin access anyway) and by tests.
+
+Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ignored) of
+``[[user]] name, role, password_hash`` (Argon2id). With no accounts file and no single sign-on
+configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"read"}),
+    "analyst": frozenset({"read", "import", "edit_rules", "edit_offers", "export", "see_identifiers"}),
+    "admin": frozenset({"read", "import", "edit_rules", "edit_offers", "export", "see_identifiers",
+                        "delete_snapshot", "manage_users"}),
+}
+USERS_FILE_ENV = "RETENTION_USERS_FILE"
+DEFAULT_USERS_FILE = Path(__file__).resolve().parent.parent / "data" / "users.toml"
+_hasher = PasswordHasher()
+
+
+class PermissionDenied(Exception):
+    """The acting user's role does not allow the action; ``code``/``params`` for lib.i18n."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+
+_actor: contextvars.ContextVar[User | None] = contextvars.ContextVar("retention_actor", default=None)
+
+
+def set_actor(user: User | None) -> None:
+    """Make ``user`` the acting user of the current context (one Streamlit script run)."""
+    _actor.set(user)
+
+
+def current_actor() -> User | None:
+    return _actor.get()
+
+
+@contextlib.contextmanager
+def acting_as(user: User) -> Iterator[User]:
+    """Run a block as ``user`` (command line, tests)."""
+    token = _actor.set(user)
+    try:
+        yield user
+    finally:
+        _actor.reset(token)
+
+
+def require(permission: str) -> User:
+    """The acting user, if their role allows ``permission``; ``PermissionDenied`` otherwise."""
+    user = _actor.get()
+    if user is None:
+        raise PermissionDenied("auth_not_signed_in")
+    if not user.can(permission):
+        raise PermissionDenied("auth_denied", user=user.name, role=user.role, action=permission)
+    return user
+
+
+def users_file() -> Path:
+    return Path(os.environ.get(USERS_FILE_ENV) or DEFAULT_USERS_FILE)
+
+
+def load_accounts(path: Path | None = None) -> dict[str, dict]:
+    """Accounts by name: {"role": ..., "password_hash": ...}; {} when the file does not exist."""
+    path = path or users_file()
+    if not path.exists():
+        return {}
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {str(u["name"]): {"role": u.get("role", "viewer"), "password_hash": u.get("password_hash", "")}
+            for u in doc.get("user", []) if u.get("name")}
+
+
+def authenticate(name: str, password: str, path: Path | None = None) -> User | None:
+    """The user when ``password`` matches the stored hash, else None (no hint which part was wrong)."""
+    account = load_accounts(path).get(name.strip())
+    if account is None:
+        _hasher.hash(password)  # same work either way, so timing does not reveal names
+        return None
+    try:
+        _hasher.verify(account["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        return None
+    role = account["role"] if account["role"] in ROLES else "viewer"
+    return User(name.strip(), role)
+
+
+def role_of(name: str, path: Path | None = None) -> str:
+    """Role of a single-sign-on user by name or e-mail in the accounts file; viewer if unknown."""
+    account = load_accounts(path).get(name)
+    return account["role"] if account and account["role"] in ROLES else "viewer"
+
+
+def save_account(name: str, role: str, password: str, path: Path | None = None) -> None:
+    """Add or replace an account (admin's job: ``require("manage_users")``)."""
+    require("manage_users")
+    if role not in ROLES:
+        raise PermissionDenied("auth_bad_role", role=role, roles=", ".join(ROLES))
+    if not name.strip() or len(password) < 8:
+        raise PermissionDenied("auth_bad_account")
+    path = path or users_file()
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    users = doc.get("user") or tomlkit.aot()
+    kept = tomlkit.aot()
+    for entry in users:
+        if entry.get("name") != name.strip():
+            kept.append(entry)
+    entry = tomlkit.table()
+    entry.update({"name": name.strip(), "role": role, "password_hash": _hasher.hash(password)})
+    kept.append(entry)
+    doc["user"] = kept
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    path.chmod(0o600)

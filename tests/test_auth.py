@@ -1,0 +1,109 @@
+"""Roles are enforced in lib: a viewer cannot import, delete or edit even by calling the code
+directly; accounts keep only Argon2 hashes; the app asks for a login when accounts exist."""
+import datetime as dt
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from lib.auth import PermissionDenied, User, acting_as, authenticate, load_accounts, save_account
+from lib.importer import import_file
+from lib.offer_store import current_catalogue, save_catalogue
+from lib.rules_versions import current_rules, save_rules
+from lib.snapshots import delete_snapshot, list_snapshots, write_snapshots
+from lib.store import customers, make_engine, read_frame
+from tests.factories import S1, two_snapshots
+
+ROOT = Path(__file__).resolve().parents[1]
+BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
+VIEWER, ANALYST = User("vera", "viewer"), User("ann", "analyst")
+
+
+@pytest.fixture
+def engine(duckdb_url):
+    engine = make_engine(duckdb_url)
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+    yield engine
+    engine.dispose()
+
+
+def rows(engine):
+    return read_frame(engine, sa.select(sa.func.count().label("n")).select_from(customers))["n"][0]
+
+
+def test_a_viewer_cannot_write_through_any_code_path(engine):
+    rules = current_rules(engine)
+    with acting_as(VIEWER):
+        with pytest.raises(PermissionDenied) as caught:
+            import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30))
+        assert caught.value.code == "auth_denied" and caught.value.params["action"] == "import"
+        with pytest.raises(PermissionDenied):
+            write_snapshots(engine, two_snapshots()[0], rules=rules, source_name="x", replace=True)
+        with pytest.raises(PermissionDenied):
+            delete_snapshot(engine, S1)
+        with pytest.raises(PermissionDenied):
+            save_rules(engine, rules.text)
+        with pytest.raises(PermissionDenied):
+            save_catalogue(engine, current_catalogue(engine)[2])
+    assert rows(engine) == 12 and len(list_snapshots(engine)) == 2
+    assert current_rules(engine).version == rules.version
+
+
+def test_an_analyst_imports_but_cannot_delete(engine):
+    with acting_as(ANALYST):
+        import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30))
+        with pytest.raises(PermissionDenied):
+            delete_snapshot(engine, S1)
+    assert rows(engine) == 12 + 2661
+
+
+def test_nobody_signed_in_is_refused(engine):
+    from lib.auth import _actor
+
+    token = _actor.set(None)
+    try:
+        with pytest.raises(PermissionDenied) as caught:
+            delete_snapshot(engine, S1)
+        assert caught.value.code == "auth_not_signed_in"
+    finally:
+        _actor.reset(token)
+
+
+def test_accounts_keep_hashes_only(tmp_path):
+    path = tmp_path / "users.toml"
+    save_account("ann", "analyst", "correct horse", path)
+    text = path.read_text()
+    assert "correct horse" not in text and "$argon2id$" in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert authenticate("ann", "correct horse", path) == User("ann", "analyst")
+    assert authenticate("ann", "wrong", path) is None
+    assert authenticate("nobody", "correct horse", path) is None
+    save_account("ann", "viewer", "another pass", path)        # replaced, not duplicated
+    assert list(load_accounts(path)) == ["ann"]
+    with acting_as(ANALYST), pytest.raises(PermissionDenied):
+        save_account("eve", "admin", "sneaky pass", path)
+
+
+def test_the_app_asks_for_a_login_and_honours_the_role(engine, duckdb_url, tmp_path, monkeypatch):
+    users = tmp_path / "users.toml"
+    save_account("vera", "viewer", "viewer pass", users)
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    monkeypatch.setenv("RETENTION_DB_URL", duckdb_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert at.text_input[0].label == "User name" and not at.metric
+    at.text_input[0].input("vera")
+    at.text_input[1].input("wrong pass")
+    at.button[0].click().run()
+    assert "not right" in at.error[0].value
+    at.text_input[0].input("vera")
+    at.text_input[1].input("viewer pass")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.metric                                            # the Overview
+    at.switch_page("pages/data.py").run()
+    delete = next(b for b in at.button if b.label == "Delete…")
+    assert delete.disabled
