@@ -75,6 +75,8 @@ import datetime, sys, time
 from pathlib import Path
 from lib.store import make_engine
 from lib.importer import check_file, store_validated
+from lib.auth import User, set_actor
+set_actor(User("test", "admin"))
 engine = make_engine(sys.argv[1])
 validation = check_file(Path(sys.argv[2]).read_bytes(), "big.csv", snapshot_date=datetime.date(2026, 11, 30))
 
