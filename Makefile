@@ -63,8 +63,11 @@ $(VENV)/.stamp-run: requirements.txt | $(PY)
 	$(PIP) -r requirements.txt
 	@touch $@
 
-$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-run
+# requirements-reference.txt: libraries the tests compare our statistics with (lifelines
+# declares pandas<3, so it goes in without dependency resolution; its own deps are pinned there).
+$(VENV)/.stamp-dev: requirements-dev.txt requirements-reference.txt $(VENV)/.stamp-run
 	$(PIP) -r requirements-dev.txt
+	$(PIP) --no-deps -r requirements-reference.txt
 	@touch $@
 
 # -- Running ----------------------------------------------------------------------------------
@@ -79,6 +82,8 @@ test: dev sysdeps
 bench: dev
 	$(PY) -m bench.overview_bench --customers 100000
 	$(PY) -m bench.overview_bench --customers 1000000
+	$(PY) -m bench.lifecycle_bench
+	$(PY) -m bench.offers_bench
 
 # Quiet and quick (no apt call) when everything is there.
 sysdeps:

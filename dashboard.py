@@ -12,6 +12,8 @@ pages = [
             url_path="overview", default=True),
     st.Page("pages/offers.py", title=t("page_offers", code), icon=":material/savings:",
             url_path="offers"),
+    st.Page("pages/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
+            url_path="lifecycle"),
     st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]

@@ -1,0 +1,136 @@
+"""sBG retention projection and customer value (CLV) per tier.
+
+Fits the shifted-beta-geometric model (``lib.lifecycle_sbg``) per tier to the lifetimes of
+``lib.lifecycle`` and values customers with it. Other pages (Offers ROI) read the value of a
+customer per tier from ``tier_clv``; every money column is in currency and named ``_currency``,
+lifetimes in months (``_months``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+from lib.lifecycle import kaplan_meier, lifetime_counts, default_definition, settings
+from lib.lifecycle_sbg import SBG, monthly_rate
+from lib.queries import Filters
+from lib.queries import lifecycle as q
+from lib.queries.lifecycle import ChurnDefinition
+from lib.rules import Rules
+from lib.store import read_frame
+
+
+@dataclass(frozen=True)
+class ValueView:
+    """sBG fits, projections and customer value per tier.
+
+    tiers : per ``tier``: ``gamma``, ``delta``, ``fitted_customers``, ``active``,
+        ``spend_avg_6m`` (currency per month), ``margin_per_month_currency``,
+        ``expected_lifetime_months`` (discounted, a new customer, joining month included),
+        ``derl_months`` (mean discounted expected residual lifetime of the active customers),
+        ``clv_new_customer_currency``, ``residual_clv_per_customer_currency``,
+        ``residual_value_currency`` (all active customers of the tier).
+        Tiers with too few customers for a fit have null parameters and values.
+    projection : per ``tier`` and ``months`` 0..projection: ``km`` (observed, null beyond the
+        data), ``sbg`` (fitted and projected survival).
+    margin_share, discount_per_month : the inputs used.
+    """
+
+    tiers: pl.DataFrame
+    projection: pl.DataFrame
+    margin_share: float
+    discount_per_month: float
+
+
+def fit_tiers(conn: sa.Connection, filters: Filters, rules: Rules,
+              definition: ChurnDefinition, min_customers: int) -> dict[int, SBG]:
+    """sBG fitted per tier to the tier's lifetimes (censored and left-truncated)."""
+    rows = lifetime_counts(conn, filters, rules, definition, "tier")
+    fits: dict[int, SBG] = {}
+    for tier in range(1, 7):
+        part = rows.filter(pl.col("segment") == str(tier))
+        if part.height == 0 or part["customers"].sum() < min_customers or part["event"].sum() == 0:
+            continue
+        fits[tier] = SBG().fit(part["duration_months"].to_numpy(), part["event"].to_numpy(),
+                               part["customers"].to_numpy(), part["entry_months"].to_numpy())
+    return fits
+
+
+def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
+                   definition: ChurnDefinition, margin_share: float, annual_discount_rate: float,
+                   projection_months: int, min_customers: int) -> ValueView:
+    """Fit sBG per tier, project survival and value the tiers' customers.
+
+    ``margin_share`` (0–1) of the six-month average spend is the monthly margin;
+    ``annual_discount_rate`` is converted to a monthly rate.
+    """
+    discount = monthly_rate(annual_discount_rate)
+    fits = fit_tiers(conn, filters, rules, definition, min_customers)
+    rows = lifetime_counts(conn, filters, rules, definition, "tier")
+    spend = read_frame(conn, q.tier_values(filters, 0.0))
+    spend_by_tier = {int(r["tier"]): r for r in spend.iter_rows(named=True)}
+    records, projections = [], []
+    months = np.arange(0, projection_months + 1)
+    for tier in range(1, 7):
+        part = rows.filter(pl.col("segment") == str(tier))
+        fit = fits.get(tier)
+        info = spend_by_tier.get(tier, {"active": 0, "spend_avg_6m": None})
+        margin = (info["spend_avg_6m"] or 0.0) * margin_share
+        record = {"tier": tier, "gamma": None, "delta": None,
+                  "fitted_customers": float(part["customers"].sum()) if part.height else 0.0,
+                  "active": int(info["active"] or 0), "spend_avg_6m": info["spend_avg_6m"],
+                  "margin_per_month_currency": margin if info["spend_avg_6m"] is not None else None,
+                  "expected_lifetime_months": None, "derl_months": None,
+                  "clv_new_customer_currency": None, "residual_clv_per_customer_currency": None,
+                  "residual_value_currency": None}
+        if part.height:
+            km = kaplan_meier(part)
+            observed = km.survival_
+            km_at = np.array([km.survival_at(m) if m <= observed["months"].max() else np.nan
+                              for m in months])
+        else:
+            km_at = np.full(months.size, np.nan)
+        sbg_at = fit.survival(months) if fit else np.full(months.size, np.nan)
+        projections.append(pl.DataFrame({"tier": [tier] * months.size, "months": months,
+                                         "km": km_at, "sbg": sbg_at}))
+        if fit:
+            active = part.filter(pl.col("active") == 1)
+            weights = active["customers"].to_numpy().astype(np.float64)
+            derls = fit.derl_months(discount, active["duration_months"].to_numpy())
+            mean_derl = float(np.sum(weights * derls) / weights.sum()) if weights.sum() else None
+            lifetime = float(1.0 + fit.derl_months(discount, 0) / (1.0 + discount))
+            record.update(gamma=fit.gamma_, delta=fit.delta_, expected_lifetime_months=lifetime,
+                          derl_months=mean_derl, clv_new_customer_currency=lifetime * margin)
+            if mean_derl is not None:
+                record.update(residual_clv_per_customer_currency=mean_derl * margin,
+                              residual_value_currency=mean_derl * margin * record["active"])
+        records.append(record)
+    schema = {"tier": pl.Int64, "gamma": pl.Float64, "delta": pl.Float64,
+              "fitted_customers": pl.Float64, "active": pl.Int64, "spend_avg_6m": pl.Float64,
+              "margin_per_month_currency": pl.Float64, "expected_lifetime_months": pl.Float64,
+              "derl_months": pl.Float64, "clv_new_customer_currency": pl.Float64,
+              "residual_clv_per_customer_currency": pl.Float64,
+              "residual_value_currency": pl.Float64}
+    return ValueView(pl.DataFrame(records, schema=schema), pl.concat(projections),
+                     margin_share, discount)
+
+
+def tier_clv(conn: sa.Connection, filters: Filters, rules: Rules,
+             margin_share: float | None = None,
+             annual_discount_rate: float | None = None) -> pl.DataFrame:
+    """Customer value per tier for other pages (Offers ROI), with the rules' churn definition.
+
+    Returns the ``tiers`` frame of ``ValueView``: per tier ``clv_new_customer_currency``,
+    ``residual_clv_per_customer_currency`` (value of keeping one of today's active customers),
+    ``derl_months``, ``margin_per_month_currency`` and the sBG ``gamma``/``delta``.
+    ``margin_share`` and ``annual_discount_rate`` default to the rules'.
+    """
+    s = settings(rules)
+    view = customer_value(conn, filters, rules, default_definition(rules),
+                          s.margin_share if margin_share is None else margin_share,
+                          s.annual_discount_rate if annual_discount_rate is None
+                          else annual_discount_rate,
+                          s.projection_months, s.min_fit_customers)
+    return view.tiers

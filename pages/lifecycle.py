@@ -1,0 +1,222 @@
+"""Lifecycle: stages and playbooks, cohort retention, survival, sBG projection and CLV, churn types."""
+import polars as pl
+import streamlit as st
+
+from lib import charts_lifecycle as charts
+from lib import fmt, lifecycle, lifecycle_value, ui
+from lib.exports import csv_bytes
+from lib.i18n import t
+from lib.queries.lifecycle import ChurnDefinition
+from lib.rules import STAGES
+from lib.schema import CHURN_TYPES
+
+code = ui.lang()
+st.title(t("page_lifecycle", code))
+CONFIG = {"displaylogo": False}
+
+
+class K:
+    """Widget keys of this page."""
+
+    TYPES = "lifecycle_types"
+    INVOLUNTARY = "lifecycle_exclude_involuntary"
+    TENURE = "lifecycle_exclude_tenure"
+    GROUP_PAID = "lifecycle_exclude_group_paid"
+    VALUE_DROP = "lifecycle_value_drop"
+    COHORT_DIM = "lifecycle_cohort_dimension"
+    COHORT_VALUE = "lifecycle_cohort_value"
+    SURVIVAL_DIM = "lifecycle_survival_dimension"
+    GROUP_A = "lifecycle_group_a"
+    GROUP_B = "lifecycle_group_b"
+    MARGIN = "lifecycle_margin"
+    DISCOUNT = "lifecycle_discount"
+
+
+def dimension_label(name: str | None) -> str:
+    return t("lifecycle_dimension_none", code) if name is None else t(f"lifecycle_dim_{name}", code)
+
+
+with ui.guard():
+    filters = ui.current_filters()
+    if filters is None:
+        st.info(t("lifecycle_empty", code))
+        st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+        st.stop()
+    rules = ui.rules()
+    settings = lifecycle.settings(rules)
+    stored = [d for d in ui.snapshot_dates(ui.data_token()) if d <= filters.snapshot_date]
+    st.caption(t("lifecycle_caption", code, snapshot=fmt.date(filters.snapshot_date),
+                 snapshots=len(stored), version=rules.version))
+
+    with st.expander(t("lifecycle_definition", code), expanded=False):
+        left, right = st.columns(2)
+        types = left.multiselect(t("lifecycle_types", code), options=list(CHURN_TYPES),
+                                 default=list(settings.churn_types), key=K.TYPES,
+                                 format_func=lambda x: t(f"lifecycle_type_{x}", code),
+                                 help=t("lifecycle_types_help", code))
+        value_drop = left.slider(t("lifecycle_value_drop", code), min_value=0.05, max_value=0.9,
+                                 value=settings.value_drop_share, step=0.05, format="%.2f",
+                                 key=K.VALUE_DROP, help=t("lifecycle_value_drop_help", code))
+        involuntary = right.toggle(t("lifecycle_exclude_involuntary", code),
+                                   value=rules.exclude_involuntary, key=K.INVOLUNTARY)
+        tenure = right.toggle(t("lifecycle_exclude_tenure", code,
+                                months=rules.exclude_min_tenure_months),
+                              value=rules.exclude_min_tenure_months > 0, key=K.TENURE)
+        group_paid = right.toggle(t("lifecycle_exclude_group_paid", code),
+                                  value=rules.exclude_group_paid, key=K.GROUP_PAID)
+    if not types:
+        st.warning(t("lifecycle_no_types", code))
+        st.stop()
+    definition = ChurnDefinition(tuple(types), involuntary,
+                                 rules.exclude_min_tenure_months if tenure else 0.0, group_paid)
+    excluded = [t("lifecycle_excl_involuntary", code)] if involuntary else []
+    if tenure and rules.exclude_min_tenure_months > 0:
+        excluded.append(t("lifecycle_excl_tenure", code, months=rules.exclude_min_tenure_months))
+    if group_paid:
+        excluded.append(t("lifecycle_excl_group_paid", code))
+    st.info(t("lifecycle_exclusions_on", code, items=", ".join(excluded)) if excluded
+            else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
+
+tabs = st.tabs([t(f"lifecycle_tab_{name}", code)
+                for name in ("stages", "cohorts", "survival", "value", "churn")])
+dimensions = lifecycle.dimension_names()
+
+with tabs[0], ui.guard():
+    stages = ui.compute(lifecycle.stages, filters)
+    st.plotly_chart(charts.stage_tier(stages, rules, code), width="stretch", config=CONFIG)
+    st.caption(t("lifecycle_stage_rules", code, version=rules.version,
+                 acq=rules.acquisition_max_tenure_months, trend=rules.decline_max_spend_trend,
+                 complaints=rules.decline_min_complaints, mature=rules.maturity_min_tenure_months))
+    total = max(int(stages["customers"].sum()), 1)
+    for stage in STAGES:
+        count = int(stages.filter(stages["stage"] == stage)["customers"].sum())
+        with st.container(border=True):
+            st.markdown("**" + t("lifecycle_stage_count", code, stage=t(f"lifecycle_stage_{stage}", code),
+                                 customers=f"{count:,}", share=fmt.number(count / total, "share", code))
+                        + "**")
+            st.markdown(f"{t('lifecycle_playbook', code)}: {t(f'lifecycle_playbook_{stage}', code)}")
+
+with tabs[1], ui.guard():
+    left, right = st.columns(2)
+    cohort_dim = left.selectbox(t("lifecycle_cohort_dimension", code), [None, *dimensions],
+                                format_func=dimension_label, key=K.COHORT_DIM)
+    cohort_value = None
+    if cohort_dim:
+        values = ui.compute(lifecycle.dimension_values, filters, cohort_dim, 50)
+        cohort_value = right.selectbox(
+            t("lifecycle_cohort_value", code), values, key=K.COHORT_VALUE,
+            format_func=lambda v: charts.group_label(cohort_dim, v, rules, code))
+    matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
+                        cohort_dim, cohort_value)
+    if matrix.height == 0:
+        st.info(t("lifecycle_no_cohorts", code))
+    else:
+        st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
+        st.caption(t("lifecycle_cohort_note", code))
+        st.download_button(t("lifecycle_download_cohorts", code), data=csv_bytes(matrix),
+                           file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
+                           mime="text/csv", icon=":material/download:")
+
+with tabs[2], ui.guard():
+    survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
+                                index=1, format_func=dimension_label, key=K.SURVIVAL_DIM)
+    view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
+                      settings.max_groups)
+    if view.summary.height == 0:
+        st.info(t("lifecycle_no_lifetimes", code))
+    else:
+        st.plotly_chart(charts.survival_curves(view.curves, view.summary, survival_dim, rules, code),
+                        width="stretch", config=CONFIG)
+        st.caption(t("lifecycle_survival_note", code))
+        summary = view.summary.to_dicts()
+        ui.table(pl.DataFrame({
+            t("lifecycle_col_group", code): [charts.group_label(survival_dim, r["segment"], rules, code)
+                                              for r in summary],
+            t("lifecycle_col_customers", code): [r["customers"] for r in summary],
+            t("lifecycle_col_churners", code): [r["churners"] for r in summary],
+            t("lifecycle_col_median", code): [
+                t("lifecycle_median_beyond", code) if r["median_months"] is None
+                else f"{r['median_months']:.0f}" for r in summary],
+        }))
+        if survival_dim and view.summary.height >= 2:
+            st.subheader(t("lifecycle_logrank", code))
+            groups = view.summary["segment"].to_list()
+            a, b = st.columns(2)
+
+            def label(v):
+                return charts.group_label(survival_dim, v, rules, code)
+
+            group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=K.GROUP_A,
+                                  format_func=label)
+            group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=K.GROUP_B,
+                                  format_func=label)
+            if group_a == group_b:
+                st.info(t("lifecycle_logrank_need_two", code))
+            else:
+                test = lifecycle.compare(view, group_a, group_b)
+                p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
+                verdict = t("lifecycle_logrank_differ" if test.p_value < 0.05 else
+                            "lifecycle_logrank_same", code)
+                st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic, p=p,
+                              verdict=verdict))
+
+with tabs[3], ui.guard():
+    left, right = st.columns(2)
+    margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
+                         key=K.MARGIN, help=t("lifecycle_margin_help", code))
+    discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
+                            settings.annual_discount_rate, 0.01, key=K.DISCOUNT,
+                            help=t("lifecycle_discount_help", code))
+    value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
+                       settings.projection_months, settings.min_fit_customers)
+    tiers = value.tiers
+    st.plotly_chart(charts.projection(value.projection, tiers, rules, code), width="stretch",
+                    config=CONFIG)
+    st.plotly_chart(charts.clv_by_tier(tiers, rules, code), width="stretch", config=CONFIG)
+    st.caption(t("lifecycle_value_note", code, discount=value.discount_per_month,
+                 min_customers=settings.min_fit_customers))
+    shown = tiers.select(
+        pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code),
+                                                      return_dtype=pl.String)
+        .alias(t("lifecycle_col_tier", code)),
+        pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),
+        pl.col("delta").round(3).alias(t("lifecycle_col_delta", code)),
+        pl.col("active").alias(t("lifecycle_col_active", code)),
+        pl.col("spend_avg_6m").round(1).alias(t("lifecycle_col_spend", code)),
+        pl.col("margin_per_month_currency").round(1).alias(t("lifecycle_col_margin", code)),
+        pl.col("expected_lifetime_months").round(1).alias(t("lifecycle_col_lifetime", code)),
+        pl.col("derl_months").round(1).alias(t("lifecycle_col_derl", code)),
+        pl.col("clv_new_customer_currency").round(0).alias(t("lifecycle_col_clv_new", code)),
+        pl.col("residual_clv_per_customer_currency").round(0)
+        .alias(t("lifecycle_col_clv_residual", code)),
+        pl.col("residual_value_currency").round(0)
+        .alias(t("lifecycle_col_residual_total", code)),
+    )
+    ui.table(shown)
+    st.download_button(t("lifecycle_download_value", code), data=csv_bytes(tiers),
+                       file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
+                       mime="text/csv", icon=":material/download:")
+
+with tabs[4], ui.guard():
+    breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)
+    if breakdown.by_type.height == 0:
+        st.info(t("lifecycle_no_churners", code))
+    else:
+        left, right = st.columns(2)
+        left.plotly_chart(charts.churn_types(breakdown.by_type, code), width="stretch", config=CONFIG)
+        if breakdown.by_reason.height:
+            right.plotly_chart(charts.churn_reasons(breakdown.by_reason, code), width="stretch",
+                               config=CONFIG)
+        else:
+            right.info(t("lifecycle_no_reasons", code))
+    if breakdown.value_decline.height:
+        st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
+        decline = breakdown.value_decline
+        ui.table(decline.select(
+            pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code), return_dtype=pl.String)
+            .alias(t("lifecycle_col_tier", code)),
+            pl.col("active").alias(t("lifecycle_col_active", code)),
+            pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
+            (pl.col("value_declined_share") * 100).round(2).alias(
+                t("lifecycle_col_value_declined_share", code) + " (%)"),
+        ))

@@ -1,0 +1,114 @@
+"""The Lifecycle page through AppTest: on a small demo base and on the imported BigML file."""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.importer import import_file
+from lib.seed import seed_demo
+from lib.store import make_engine
+from lib.ui import Keys
+
+ROOT = Path(__file__).resolve().parents[1]
+BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('lifecycle')}/demo.duckdb"
+    engine = make_engine(url)
+    seed_demo(engine, customers=4000, snapshots=6, seed=3)
+    engine.dispose()
+    return url
+
+
+def lifecycle_page(url: str, monkeypatch) -> AppTest:
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/lifecycle.py").run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_demo_base_shows_every_view(demo_url, monkeypatch):
+    at = lifecycle_page(demo_url, monkeypatch)
+    assert_clean(at)
+    assert at.title[0].value == "Lifecycle"
+    assert [tab.label for tab in at.tabs] == ["Stages", "Cohort retention", "Survival",
+                                              "Projection and CLV", "Churn types and reasons"]
+    assert "involuntary churn, tenure under 3 months, group-paid lines" in at.info[0].value
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Maturity:" in texts and "Playbook: Bundling" in texts
+    assert "χ² =" in texts                                     # log-rank between two tiers
+    assert len(at.get("plotly_chart")) >= 6
+    # the value table has a fitted CLV for the largest tier
+    value_table = at.dataframe[1].value
+    assert value_table["CLV, new customer"].notna().any()
+
+
+def test_widgets_change_the_views(demo_url, monkeypatch):
+    at = lifecycle_page(demo_url, monkeypatch)
+    at.toggle(key="lifecycle_exclude_involuntary").set_value(False)
+    at.toggle(key="lifecycle_exclude_tenure").set_value(False)
+    at.toggle(key="lifecycle_exclude_group_paid").set_value(False).run()
+    assert_clean(at)
+    assert "No exclusions" in at.info[0].value
+    at.selectbox(key="lifecycle_survival_dimension").set_value("brand").run()
+    assert_clean(at)
+    at.selectbox(key="lifecycle_cohort_dimension").set_value("tier").run()
+    assert_clean(at)
+    at.multiselect(key="lifecycle_types").set_value([]).run()
+    assert "Pick at least one churn type." in at.warning[0].value
+
+
+def test_page_in_chinese(demo_url, monkeypatch):
+    at = lifecycle_page(demo_url, monkeypatch)
+    at.session_state[Keys.LANG] = "zh"
+    at.run()
+    assert_clean(at)
+    assert at.title[0].value == "生命周期"
+    assert "被动离网" in at.info[0].value
+
+
+def test_imported_bigml_file(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path}/bigml.duckdb"
+    engine = make_engine(url)
+    result = import_file(engine, BIGML.read_bytes(), "churn-bigml-80.csv",
+                         snapshot_date=dt.date(2026, 10, 31))
+    assert result.validation.rows_accepted == 2661
+    engine.dispose()
+    at = lifecycle_page(url, monkeypatch)
+    assert_clean(at)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Churned:" in texts
+    # a single snapshot: every churner is "unknown" (a bare flag), counted by default
+    assert len(at.get("plotly_chart")) >= 5
+
+
+def test_tier_clv_for_other_pages(demo_url):
+    """The Offers ROI page's entry point: value per tier with units in the column names."""
+    from lib.lifecycle_value import tier_clv
+    from lib.queries import Filters
+    from lib.rules_versions import current_rules
+    from lib.snapshots import stored_dates
+
+    engine = make_engine(demo_url)
+    with engine.connect() as conn:
+        tiers = tier_clv(conn, Filters(stored_dates(engine)[-1]), current_rules(engine),
+                         margin_share=0.5, annual_discount_rate=0.1)
+    engine.dispose()
+    assert tiers["tier"].to_list() == [1, 2, 3, 4, 5, 6]
+    fitted = tiers.filter(tiers["gamma"].is_not_null())
+    assert 1 in fitted["tier"].to_list()
+    row = fitted.row(0, named=True)
+    assert row["margin_per_month_currency"] == pytest.approx(0.5 * row["spend_avg_6m"])
+    assert row["residual_clv_per_customer_currency"] == pytest.approx(
+        row["derl_months"] * row["margin_per_month_currency"])
+    assert row["clv_new_customer_currency"] == pytest.approx(
+        row["expected_lifetime_months"] * row["margin_per_month_currency"])
