@@ -2,8 +2,9 @@
 
 Churn risk comes from the newest churn model's scores when the snapshot has them; otherwise
 from each tier's observed churn rate (one group per tier, so targeting depth cannot pick the
-riskiest). The value of keeping a customer is a simple CLV from the tier's margin and churn
-(see ``lib.offers.simple_clv``). Every result says which sources it used.
+riskiest). The value of keeping a customer is the Lifecycle page's sBG residual CLV per tier
+where its fit succeeded, else a simple CLV from the tier's margin and churn (see
+``lib.offers.simple_clv``). Every result says which sources it used.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from lib import queries
 from lib.kpis import risk_by_tier
+from lib.lifecycle_value import tier_clv
 from lib.offers import TARGET_COLUMNS, Offer, simple_clv, simulate
 from lib.queries import Filters
 from lib.queries.offers import scored_groups
@@ -41,7 +43,7 @@ class Economics:
 class TargetSet:
     frame: pl.DataFrame
     risk_source: Literal["model", "observed"]
-    clv_source: Literal["simple"] = "simple"
+    clv_source: Literal["sbg", "simple"] = "simple"
 
 
 def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> TargetSet:
@@ -66,8 +68,25 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
     frame = frame.with_columns(monthly_margin=margin).with_columns(
         clv=simple_clv(pl.col("monthly_margin"), pl.col("monthly_churn").fill_null(0.0),
                        economics.monthly_discount))
+    sbg = _sbg_clv(conn, filters, rules, economics)
+    clv_source: Literal["sbg", "simple"] = "simple"
+    if sbg.height:
+        frame = frame.join(sbg, on="tier", how="left").with_columns(
+            clv=pl.coalesce("sbg_clv", "clv"))
+        clv_source = "sbg"
     frame = frame.select([pl.col(c).cast(pl.Int64 if c in ("tier", "decile") else pl.Float64) for c in TARGET_COLUMNS])
-    return TargetSet(frame, source)
+    return TargetSet(frame, source, clv_source)
+
+
+def _sbg_clv(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> pl.DataFrame:
+    """Per tier the sBG residual CLV (currency) of keeping one of today's customers, where the
+    Lifecycle page's fit succeeded; empty when none did."""
+    tiers = tier_clv(conn, filters, rules, economics.margin_share, economics.annual_discount)
+    if tiers.height == 0 or "residual_clv_per_customer_currency" not in tiers.columns:
+        return pl.DataFrame(schema={"tier": pl.Int64, "sbg_clv": pl.Float64})
+    return (tiers.select(pl.col("tier").cast(pl.Int64),
+                         pl.col("residual_clv_per_customer_currency").cast(pl.Float64).alias("sbg_clv"))
+            .filter(pl.col("sbg_clv").is_not_null() & pl.col("sbg_clv").is_finite()))
 
 
 def tier_table(targets: pl.DataFrame, offer: Offer, depth: float) -> pl.DataFrame:

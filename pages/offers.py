@@ -38,7 +38,7 @@ with ui.guard():
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)
     targets = ui.compute(offer_targets, filters, rules, economics)
-    st.caption(t(f"offers_source_{targets.risk_source}", code) + " " + t("offers_clv_simple", code)
+    st.caption(t(f"offers_source_{targets.risk_source}", code) + " " + t(f"offers_clv_{targets.clv_source}", code)
                + " " + t("offers_catalogue_version", code, version=version))
 
     names = {o.id: o.name(code) for o in catalogue}

@@ -33,3 +33,26 @@ def test_observed_fallback_on_the_hand_base(db_url):
     table = tier_table(result.frame, default_catalogue()[0], 1.0)      # care call: tiers 4-6
     assert table["tier"].to_list() == [4]
     engine.dispose()
+
+
+def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
+    from lib.lifecycle_value import tier_clv
+    from lib.seed import seed_demo
+    from lib.snapshots import stored_dates
+
+    engine = make_engine(duckdb_url)
+    seed_demo(engine, customers=5000, snapshots=12, seed=3)
+    rules = current_rules(engine)
+    filters = Filters(stored_dates(engine)[-1])
+    economics = Economics(margin_share=0.5, annual_discount=0.08)
+    with engine.connect() as conn:
+        result = offer_targets(conn, filters, rules, economics)
+        reference = tier_clv(conn, filters, rules, 0.5, 0.08)
+    assert result.clv_source == "sbg"
+    fitted = {r["tier"]: r["residual_clv_per_customer_currency"] for r in reference.iter_rows(named=True)
+              if r["residual_clv_per_customer_currency"] is not None}
+    assert fitted
+    for row in result.frame.iter_rows(named=True):
+        if row["tier"] in fitted:
+            assert row["clv"] == pytest.approx(fitted[row["tier"]])
+    engine.dispose()

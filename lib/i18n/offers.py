@@ -16,6 +16,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "this snapshot yet).", "流失风险：各星级观测流失率（本快照尚无流失模型评分）。"),
     "offers_clv_simple": ("Customer value: simple CLV = monthly margin × (1 + d) / (d + churn).",
                           "客户价值：简易 CLV = 月毛利 × (1 + d) / (d + 流失率)。"),
+    "offers_clv_sbg": ("Customer value: each tier's residual CLV from the sBG fit (Lifecycle page), "
+                       "simple CLV where the fit had too little data.",
+                       "客户价值：各星级 sBG 拟合的剩余 CLV（生命周期页），数据不足时用简易 CLV。"),
     "offers_catalogue_version": ("Offer catalogue version {version}.", "优惠目录版本 {version}。"),
     "offers_tab_simulate": ("Simulate", "模拟"),
     "offers_tab_depth": ("Targeting depth", "目标深度"),
