@@ -4,9 +4,12 @@ Screenshots land in tests/artifacts/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser import (
+    REPO,
     SHOTS_DIR,
     choose_radio,
     screenshot,
@@ -33,4 +36,57 @@ def test_language_switch_to_chinese(served_app, browser_page):
     page.get_by_text("概览").first.wait_for(state="attached", timeout=15_000)
     screenshot(page, SHOTS_DIR / "language-zh.png")
     assert "概览" in page.locator("body").inner_text()
+    assert not rec.failures(), "\n".join(rec.failures())
+
+
+BIGML = REPO.parent / "shared" / "data" / "churn-bigml-80.csv"
+
+
+def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page):
+    """The issue-7 walk: sidebar filter, a download, the offers slider, CSV upload and import."""
+    page, rec = browser_page.page, browser_page.recorder
+    page.goto(served_app.base_url)
+    wait_for_streamlit(page)
+
+    # a sidebar filter: pick the first province
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    page.locator('[role="option"]').first.click()
+    page.keyboard.press("Escape")
+    wait_for_streamlit(page)
+    assert page.locator('[data-testid="stMetric"]').count() >= 8
+
+    # download the Overview report: one self-contained HTML file
+    with page.expect_download() as download:
+        page.get_by_text("Download report (HTML)").click()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<script src=" not in html
+
+    # the offers simulator: move the depth slider with the keyboard
+    page.goto(served_app.base_url + "/offers")
+    wait_for_streamlit(page)
+    before = page.locator('[data-testid="stMetric"]').nth(0).inner_text()
+    slider = page.get_by_role("slider").nth(1)
+    slider.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    wait_for_streamlit(page)
+    after = page.locator('[data-testid="stMetric"]').nth(0).inner_text()
+    assert before != after, "moving the depth slider changed nothing"
+    screenshot(page, SHOTS_DIR / "walk-offers.png")
+    # upload the real BigML file on the Data page and import it
+    page.goto(served_app.base_url + "/data")
+    wait_for_streamlit(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(BIGML))
+    wait_for_streamlit(page)
+    date = page.locator('[data-testid="stDateInput"] input').first
+    date.fill("2026-11-30")               # the demo base already holds 2026-10-31
+    date.dispatch_event("change")
+    date.dispatch_event("blur")
+    wait_for_streamlit(page)
+    page.get_by_role("button", name="Import 2,661 rows").click()
+    wait_for_streamlit(page)
+    page.get_by_text("Imported 2,661 rows").first.wait_for(timeout=30_000)
+    screenshot(page, SHOTS_DIR / "walk-data-imported.png")
+
+    assert not page.locator('[data-testid="stException"]').count()
     assert not rec.failures(), "\n".join(rec.failures())

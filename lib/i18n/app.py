@@ -135,7 +135,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_col_rows": ("Rows", "行数"),
     "data_col_problem": ("Problem", "问题"),
     "data_severity_error": ("row rejected", "整行拒绝"),
-    "data_severity_warning": ("value blanked", "值已置空"),
+    "data_severity_warning": ("row kept, see note", "行已保留（见说明）"),
     "data_kept_columns": ("Kept as segment dimensions: {columns}", "保留为细分维度：{columns}"),
     "data_snapshot_date": ("Snapshot date", "快照日期"),
     "data_churn_window": ("Churn observed over (months)", "流失观察期（月）"),
