@@ -10,10 +10,16 @@ code = ui.lang()
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
             url_path="overview", default=True),
+    st.Page("pages/segments.py", title=t("page_segments", code), icon=":material/donut_small:",
+            url_path="segments"),
     st.Page("pages/offers.py", title=t("page_offers", code), icon=":material/savings:",
             url_path="offers"),
     st.Page("pages/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
             url_path="lifecycle"),
+    st.Page("pages/churn.py", title=t("page_churn", code), icon=":material/trending_down:",
+            url_path="churn"),
+    st.Page("pages/action_list.py", title=t("page_action_list", code), icon=":material/call:",
+            url_path="action-list"),
     st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]

@@ -1,0 +1,149 @@
+"""Churn model training and batch scoring, against pandas scoring of the whole base at once.
+
+Usage: ``python -m bench.churn_bench --customers 1000000 [--snapshots 12]``
+Prints a Markdown table and writes it to bench/results/churn_<customers>.md.
+
+Works on a copy of the Overview benchmark's seeded base (bench/work/demo_N_12.duckdb, made by
+``bench.overview_bench.seed`` when missing), so that training and scoring, which write to the
+store, never hold the lock of a file another benchmark is reading. Each step runs in a fresh
+child process, so its peak memory (max RSS) is its own:
+
+- **train**: ``lib.churn_train.train_churn_model`` as of the latest snapshot with the shipped
+  rules (200,000 sampled customers, time-based validation, logistic baseline, permutation
+  importance, refit);
+- **score**: ``lib.churn_store.score_snapshot`` over every active customer of the latest
+  snapshot, batches of 100,000 with reason codes, written in one transaction;
+- **pandas baseline**: the same active rows loaded into one pandas frame, predicted in one call
+  (no reasons, nothing written) — the memory a single-shot approach needs.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import shutil
+import time
+from pathlib import Path
+
+from bench.overview_bench import RESULTS, WORK, seed
+
+def _as_admin():
+    from lib.auth import User, acting_as  # the write paths check the acting user's role
+
+    return acting_as(User("bench", "admin"))
+
+
+def _train(url: str, queue: mp.Queue) -> None:
+    from lib.churn_store import store_model
+    from lib.churn_train import train_churn_model
+    from lib.rules_versions import current_rules
+    from lib.snapshots import stored_dates
+    from lib.store import make_engine
+
+    with _as_admin():
+        engine = make_engine(url)
+        rules = current_rules(engine)
+        latest = stored_dates(engine)[-1]
+        start = time.perf_counter()
+        with engine.connect() as conn:
+            card, model = train_churn_model(conn, latest, rules)
+        seconds = time.perf_counter() - start
+        model_id = store_model(engine, card, model)
+    queue.put({"seconds": seconds, "model_id": model_id, "card": card,
+               "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _score(url: str, model_id: int, queue: mp.Queue) -> None:
+    from lib.churn_store import score_snapshot
+    from lib.rules_versions import current_rules
+    from lib.snapshots import stored_dates
+    from lib.store import make_engine
+
+    with _as_admin():
+        engine = make_engine(url)
+        rules = current_rules(engine)
+        latest = stored_dates(engine)[-1]
+        start = time.perf_counter()
+        rows = score_snapshot(engine, model_id, latest, rules)
+        seconds = time.perf_counter() - start
+    queue.put({"seconds": seconds, "rows": rows,
+               "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _pandas(url: str, model_id: int, queue: mp.Queue) -> None:
+    import polars as pl
+
+    from lib.churn import feature_frame
+    from lib.churn_store import load_model
+    from lib.churn_train import read_rows
+    from lib.queries.churn import score_batch
+    from lib.snapshots import stored_dates
+    from lib.store import make_engine
+
+    engine = make_engine(url)
+    latest = stored_dates(engine)[-1]
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        model = load_model(conn, model_id)
+        rows = read_rows(conn, score_batch(latest, None, 10**9))   # every active row at once
+    frame = feature_frame(rows)
+    p = model.predict_proba(frame)
+    seconds = time.perf_counter() - start
+    assert isinstance(rows, pl.DataFrame) and len(p) == rows.height
+    queue.put({"seconds": seconds, "rows": rows.height,
+               "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _child(target, *args) -> dict:
+    queue: mp.Queue = mp.get_context("spawn").Queue()
+    process = mp.get_context("spawn").Process(target=target, args=(*args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--snapshots", type=int, default=12)
+    args = parser.parse_args()
+    engine, _ = seed(args.customers, args.snapshots)
+    engine.dispose()
+    source = WORK / f"demo_{args.customers}_{args.snapshots}.duckdb"
+    copy = WORK / f"churn_{args.customers}_{args.snapshots}.duckdb"
+    shutil.copyfile(source, copy)
+    url = f"duckdb:///{copy}"
+    trained = _child(_train, url)
+    card = trained["card"]
+    scored = _child(_score, url, trained["model_id"]) if card.accepted else None
+    whole = _child(_pandas, url, trained["model_id"])
+    sampled = card.train_rows
+    lines = [
+        f"### {args.customers:,} customers × {args.snapshots} monthly snapshots", "",
+        f"Model: {card.scheme} validation, trained on {sampled:,} sampled rows of "
+        f"{', '.join(d.isoformat() for d in card.train_dates)}, tested on "
+        f"{card.test_date} ({card.model.rows:,} customers, {card.model.churners:,} churners): "
+        f"ROC AUC {card.model.roc_auc:.3f} vs baseline {card.baseline.roc_auc:.3f}, PR AUC "
+        f"{card.model.pr_auc:.3f} vs {card.baseline.pr_auc:.3f}, top-decile lift "
+        f"{card.model.top_decile_lift:.2f}; {'accepted' if card.accepted else card.refused}.", "",
+        "| what | seconds | peak memory (MB) | note |", "|---|---:|---:|---|",
+        f"| train: sample by SQL, model + baseline, importance, refit | {trained['seconds']:.1f} | "
+        f"{trained['rss_mb']:.0f} | target ≤ 60 s on 2 cores |",
+    ]
+    if scored:
+        lines.append(f"| score {scored['rows']:,} active customers in batches of 100,000, with "
+                     f"reasons, one transaction | {scored['seconds']:.1f} | {scored['rss_mb']:.0f} | "
+                     f"target ≤ 30 s, bounded memory |")
+    lines.append(f"| pandas-style: load {whole['rows']:,} rows at once, predict once (no reasons, "
+                 f"no write) | {whole['seconds']:.1f} | {whole['rss_mb']:.0f} | memory grows with "
+                 f"the base |")
+    text = "\n".join(lines) + "\n"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"churn_{args.customers}.md").write_text(text, encoding="utf-8")
+    print(text)
+    Path(copy).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Action list: the early-warning call list (预警客户, 回访名单) with reasons, action, offer and
+account manager; exports with identifiers masked, each one logged."""
+import streamlit as st
+
+from lib import fmt, ui
+from lib.churn_actions import (
+    BANDS,
+    STAGES,
+    call_list,
+    catalogue_entries,
+    display_frame,
+    export_bytes,
+    export_history,
+    offer_names,
+    record_export,
+)
+from lib.churn_store import churn_view
+from lib.offer_store import current_catalogue
+from lib.i18n import t
+
+code = ui.lang()
+st.title(t("page_action_list", code))
+#: Until roles exist (a later issue), nobody sees unmasked identifiers.
+CAN_SEE_IDENTIFIERS = False
+
+
+def _record(file_format: str, rows: int, snapshot) -> None:
+    record_export(ui.engine(), view="action_list", snapshot_date=snapshot, file_format=file_format,
+                  row_count=rows, identifiers_masked=not CAN_SEE_IDENTIFIERS)
+    ui.clear_caches()
+
+
+with ui.guard():
+    filters = ui.current_filters()
+    if filters is None:
+        st.info(t("churn_empty", code))
+        st.stop()
+    rules = ui.rules()
+    view = ui.compute(churn_view, filters.snapshot_date)
+    if view.scored_by is None:
+        st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
+        st.page_link("pages/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
+        st.stop()
+    left, right = st.columns(2)
+    bands = left.multiselect(t("actions_bands", code), options=list(BANDS), default=["high"],
+                             format_func=lambda b: t(f"churn_band_{b}", code),
+                             placeholder=t("sidebar_all", code))
+    stages = right.multiselect(t("actions_stages", code), options=list(STAGES),
+                               format_func=lambda s: t(f"churn_stage_{s}", code),
+                               placeholder=t("sidebar_all", code))
+    catalogue = catalogue_entries(current_catalogue(ui.engine())[1])
+    calls = ui.compute(call_list, filters, rules, tuple(bands), tuple(stages), catalogue)
+    frame = display_frame(calls, rules, code, CAN_SEE_IDENTIFIERS, offer_names(catalogue, code))
+    st.caption(t("actions_caption", code, snapshot=fmt.date(filters.snapshot_date),
+                 model=view.scored_by, limit=f"{calls.limit:,}", version=rules.version))
+    a, b, c = st.columns(3)
+    a.metric(t("actions_kpi_customers", code), fmt.number(calls.rows.height, "count", code),
+             border=True)
+    b.metric(t("actions_kpi_expected_loss", code),
+             fmt.number(float(calls.rows["expected_loss"].sum()) if calls.rows.height else 0.0,
+                        "currency", code),
+             help=t("actions_kpi_expected_loss_help", code), border=True)
+    c.metric(t("actions_kpi_unassigned", code),
+             fmt.number(calls.rows["manager"].null_count() if calls.rows.height else 0, "count", code),
+             help=t("actions_kpi_unassigned_help", code), border=True)
+    if calls.rows.height == 0:
+        st.info(t("actions_empty", code))
+    else:
+        ui.table(frame)
+        st.caption(t("actions_masked_note", code))
+        downloads = st.columns([1, 1, 4])
+        for column, file_format, mime in (
+            (downloads[0], "csv", "text/csv"),
+            (downloads[1], "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ):
+            column.download_button(
+                t(f"actions_download_{file_format}", code), data=export_bytes(frame, file_format),
+                file_name=ui.download_name("call_list", filters.snapshot_date, file_format),
+                mime=mime, icon=":material/download:", on_click=_record,
+                args=(file_format, frame.height, filters.snapshot_date),
+            )
+
+with ui.guard():
+    st.subheader(t("actions_log", code))
+    history = ui.compute(export_history)
+    if history.height == 0:
+        st.caption(t("actions_log_empty", code))
+    else:
+        ui.table(history.with_columns(history["user_name"].fill_null(t("actions_no_login", code))))

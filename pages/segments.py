@@ -1,0 +1,225 @@
+"""Segments: who the customers are and where value sits — tiers, RFM, behaviour, geography,
+tier migration. Every view follows the sidebar's filters and downloads as CSV."""
+import polars as pl
+import streamlit as st
+
+from lib import charts, charts_segments, fmt, segments, segments_clusters, segments_geo, ui
+from lib.exports import csv_bytes
+from lib.i18n import t
+
+code = ui.lang()
+st.title(t("page_segments", code))
+PLOT = {"displaylogo": False}
+TAB_KEY = "segments_tab"
+
+
+def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
+    st.download_button(t("seg_download", code), data=csv_bytes(frame),
+                       file_name=ui.download_name(f"segments_{stem}", snapshot, "csv"),
+                       mime="text/csv", icon=":material/download:", key=f"download_{stem}")
+
+
+#: Column → i18n key of its header, for tables on screen and in downloads.
+HEADERS = {"customers": "seg_customers", "active": "seg_active", "revenue": "seg_revenue",
+           "arpu": "seg_arpu", "monthly_churn": "seg_churn", "revenue_share": "seg_revenue_share",
+           "customer_share": "seg_customer_share", "vip_share": "seg_metric_vip_share",
+           "revenue_at_risk": "seg_metric_revenue_at_risk", "move": "seg_col_move",
+           "revenue_from": "seg_col_revenue_from", "revenue_to": "seg_col_revenue_to",
+           "revenue_change": "seg_col_revenue_change", "customer_id": "seg_col_customer",
+           "province": "seg_drill_province", "city": "seg_drill_city", "district": "seg_col_district",
+           "from_tier": "seg_col_from_tier", "to_tier": "seg_col_to_tier", "tier": "seg_col_tier",
+           "spend_avg_from": "seg_col_spend_from", "spend_avg_to": "seg_col_spend_to",
+           "loss": "seg_col_loss", "spend_m1": "seg_col_spend_m1", "area": "seg_col_area",
+           "rank": "seg_col_rank", "value": "seg_col_value", "cluster_name": "seg_col_cluster",
+           "segment": "seg_col_segment"}
+SHARES = {"monthly_churn", "revenue_share", "customer_share", "vip_share"}
+
+
+def show(frame: pl.DataFrame, stem: str, snapshot, height: int | None = None, download_it: bool = True) -> None:
+    """A result table with translated headers (shares as percentages) and its CSV download."""
+    names = {c: t(HEADERS[c], code) for c in frame.columns if c in HEADERS}
+    config = {names[c]: st.column_config.NumberColumn(names[c], format="percent")
+              for c in frame.columns if c in SHARES}
+    money = [c for c in frame.columns if c in names and c not in SHARES and frame.schema[c] == pl.Float64]
+    config |= {names[c]: st.column_config.NumberColumn(names[c], format="localized") for c in money}
+    shown = frame.with_columns(pl.col(money).round(1)).rename(names)
+    ui.table(shown, column_config=config, **({"height": height} if height else {}))
+    if download_it:
+        download(shown, stem, snapshot)
+
+
+def tier_label(frame: pl.DataFrame, rules, column: str = "tier") -> pl.DataFrame:
+    return frame.with_columns(pl.col(column).map_elements(
+        lambda tier: rules.tier_name(int(tier), code) if tier else t("seg_move_churned", code),
+        return_dtype=pl.String).alias(column))
+
+
+filters = ui.current_filters()
+if filters is None:
+    st.info(t("seg_empty", code))
+    st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+    st.stop()
+rules = ui.rules()
+snapshot = filters.snapshot_date
+st.caption(t("seg_caption", code, snapshot=fmt.date(snapshot), version=rules.version))
+names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
+value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
+    [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")
+
+if value_tab.open:
+    with value_tab, ui.guard():
+        config = segments.settings(rules)
+        view = ui.compute(segments.value_view, filters, rules)
+        bounds = ", ".join(f"{b:,.0f}" for b in rules.tier_spend_min)
+        st.caption(t("seg_tier_rules", code, bounds=bounds,
+                     points=fmt.number(rules.six_star_points_min, "count", code),
+                     key_person=t("seg_tier_rules_key_person", code) if rules.six_star_key_person else ""))
+        left, right = st.columns(2)
+        left.plotly_chart(charts_segments.tier_value(view.tiers, rules, code), config=PLOT)
+        with right:
+            share = st.slider(t("seg_top_share", code), 0.01, 0.99, config.pareto_top_share, 0.01,
+                              format="%.2f", key="seg_top_share")
+            revenue = segments.top_share(view.pareto, share)
+            st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)
+            st.caption(t("seg_top_result", code, customers=fmt.number(share, "share", code),
+                         revenue=fmt.number(revenue, "share", code)))
+        show(tier_label(view.tiers, rules), "tiers", snapshot)
+        left, right = st.columns(2)
+        with left:
+            if view.dimensions:
+                dimension = st.selectbox(t("seg_dimension", code), view.dimensions,
+                                         format_func=lambda d: t(f"seg_dim_{d}", code), key="seg_dimension")
+                crossed = ui.compute(segments.tier_dimension_view, filters, dimension)
+                st.plotly_chart(charts_segments.tier_dimension(
+                    crossed, rules, t(f"seg_dim_{dimension}", code), code), config=PLOT)
+                download(tier_label(crossed, rules).rename(
+                    {c: t(HEADERS[c], code) for c in crossed.columns}), f"tier_{dimension}", snapshot)
+            else:
+                st.info(t("seg_dimension_none", code))
+        with right:
+            st.plotly_chart(charts_segments.arpu_box(view.arpu, rules, code), config=PLOT)
+            st.caption(t("seg_arpu_note", code))
+            download(tier_label(view.arpu, rules).rename({"tier": t("seg_col_tier", code)}), "arpu",
+                     snapshot)
+
+if rfm_tab.open:
+    with rfm_tab, ui.guard():
+        config = segments.settings(rules)
+        cuts = ui.compute(segments.rfm_cuts, snapshot)
+        view = ui.compute(segments.rfm_view, filters, rules, cuts)
+        st.caption(t("seg_rfm_note", code))
+        recencies = view.cells.filter(pl.col("customers") > 0)["r"].unique().to_list()
+        if len(recencies) == 1:
+            st.info(t("seg_rfm_single_recency", code, score=recencies[0]))
+        left, right = st.columns(2)
+        left.plotly_chart(charts_segments.rfm_grid(view.grid, config, code), config=PLOT)
+        right.plotly_chart(charts_segments.rfm_segments(view.segments, code), config=PLOT)
+        table = view.segments.select(
+            pl.col("name_zh" if code == "zh" else "name_en").alias("segment"),
+            "customers", "active", "revenue", "revenue_share", "arpu", "monthly_churn")
+        show(table, "rfm", snapshot)
+
+if cluster_tab.open:
+    with cluster_tab, ui.guard():
+        settings = segments_clusters.cluster_settings(rules)
+        options = [None, *range(settings.k_min, settings.k_max + 1)]
+        k = st.selectbox(t("seg_k", code), options, key="seg_k",
+                         format_func=lambda v: t("seg_k_auto", code) if v is None else str(v))
+        model = ui.compute(segments_clusters.fit_clusters, snapshot, rules, k)
+        if model is None:
+            st.info(t("seg_clusters_unavailable", code,
+                      features=", ".join(t(f"seg_feature_{f}", code) for f in settings.features)))
+        else:
+            view = ui.compute(segments_clusters.cluster_view, filters, rules, model)
+            how = (t("seg_cluster_how_auto", code, score=dict(model.silhouettes)[model.k])
+                   if model.chosen_by_silhouette else t("seg_cluster_how_manual", code))
+            st.caption(t("seg_cluster_note", code, rows=model.sample_rows, k=model.k, how=how,
+                         features=", ".join(t(f"seg_feature_{f}", code) for f in model.features)))
+            left, right = st.columns(2)
+            left.plotly_chart(charts_segments.cluster_profile(view, code), config=PLOT)
+            right.plotly_chart(charts_segments.cluster_tiers(view, rules, code), config=PLOT)
+            names = [segments_clusters.cluster_name(model, i, code) for i in view.clusters["cluster"].to_list()]
+            table = view.clusters.with_columns(pl.Series("cluster_name", names)).select(
+                "cluster_name", "customers", "active", "revenue", "arpu", "monthly_churn",
+                *model.features)
+            show(table.rename({f: t("seg_col_mean", code, feature=t(f"seg_feature_{f}", code))
+                               for f in model.features}), "clusters", snapshot)
+
+if geo_tab.open:
+    with geo_tab, ui.guard():
+        metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key="seg_metric",
+                              format_func=lambda m: t(f"seg_metric_{m}", code))
+        view = ui.compute(segments_geo.province_view, filters, rules)
+        if view.areas.height == 0:
+            st.info(t("seg_geo_none", code))
+        else:
+            geojson = segments_geo.operator_geojson()
+            left, right = st.columns([3, 2])
+            with left:
+                if geojson is not None:
+                    st.plotly_chart(charts_segments.choropleth(view, geojson, metric, code), config=PLOT)
+                elif view.use_tiles:
+                    st.plotly_chart(charts_segments.province_tiles(view, metric, code), config=PLOT)
+                    unplaced = view.areas.filter(pl.col("x").is_null())["area"].to_list()
+                    if unplaced:
+                        st.caption(t("seg_geo_unplaced", code, areas=", ".join(unplaced)))
+                else:
+                    st.caption(t("seg_geo_no_layout", code))
+                    st.plotly_chart(charts_segments.ranked_bars(view.areas, metric, code), config=PLOT)
+            if metric == "revenue_at_risk":
+                st.caption(t("seg_geo_risk_note", code, months=view.horizon_months))
+            columns = ["rank", "area", "active", "vip_share", "arpu", "monthly_churn", "revenue",
+                       "revenue_at_risk"]
+            provinces = segments_geo.ranked(view.areas, metric)
+            with right:
+                show(provinces.select(columns), "provinces", snapshot, height=480)
+            order = provinces["area"].to_list()
+            left, right = st.columns(2)
+            province = left.selectbox(t("seg_drill_province", code), order, key="seg_drill_province")
+            cities = segments_geo.ranked(
+                ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)
+            city = right.selectbox(t("seg_drill_city", code), [None, *cities["area"].to_list()],
+                                   key="seg_drill_city",
+                                   format_func=lambda c: t("seg_drill_all", code) if c is None else c)
+            if city is None:
+                drill, stem = cities, "cities"
+            else:
+                drill = segments_geo.ranked(
+                    ui.compute(segments_geo.area_view, filters, rules, "district", province, city), metric)
+                stem = "districts"
+            show(drill.select(columns), stem, snapshot)
+
+if migration_tab.open:
+    with migration_tab, ui.guard():
+        dates = [d for d in ui.snapshot_dates(ui.data_token()) if d < snapshot]
+        if not dates:
+            st.info(t("seg_migration_single", code, date=fmt.date(snapshot)))
+        else:
+            left, right = st.columns(2)
+            start = left.selectbox(t("seg_from_snapshot", code), list(reversed(dates)), key="seg_from")
+            right.caption(t("seg_to_snapshot", code, date=fmt.date(snapshot)))
+            view = ui.compute(segments.migration_view, filters, rules, start)
+            st.caption(t("seg_migration_note", code, start=fmt.date(start), end=fmt.date(snapshot)))
+            measure = st.radio(t("seg_sankey_measure", code), ["customers", "revenue_from"],
+                               horizontal=True, key="seg_sankey_measure",
+                               format_func=lambda m: t("seg_customers" if m == "customers" else "seg_revenue", code))
+            left, right = st.columns([3, 2])
+            left.plotly_chart(charts_segments.migration_sankey(view.matrix, rules, code, measure),
+                              config=PLOT)
+            with right:
+                st.plotly_chart(charts_segments.move_bars(view.moves, code), config=PLOT)
+                moves = view.moves.with_columns(
+                    pl.col("move").map_elements(lambda m: t(f"seg_move_{m}", code), return_dtype=pl.String))
+                show(moves, "moves", snapshot, download_it=False)
+            matrix = tier_label(tier_label(view.matrix, rules, "from_tier"), rules, "to_tier")
+            matrix = matrix.with_columns(
+                pl.col("move").map_elements(lambda m: t(f"seg_move_{m}", code), return_dtype=pl.String))
+            download(matrix.rename({c: t(HEADERS[c], code) for c in matrix.columns}), "migration", snapshot)
+            st.subheader(t("seg_watch_title", code))
+            limit = segments.settings(rules).watch_list_size
+            st.caption(t("seg_watch_note", code, limit=limit))
+            if view.watch.height == 0:
+                st.info(t("seg_watch_empty", code))
+            else:
+                watch = tier_label(tier_label(view.watch, rules, "from_tier"), rules, "to_tier")
+                show(watch, "downgrade_watch", snapshot, height=360)
