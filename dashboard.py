@@ -8,19 +8,19 @@ st.set_page_config(page_title="Retention dashboard", page_icon="📊", layout="w
 
 code = ui.lang()
 pages = [
-    st.Page("pages/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
+    st.Page("views/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
             url_path="overview", default=True),
-    st.Page("pages/segments.py", title=t("page_segments", code), icon=":material/donut_small:",
+    st.Page("views/segments.py", title=t("page_segments", code), icon=":material/donut_small:",
             url_path="segments"),
-    st.Page("pages/offers.py", title=t("page_offers", code), icon=":material/savings:",
+    st.Page("views/offers.py", title=t("page_offers", code), icon=":material/savings:",
             url_path="offers"),
-    st.Page("pages/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
+    st.Page("views/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
             url_path="lifecycle"),
-    st.Page("pages/churn.py", title=t("page_churn", code), icon=":material/trending_down:",
+    st.Page("views/churn.py", title=t("page_churn", code), icon=":material/trending_down:",
             url_path="churn"),
-    st.Page("pages/action_list.py", title=t("page_action_list", code), icon=":material/call:",
+    st.Page("views/action_list.py", title=t("page_action_list", code), icon=":material/call:",
             url_path="action-list"),
-    st.Page("pages/data.py", title=t("page_data", code), icon=":material/upload_file:",
+    st.Page("views/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]
 with ui.guard():

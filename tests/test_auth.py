@@ -104,6 +104,6 @@ def test_the_app_asks_for_a_login_and_honours_the_role(engine, duckdb_url, tmp_p
     at.button[0].click().run()
     assert not at.exception
     assert at.metric                                            # the Overview
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     delete = next(b for b in at.button if b.label == "Delete…")
     assert delete.disabled

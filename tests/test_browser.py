@@ -20,6 +20,18 @@ from tests.browser import (
 pytestmark = pytest.mark.browser
 
 
+def test_a_page_url_opened_first_gets_the_whole_app(served_app, browser_page):
+    """A bookmark to a page, as the first request a fresh server sees, still runs dashboard.py
+    (sign-in, sidebar, navigation) — the reason pages live in views/, not pages/. Keep this test
+    first in the file: the server is shared by the session."""
+    page = browser_page.page
+    page.goto(served_app.base_url + "/data")
+    wait_for_streamlit(page)
+    assert page.get_by_text("Language / 语言").count() == 1
+    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    assert not any("dashboard" in link.lower() for link in links), links
+
+
 def test_every_page_renders_without_errors_or_outside_requests(served_app, browser_page):
     result = visit_all_pages(browser_page.page, served_app.base_url, SHOTS_DIR)
     assert not result.failures, "\n".join(result.failures) + "\n--- server log ---\n" + (

@@ -41,7 +41,7 @@ def store_url(tmp_path, monkeypatch):
 def churn_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.run()
-    at.switch_page("pages/churn.py").run()
+    at.switch_page("views/churn.py").run()
     return at
 
 
@@ -51,9 +51,9 @@ def test_train_then_act_on_the_call_list(store_url):
     assert not at.exception
     assert at.title[0].value == "Churn risk"
     assert "No churn model has been trained" in at.info[0].value
-    at.switch_page("pages/action_list.py").run()
+    at.switch_page("views/action_list.py").run()
     assert "has no churn scores yet" in at.info[0].value
-    at.switch_page("pages/churn.py").run()
+    at.switch_page("views/churn.py").run()
     next(b for b in at.button if b.label.startswith("Train and score")).click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "beats its baseline" in at.success[0].value
@@ -67,7 +67,7 @@ def test_train_then_act_on_the_call_list(store_url):
     assert len(at.get("plotly_chart")) == 6
     assert any("Model card" in e.label for e in at.expander)
 
-    at.switch_page("pages/action_list.py").run()
+    at.switch_page("views/action_list.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert 0 < len(table) <= 500
@@ -93,5 +93,5 @@ def test_a_refused_model_is_not_presented(store_url):
     assert "is not presented" in at.error[0].value and "too few churners" in at.error[0].value
     assert len(at.get("plotly_chart")) == 0                     # no charts, no scores
     assert at.dataframe[0].value.shape[0] == 6                   # the comparison, for the record
-    at.switch_page("pages/action_list.py").run()
+    at.switch_page("views/action_list.py").run()
     assert "has no churn scores yet" in at.info[0].value

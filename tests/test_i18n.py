@@ -7,7 +7,7 @@ import pytest
 from lib.i18n import STRINGS, t
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [*ROOT.glob("lib/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "dashboard.py"]
+SOURCES = [*ROOT.glob("lib/**/*.py"), *ROOT.glob("views/*.py"), ROOT / "dashboard.py"]
 
 
 def test_every_string_has_english_and_chinese():

@@ -27,7 +27,7 @@ def lifecycle_page(url: str, monkeypatch) -> AppTest:
     monkeypatch.setenv("RETENTION_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/lifecycle.py").run()
+    at.switch_page("views/lifecycle.py").run()
     return at
 
 

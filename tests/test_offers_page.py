@@ -25,7 +25,7 @@ def offers_page(demo_url, monkeypatch):
     monkeypatch.setenv("RETENTION_DB_URL", demo_url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/offers.py").run()
+    at.switch_page("views/offers.py").run()
     assert not at.exception
     return at
 

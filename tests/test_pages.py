@@ -80,7 +80,7 @@ def test_overview_on_an_empty_store_points_to_the_data_page(store_url):
 
 def test_data_page_imports_the_real_bigml_file(store_url):
     at = app()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert not at.exception
     at.file_uploader[0].set_value(("churn-bigml-80.csv", BIGML.read_bytes(), "text/csv")).run()
     assert not at.exception
@@ -91,14 +91,14 @@ def test_data_page_imports_the_real_bigml_file(store_url):
     assert not at.exception
     assert any("Imported 2,661 rows" in s.value for s in at.success)
     assert list_snapshots(make_engine(store_url))["row_count"].to_list() == [2661]
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception
     assert metric(at, "Active customers") == f"{2661 - 386:,}"   # 386 rows say TRUE (14.5 %)
 
 
 def test_rules_edit_creates_a_version(hand_store):
     at = app()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     at.number_input[0].set_value(45.0)
     submit = next(b for b in at.button if b.label == "Save as new rules version")
     submit.click().run()
@@ -108,7 +108,7 @@ def test_rules_edit_creates_a_version(hand_store):
 
 def test_delete_asks_to_confirm_then_deletes(hand_store):
     at = app()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     pick = next(s for s in at.selectbox if s.label == "Snapshot to delete")
     pick.set_value(pick.options[-1]).run()          # the oldest, 2026-09-30
     next(b for b in at.button if b.label == "Delete…").click().run()
@@ -121,7 +121,7 @@ def test_delete_asks_to_confirm_then_deletes(hand_store):
 
 def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
     at = app()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     at.file_uploader[0].set_value(("junk.csv", b"\x00\x01\x02\xff" * 100, "text/csv")).run()
     assert not at.exception
     assert at.error and "junk.csv" in at.error[0].value

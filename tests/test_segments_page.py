@@ -32,7 +32,7 @@ def page(monkeypatch, url: str, tab: str, lang: str = "en") -> AppTest:
     monkeypatch.setenv("RETENTION_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/segments.py")
+    at.switch_page("views/segments.py")
     at.session_state[Keys.LANG] = lang
     at.session_state["segments_tab"] = tab
     at.run()

@@ -57,7 +57,7 @@ def tier_label(frame: pl.DataFrame, rules, column: str = "tier") -> pl.DataFrame
 filters = ui.current_filters()
 if filters is None:
     st.info(t("seg_empty", code))
-    st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+    st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
     st.stop()
 rules = ui.rules()
 snapshot = filters.snapshot_date

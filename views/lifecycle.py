@@ -40,7 +40,7 @@ with ui.guard():
     filters = ui.current_filters()
     if filters is None:
         st.info(t("lifecycle_empty", code))
-        st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
         st.stop()
     rules = ui.rules()
     settings = lifecycle.settings(rules)

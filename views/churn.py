@@ -17,7 +17,7 @@ with ui.guard():
     filters = ui.current_filters()
     if filters is None:
         st.info(t("churn_empty", code))
-        st.page_link("pages/data.py", label=t("page_data", code), icon=":material/upload_file:")
+        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
         st.stop()
     rules = ui.rules()
     settings = churn_settings(rules)
@@ -90,7 +90,7 @@ with ui.guard():
             right.plotly_chart(charts_churn.risk_by_province(risk.by_province,
                                                              risk.horizon_months, code),
                                width="stretch", config=CHART)
-            st.page_link("pages/action_list.py", label=t("page_action_list", code),
+            st.page_link("views/action_list.py", label=t("page_action_list", code),
                          icon=":material/call:")
 
 with ui.guard():

@@ -39,7 +39,7 @@ with ui.guard():
     view = ui.compute(churn_view, filters.snapshot_date)
     if view.scored_by is None:
         st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
-        st.page_link("pages/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
+        st.page_link("views/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
         st.stop()
     left, right = st.columns(2)
     bands = left.multiselect(t("actions_bands", code), options=list(BANDS), default=["high"],
