@@ -12,6 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
+
+from lib.auth import require
+from lib.exports import mask_identifier
 import sqlalchemy as sa
 
 from lib.churn_explain import parse_reasons
@@ -160,19 +163,6 @@ def assign(frame: pl.DataFrame, settings: ActionSettings) -> pl.Series:
     return pl.Series("manager", out, dtype=pl.String)
 
 
-def mask_identifier(value: str | None) -> str | None:
-    """Mask a personal identifier for display: the middle hidden, the ends kept so a person
-    can tell two apart (138****5678; C00****34); short values are hidden but for one end."""
-    if value is None:
-        return None
-    text = str(value)
-    if len(text) >= 11:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    if len(text) >= 6:
-        return text[:3] + "*" * (len(text) - 5) + text[-2:]
-    return text[:1] + "*" * (len(text) - 1)
-
-
 @dataclass(frozen=True)
 class CallList:
     """The call list: one row per customer, priority order. ``rows`` (before masking) counts
@@ -259,7 +249,10 @@ def export_bytes(frame: pl.DataFrame, file_format: str) -> bytes:
 def record_export(engine: sa.Engine, *, view: str, snapshot_date: dt.date | None,
                   file_format: str, row_count: int, identifiers_masked: bool,
                   user_name: str | None = None) -> None:
-    """Log one download (who, when, what, how many rows, masked or not)."""
+    """Log one download (who, when, what, how many rows, masked or not); only for roles that
+    may export."""
+    actor = require("export")
+    user_name = user_name or actor.name
     with engine.begin() as conn:
         conn.execute(sa.insert(export_log).values(
             exported_at=now(), user_name=user_name, view=view, snapshot_date=snapshot_date,

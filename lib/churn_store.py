@@ -22,7 +22,8 @@ from lib.churn_train import ModelCard, read_rows, train_churn_model
 from lib.queries import Filters
 from lib.queries import churn as q
 from lib.rules import Rules
-from lib.snapshots import _bulk_insert
+from lib.auth import require
+from lib.snapshots import bulk_insert
 from lib.store import StoreError, churn_models, churn_scores, read_frame
 
 
@@ -82,7 +83,7 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
                                      settings.reason_min_effect)
                 for row, text in zip(explained.tolist(), texts):
                     reasons[row] = text
-            _bulk_insert(conn, churn_scores, pl.DataFrame({
+            bulk_insert(conn, churn_scores, pl.DataFrame({
                 "snapshot_date": pl.Series([snapshot_date] * batch.height, dtype=pl.Date),
                 "customer_id": batch["customer_id"],
                 "model_id": pl.Series([model_id] * batch.height, dtype=pl.Int32),
@@ -108,6 +109,7 @@ def train_and_score(engine: sa.Engine, snapshot_date: dt.date, rules: Rules,
                     progress=lambda share: None) -> tuple[int, ModelCard]:
     """The Churn risk page's button: train as of the snapshot, keep the model, and score the
     snapshot when the model is accepted. Returns ``(model_id, card)``."""
+    require("edit_rules")   # training writes a model and scores: an analyst's job
     with engine.connect() as conn:
         card, model = train_churn_model(conn, snapshot_date, rules)
     model_id = store_model(engine, card, model)

@@ -22,6 +22,28 @@ def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def mask_identifier(value: str | None) -> str | None:
+    """Mask a personal identifier for display: the middle hidden, the ends kept so a person
+    can tell two apart (138****5678; C00****34); short values are hidden but for one end."""
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) >= 11:
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    if len(text) >= 6:
+        return text[:3] + "*" * (len(text) - 5) + text[-2:]
+    return text[:1] + "*" * (len(text) - 1)
+
+
+def mask_identifiers(frame: pl.DataFrame, columns: tuple[str, ...] = ("customer_id",),
+                     can_see: bool = False) -> pl.DataFrame:
+    """``frame`` with its personal-identifier ``columns`` masked unless ``can_see``."""
+    if can_see:
+        return frame
+    return frame.with_columns([pl.col(c).cast(pl.String).map_elements(mask_identifier, return_dtype=pl.String)
+                               for c in columns if c in frame.columns])
+
+
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """CSV with a BOM (so Excel shows Chinese text), formula safe."""
     buffer = io.BytesIO()

@@ -76,7 +76,7 @@ def _attribute_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _bulk_insert(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     """Insert ``frame`` (columns in table order) into ``table`` by the fastest path the engine has."""
     if frame.height == 0:
         return
@@ -216,9 +216,9 @@ def _write(engine, frame, dates, rules, source_name, rows_read, rows_rejected,
             .returning(import_log.c.import_id)
         ).scalar_one()
         progress(0.15, "store_step_rows")
-        _bulk_insert(conn, customers, _stored_frame(frame))
+        bulk_insert(conn, customers, _stored_frame(frame))
         progress(0.6, "store_step_attributes")
-        _bulk_insert(conn, customer_attributes, _attribute_frame(frame))
+        bulk_insert(conn, customer_attributes, _attribute_frame(frame))
         progress(0.75, "store_step_rules")
         counts = frame.group_by("snapshot_date").len()
         conn.execute(

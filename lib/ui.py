@@ -216,8 +216,8 @@ def sign_in() -> User | None:
 
 
 def user() -> User:
-    """The acting user of this run (set by ``sign_in``)."""
-    return auth.current_actor() or User("anonymous", "viewer")
+    """The signed-in user of this session (set by ``sign_in``); an anonymous viewer if none."""
+    return st.session_state.get(Keys.USER) or auth.current_actor() or User("anonymous", "viewer")
 
 
 def account_box() -> None:

@@ -107,3 +107,15 @@ def test_the_app_asks_for_a_login_and_honours_the_role(engine, duckdb_url, tmp_p
     at.switch_page("views/data.py").run()
     delete = next(b for b in at.button if b.label == "Delete…")
     assert delete.disabled
+
+
+def test_a_viewer_cannot_export_or_train(engine):
+    from lib.churn_actions import record_export
+    from lib.churn_store import train_and_score
+
+    with acting_as(VIEWER):
+        with pytest.raises(PermissionDenied):
+            record_export(engine, view="action_list", snapshot_date=None, file_format="csv",
+                          row_count=1, identifiers_masked=True)
+        with pytest.raises(PermissionDenied):
+            train_and_score(engine, S1, current_rules(engine))

@@ -29,3 +29,11 @@ def test_xlsx_writes_text_not_formulas():
 
     sheet = zipfile.ZipFile(io.BytesIO(xlsx_bytes(FRAME))).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet          # no formula cell anywhere
+
+
+def test_identifiers_are_masked_unless_the_role_may_see_them():
+    from lib.exports import mask_identifiers
+
+    frame = pl.DataFrame({"customer_id": ["13812345678", "C0001234", "AB"], "spend": [1.0, 2.0, 3.0]})
+    assert mask_identifiers(frame)["customer_id"].to_list() == ["138****5678", "C00***34", "A*"]
+    assert mask_identifiers(frame, can_see=True)["customer_id"].to_list() == frame["customer_id"].to_list()

@@ -20,13 +20,13 @@ from lib.i18n import t
 
 code = ui.lang()
 st.title(t("page_action_list", code))
-#: Until roles exist (a later issue), nobody sees unmasked identifiers.
-CAN_SEE_IDENTIFIERS = False
+CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
 
 
 def _record(file_format: str, rows: int, snapshot) -> None:
-    record_export(ui.engine(), view="action_list", snapshot_date=snapshot, file_format=file_format,
-                  row_count=rows, identifiers_masked=not CAN_SEE_IDENTIFIERS)
+    with ui.guard():
+        record_export(ui.engine(), view="action_list", snapshot_date=snapshot, file_format=file_format,
+                      row_count=rows, identifiers_masked=not CAN_SEE_IDENTIFIERS, user_name=ui.user().name)
     ui.clear_caches()
 
 
@@ -67,7 +67,7 @@ with ui.guard():
         st.info(t("actions_empty", code))
     else:
         ui.table(frame)
-        st.caption(t("actions_masked_note", code))
+        st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
         downloads = st.columns([1, 1, 4])
         for column, file_format, mime in (
             (downloads[0], "csv", "text/csv"),
@@ -77,6 +77,7 @@ with ui.guard():
                 t(f"actions_download_{file_format}", code), data=export_bytes(frame, file_format),
                 file_name=ui.download_name("call_list", filters.snapshot_date, file_format),
                 mime=mime, icon=":material/download:", on_click=_record,
+                disabled=not ui.user().can("export"),
                 args=(file_format, frame.height, filters.snapshot_date),
             )
 

@@ -114,6 +114,7 @@ with tabs[1], ui.guard():
         st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_cohort_note", code))
         st.download_button(t("lifecycle_download_cohorts", code), data=csv_bytes(matrix),
+                           disabled=not ui.user().can("export"),
                            file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
                            mime="text/csv", icon=":material/download:")
 
@@ -194,6 +195,7 @@ with tabs[3], ui.guard():
     )
     ui.table(shown)
     st.download_button(t("lifecycle_download_value", code), data=csv_bytes(tiers),
+                       disabled=not ui.user().can("export"),
                        file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
                        mime="text/csv", icon=":material/download:")
 

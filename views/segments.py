@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from lib import charts, charts_segments, fmt, segments, segments_clusters, segments_geo, ui
-from lib.exports import csv_bytes
+from lib.exports import csv_bytes, mask_identifiers
 from lib.i18n import t
 
 code = ui.lang()
@@ -14,7 +14,7 @@ TAB_KEY = "segments_tab"
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
-    st.download_button(t("seg_download", code), data=csv_bytes(frame),
+    st.download_button(t("seg_download", code), data=csv_bytes(frame), disabled=not ui.user().can("export"),
                        file_name=ui.download_name(f"segments_{stem}", snapshot, "csv"),
                        mime="text/csv", icon=":material/download:", key=f"download_{stem}")
 
@@ -222,4 +222,5 @@ if migration_tab.open:
                 st.info(t("seg_watch_empty", code))
             else:
                 watch = tier_label(tier_label(view.watch, rules, "from_tier"), rules, "to_tier")
+                watch = mask_identifiers(watch, can_see=ui.user().can("see_identifiers"))
                 show(watch, "downgrade_watch", snapshot, height=360)

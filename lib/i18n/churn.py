@@ -212,6 +212,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "actions_masked_note": ("Customer identifiers are masked on screen and in downloads. Every "
                             "download is recorded below.",
                             "客户标识在页面与下载文件中均已脱敏。每次下载都会记录在下方。"),
+    "actions_shown_note": ("Your role shows customer identifiers in full, on screen and in "
+                           "downloads. Every download is recorded below.",
+                           "您的角色可查看完整客户标识（页面与下载文件）。每次下载都会记录在下方。"),
     "actions_download_csv": ("Download CSV", "下载 CSV"),
     "actions_download_xlsx": ("Download XLSX", "下载 XLSX"),
     "actions_log": ("Export log", "导出记录"),
