@@ -130,7 +130,7 @@ def test_exports_are_logged(db_url):
         log = export_history(conn)
     assert log["row_count"].to_list() == [7, 42]                  # newest first
     assert log["file_format"].to_list() == ["xlsx", "csv"]
-    assert log["user_name"].to_list() == ["li.wei", None]
+    assert log["user_name"].to_list() == ["li.wei", "test"]        # default: the acting user
     assert log["identifiers_masked"].to_list() == [True, True]
     engine.dispose()
 
