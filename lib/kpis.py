@@ -157,7 +157,8 @@ class Overview:
     pareto: pl.DataFrame
     risk_by_tier: pl.DataFrame
     horizon_months: int
-    risk_source: Literal["observed"] = "observed"
+    risk_source: Literal["observed", "model"] = "observed"
+    risk_model_id: int | None = None
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
@@ -188,6 +189,9 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
     window = windows.get(filters.snapshot_date, 1)
     risk = risk_by_tier(read_frame(conn, queries.tier_churn(filters, rules)), window,
                         rules.risk_horizon_months)
+    scored = _risk_from_scores(conn, filters, rules.risk_horizon_months)
+    if scored is not None:
+        risk = scored
     curve = pareto_curve(read_frame(conn, queries.revenue_by_spend_band(filters)))
     previous_filters = Filters(previous, filters.provinces, filters.tiers) if previous else None
 
@@ -212,7 +216,25 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
             "currency"),
     )
     return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
-                    rules.risk_horizon_months)
+                    rules.risk_horizon_months, "model" if scored is not None else "observed",
+                    int(scored["model_id"][0]) if scored is not None else None)
+
+
+def _risk_from_scores(conn: sa.Connection, filters: Filters, horizon_months: int) -> pl.DataFrame | None:
+    """Revenue at risk per tier from the churn model's scores, in ``risk_by_tier``'s columns
+    (monthly churn is the rate the scored probabilities imply); None without scores."""
+    from lib.churn_store import revenue_at_risk_from_scores  # the model's code loads only here
+
+    scored = revenue_at_risk_from_scores(conn, filters, horizon_months)
+    if scored is None:
+        return None
+    share = (pl.col("expected_churners") / pl.col("customers")).clip(0.0, 1.0)
+    return scored.by_tier.select(
+        pl.col("tier").cast(pl.Int64), pl.col("customers").cast(pl.Int64).alias("active"),
+        pl.col("revenue").cast(pl.Float64),
+        (1 - (1 - share) ** (1 / horizon_months)).alias("monthly_churn"),
+        pl.col("revenue_at_risk").cast(pl.Float64),
+    ).with_columns(model_id=pl.lit(scored.model_id))
 
 
 def _row_for(trend: pl.DataFrame, date: dt.date | None) -> dict | None:

@@ -60,6 +60,6 @@ def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters
         f"<h1>{html.escape(t('report_title', lang))}</h1>"
         f'<div class="meta">{html.escape(t("report_meta", lang, snapshot=fmt.date(overview.snapshot_date), previous=fmt.date(overview.previous_date), provinces=scope, tiers=tiers, version=overview.rules_version))}</div>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{_kpi_rows(overview, lang)}</tbody></table>"
-        f"<p>{html.escape(t('overview_risk_note', lang, months=overview.horizon_months))}</p>"
+        f"<p>{html.escape(t('overview_risk_note' if overview.risk_source == 'observed' else 'overview_risk_note_model', lang, months=overview.horizon_months, model=overview.risk_model_id))}</p>"
         f"{charts}</body></html>"
     )

@@ -39,7 +39,8 @@ with ui.guard():
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))
-    st.caption(t("overview_risk_note", code, months=view.horizon_months))
+    st.caption(t("overview_risk_note" if view.risk_source == "observed" else "overview_risk_note_model",
+                 code, months=view.horizon_months, model=view.risk_model_id))
 
     left, right = st.columns(2)
     figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]

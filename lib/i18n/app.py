@@ -85,6 +85,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "over the next {months} months; it will use churn-risk scores once a "
                            "churn model exists.",
                            "风险收入按各星级观测流失率估算（未来 {months} 个月）；建立流失模型后将改用风险评分。"),
+    "overview_risk_note_model": ("Revenue at risk is the latest-month spend of each scored customer "
+                                 "times the months of it the churn model (#{model}) expects to be "
+                                 "lost over the next {months} months.",
+                                 "风险收入 = 每位已评分客户最近一月消费 × 流失模型（#{model}）预计未来 {months} 个月内损失的月数。"),
     "overview_download": ("Download report (HTML)", "下载报告（HTML）"),
     # charts
     "chart_trend_customers": ("Active and VIP customers", "在网客户与 VIP 客户"),

@@ -1,0 +1,31 @@
+"""Once a churn model has scored the snapshot, the Overview's revenue at risk comes from the
+scores (and says so); before, from the observed churn rate per tier."""
+import pytest
+
+from lib.churn_store import revenue_at_risk_from_scores, train_and_score
+from lib.kpis import build_overview
+from lib.queries import Filters
+from lib.rules_versions import current_rules
+from lib.snapshots import stored_dates
+from lib.store import make_engine
+from tests.test_churn_pages import seeded
+
+
+def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):
+    seeded(duckdb_url)
+    engine = make_engine(duckdb_url)
+    rules = current_rules(engine)
+    filters = Filters(stored_dates(engine)[-1])
+    with engine.connect() as conn:
+        before = build_overview(conn, filters, rules)
+    assert before.risk_source == "observed"
+    model_id, card = train_and_score(engine, filters.snapshot_date, rules)
+    assert card.accepted
+    with engine.connect() as conn:
+        after = build_overview(conn, filters, rules)
+        reference = revenue_at_risk_from_scores(conn, filters, rules.risk_horizon_months)
+    assert after.risk_source == "model" and after.risk_model_id == model_id
+    assert after.kpi("kpi_revenue_at_risk").value == pytest.approx(reference.total)
+    assert after.risk_by_tier["revenue_at_risk"].sum() == pytest.approx(reference.total)
+    assert after.risk_by_tier["monthly_churn"].is_between(0, 1).all()
+    engine.dispose()
