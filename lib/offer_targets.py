@@ -56,7 +56,9 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
         arpu=pl.when(pl.col("active") > 0).then(pl.col("revenue") / pl.col("active")).otherwise(0.0))
     scored = read_frame(conn, scored_groups(filters))
     if scored.height:
-        frame = scored.join(tiers.select("tier", "monthly_churn"), on="tier", how="left")
+        # the model's probability covers its own horizon: restate it over ours at the same hazard
+        frame = scored.join(tiers.select("tier", "monthly_churn"), on="tier", how="left").with_columns(
+            churn_probability=1 - (1 - pl.col("churn_probability")) ** (economics.horizon_months / pl.col("model_horizon")))
         source: Literal["model", "observed"] = "model"
     else:
         frame = tiers.filter(pl.col("active") > 0).select(

@@ -54,5 +54,5 @@ def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
     assert fitted
     for row in result.frame.iter_rows(named=True):
         if row["tier"] in fitted:
-            assert row["clv"] == pytest.approx(fitted[row["tier"]], rel=1e-4)  # two fits, optimiser tolerance
+            assert row["clv"] == pytest.approx(fitted[row["tier"]], rel=2e-3)  # two fits, optimiser tolerance
     engine.dispose()

@@ -29,3 +29,25 @@ def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):
     assert after.risk_by_tier["revenue_at_risk"].sum() == pytest.approx(reference.total)
     assert after.risk_by_tier["monthly_churn"].is_between(0, 1).all()
     engine.dispose()
+
+
+def test_offer_targets_restate_model_probabilities_over_the_chosen_horizon(duckdb_url):
+    import polars as pl
+
+    from lib.offer_targets import Economics, offer_targets
+    from lib.queries.offers import scored_groups
+
+    seeded(duckdb_url)                                   # the model's horizon: 2 months
+    engine = make_engine(duckdb_url)
+    rules = current_rules(engine)
+    filters = Filters(stored_dates(engine)[-1])
+    train_and_score(engine, filters.snapshot_date, rules)
+    with engine.connect() as conn:
+        targets = offer_targets(conn, filters, rules, Economics(horizon_months=12))
+        raw = pl.DataFrame(conn.execute(scored_groups(filters)).mappings().all())
+    assert targets.risk_source == "model"
+    assert raw["model_horizon"].unique().to_list() == [2]
+    merged = targets.frame.join(raw.select("tier", "decile", "churn_probability"), on=["tier", "decile"])
+    expected = 1 - (1 - merged["churn_probability_right"]) ** 6      # 12 months = 6 × 2
+    assert merged["churn_probability"].to_list() == pytest.approx(expected.to_list())
+    engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lib.queries.common import Filters, double, segment_conditions
-from lib.store import churn_scores, customers
+from lib.store import churn_models, churn_scores, customers
 
 c = customers.c
 s = churn_scores.c
@@ -12,15 +12,17 @@ s = churn_scores.c
 
 def scored_groups(filters: Filters) -> sa.Select:
     """Active customers of the snapshot per tier and risk decile of the newest churn model:
-    customers, mean churn probability (share over the model's horizon), mean latest-month spend
-    (currency per month). Empty when the snapshot has no scores."""
+    customers, mean churn probability (share over the model's horizon, ``model_horizon``
+    months), mean latest-month spend (currency per month). Empty when the snapshot has no scores."""
     newest = (sa.select(sa.func.max(s.model_id))
               .where(s.snapshot_date == filters.snapshot_date).scalar_subquery())
     joined = churn_scores.join(customers, sa.and_(c.snapshot_date == s.snapshot_date,
-                                                  c.customer_id == s.customer_id))
+                                                  c.customer_id == s.customer_id)).join(
+        churn_models, churn_models.c.model_id == s.model_id)
     return (
         sa.select(
             c.tier, s.risk_decile.label("decile"),
+            churn_models.c.horizon_months.label("model_horizon"),
             sa.func.count().label("customers"),
             double(sa.func.avg(s.churn_probability)).label("churn_probability"),
             double(sa.func.avg(sa.func.coalesce(c.spend_m1, 0.0))).label("spend"),
@@ -28,7 +30,7 @@ def scored_groups(filters: Filters) -> sa.Select:
         .select_from(joined)
         .where(s.snapshot_date == filters.snapshot_date, s.model_id == newest,
                c.churned.is_not(True), *segment_conditions(filters))
-        .group_by(c.tier, s.risk_decile)
+        .group_by(c.tier, s.risk_decile, churn_models.c.horizon_months)
         .order_by(c.tier, s.risk_decile)
     )
 
