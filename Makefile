@@ -3,7 +3,7 @@
 #
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
-#   make bench          Overview queries and CSV import vs pandas at 100k and 1M customers
+#   make bench          every page's queries, import, model and offers vs baselines (1M customers)
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
 #   make venv / dev     .venv with requirements.txt / requirements-dev.txt
 #   make clean          remove .venv and the embedded database files
@@ -83,6 +83,8 @@ bench: dev
 	$(PY) -m bench.overview_bench --customers 100000
 	$(PY) -m bench.overview_bench --customers 1000000
 	$(PY) -m bench.lifecycle_bench
+	$(PY) -m bench.segments_bench
+	$(PY) -m bench.churn_bench
 	$(PY) -m bench.offers_bench
 
 # Quiet and quick (no apt call) when everything is there.
