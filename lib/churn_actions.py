@@ -194,6 +194,17 @@ def call_list(conn: sa.Connection, filters: Filters, rules: Rules, bands: tuple[
     return CallList(filters.snapshot_date, rows, settings.call_list_max_rows)
 
 
+def apply_plan(calls: CallList, plan: tuple[tuple[int, int, str], ...]) -> CallList:
+    """Only the customers of an Offers ROI plan — (tier, risk decile, offer id) groups — each
+    with the plan's offer instead of the playbook's pick."""
+    chosen = pl.DataFrame(list(plan), schema={"tier": pl.Int64, "risk_decile": pl.Int64,
+                                              "plan_offer": pl.String}, orient="row")
+    rows = calls.rows.with_columns(pl.col("tier").cast(pl.Int64), pl.col("risk_decile").cast(pl.Int64))
+    rows = (rows.join(chosen, on=["tier", "risk_decile"], how="inner")
+            .with_columns(offer_id=pl.col("plan_offer")).drop("plan_offer"))
+    return CallList(calls.snapshot_date, rows, calls.limit)
+
+
 def _empty_list() -> pl.DataFrame:
     return pl.DataFrame(schema={"customer_id": pl.String, "province": pl.String, "city": pl.String,
                                 "district": pl.String, "tier": pl.Int64, "stage": pl.String,

@@ -41,6 +41,7 @@ class Keys:
     OFFER_INPUTS = "offer_inputs"
     USER = "user"
     OFFER_CALIBRATION = "offer_calibration"
+    OFFER_PLAN = "offer_plan"
 
 
 @st.cache_resource(show_spinner=False)

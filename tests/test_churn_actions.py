@@ -106,3 +106,18 @@ def test_risk_bands_and_rules_section():
     with pytest.raises(RulesError) as err:
         action_settings(parse_rules(bad))
     assert err.value.code == "churn_rules_bad_assignment"
+
+
+def test_an_offers_plan_narrows_the_list_and_sets_its_offer():
+    import datetime as dt
+
+    import polars as pl
+
+    from lib.churn_actions import CallList, apply_plan
+
+    rows = pl.DataFrame({"customer_id": ["a", "b", "c"], "tier": [4, 4, 5], "risk_decile": [10, 9, 10],
+                         "offer_id": ["x", "x", "x"]})
+    calls = CallList(dt.date(2026, 10, 31), rows, 500)
+    narrowed = apply_plan(calls, ((4, 10, "care_call"), (5, 10, "points_double")))
+    assert sorted(narrowed.rows["customer_id"].to_list()) == ["a", "c"]
+    assert dict(zip(narrowed.rows["customer_id"], narrowed.rows["offer_id"])) == {"a": "care_call", "c": "points_double"}

@@ -96,3 +96,23 @@ def test_a_refused_model_is_not_presented(store_url):
     assert at.dataframe[0].value.shape[0] == 6                   # the comparison, for the record
     at.switch_page("views/action_list.py").run()
     assert "has no churn scores yet" in at.info[0].value
+
+
+def test_an_offers_plan_is_handed_to_the_action_list(store_url):
+    from lib.churn_store import train_and_score
+    from lib.snapshots import stored_dates
+
+    seeded(store_url)
+    engine = make_engine(store_url)
+    model_id, card = train_and_score(engine, stored_dates(engine)[-1], current_rules(engine))
+    assert card.accepted
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/offers.py").run()
+    assert "newest churn model" in at.caption[0].value
+    send = next(b for b in at.button if b.label == "Send the plan's customers to the Action list")
+    send.click().run()
+    assert not at.exception
+    assert any("Offers ROI plan" in i.value for i in at.info)
+    assert len(at.dataframe[0].value) > 0

@@ -5,6 +5,7 @@ import streamlit as st
 from lib import fmt, ui
 from lib.churn_actions import (
     BANDS,
+    apply_plan,
     STAGES,
     call_list,
     catalogue_entries,
@@ -49,7 +50,15 @@ with ui.guard():
                                format_func=lambda s: t(f"churn_stage_{s}", code),
                                placeholder=t("sidebar_all", code))
     catalogue = catalogue_entries(current_catalogue(ui.engine())[1])
-    calls = ui.compute(call_list, filters, rules, tuple(bands), tuple(stages), catalogue)
+    plan = st.session_state.get(ui.Keys.OFFER_PLAN)
+    if plan:
+        st.info(t("actions_plan_active", code, groups=len(plan)))
+        if st.button(t("actions_plan_clear", code)):
+            st.session_state.pop(ui.Keys.OFFER_PLAN)
+            st.rerun()
+        calls = apply_plan(ui.compute(call_list, filters, rules, tuple(BANDS), (), catalogue), plan)
+    else:
+        calls = ui.compute(call_list, filters, rules, tuple(bands), tuple(stages), catalogue)
     frame = display_frame(calls, rules, code, CAN_SEE_IDENTIFIERS, offer_names(catalogue, code))
     st.caption(t("actions_caption", code, snapshot=fmt.date(filters.snapshot_date),
                  model=view.scored_by, limit=f"{calls.limit:,}", version=rules.version))

@@ -134,6 +134,10 @@ with tab_budget, ui.guard():
     st.caption(t("offers_method_note", code))
     rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
     ui.table(rows)
+    if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):
+        st.session_state[ui.Keys.OFFER_PLAN] = tuple(
+            (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
+        st.switch_page("views/action_list.py")
     st.download_button(t("offers_plan_download", code), csv_bytes(rows), disabled=not ui.user().can("export"),
                        file_name=ui.download_name("offer_plan", filters.snapshot_date, "csv"),
                        mime="text/csv", icon=":material/download:")

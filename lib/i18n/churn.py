@@ -215,6 +215,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "actions_shown_note": ("Your role shows customer identifiers in full, on screen and in "
                            "downloads. Every download is recorded below.",
                            "您的角色可查看完整客户标识（页面与下载文件）。每次下载都会记录在下方。"),
+    "actions_plan_active": ("Showing the customers of the Offers ROI plan ({groups} tier × risk-decile "
+                            "groups), each with the plan's offer; highest expected loss first.",
+                            "显示维系优惠方案中的客户（{groups} 个星级 × 风险分位组），优惠按方案；预计损失从高到低。"),
+    "actions_plan_clear": ("Back to the whole list", "返回完整名单"),
     "actions_download_csv": ("Download CSV", "下载 CSV"),
     "actions_download_xlsx": ("Download XLSX", "下载 XLSX"),
     "actions_log": ("Export log", "导出记录"),

@@ -66,6 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "offers_method_note": ("Exact allocation (dynamic programming over the budget; one offer per tier "
                            "and risk decile); greedy by marginal return shown for comparison.",
                            "精确分配（按预算动态规划；每个星级与风险分位仅一个优惠）；按边际回报的贪心法供对比。"),
+    "offers_plan_to_actions": ("Send the plan's customers to the Action list", "将方案客户发送到预警名单"),
     "offers_plan_download": ("Download the plan (CSV)", "下载方案（CSV）"),
     "offers_catalogue_help": ("Edit, add or remove offers; ranges are about 90 % intervals; tiers as "
                               "1,2,3.", "编辑、添加或删除优惠；区间约为 90% 区间；星级写作 1,2,3。"),
