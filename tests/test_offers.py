@@ -217,3 +217,17 @@ def test_catalogue_round_trips_through_the_editor_rows():
     rows[0]["eligible_tiers"] = "four"
     with pytest.raises(RulesError):
         catalogue_text(rows)
+
+
+def test_scenarios_round_trip_through_the_store(duckdb_url):
+    from lib.offer_store import list_scenarios, load_scenario, save_scenario
+    from lib.store import make_engine
+
+    engine = make_engine(duckdb_url)
+    inputs = {"offer_id": "points_double", "depth_percent": 40, "margin_share": 0.55,
+              "annual_discount": 0.08, "horizon_months": 12, "acquisition_cost": 350.0, "budget": 2e5}
+    save_scenario(engine, "春季方案", inputs)
+    save_scenario(engine, "春季方案", {**inputs, "depth_percent": 50})      # replaced, not doubled
+    assert list_scenarios(engine)["name"].to_list() == ["春季方案"]
+    assert load_scenario(engine, "春季方案") == {**inputs, "depth_percent": 50}
+    engine.dispose()
