@@ -46,7 +46,10 @@ def make_engine(url: str | None = None) -> sa.Engine:
         path = url.removeprefix("duckdb:///").split("?")[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    # Every browser session of the app may hold a connection while its page runs; DuckDB's are
+    # cheap in-process handles, so allow many rather than make sessions queue (and time out).
+    pool = {"pool_size": 10, "max_overflow": 40} if url.startswith("duckdb") else {}
+    engine = sa.create_engine(url, **pool)
     migrate(engine)
     return engine
 

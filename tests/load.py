@@ -73,7 +73,10 @@ async def session(browser, base: str, seconds: float, seed: int, stats: dict) ->
     page.on("request", lambda r: stats["errors"].append(f"outside request: {r.url}")
             if urlparse(r.url).hostname not in LOCAL_HOSTS and not r.url.startswith(("data:", "blob:")) else None)
     await page.goto(base)
-    await settle(page)
+    try:
+        await settle(page)
+    except TimeoutError:
+        stats["errors"].append(f"the first page did not finish within 120 s: {page.url}")
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         links = page.locator(NAV)
@@ -84,7 +87,11 @@ async def session(browser, base: str, seconds: float, seed: int, stats: dict) ->
         try:
             await settle(page)
         except TimeoutError:
-            stats["errors"].append("a page did not finish within 120 s")
+            stats["errors"].append(f"a page did not finish within 120 s: {page.url}")
+            if os.environ.get("RETENTION_LOAD_DUMP"):
+                Path(os.environ["RETENTION_LOAD_DUMP"]).write_text(subprocess.run(
+                    ["py-spy", "dump", "--pid", str(stats["server_pid"])], capture_output=True,
+                    text=True).stdout)
             continue
         stats["views"].append(time.monotonic() - started)
         if await page.locator('[data-testid="stException"]').count():
@@ -93,7 +100,7 @@ async def session(browser, base: str, seconds: float, seed: int, stats: dict) ->
 
 
 async def run(base: str, sessions: int, seconds: float, server_pid: int) -> dict:
-    stats: dict = {"views": [], "errors": [], "rss": []}
+    stats: dict = {"views": [], "errors": [], "rss": [], "server_pid": server_pid}
 
     async def sample() -> None:
         while True:
