@@ -54,35 +54,37 @@ def _units(cost: np.ndarray, unit: float) -> np.ndarray:
     return np.ceil(cost / unit - 1e-9).astype(int)
 
 
-def _tier_table(items: pl.DataFrame, cap_units: int, unit: float) -> tuple[np.ndarray, list]:
-    """Best net value for each budget level 0..cap_units within one tier, and the choices."""
+def _tier_table(groups: list[pl.DataFrame], cap_units: int, unit: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Best net value for each budget level 0..cap_units (at most that many units) within one
+    tier, and per decile group the option chosen at each level (-1: none), for backtracking."""
     best = np.zeros(cap_units + 1)
-    choices: list[list[tuple[int, int]]] = [[] for _ in range(cap_units + 1)]
-    for _, group in items.group_by("decile", maintain_order=True):
+    chosen: list[np.ndarray] = []
+    for group in groups:
         new_best = best.copy()
-        new_choice = [list(c) for c in choices]
-        for row_index, (cost, net) in enumerate(zip(_units(group["cost"].to_numpy(), unit),
-                                                    group["net_value"].to_numpy())):
+        choice = np.full(cap_units + 1, -1)
+        for option, (cost, net) in enumerate(zip(_units(group["cost"].to_numpy(), unit),
+                                                 group["net_value"].to_numpy())):
             if net <= 0 or cost > cap_units:
                 continue
             shifted = np.full(cap_units + 1, -np.inf)
             shifted[cost:] = best[: cap_units + 1 - cost] + net
-            better = np.flatnonzero(shifted > new_best)
+            better = shifted > new_best
             new_best[better] = shifted[better]
-            for b in better:
-                new_choice[b] = choices[b - cost] + [(group["decile"][row_index], row_index)]
-        best, choices = new_best, new_choice
-    return np.maximum.accumulate(best), _carry(best, choices)
+            choice[better] = option
+        chosen.append(choice)
+        best = new_best
+    return best, chosen
 
 
-def _carry(best: np.ndarray, choices: list) -> list:
-    """Choices for 'at most b units': the best of all levels up to b."""
-    out, arg = [], 0
-    for b in range(len(best)):
-        if best[b] > best[arg]:
-            arg = b
-        out.append(choices[arg])
-    return out
+def _backtrack(groups: list[pl.DataFrame], chosen: list[np.ndarray], units: int, unit: float) -> list[pl.DataFrame]:
+    """The rows a tier's table chose for a budget of ``units``."""
+    rows = []
+    for group, choice in zip(reversed(groups), reversed(chosen)):
+        option = int(choice[units])
+        if option >= 0:
+            rows.append(group[option:option + 1])
+            units -= int(_units(group["cost"].to_numpy()[option:option + 1], unit)[0])
+    return rows
 
 
 def optimise(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
@@ -106,11 +108,13 @@ def _exact(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
         return _plan(items.head(0), "exact")
     unit = budget / BUDGET_STEPS
     total = np.zeros(BUDGET_STEPS + 1)
-    picks: list[list[pl.DataFrame]] = [[] for _ in range(BUDGET_STEPS + 1)]
-    for (tier,), tier_items in items.sort(["tier", "decile", "offer_id"]).group_by("tier", maintain_order=True):
-        cap = (tier_caps or {}).get(int(tier), budget)
+    tiers = []   # per tier: its decile groups, their choices and the split of each total budget
+    for _, tier_items in items.sort(["tier", "decile", "offer_id"]).group_by("tier", maintain_order=True):
+        tier = int(tier_items["tier"][0])
+        cap = (tier_caps or {}).get(tier, budget)
         cap_units = min(BUDGET_STEPS, int(math.floor(cap / unit + 1e-9)))
-        table, tier_choices = _tier_table(tier_items, cap_units, unit)
+        groups = [g for _, g in tier_items.group_by("decile", maintain_order=True)]
+        table, chosen = _tier_table(groups, cap_units, unit)
         combined = np.full(BUDGET_STEPS + 1, -np.inf)
         split = np.zeros(BUDGET_STEPS + 1, dtype=int)
         for spend in range(cap_units + 1):
@@ -119,13 +123,15 @@ def _exact(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
             better = candidate > combined
             combined[better] = candidate[better]
             split[better] = spend
-        by_decile = {d: g for (d,), g in tier_items.group_by("decile", maintain_order=True)}
-        picks = [picks[b - split[b]] + [by_decile[d][i:i + 1] for d, i in tier_choices[split[b]]]
-                 for b in range(BUDGET_STEPS + 1)]
+        tiers.append((groups, chosen, split))
         total = combined
-    best = int(np.argmax(total))
-    rows = pl.concat(picks[best]) if picks[best] else items.head(0)
-    return _plan(rows, "exact")
+    units = int(np.argmax(total))
+    rows: list[pl.DataFrame] = []
+    for groups, chosen, split in reversed(tiers):
+        spend = int(split[units])
+        rows += _backtrack(groups, chosen, spend, unit)
+        units -= spend
+    return _plan(pl.concat(rows) if rows else items.head(0), "exact")
 
 
 def greedy(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
