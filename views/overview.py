@@ -33,7 +33,8 @@ with ui.guard():
             st.metric(label, fmt.number(kpi.value, kpi.unit, code),
                       delta=fmt.change(kpi.change, kpi.unit, code),
                       delta_color="normal" if good_when_up else "inverse",
-                      help=t(kpi.key + "_help", code, months=view.horizon_months,
+                      help=t(kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
+                                        and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
                              photo=fmt.date(view.photo_date)) + (f" {target}" if target else ""),
                       border=True)
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]

@@ -70,6 +70,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_revenue_at_risk_help": ("Revenue expected to be lost over the next {months} months if each "
                                  "tier's observed churn rate holds.",
                                  "若各星级保持当前观测流失率，未来 {months} 个月预计损失的收入。"),
+    "kpi_revenue_at_risk_model_help": ("Revenue the churn model expects to be lost over the next "
+                                       "{months} months: each scored customer's latest-month spend "
+                                       "times the months of it their churn probability implies.",
+                                       "流失模型预计未来 {months} 个月损失的收入：每位已评分客户最近一月消费 × 其流失概率对应的损失月数。"),
     "kpi_target_min": ("Target: at least {target}.", "目标：不低于 {target}。"),
     "kpi_target_max": ("Target: at most {target}.", "目标：不高于 {target}。"),
     "kpi_on_target": ("on target", "达标"),
