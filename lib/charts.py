@@ -17,7 +17,7 @@ PALETTE = {
 FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+def style_figure(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         height=height, margin={"l": 10, "r": 10, "t": 48, "b": 10},
@@ -52,7 +52,7 @@ def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
                 "tickmode": "auto", "nticks": 6,
                 "title": t("kpi_vip", lang)},
     )
-    return _layout(fig, t("chart_trend_customers", lang))
+    return style_figure(fig, t("chart_trend_customers", lang))
 
 
 def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -66,7 +66,7 @@ def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                   annotation_text=t("chart_target", lang), annotation_position="top left")
     fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},
                       xaxis={"type": "category"})
-    return _layout(fig, t("chart_trend_churn", lang))
+    return style_figure(fig, t("chart_trend_churn", lang))
 
 
 def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang: str) -> go.Figure:
@@ -88,7 +88,7 @@ def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang
                              "range": [0, 1]},
                       yaxis={"tickformat": ".0%", "title": t("chart_revenue_share", lang),
                              "range": [0, 1.02]})
-    return _layout(fig, t("chart_pareto", lang))
+    return style_figure(fig, t("chart_pareto", lang))
 
 
 def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -102,4 +102,4 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
         hovertemplate=t("chart_risk_hover", lang) + "<extra></extra>",
         showlegend=False,
     )
-    return _layout(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))
+    return style_figure(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.charts import PALETTE, _layout
+from lib.charts import PALETTE, style_figure
 from lib.i18n import t
 from lib.rules import Rules
 
@@ -26,7 +26,7 @@ def lift(deciles: pl.DataFrame, baseline: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(barmode="group",
                       xaxis={"type": "category", "title": t("churn_axis_decile", lang)},
                       yaxis={"title": t("churn_axis_lift", lang)})
-    return _layout(fig, t("churn_chart_lift", lang))
+    return style_figure(fig, t("churn_chart_lift", lang))
 
 
 def gains(deciles: pl.DataFrame, baseline: pl.DataFrame, lang: str) -> go.Figure:
@@ -43,7 +43,7 @@ def gains(deciles: pl.DataFrame, baseline: pl.DataFrame, lang: str) -> go.Figure
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("churn_axis_called", lang)},
                       yaxis={"tickformat": ".0%", "title": t("churn_axis_reached", lang),
                              "range": [0, 1.02]})
-    return _layout(fig, t("churn_chart_gains", lang)).update_layout(legend=INSIDE_LEGEND)
+    return style_figure(fig, t("churn_chart_gains", lang)).update_layout(legend=INSIDE_LEGEND)
 
 
 def calibration(model: pl.DataFrame, baseline: pl.DataFrame, lang: str) -> go.Figure:
@@ -62,7 +62,7 @@ def calibration(model: pl.DataFrame, baseline: pl.DataFrame, lang: str) -> go.Fi
                              "range": [0, top]},
                       yaxis={"tickformat": ".0%", "title": t("churn_axis_observed", lang),
                              "range": [0, top]})
-    return _layout(fig, t("churn_chart_calibration", lang)).update_layout(legend=INSIDE_LEGEND)
+    return style_figure(fig, t("churn_chart_calibration", lang)).update_layout(legend=INSIDE_LEGEND)
 
 
 def importance(table: pl.DataFrame, lang: str, top: int = 12) -> go.Figure:
@@ -77,7 +77,7 @@ def importance(table: pl.DataFrame, lang: str, top: int = 12) -> go.Figure:
                 hovertemplate="%{y}: %{x:.4f}<extra></extra>", showlegend=False)
     fig.update_layout(xaxis={"title": t("churn_axis_importance", lang), "tickformat": ".3f"},
                       yaxis={"automargin": True})
-    return _layout(fig, t("churn_chart_importance", lang), height=max(340, 28 * rows.height + 90))
+    return style_figure(fig, t("churn_chart_importance", lang), height=max(340, 28 * rows.height + 90))
 
 
 def risk_by_tier(frame: pl.DataFrame, rules: Rules, horizon: int, lang: str) -> go.Figure:
@@ -89,7 +89,7 @@ def risk_by_tier(frame: pl.DataFrame, rules: Rules, horizon: int, lang: str) -> 
                 customdata=list(zip(frame["customers"].to_list(), frame["expected_churners"].to_list())),
                 hovertemplate=t("churn_risk_hover", lang) + "<extra></extra>", showlegend=False)
     fig.update_layout(yaxis={"tickformat": ",.0f"})
-    return _layout(fig, t("churn_chart_risk_tier", lang, months=horizon))
+    return style_figure(fig, t("churn_chart_risk_tier", lang, months=horizon))
 
 
 def risk_by_province(frame: pl.DataFrame, horizon: int, lang: str, top: int = 15) -> go.Figure:
@@ -102,5 +102,5 @@ def risk_by_province(frame: pl.DataFrame, horizon: int, lang: str, top: int = 15
                 customdata=list(zip(rows["customers"].to_list(), rows["expected_churners"].to_list())),
                 hovertemplate=t("churn_risk_hover", lang) + "<extra></extra>", showlegend=False)
     fig.update_layout(xaxis={"tickformat": ",.0f"}, yaxis={"automargin": True})
-    return _layout(fig, t("churn_chart_risk_province", lang, months=horizon),
+    return style_figure(fig, t("churn_chart_risk_province", lang, months=horizon),
                    height=max(340, 24 * rows.height + 90))

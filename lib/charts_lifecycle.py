@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.charts import PALETTE, _layout
+from lib.charts import PALETTE, style_figure
 from lib.i18n import t
 from lib.lifecycle import month_label
 from lib.rules import STAGES, Rules
@@ -50,13 +50,13 @@ def stage_tier(stages: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                     + ": %{y:,}<extra></extra>")
     fig.update_layout(barmode="stack", yaxis={"tickformat": ",.0f",
                                               "title": t("lifecycle_customers", lang)})
-    return _layout(fig, t("lifecycle_chart_stage_tier", lang))
+    return style_figure(fig, t("lifecycle_chart_stage_tier", lang))
 
 
 def cohort_heatmap(matrix: pl.DataFrame, lang: str) -> go.Figure:
     """Join month × months since joining, share still active; censored cells blank."""
     if matrix.height == 0:
-        return _layout(go.Figure(), t("lifecycle_chart_cohorts", lang))
+        return style_figure(go.Figure(), t("lifecycle_chart_cohorts", lang))
     joins = sorted(matrix["join_month"].unique().to_list())
     months = sorted(matrix["months"].unique().to_list())
     share = {(r["join_month"], r["months"]): r for r in matrix.iter_rows(named=True)}
@@ -85,7 +85,7 @@ def cohort_heatmap(matrix: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(xaxis={"title": t("lifecycle_months_since_join", lang), "type": "category"},
                       yaxis={"title": t("lifecycle_join_month", lang), "autorange": "reversed",
                              "type": "category"})
-    return _layout(fig, t("lifecycle_chart_cohorts", lang), height=max(340, 22 * len(joins) + 120))
+    return style_figure(fig, t("lifecycle_chart_cohorts", lang), height=max(340, 22 * len(joins) + 120))
 
 
 def survival_curves(curves: pl.DataFrame, summary: pl.DataFrame, dimension: str | None,
@@ -112,7 +112,7 @@ def survival_curves(curves: pl.DataFrame, summary: pl.DataFrame, dimension: str 
     fig.update_layout(xaxis={"title": t("lifecycle_months_since_join", lang), "rangemode": "tozero"},
                       yaxis={"title": t("lifecycle_survival", lang), "tickformat": ".0%",
                              "range": [0, 1.02]})
-    return _layout(fig, t("lifecycle_chart_survival", lang), height=420)
+    return style_figure(fig, t("lifecycle_chart_survival", lang), height=420)
 
 
 def projection(frame: pl.DataFrame, tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -138,7 +138,7 @@ def projection(frame: pl.DataFrame, tiers: pl.DataFrame, rules: Rules, lang: str
     fig.update_layout(xaxis={"title": t("lifecycle_months_since_join", lang), "rangemode": "tozero"},
                       yaxis={"title": t("lifecycle_survival", lang), "tickformat": ".0%",
                              "range": [0, 1.02]})
-    return _layout(fig, t("lifecycle_chart_projection", lang), height=420)
+    return style_figure(fig, t("lifecycle_chart_projection", lang), height=420)
 
 
 def clv_by_tier(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -154,7 +154,7 @@ def clv_by_tier(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                 hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f",
                                               "title": t("lifecycle_currency", lang)})
-    return _layout(fig, t("lifecycle_chart_clv", lang))
+    return style_figure(fig, t("lifecycle_chart_clv", lang))
 
 
 def churn_types(by_type: pl.DataFrame, lang: str) -> go.Figure:
@@ -169,7 +169,7 @@ def churn_types(by_type: pl.DataFrame, lang: str) -> go.Figure:
                 marker_color=PALETTE["muted"], hovertemplate="%{y}: %{x:,}<extra></extra>")
     fig.update_layout(barmode="stack", yaxis={"autorange": "reversed"},
                       xaxis={"tickformat": ",.0f", "title": t("lifecycle_customers", lang)})
-    _layout(fig, t("lifecycle_chart_types", lang), height=320)
+    style_figure(fig, t("lifecycle_chart_types", lang), height=320)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0,
                               "xanchor": "left"}, margin={"b": 40})
     return fig
@@ -183,4 +183,4 @@ def churn_reasons(by_reason: pl.DataFrame, lang: str) -> go.Figure:
                 hovertemplate="%{y}: %{x:,}<extra></extra>")
     fig.update_layout(yaxis={"autorange": "reversed"},
                       xaxis={"tickformat": ",.0f", "title": t("lifecycle_customers", lang)})
-    return _layout(fig, t("lifecycle_chart_reasons", lang), height=max(300, 26 * by_reason.height + 90))
+    return style_figure(fig, t("lifecycle_chart_reasons", lang), height=max(300, 26 * by_reason.height + 90))

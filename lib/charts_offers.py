@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.charts import PALETTE, _layout
+from lib.charts import PALETTE, style_figure
 from lib.i18n import t
 from lib.rules import Rules
 
@@ -26,7 +26,7 @@ def depth_curves(curves: dict[int, pl.DataFrame], rules: Rules, lang: str) -> go
     fig.add_hline(y=0, line_color=PALETTE["muted"], line_width=1)
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("offers_depth_axis", lang)},
                       yaxis={"tickformat": ",.0f", "title": t("offers_net_value", lang)})
-    return _layout(fig, t("offers_depth_title", lang), height=380)
+    return style_figure(fig, t("offers_depth_title", lang), height=380)
 
 
 def plan_comparison(rows: list[tuple[str, float, float]], lang: str) -> go.Figure:
@@ -38,4 +38,4 @@ def plan_comparison(rows: list[tuple[str, float, float]], lang: str) -> go.Figur
     fig.add_bar(x=labels, y=[r[2] for r in rows], name=t("offers_cost", lang),
                 marker_color=PALETTE["muted"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f"})
-    return _layout(fig, t("offers_compare_title", lang), height=360)
+    return style_figure(fig, t("offers_compare_title", lang), height=360)

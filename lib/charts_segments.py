@@ -5,7 +5,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.charts import PALETTE, _layout
+from lib.charts import PALETTE, style_figure
 from lib.i18n import t
 from lib.rules import Rules
 from lib.segments import MOVES, SegmentSettings
@@ -41,7 +41,7 @@ def tier_value(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                 marker_color=PALETTE["primary"], customdata=tiers["revenue"].to_list(),
                 hovertemplate="%{x}: %{y:.1%} (%{customdata:,.0f})<extra></extra>")
     fig.update_layout(barmode="group", yaxis={"tickformat": ".0%"})
-    return _legend_below(_layout(fig, t("seg_chart_tier_value", lang)))
+    return _legend_below(style_figure(fig, t("seg_chart_tier_value", lang)))
 
 
 def tier_dimension(frame: pl.DataFrame, rules: Rules, dimension_label: str, lang: str) -> go.Figure:
@@ -56,7 +56,7 @@ def tier_dimension(frame: pl.DataFrame, rules: Rules, dimension_label: str, lang
         colorbar={"title": t("seg_active", lang)}))
     fig.update_xaxes(type="category")
     height = max(300, 60 + 40 * len(tiers))
-    return _layout(fig, t("seg_chart_tier_dimension", lang, dimension=dimension_label), height)
+    return style_figure(fig, t("seg_chart_tier_dimension", lang, dimension=dimension_label), height)
 
 
 def arpu_box(arpu: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -72,7 +72,7 @@ def arpu_box(arpu: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
              if arpu.height and arpu["p10"].min() / 2 <= v <= arpu["p90"].max() * 2]
     fig.update_layout(yaxis={"type": "log", "title": t("seg_arpu_axis", lang), "tickvals": ticks,
                              "ticktext": [f"{v:,}" for v in ticks]})
-    return _layout(fig, t("seg_chart_arpu", lang))
+    return style_figure(fig, t("seg_chart_arpu", lang))
 
 
 def rfm_grid(grid: pl.DataFrame, config: SegmentSettings, lang: str) -> go.Figure:
@@ -90,7 +90,7 @@ def rfm_grid(grid: pl.DataFrame, config: SegmentSettings, lang: str) -> go.Figur
         colorbar={"title": t("seg_customers", lang)}))
     fig.update_xaxes(title=t("seg_axis_recency", lang), dtick=1)
     fig.update_yaxes(title=t("seg_axis_fm", lang), dtick=1)
-    return _layout(fig, t("seg_chart_rfm_grid", lang), 420)
+    return style_figure(fig, t("seg_chart_rfm_grid", lang), 420)
 
 
 def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
@@ -106,7 +106,7 @@ def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
                       yaxis2={"overlaying": "y", "side": "right", "tickformat": ".1%",
                               "showgrid": False, "rangemode": "tozero"})
     fig.update_xaxes(tickangle=-35)
-    return _legend_below(_layout(fig, t("seg_chart_rfm_segments", lang), 420))
+    return _legend_below(style_figure(fig, t("seg_chart_rfm_segments", lang), 420))
 
 
 def cluster_profile(view: ClusterView, lang: str) -> go.Figure:
@@ -121,7 +121,7 @@ def cluster_profile(view: ClusterView, lang: str) -> go.Figure:
         hovertemplate="%{x} · %{y}: %{z:+.2f} σ<extra></extra>", colorbar={"title": "σ"}))
     fig.update_xaxes(type="category", tickangle=0 if model.k <= 4 else -30)
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, t("seg_chart_cluster_profile", lang), 420)
+    return style_figure(fig, t("seg_chart_cluster_profile", lang), 420)
 
 
 def cluster_tiers(view: ClusterView, rules: Rules, lang: str) -> go.Figure:
@@ -137,7 +137,7 @@ def cluster_tiers(view: ClusterView, rules: Rules, lang: str) -> go.Figure:
                     hovertemplate="%{x} · " + rules.tier_name(tier, lang) + ": %{y:,}<extra></extra>")
     fig.update_layout(barmode="stack", yaxis={"tickformat": ",.0f"})
     fig.update_xaxes(tickangle=0 if model.k <= 4 else -30)
-    return _legend_below(_layout(fig, t("seg_chart_cluster_tiers", lang), 420))
+    return _legend_below(style_figure(fig, t("seg_chart_cluster_tiers", lang), 420))
 
 
 def _metric_values(areas: pl.DataFrame, metric: str) -> list:
@@ -164,7 +164,7 @@ def province_tiles(view: GeoView, metric: str, lang: str) -> go.Figure:
         textfont={"size": 10}))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    return _layout(fig, t("seg_chart_tiles", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
+    return style_figure(fig, t("seg_chart_tiles", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
 
 
 def _wrap(name: str) -> str:
@@ -186,7 +186,7 @@ def ranked_bars(areas: pl.DataFrame, metric: str, lang: str, limit: int = 40) ->
         hovertemplate="%{y}: %{x" + HOVER_FORMAT[unit] + "}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=".1%" if unit == "share" else ",.0f")
-    return _layout(fig, t("seg_chart_ranked", lang, metric=t(f"seg_metric_{metric}", lang)),
+    return style_figure(fig, t("seg_chart_ranked", lang, metric=t(f"seg_metric_{metric}", lang)),
                    max(320, 60 + 18 * top.height))
 
 
@@ -198,7 +198,7 @@ def choropleth(view: GeoView, geojson: GeoJson, metric: str, lang: str) -> go.Fi
                             color_continuous_scale=[c for _, c in SEQUENTIAL], map_style="white-bg",
                             zoom=2.6, center={"lat": 35.0, "lon": 104.0}, opacity=0.9)
     fig.update_layout(coloraxis_colorbar={"title": t(f"seg_metric_{metric}", lang)})
-    return _layout(fig, t("seg_chart_choropleth", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
+    return style_figure(fig, t("seg_chart_choropleth", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
 
 
 def migration_sankey(matrix: pl.DataFrame, rules: Rules, lang: str, measure: str = "customers") -> go.Figure:
@@ -227,7 +227,7 @@ def migration_sankey(matrix: pl.DataFrame, rules: Rules, lang: str, measure: str
               "hovertemplate": "%{source.label} → %{target.label} (%{customdata}): %{value:,.0f}"
                                "<extra></extra>"}))
     key = "seg_chart_sankey_customers" if measure == "customers" else "seg_chart_sankey_revenue"
-    return _layout(fig, t(key, lang), 480)
+    return style_figure(fig, t(key, lang), 480)
 
 
 def _node_positions(matrix: pl.DataFrame, measure: str) -> tuple[list[float], list[float]]:
@@ -267,4 +267,4 @@ def move_bars(moves: pl.DataFrame, lang: str) -> go.Figure:
         customdata=moves["customers"].to_list(),
         hovertemplate="%{x}: %{y:+,.0f} (%{customdata:,})<extra></extra>"))
     fig.update_layout(yaxis={"tickformat": ",.0f"})
-    return _layout(fig, t("seg_chart_moves", lang), 340)
+    return style_figure(fig, t("seg_chart_moves", lang), 340)

@@ -35,10 +35,6 @@ def database_url() -> str:
     return os.environ.get(DB_URL_ENV) or f"duckdb:///{DEFAULT_DB_PATH}"
 
 
-def is_duckdb(engine: sa.Engine) -> bool:
-    return engine.dialect.name == "duckdb"
-
-
 def make_engine(url: str | None = None) -> sa.Engine:
     """Create the engine for ``url`` (default ``database_url()``) and bring the schema up to date."""
     url = url or database_url()

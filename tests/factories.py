@@ -5,7 +5,12 @@ import datetime as dt
 
 import polars as pl
 
+from lib.demo import generate_snapshots
 from lib.derive import derive
+from lib.rules import edit_rules_text
+from lib.rules_versions import current_rules, save_rules
+from lib.snapshots import write_snapshots
+from lib.store import make_engine
 
 S1 = dt.date(2026, 9, 30)
 S2 = dt.date(2026, 10, 31)
@@ -53,3 +58,19 @@ def two_snapshots() -> tuple[pl.DataFrame, pl.DataFrame]:
         customer("G", 25, 20, churned=True, churn_type="involuntary"),
     ])
     return s1, s2
+
+
+def churn_base(url: str, **rule_changes) -> str:
+    """A 2,500-customer demo base. On the demo world a linear baseline is a close second, so
+    at this size the verdict depends on the draw: seed 3 gives an accepted model (0.766 vs
+    0.757 ROC AUC); the refusal test forces its verdict through the rules instead."""
+    engine = make_engine(url)
+    rules = current_rules(engine)
+    for frame in generate_snapshots(customers=2500, snapshots=6, seed=3):
+        write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
+    changes = {"churn_model.min_train_churners": 20, "churn_model.min_test_churners": 10,
+               "churn_model.score_batch_rows": 1000, "churn_model.horizon_months": 2,
+               **rule_changes}
+    save_rules(engine, edit_rules_text(rules.text, changes))
+    engine.dispose()
+    return url

@@ -143,7 +143,7 @@ def main() -> int:
         _kill_group(server)
     views = sorted(stats["views"])
     lines = [
-        f"| sessions | duration | page views | median view | 95th percentile | errors | server memory, peak |",
+        "| sessions | duration | page views | median view | 95th percentile | errors | server memory, peak |",
         "|---:|---:|---:|---:|---:|---:|---:|",
         f"| {args.sessions} | {wall:.0f} s | {len(views)} | {statistics.median(views):.2f} s | "
         f"{views[int(0.95 * (len(views) - 1))]:.2f} s | {len(stats['errors'])} | {max(stats['rss']):.0f} MB |",

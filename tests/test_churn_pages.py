@@ -4,31 +4,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.rules import edit_rules_text
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import write_snapshots
+from lib.rules_versions import current_rules
 from lib.store import make_engine
 from lib.ui import Keys
+from tests.factories import churn_base as seeded
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def seeded(url: str, **rule_changes) -> str:
-    """A 2,500-customer demo base. On the demo world a linear baseline is a close second, so
-    at this size the verdict depends on the draw: seed 3 gives an accepted model (0.766 vs
-    0.757 ROC AUC); the refusal test forces its verdict through the rules instead."""
-    engine = make_engine(url)
-    rules = current_rules(engine)
-    for frame in generate_snapshots(customers=2500, snapshots=6, seed=3):
-        write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
-    changes = {"churn_model.min_train_churners": 20, "churn_model.min_test_churners": 10,
-               "churn_model.score_batch_rows": 1000, "churn_model.horizon_months": 2,
-               **rule_changes}
-    save_rules(engine, edit_rules_text(rules.text, changes))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from lib.queries import Filters
 from lib.rules_versions import current_rules
 from lib.snapshots import stored_dates
 from lib.store import make_engine
-from tests.test_churn_pages import seeded
+from tests.factories import churn_base as seeded
 
 
 def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):

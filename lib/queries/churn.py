@@ -133,12 +133,6 @@ def latest_model(snapshot_date: dt.date | None = None) -> sa.Select:
     return statement.order_by(m.model_id.desc()).limit(1)
 
 
-def model_list() -> sa.Select:
-    m = churn_models.c
-    return sa.select(m.model_id, m.snapshot_date, m.created_at, m.horizon_months,
-                     m.rules_version).order_by(m.model_id.desc())
-
-
 def scored_model(snapshot_date: dt.date) -> sa.Select:
     """The model whose scores are stored for a snapshot (one at most) and how many rows."""
     return (sa.select(s.model_id, sa.func.count().label("rows"))
