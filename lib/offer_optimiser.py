@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from lib.offers import Offer, simulate
+from lib.offers import Offer
 
 BUDGET_STEPS = 2000
 
@@ -36,18 +36,25 @@ class Plan:
 
 def candidates(targets: pl.DataFrame, offers: tuple[Offer, ...]) -> pl.DataFrame:
     """Every (tier, decile, offer) that could be bought: customers, expected cost, saves and
-    net value of targeting the whole group (currency)."""
-    rows = []
+    net value of targeting the whole group (currency).
+
+    The same arithmetic as ``simulate`` at depth 1 (every customer of the group targeted), done
+    per row in one expression: the page re-plans on every slider move, so this runs often.
+    """
+    n = pl.col("customers").cast(pl.Float64)
+    p = pl.col("churn_probability").cast(pl.Float64)
+    frames = []
     for offer in offers:
-        for group in targets.filter(pl.col("tier").is_in(list(offer.eligible_tiers))).iter_rows(named=True):
-            single = pl.DataFrame([group], schema=targets.schema)
-            outcome = simulate(single, offer, 1.0)
-            rows.append({"tier": group["tier"], "decile": group["decile"], "offer_id": offer.id,
-                         "customers": group["customers"], "cost": outcome.cost,
-                         "saves": outcome.saves, "net_value": outcome.net_value})
+        u, e = offer.take_up_mean, offer.effect_mean
+        cost = n * offer.contact_cost + u * n * offer.cost_per_acceptance
+        frames.append(targets.filter(pl.col("tier").is_in(list(offer.eligible_tiers))).select(
+            pl.col("tier").cast(pl.Int64), pl.col("decile").cast(pl.Int64),
+            pl.lit(offer.id, dtype=pl.String).alias("offer_id"), n.alias("customers"),
+            cost.alias("cost"), (u * e * n * p).alias("saves"),
+            (u * e * n * p * pl.col("clv").cast(pl.Float64) - cost).alias("net_value")))
     schema = {"tier": pl.Int64, "decile": pl.Int64, "offer_id": pl.String, "customers": pl.Float64,
               "cost": pl.Float64, "saves": pl.Float64, "net_value": pl.Float64}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 def _units(cost: np.ndarray, unit: float) -> np.ndarray:

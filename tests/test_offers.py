@@ -198,6 +198,25 @@ def test_optimiser_matches_brute_force_on_small_instances(seed):
         assert plan.rows.filter(pl.col("tier") == 1)["cost"].sum() <= caps[1] + 1e-6
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_candidates_equal_simulating_each_group_alone(seed):
+    # the optimiser's per-row arithmetic must be simulate() of the whole group (depth 1)
+    data, catalogue = random_instance(np.random.default_rng(300 + seed))
+    items = candidates(data, catalogue)
+    expected = 0
+    for o in catalogue:
+        for group in data.filter(pl.col("tier").is_in(list(o.eligible_tiers))).iter_rows(named=True):
+            outcome = simulate(pl.DataFrame([group], schema=data.schema), o, 1.0)
+            row = items.filter((pl.col("offer_id") == o.id) & (pl.col("tier") == group["tier"])
+                               & (pl.col("decile") == group["decile"]))
+            assert row.height == 1
+            assert row["cost"][0] == pytest.approx(outcome.cost, rel=1e-12, abs=1e-9)
+            assert row["saves"][0] == pytest.approx(outcome.saves, rel=1e-12, abs=1e-12)
+            assert row["net_value"][0] == pytest.approx(outcome.net_value, rel=1e-12, abs=1e-9)
+            expected += 1
+    assert items.height == expected
+
+
 def test_greedy_can_be_beaten():
     # one group, two offers: the cheap thin one has the best ratio, the dear one the best value
     data = targets([{"tier": 4, "decile": 1, "customers": 100, "churn_probability": 0.5,
