@@ -270,6 +270,16 @@ def record_export(engine: sa.Engine, *, view: str, snapshot_date: dt.date | None
             file_format=file_format, row_count=row_count, identifiers_masked=identifiers_masked))
 
 
+def export_call_list(engine: sa.Engine, frame: pl.DataFrame, file_format: str,
+                     snapshot_date: dt.date | None, identifiers_masked: bool) -> bytes:
+    """The call list file (csv or xlsx) for the acting user, logged as they get it."""
+    require("export")
+    data = export_bytes(frame, file_format)
+    record_export(engine, view="action_list", snapshot_date=snapshot_date, file_format=file_format,
+                  row_count=frame.height, identifiers_masked=identifiers_masked)
+    return data
+
+
 def export_history(conn: sa.Connection, limit: int = 20) -> pl.DataFrame:
     """The latest downloads, newest first."""
     return read_frame(conn, q.export_history(limit))

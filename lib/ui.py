@@ -240,7 +240,10 @@ def error_message(exc: BaseException, code: str) -> str:
     if isinstance(exc, IngestError):
         return exc.message(code)
     if isinstance(exc, (StoreError, RulesError, auth.PermissionDenied)):
-        return t(exc.code, code, **exc.params)
+        try:
+            return t(exc.code, code, **exc.params)
+        except (KeyError, IndexError):   # a code without its text must not become a traceback
+            return f"{t('error_unexpected', code)} ({exc.code})"
     if isinstance(exc, sa.exc.OperationalError):
         return t("error_database", code)
     return t("error_unexpected", code)
@@ -259,6 +262,31 @@ def guard() -> Iterator[None]:
     except Exception as exc:  # the UI boundary: everything becomes a message
         log.exception("page error")
         st.error(error_message(exc, lang()), icon="⚠️")
+
+
+def download_button(label: str, make: Callable[[], bytes], *, file_name: str, mime: str,
+                    disabled: bool = False, key: str | None = None, where=None) -> None:
+    """A download whose bytes are made only when it is clicked, as the signed-in user.
+
+    Deferred on purpose: an eager download builds its file (an HTML report, a spreadsheet) on
+    every rerun and keeps it in the server's memory, and under load the browser's check of that
+    file can arrive after the next rerun dropped it (a 404 console error). A click does not
+    rerun the page. ``make`` runs outside the script thread, so the acting user is carried over;
+    an error inside it becomes the message shown under the button.
+    """
+    actor, code = st.session_state.get(Keys.USER), lang()
+
+    def produce() -> bytes:
+        try:
+            with auth.acting_as(actor) if actor else contextlib.nullcontext():
+                return make()
+        except Exception as exc:
+            log.exception("download error")
+            raise RuntimeError(error_message(exc, code)) from None
+
+    (where or st).download_button(label, data=produce, file_name=file_name, mime=mime,
+                                  icon=":material/download:", disabled=disabled, key=key,
+                                  on_click="ignore")
 
 
 def download_name(stem: str, snapshot: dt.date | None, suffix: str) -> str:

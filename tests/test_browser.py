@@ -51,6 +51,20 @@ def test_language_switch_to_chinese(served_app, browser_page):
     assert not rec.failures(), "\n".join(rec.failures())
 
 
+def test_a_segment_table_downloads_when_clicked(served_app, browser_page):
+    """Downloads are made when clicked (deferred): the file arrives, the page does not rerun
+    and the browser logs no 404 for a file dropped by a later rerun."""
+    page, rec = browser_page.page, browser_page.recorder
+    page.goto(served_app.base_url + "/segments")
+    wait_for_streamlit(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) >= 7 and "," in lines[0], lines[:3]      # a header and one row per tier
+    assert download.value.suggested_filename.endswith(".csv")
+    assert not rec.failures(), "\n".join(rec.failures())
+
+
 BIGML = REPO.parent / "shared" / "data" / "churn-bigml-80.csv"
 
 

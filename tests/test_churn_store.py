@@ -135,6 +135,29 @@ def test_exports_are_logged(db_url):
     engine.dispose()
 
 
+def test_a_call_list_export_is_the_file_and_its_log_line(db_url):
+    import io
+
+    from lib.auth import PermissionDenied, User, acting_as
+    from lib.churn_actions import export_call_list
+
+    engine = make_engine(db_url)
+    frame = pl.DataFrame({"customer": ["138****0001", "=cmd()"], "risk": [0.9, 0.8]})
+    with acting_as(User("zhang.min", "analyst")):
+        csv = export_call_list(engine, frame, "csv", S1, identifiers_masked=True)
+        xlsx = export_call_list(engine, frame, "xlsx", S1, identifiers_masked=True)
+    assert csv.decode("utf-8-sig").splitlines() == ["customer,risk", "138****0001,0.9", "'=cmd(),0.8"]
+    back = pl.read_excel(io.BytesIO(xlsx), sheet_name="call_list")
+    assert back["customer"].to_list() == ["138****0001", "'=cmd()"]
+    with acting_as(User("guest", "viewer")), pytest.raises(PermissionDenied):
+        export_call_list(engine, frame, "csv", S1, identifiers_masked=True)
+    with engine.connect() as conn:
+        log = export_history(conn)
+    assert log["user_name"].to_list() == ["zhang.min", "zhang.min"]   # the viewer left no line
+    assert log["file_format"].to_list() == ["xlsx", "csv"] and log["row_count"].to_list() == [2, 2]
+    engine.dispose()
+
+
 def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url):
     from pathlib import Path
 

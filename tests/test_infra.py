@@ -72,3 +72,12 @@ def test_requirements_are_pinned(name):
         if not PIN.match(line.split(";", 1)[0].strip()):
             unpinned.append(line)
     assert not unpinned, f"{name}: not pinned with ==: {unpinned}"
+
+
+def test_an_error_code_without_its_text_still_becomes_a_message():
+    from lib.rules import RulesError
+    from lib.ui import error_message
+
+    message = error_message(RulesError("no_such_text_code", field="x"), "en")
+    assert message.endswith("(no_such_text_code)") and "Traceback" not in message
+    assert error_message(RulesError("rules_bad_toml", detail="x"), "zh") != message

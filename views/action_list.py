@@ -10,10 +10,9 @@ from lib.churn_actions import (
     call_list,
     catalogue_entries,
     display_frame,
-    export_bytes,
+    export_call_list,
     export_history,
     offer_names,
-    record_export,
 )
 from lib.churn_store import churn_view
 from lib.offer_store import current_catalogue
@@ -22,13 +21,6 @@ from lib.i18n import t
 code = ui.lang()
 st.title(t("page_action_list", code))
 CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
-
-
-def _record(file_format: str, rows: int, snapshot) -> None:
-    with ui.guard():
-        record_export(ui.engine(), view="action_list", snapshot_date=snapshot, file_format=file_format,
-                      row_count=rows, identifiers_masked=not CAN_SEE_IDENTIFIERS, user_name=ui.user().name)
-    ui.clear_caches()
 
 
 with ui.guard():
@@ -82,17 +74,17 @@ with ui.guard():
             (downloads[0], "csv", "text/csv"),
             (downloads[1], "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ):
-            column.download_button(
-                t(f"actions_download_{file_format}", code), data=export_bytes(frame, file_format),
+            ui.download_button(
+                t(f"actions_download_{file_format}", code),
+                lambda file_format=file_format, engine=ui.engine(): export_call_list(
+                    engine, frame, file_format, filters.snapshot_date, not CAN_SEE_IDENTIFIERS),
                 file_name=ui.download_name("call_list", filters.snapshot_date, file_format),
-                mime=mime, icon=":material/download:", on_click=_record,
-                disabled=not ui.user().can("export"),
-                args=(file_format, frame.height, filters.snapshot_date),
-            )
+                mime=mime, disabled=not ui.user().can("export"), where=column)
 
 with ui.guard():
     st.subheader(t("actions_log", code))
-    history = ui.compute(export_history)
+    with ui.engine().connect() as conn:   # not cached: a download adds to it without a rerun
+        history = export_history(conn)
     if history.height == 0:
         st.caption(t("actions_log_empty", code))
     else:

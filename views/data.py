@@ -88,10 +88,9 @@ with tab_import, ui.guard():
             ))
             with st.expander(t("data_report_rows", code, n=result.report.height)):
                 ui.table(result.report.head(1000))
-            st.download_button(t("data_report_download", code), data=report_csv(result),
+            ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
-                               file_name=f"{upload.name}.report.csv", mime="text/csv",
-                               icon=":material/download:")
+                               file_name=f"{upload.name}.report.csv", mime="text/csv")
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
                      disabled=result.rows_accepted == 0 or not ui.user().can("import"),
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):

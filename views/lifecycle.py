@@ -113,10 +113,10 @@ with tabs[1], ui.guard():
     else:
         st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_cohort_note", code))
-        st.download_button(t("lifecycle_download_cohorts", code), data=csv_bytes(matrix),
+        ui.download_button(t("lifecycle_download_cohorts", code), lambda: csv_bytes(matrix),
                            disabled=not ui.user().can("export"),
                            file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
-                           mime="text/csv", icon=":material/download:")
+                           mime="text/csv")
 
 with tabs[2], ui.guard():
     survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
@@ -194,10 +194,10 @@ with tabs[3], ui.guard():
         .alias(t("lifecycle_col_residual_total", code)),
     )
     ui.table(shown)
-    st.download_button(t("lifecycle_download_value", code), data=csv_bytes(tiers),
+    ui.download_button(t("lifecycle_download_value", code), lambda: csv_bytes(tiers),
                        disabled=not ui.user().can("export"),
                        file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
-                       mime="text/csv", icon=":material/download:")
+                       mime="text/csv")
 
 with tabs[4], ui.guard():
     breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)

@@ -138,9 +138,10 @@ with tab_budget, ui.guard():
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
         st.switch_page("views/action_list.py")
-    st.download_button(t("offers_plan_download", code), csv_bytes(rows), disabled=not ui.user().can("export"),
+    ui.download_button(t("offers_plan_download", code), lambda: csv_bytes(rows),
+                       disabled=not ui.user().can("export"),
                        file_name=ui.download_name("offer_plan", filters.snapshot_date, "csv"),
-                       mime="text/csv", icon=":material/download:")
+                       mime="text/csv")
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))

@@ -54,9 +54,7 @@ with ui.guard():
         with (left if i % 2 == 0 else right):
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
-    st.download_button(
+    ui.download_button(
         t("overview_download", code),
-        data=overview_html(view, figures, filters, rules, code).encode("utf-8"),
-        file_name=ui.download_name("overview", view.snapshot_date, "html"),
-        mime="text/html", icon=":material/download:",
-    )
+        lambda: overview_html(view, figures, filters, rules, code).encode("utf-8"),
+        file_name=ui.download_name("overview", view.snapshot_date, "html"), mime="text/html")

@@ -14,9 +14,10 @@ TAB_KEY = "segments_tab"
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
-    st.download_button(t("seg_download", code), data=csv_bytes(frame), disabled=not ui.user().can("export"),
+    ui.download_button(t("seg_download", code), lambda: csv_bytes(frame),
+                       disabled=not ui.user().can("export"),
                        file_name=ui.download_name(f"segments_{stem}", snapshot, "csv"),
-                       mime="text/csv", icon=":material/download:", key=f"download_{stem}")
+                       mime="text/csv", key=f"download_{stem}")
 
 
 #: Column → i18n key of its header, for tables on screen and in downloads.
