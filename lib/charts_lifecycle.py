@@ -7,6 +7,7 @@ import polars as pl
 from lib.charts import PALETTE, style_figure
 from lib.i18n import t
 from lib.lifecycle import month_label
+from lib.queries.lifecycle import FunnelSteps
 from lib.rules import STAGES, Rules
 
 #: Distinct colours for groups that are not tiers (colour-blind friendly, Okabe–Ito).
@@ -184,3 +185,89 @@ def churn_reasons(by_reason: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(yaxis={"autorange": "reversed"},
                       xaxis={"tickformat": ",.0f", "title": t("lifecycle_customers", lang)})
     return style_figure(fig, t("lifecycle_chart_reasons", lang), height=max(300, 26 * by_reason.height + 90))
+
+
+def step_name(step: str, steps: FunnelSteps, lang: str) -> str:
+    """Display name of a funnel step, with its months from the rules."""
+    months = {"survived": steps.survival_months, "mature": steps.mature_months}.get(step, 0)
+    return t(f"lifecycle_step_{step}", lang, months=months)
+
+
+def funnel_heatmap(cohorts: pl.DataFrame, steps_used: FunnelSteps, lang: str) -> go.Figure:
+    """Step conversion per join cohort (rows) and funnel step (columns), 0–1.
+
+    Steps not yet observable for a cohort are grey cells marked "–", not 0 %.
+    """
+    title = t("lifecycle_chart_funnel_heatmap", lang)
+    if cohorts.height == 0:
+        return style_figure(go.Figure(), title)
+    steps = [s for s in cohorts.sort("step_index")["step"].unique(maintain_order=True).to_list()
+             if s != "acquired"]
+    labels = cohorts.sort("cohort")["label"].unique(maintain_order=True).to_list()
+    cell = {(r["label"], r["step"]): r for r in cohorts.iter_rows(named=True)}
+    size = {label: cell[(label, "acquired")]["customers"] for label in labels}
+    y = [f"{label} · n={size[label]:,}" for label in labels]
+    x = [step_name(s, steps_used, lang) for s in steps]
+    z, text, custom, blank = [], [], [], []
+    for label in labels:
+        row_z, row_text, row_custom, row_blank = [], [], [], []
+        for step in steps:
+            r = cell[(label, step)]
+            observed = r["customers"] is not None
+            row_z.append(r["step_conversion"])
+            row_text.append("" if r["step_conversion"] is None else f"{r['step_conversion']:.0%}")
+            row_custom.append([r["customers"] if observed else "",
+                               "" if r["overall"] is None else f"{r['overall']:.1%}"])
+            row_blank.append(None if observed else 1)
+        z.append(row_z)
+        text.append(row_text)
+        custom.append(row_custom)
+        blank.append(row_blank)
+    fig = go.Figure()
+    fig.add_heatmap(x=x, y=y, z=blank, colorscale=[[0, "#E6E6E6"], [1, "#E6E6E6"]],
+                    showscale=False, text=[["–" if b else "" for b in row] for row in blank],
+                    texttemplate="%{text}", textfont={"color": PALETTE["muted"]},
+                    hovertemplate="%{y} · %{x}: " + t("lifecycle_not_observable", lang)
+                    + "<extra></extra>", xgap=2, ygap=2)
+    fig.add_heatmap(
+        x=x, y=y, z=z, text=text, texttemplate="%{text}", textfont={"size": 12}, customdata=custom,
+        colorscale=[[0, "#F6E3D4"], [0.5, "#9FC5C9"], [1, PALETTE["primary"]]], zmin=0, zmax=1,
+        hovertemplate=t("lifecycle_funnel_hover", lang) + "<extra></extra>",
+        colorbar={"tickformat": ".0%", "title": {"text": t("lifecycle_step_conversion", lang)}},
+        xgap=2, ygap=2)
+    fig.update_layout(xaxis={"title": t("lifecycle_funnel_step", lang), "side": "top",
+                             "type": "category"},
+                      yaxis={"title": t("lifecycle_join_cohort", lang), "autorange": "reversed",
+                             "type": "category"})
+    return style_figure(fig, title, height=max(300, 28 * len(labels) + 150))
+
+
+def funnel_bars(cohorts: pl.DataFrame, labels: list[str], steps: FunnelSteps,
+                lang: str) -> go.Figure:
+    """Share of the acquired reaching each step, grouped by step, one bar per chosen cohort;
+    steps not yet observable are marked on the axis instead of drawn as 0."""
+    fig = go.Figure()
+    for i, label in enumerate(labels):
+        part = cohorts.filter(pl.col("label") == label).sort("step_index")
+        names = [step_name(s, steps, lang) for s in part["step"].to_list()]
+        counts = part["customers"].to_list()
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        fig.add_bar(x=names, y=part["overall"].to_list(), name=label, marker_color=colour,
+                    text=[f"{c:,}" if c is not None else "" for c in counts],
+                    textposition="outside", cliponaxis=False,
+                    customdata=[[c if c is not None else "",
+                                 "" if v is None else f"{v:.0%}"]
+                                for c, v in zip(counts, part["step_conversion"].to_list())],
+                    hovertemplate=label + " · " + t("lifecycle_funnel_bar_hover", lang)
+                    + "<extra></extra>")
+        missing = [n for n, c in zip(names, counts) if c is None]
+        if missing:
+            fig.add_scatter(x=missing, y=[0.02] * len(missing), mode="markers", name=label,
+                            legendgroup=label, showlegend=False,
+                            marker={"symbol": "x-thin-open", "size": 10, "color": colour},
+                            hovertemplate=label + " · %{x}: " + t("lifecycle_not_observable", lang)
+                            + "<extra></extra>")
+    fig.update_layout(barmode="group", yaxis={"title": t("lifecycle_share_of_acquired", lang),
+                                              "tickformat": ".0%", "range": [0, 1.1]},
+                      xaxis={"type": "category"})
+    return style_figure(fig, t("lifecycle_chart_funnel", lang), height=400)

@@ -23,7 +23,7 @@ from lib.queries import Filters
 from lib.queries import churn as q
 from lib.rules import Rules
 from lib.auth import require
-from lib.snapshots import bulk_insert
+from lib.snapshots import bulk_insert, refresh_statistics
 from lib.store import StoreError, churn_models, churn_scores, read_frame
 
 
@@ -102,6 +102,7 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
                            for i, cut in enumerate(cuts[::-1])], else_=1)
         conn.execute(sa.update(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date)
                      .values(risk_decile=decile))
+        refresh_statistics(conn, churn_scores)
     return done
 
 

@@ -19,7 +19,14 @@ from lib import queries
 from lib.lifecycle_survival import KaplanMeier, LogRank, logrank
 from lib.queries import Filters
 from lib.queries import lifecycle as q
-from lib.queries.lifecycle import DIMENSIONS, ChurnDefinition, Timeline
+from lib.queries.lifecycle import (
+    ATTRIBUTE_PREFIX,
+    DIMENSIONS,
+    ChurnDefinition,
+    FunnelSteps,
+    Timeline,
+    attribute_dimension,
+)
 from lib.rules import STAGES, Rules, RulesError, default_rules
 from lib.schema import CHURN_TYPES
 from lib.store import read_frame
@@ -40,6 +47,15 @@ class Settings:
     annual_discount_rate : default yearly discount rate (0–1), an input on the page.
     max_groups : most groups drawn in one survival chart.
     min_fit_customers : fewest customers a tier needs for an sBG fit.
+    funnel_survival_months : months of life that make a joiner "survived" in the funnel.
+    funnel_growth_months : month of life at whose end growth is judged.
+    funnel_growth_spend_share : rise of six-month average spend that counts as growth (0–1).
+    funnel_join_months : join months the funnel covers (up to the chosen snapshot).
+    funnel_cohort_period : "month", "quarter", "year" or "auto" (the finest period giving at
+        most ``funnel_max_cohorts`` cohorts).
+    funnel_max_cohorts : most cohorts "auto" allows before coarsening the period.
+    dimension_max_values : an extra file column with more distinct values than this is a
+        measure, not offered as a dimension.
     """
 
     churn_types: tuple[str, ...]
@@ -50,6 +66,17 @@ class Settings:
     annual_discount_rate: float
     max_groups: int
     min_fit_customers: int
+    funnel_survival_months: int = 3
+    funnel_growth_months: int = 6
+    funnel_growth_spend_share: float = 0.1
+    funnel_join_months: int = 24
+    funnel_cohort_period: str = "auto"
+    funnel_max_cohorts: int = 12
+    dimension_max_values: int = 50
+
+
+#: Periods a funnel cohort may span, in months.
+COHORT_PERIODS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _number(section: dict, key: str, low: float, high: float) -> float:
@@ -67,11 +94,16 @@ def settings(rules: Rules) -> Settings:
     Rules saved before the section existed do not have it: the shipped defaults'
     (``data/rules.toml``) apply until an analyst saves a version that has it.
     """
-    section = rules.section(SECTION) or default_rules().section(SECTION)
+    # keys added since a version was saved fall back to the shipped defaults
+    section = {**default_rules().section(SECTION), **rules.section(SECTION)}
     types = section.get("churn_types")
     if not isinstance(types, list) or not types or any(t not in CHURN_TYPES for t in types):
         raise RulesError("lifecycle_bad_churn_types", key=f"{SECTION}.churn_types",
                          allowed=", ".join(CHURN_TYPES))
+    period = section.get("funnel_cohort_period")
+    if period not in (*COHORT_PERIODS, "auto"):
+        raise RulesError("lifecycle_bad_period", key=f"{SECTION}.funnel_cohort_period",
+                         allowed=", ".join([*COHORT_PERIODS, "auto"]))
     return Settings(
         churn_types=tuple(types),
         value_drop_share=_number(section, "value_drop_share", 0.01, 1),
@@ -81,6 +113,14 @@ def settings(rules: Rules) -> Settings:
         annual_discount_rate=_number(section, "annual_discount_rate", 0, 1),
         max_groups=int(_number(section, "max_groups", 1, 20)),
         min_fit_customers=int(_number(section, "min_fit_customers", 1, 1e9)),
+        funnel_survival_months=int(_number(section, "funnel_survival_months", 1, 120)),
+        funnel_growth_months=int(_number(section, "funnel_growth_months",
+                                         section.get("funnel_survival_months", 1), 240)),
+        funnel_growth_spend_share=_number(section, "funnel_growth_spend_share", 0, 10),
+        funnel_join_months=int(_number(section, "funnel_join_months", 1, 600)),
+        funnel_cohort_period=period,
+        funnel_max_cohorts=int(_number(section, "funnel_max_cohorts", 1, 240)),
+        dimension_max_values=int(_number(section, "dimension_max_values", 2, 10000)),
     )
 
 
@@ -250,9 +290,7 @@ def cohorts(conn: sa.Connection, filters: Filters, rules: Rules, definition: Chu
     optionally for one value of a segment dimension. With several snapshots only cohorts that
     joined from the first stored snapshot on are shown (earlier ones are left-truncated)."""
     line = timeline(conn, filters.snapshot_date)
-    column_value: object = value
-    if dimension == "tier" and value is not None:
-        column_value = int(value)
+    column_value = _dimension_value(dimension, value)
     first_join = line.chosen_month - cohort_months + 1
     if line.first_month is not None:
         # joiners before the first snapshot are seen only if they survived to it: left out
@@ -293,11 +331,11 @@ def churn_breakdown(conn: sa.Connection, filters: Filters, rules: Rules,
                .agg(customers=pl.col("customers").sum(),
                     counted=pl.col("customers").filter(pl.col("counted")).sum())
                .with_columns(in_definition=pl.col("churn_type").is_in(list(definition.types)))
-               .sort("customers", descending=True))
+               .sort(["customers", "churn_type"], descending=[True, False]))
     chosen = rows.filter(pl.col("counted") & pl.col("churn_type").is_in(list(definition.types)))
     by_reason = (chosen.filter(pl.col("churn_reason").is_not_null())
                  .group_by("churn_reason").agg(customers=pl.col("customers").sum())
-                 .sort("customers", descending=True))
+                 .sort(["customers", "churn_reason"], descending=[True, False]))
     decline = read_frame(conn, q.tier_values(filters, value_drop_share))
     if decline.height:
         decline = decline.select("tier", "active", "value_declined").with_columns(
@@ -305,6 +343,162 @@ def churn_breakdown(conn: sa.Connection, filters: Filters, rules: Rules,
     return ChurnBreakdown(by_type, by_reason, decline)
 
 
-def dimension_names() -> list[str]:
-    """Dimensions offered for grouping survival and filtering cohorts."""
-    return list(DIMENSIONS)
+def dimension_names(conn: sa.Connection, filters: Filters, max_values: int = 50) -> list[str]:
+    """Dimensions offered for grouping and filtering: the stored segment columns, then every
+    extra column of the imported file stored for the chosen snapshot (``attr:NAME``) with at
+    most ``max_values`` distinct values (``dimension_max_values`` in the rules)."""
+    extra = read_frame(conn, q.attribute_names(filters.snapshot_date, max_values))
+    names = extra["name"].to_list() if extra.height else []
+    return [*DIMENSIONS, *(attribute_dimension(n) for n in names)]
+
+
+def is_attribute(dimension: str | None) -> bool:
+    """Whether ``dimension`` is an extra file column (not a stored contract column)."""
+    return bool(dimension) and dimension.startswith(ATTRIBUTE_PREFIX)
+
+
+def attribute_name(dimension: str) -> str:
+    """The file's column name of an attribute dimension."""
+    return dimension[len(ATTRIBUTE_PREFIX):]
+
+
+def _dimension_value(dimension: str | None, value: str | None) -> object:
+    """A chosen value as the stored column compares it (tiers are integers)."""
+    if dimension == "tier" and value is not None:
+        return int(value)
+    return value
+
+
+# --- funnel per join cohort ---------------------------------------------------------------------
+
+#: Funnel steps in order; each is a subset of the one before.
+FUNNEL_STEPS: tuple[str, ...] = ("acquired", "survived", "grew", "mature", "active")
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The join-cohort funnel (see ``funnel``).
+
+    cohorts : long, one row per cohort × step: ``cohort`` (first join month index of the
+        cohort), ``label`` (``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``), ``step`` (``FUNNEL_STEPS``),
+        ``step_index`` (0–4), ``customers`` (null when not yet observable), ``step_conversion``
+        (share of the previous step, 0–1; null for ``acquired``, when not observable or when the
+        previous step is 0) and ``overall`` (share of the acquired, 0–1).
+    period : "month", "quarter" or "year".
+    steps : the parameters used (months and spend share).
+    """
+
+    cohorts: pl.DataFrame
+    period: str
+    steps: FunnelSteps
+
+
+def cohort_period(join_months: int, setting: str, max_cohorts: int) -> str:
+    """The cohort period: ``setting`` unless "auto", then the finest period that gives at most
+    ``max_cohorts`` cohorts over ``join_months`` join months (years otherwise)."""
+    if setting != "auto":
+        return setting
+    for name, months in COHORT_PERIODS.items():
+        if -(-join_months // months) <= max_cohorts:
+            return name
+    return "year"
+
+
+def _cohort_label(start: int, period: str) -> str:
+    year, month = divmod(int(start), 12)
+    if period == "quarter":
+        return f"{year:04d}-Q{month // 3 + 1}"
+    if period == "year":
+        return f"{year:04d}"
+    return month_label(start)
+
+
+def funnel_table(rows: pl.DataFrame, chosen_month: int, steps: FunnelSteps,
+                 period: str) -> pl.DataFrame:
+    """Per-cohort funnel from the per-join-month counts of ``queries.lifecycle.funnel``.
+
+    Months are summed into cohorts of ``period`` (quarters start in January, April, July,
+    October; years in January). Censoring is per cohort: a step needing ``m`` months of life is
+    observable only when the cohort's **latest** join month is at least ``m`` months old at the
+    chosen snapshot (``chosen_month - join_month + 1 >= m``), and growth only when every
+    survivor also has the rows it compares stored. A step that is not observable, and every step after it, has null
+    counts and shares: "not yet observable", never 0 %.
+    """
+    schema = {"cohort": pl.Int64, "label": pl.String, "step": pl.String, "step_index": pl.Int64,
+              "customers": pl.Int64, "step_conversion": pl.Float64, "overall": pl.Float64}
+    if rows.height == 0:
+        return pl.DataFrame(schema=schema)
+    width = COHORT_PERIODS[period]
+    counts = ["acquired", "survived", "grew_known", "grew", "mature", "active"]
+    grouped = (rows.with_columns(pl.col("join_month").cast(pl.Int64),
+                                 *(pl.col(k).cast(pl.Int64) for k in counts))
+               .with_columns(cohort=pl.col("join_month") - pl.col("join_month") % width)
+               .group_by("cohort")
+               .agg(*(pl.col(k).sum() for k in counts), last_join=pl.col("join_month").max())
+               .sort("cohort"))
+    out = []
+    for r in grouped.iter_rows(named=True):
+        age = chosen_month - r["last_join"] + 1          # months of life of the youngest member
+        observable = {
+            "acquired": True,
+            "survived": age >= steps.survival_months,
+        }
+        observable["grew"] = (observable["survived"] and age >= steps.growth_months
+                              and r["grew_known"] == r["survived"])
+        observable["mature"] = observable["grew"] and age >= steps.mature_months
+        observable["active"] = observable["mature"]
+        previous = None
+        for i, step in enumerate(FUNNEL_STEPS):
+            value = r[step] if observable[step] else None
+            conversion = (None if i == 0 or value is None or not previous
+                          else value / previous)
+            overall = None if value is None or not r["acquired"] else value / r["acquired"]
+            out.append((r["cohort"], _cohort_label(r["cohort"], period), step, i, value,
+                        conversion, overall))
+            previous = value
+    return pl.DataFrame(out, schema=schema, orient="row")
+
+
+def funnel(conn: sa.Connection, filters: Filters, rules: Rules, definition: ChurnDefinition,
+           dimension: str | None = None, value: str | None = None) -> Funnel:
+    """Funnel per join cohort: acquired → survived → grew → mature → still active.
+
+    Steps (each a subset of the one before), at the chosen snapshot:
+
+    * **acquired**: joined in the cohort and in the analysis base (the definition's
+      exclusions of involuntary churners and group-paid lines apply; the minimum-tenure
+      exclusion does not, since the funnel is about early months). Churners of types outside
+      the definition are left out.
+    * **survived**: completed ``funnel_survival_months`` months of life as a customer (active
+      at a month-end snapshot counts that month; a churner completed the months before the
+      churn month).
+    * **grew**: survived, and at the end of month ``funnel_growth_months`` of life (or in
+      their churn row if they left before) a higher star tier **or** a six-month average spend
+      at least ``funnel_growth_spend_share`` above the one in their row at the end of the
+      survival months (which averages their first months when earlier spend months are
+      blank). Needs those rows stored: files with a single snapshot cannot show growth, and the
+      steps after it are then not observable.
+    * **mature**: grew and completed ``maturity_min_tenure_months`` (``[lifecycle]``) months.
+    * **active**: mature and still active at the chosen snapshot.
+
+    Cohorts are the join months of the last ``funnel_join_months`` months (from the first
+    stored snapshot on when there are several: earlier joiners are left-truncated), grouped by
+    ``funnel_cohort_period``. Optionally only where ``dimension`` equals ``value``.
+    """
+    s = settings(rules)
+    steps = FunnelSteps(s.funnel_survival_months, s.funnel_growth_months,
+                        s.funnel_growth_spend_share, int(rules.maturity_min_tenure_months))
+    line = timeline(conn, filters.snapshot_date)
+    first_join = line.chosen_month - s.funnel_join_months + 1
+    if line.first_month is not None:
+        first_join = max(first_join, line.first_month)
+    period = cohort_period(line.chosen_month - first_join + 1, s.funnel_cohort_period,
+                           s.funnel_max_cohorts)
+    # coarser cohorts start on a period boundary, so the first one is whole
+    width = COHORT_PERIODS[period]
+    first_join += (-first_join) % width
+    base = ChurnDefinition(definition.types, definition.exclude_involuntary, 0.0,
+                           definition.exclude_group_paid)
+    rows = read_frame(conn, q.funnel(filters, base, rules, line, first_join, steps, dimension,
+                                     _dimension_value(dimension, value)))
+    return Funnel(funnel_table(rows, line.chosen_month, steps, period), period, steps)

@@ -19,6 +19,8 @@ DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "rules.to
 
 TIER_COUNT = 6
 STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline", "churned")
+#: Contract usage columns a usage trend may compare (latest-month values, see lib.schema).
+USAGE_COLUMNS: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb", "roaming")
 
 
 class RulesError(ValueError):
@@ -57,6 +59,11 @@ class Rules:
     target_churn_to_gross_add_max: float
     target_arpu_min: float
     risk_horizon_months: int
+    #: usage trend (share, -0.5 = usage halved) at or below which a customer is declining;
+    #: None when the rules predate it (off). See ``usage_trend``.
+    decline_max_usage_trend: float | None = None
+    usage_trend_months: int = 3
+    usage_columns: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb")
 
     def section(self, name: str) -> dict[str, Any]:
         """A section of the rules text as a dict ({} when absent), for the modules that own it
@@ -111,6 +118,23 @@ def _spend_bounds(doc: dict[str, Any]) -> tuple[float, ...]:
     return tuple(float(b) for b in bounds)
 
 
+def _usage_rule(doc: dict[str, Any]) -> dict[str, Any]:
+    """The optional usage-trend keys of ``[lifecycle]`` (absent in rules saved before them)."""
+    section = doc.get("lifecycle", {})
+    if "decline_max_usage_trend" not in section:
+        return {}
+    columns = section.get("usage_columns", list(USAGE_COLUMNS[:4]))
+    if (not isinstance(columns, list) or not columns
+            or any(col not in USAGE_COLUMNS for col in columns)):
+        raise RulesError("rules_bad_usage_columns", key="lifecycle.usage_columns",
+                         allowed=", ".join(USAGE_COLUMNS))
+    return {
+        "decline_max_usage_trend": _number(doc, "lifecycle", "decline_max_usage_trend", -1, 0),
+        "usage_trend_months": int(_number(doc, "lifecycle", "usage_trend_months", 1, 24)),
+        "usage_columns": tuple(dict.fromkeys(columns)),
+    }
+
+
 def parse_rules(text: str, version: int = 0) -> Rules:
     """Parse and check TOML rule text; raise ``RulesError`` naming the first bad key."""
     try:
@@ -138,6 +162,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         target_churn_to_gross_add_max=_number(doc, "kpi_targets", "churn_to_gross_add_max", 0, 100),
         target_arpu_min=_number(doc, "kpi_targets", "arpu_min", 0, 1e9),
         risk_horizon_months=int(_number(doc, "revenue_at_risk", "horizon_months", 1, 120)),
+        **_usage_rule(doc),
     )
 
 
@@ -176,13 +201,21 @@ def tier_case(rules: Rules, columns: sa.ColumnCollection) -> sa.ColumnElement[in
     return sa.case(*whens, else_=1)
 
 
-def stage_case(rules: Rules, columns: sa.ColumnCollection) -> sa.ColumnElement[str]:
-    """SQL CASE giving the lifecycle stage, rules applied in the documented order."""
+def stage_case(rules: Rules, columns: sa.ColumnCollection,
+               usage: sa.ColumnElement[float] | None = None) -> sa.ColumnElement[str]:
+    """SQL CASE giving the lifecycle stage, rules applied in the documented order.
+
+    Declining: spend trend, complaints, or (when ``usage`` is given and the rules have the
+    usage rule) a usage trend at or below ``decline_max_usage_trend``. A row's usage trend
+    needs the same customer's earlier row (``usage_trend``), so ``apply_rules`` adds it in a
+    second statement (``usage_decline``) rather than here.
+    """
     c = columns
-    declining = sa.or_(
-        c.spend_trend <= rules.decline_max_spend_trend,
-        c.complaints >= rules.decline_min_complaints,
-    )
+    terms = [c.spend_trend <= rules.decline_max_spend_trend,
+             c.complaints >= rules.decline_min_complaints]
+    if usage is not None and rules.decline_max_usage_trend is not None:
+        terms.append(usage <= rules.decline_max_usage_trend)
+    declining = sa.or_(*terms)
     return sa.case(
         (c.churned.is_(True), "churned"),
         (c.tenure_months < rules.acquisition_max_tenure_months, "acquisition"),
@@ -190,6 +223,55 @@ def stage_case(rules: Rules, columns: sa.ColumnCollection) -> sa.ColumnElement[s
         (c.tenure_months >= rules.maturity_min_tenure_months, "maturity"),
         else_="growth",
     )
+
+
+def usage_trend(rules: Rules, now: sa.ColumnCollection,
+                earlier: sa.ColumnCollection) -> sa.ColumnElement[float]:
+    """SQL usage trend of a row (share: -0.5 = usage halved): the mean, over the rules'
+    ``usage_columns`` that have a value now and above 0 in the earlier row, of
+    ``now / earlier - 1``; NULL when no column qualifies. ``earlier`` is the same customer's
+    row ``usage_trend_months`` months before (usage columns hold one month each, so a trend
+    needs two snapshots)."""
+    terms, counts = [], []
+    for name in rules.usage_columns:
+        ok = sa.and_(earlier[name] > 0, now[name].is_not(None))
+        terms.append(sa.case((ok, now[name] / earlier[name] - 1.0), else_=0.0))
+        counts.append(sa.case((ok, 1), else_=0))
+    n = sum(counts[1:], counts[0])
+    return sa.case((n > 0, sa.cast(sum(terms[1:], terms[0]), sa.Double) / n))
+
+
+def usage_decline(rules: Rules, table: sa.Table,
+                  dates: list | None = None) -> list[sa.Executable]:
+    """Statements that finish ``stage_case`` with the usage rule on stored rows of ``table``.
+
+    Run after tiers and stages are set from ``stage_case`` (without usage). 1) Rows
+    ``usage_trend_months`` after a snapshot of ``dates`` are re-staged too (their earlier row
+    just changed); 2) every growth or maturity row among them whose usage trend against the
+    customer's row ``usage_trend_months`` months earlier is at or below the threshold becomes
+    decline: the same result as the usage term in ``stage_case``'s order (churned and
+    acquisition come first). ``dates`` None: every stored row. No statement when the rules
+    have no usage rule.
+    """
+    if rules.decline_max_usage_trend is None:
+        return []
+    c, k = table.c, rules.usage_trend_months
+    earlier = table.alias("usage_earlier")
+    statements: list[sa.Executable] = []
+    scope: list[sa.ColumnElement[bool]] = []
+    if dates is not None:
+        later = sorted({d.year * 12 + d.month - 1 + k for d in dates})
+        statements.append(sa.update(table).values(stage=stage_case(rules, c))
+                          .where(c.snapshot_month.in_(later), c.snapshot_date.not_in(dates)))
+        scope.append(sa.or_(c.snapshot_date.in_(dates), c.snapshot_month.in_(later)))
+    statements.append(
+        sa.update(table).values(stage="decline")
+        .where(earlier.c.customer_id == c.customer_id,
+               earlier.c.snapshot_month == c.snapshot_month - k,
+               c.stage.in_(("growth", "maturity")),
+               usage_trend(rules, c, earlier.c) <= rules.decline_max_usage_trend,
+               *scope))
+    return statements
 
 
 def churn_counted(rules: Rules, columns: sa.ColumnCollection) -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.auth import require
-from lib.rules import Rules, churn_counted, stage_case, tier_case
+from lib.rules import Rules, churn_counted, stage_case, tier_case, usage_decline
 from lib.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
@@ -112,8 +112,21 @@ def apply_rules(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None =
         statement = statement.where(customers.c.snapshot_date.in_(dates))
         update_snapshots = update_snapshots.where(snapshots.c.snapshot_date.in_(dates))
     conn.execute(statement)
+    for step in usage_decline(rules, customers, dates):   # stage rule on the usage trend
+        conn.execute(step)
     conn.execute(update_snapshots)
     rebuild_cube(conn, rules, dates)
+    refresh_statistics(conn, customers, customer_attributes, customer_cube)
+
+
+def refresh_statistics(conn: sa.Connection, *tables: sa.Table) -> None:
+    """Refresh the planner's statistics of ``tables`` after a bulk write (PostgreSQL ANALYZE,
+    allowed inside the transaction; DuckDB keeps its own). Without it PostgreSQL plans the
+    first queries after an import or a scoring on empty-table estimates: nested loops that
+    turned a 36,000-row call list into a 10-90 s wait (tests/test_parity.py)."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def rebuild_cube(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None) -> None:

@@ -23,12 +23,24 @@ def demo_url(tmp_path_factory):
     return url
 
 
-def lifecycle_page(url: str, monkeypatch) -> AppTest:
+TABS = {"stages": "Stages", "funnel": "Funnel by join cohort", "cohorts": "Cohort retention",
+        "survival": "Survival", "value": "Projection and CLV", "churn": "Churn types and reasons"}
+
+
+def lifecycle_page(url: str, monkeypatch, tab: str = "stages") -> AppTest:
     monkeypatch.setenv("RETENTION_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/lifecycle.py").run()
+    at.switch_page("views/lifecycle.py")
+    at.session_state["lifecycle_tab"] = TABS[tab]
+    at.run()
     return at
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open another tab (the page's tabs run lazily: only the open one draws)."""
+    at.session_state["lifecycle_tab"] = TABS[tab]
+    return at.run()
 
 
 def assert_clean(at: AppTest) -> None:
@@ -40,16 +52,30 @@ def test_demo_base_shows_every_view(demo_url, monkeypatch):
     at = lifecycle_page(demo_url, monkeypatch)
     assert_clean(at)
     assert at.title[0].value == "Lifecycle"
-    assert [tab.label for tab in at.tabs] == ["Stages", "Cohort retention", "Survival",
-                                              "Projection and CLV", "Churn types and reasons"]
+    assert [tab.label for tab in at.tabs] == list(TABS.values())
     assert "involuntary churn, tenure under 3 months, group-paid lines" in at.info[0].value
     texts = " ".join(m.value for m in at.markdown)
     assert "Maturity:" in texts and "Playbook: Bundling" in texts
-    assert "χ² =" in texts                                     # log-rank between two tiers
-    assert len(at.get("plotly_chart")) >= 6
+    assert len(at.get("plotly_chart")) == 1                    # only the open tab draws
+    open_tab(at, "funnel")
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 2                    # step heatmap + chosen cohorts
+    assert "not 0 %" in " ".join(c.value for c in at.caption)
+    assert len(at.get("download_button")) == 1
+    open_tab(at, "cohorts")
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1
+    open_tab(at, "survival")
+    assert_clean(at)
+    assert "χ² =" in " ".join(m.value for m in at.markdown)  # log-rank between two tiers
+    open_tab(at, "value")
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 2
     # the value table has a fitted CLV for the largest tier
-    value_table = at.dataframe[1].value
-    assert value_table["CLV, new customer"].notna().any()
+    assert at.dataframe[0].value["CLV, new customer"].notna().any()
+    open_tab(at, "churn")
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) >= 1
 
 
 def test_widgets_change_the_views(demo_url, monkeypatch):
@@ -59,10 +85,16 @@ def test_widgets_change_the_views(demo_url, monkeypatch):
     at.toggle(key="lifecycle_exclude_group_paid").set_value(False).run()
     assert_clean(at)
     assert "No exclusions" in at.info[0].value
+    open_tab(at, "survival")
     at.selectbox(key="lifecycle_survival_dimension").set_value("brand").run()
     assert_clean(at)
+    open_tab(at, "cohorts")
     at.selectbox(key="lifecycle_cohort_dimension").set_value("tier").run()
     assert_clean(at)
+    open_tab(at, "funnel")
+    at.selectbox(key="lifecycle_funnel_dimension").set_value("tier").run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) >= 1
     at.multiselect(key="lifecycle_types").set_value([]).run()
     assert "Pick at least one churn type." in at.warning[0].value
 
@@ -88,7 +120,28 @@ def test_imported_bigml_file(tmp_path, monkeypatch):
     texts = " ".join(m.value for m in at.markdown)
     assert "Churned:" in texts
     # a single snapshot: every churner is "unknown" (a bare flag), counted by default
-    assert len(at.get("plotly_chart")) >= 5
+    charts = 0
+    for tab in TABS:
+        open_tab(at, tab)
+        assert_clean(at)
+        charts += len(at.get("plotly_chart"))
+    assert charts >= 6
+    # the file's own columns outside the contract are offered as dimensions (categories only:
+    # "International plan" and "Area code", not measures such as "Total day minutes")
+    open_tab(at, "survival")
+    options = at.selectbox(key="lifecycle_survival_dimension").options
+    assert "International plan (file column)" in options and "Area code (file column)" in options
+    assert not any("Total day minutes" in o for o in options)
+    at.selectbox(key="lifecycle_survival_dimension").set_value("attr:international_plan").run()
+    assert_clean(at)
+    groups = at.dataframe[0].value.iloc[:, 0].tolist()
+    assert sorted(groups) == ["No", "Yes"]
+    open_tab(at, "funnel")
+    at.selectbox(key="lifecycle_funnel_dimension").set_value("attr:voice_mail_plan").run()
+    assert_clean(at)
+    at.selectbox(key="lifecycle_funnel_value").set_value("Yes").run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) >= 1
 
 
 def test_tier_clv_for_other_pages(demo_url):

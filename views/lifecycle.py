@@ -30,10 +30,32 @@ class K:
     GROUP_B = "lifecycle_group_b"
     MARGIN = "lifecycle_margin"
     DISCOUNT = "lifecycle_discount"
+    TAB = "lifecycle_tab"
+    FUNNEL_DIM = "lifecycle_funnel_dimension"
+    FUNNEL_VALUE = "lifecycle_funnel_value"
+    FUNNEL_COHORTS = "lifecycle_funnel_cohorts"
 
 
 def dimension_label(name: str | None) -> str:
-    return t("lifecycle_dimension_none", code) if name is None else t(f"lifecycle_dim_{name}", code)
+    if name is None:
+        return t("lifecycle_dimension_none", code)
+    if lifecycle.is_attribute(name):
+        readable = lifecycle.attribute_name(name).replace("_", " ")
+        return t("lifecycle_dim_attribute", code, name=readable[:1].upper() + readable[1:])
+    return t(f"lifecycle_dim_{name}", code)
+
+
+def segment_picker(dim_key: str, value_key: str, label_key: str):
+    """A dimension and one of its values (None, None: every customer)."""
+    left, right = st.columns(2)
+    dimension = left.selectbox(t(label_key, code), [None, *dimensions], format_func=dimension_label,
+                               key=dim_key)
+    value = None
+    if dimension:
+        values = ui.compute(lifecycle.dimension_values, filters, dimension, 50)
+        value = right.selectbox(t("lifecycle_cohort_value", code), values, key=value_key,
+                                format_func=lambda v: charts.group_label(dimension, v, rules, code))
+    return dimension, value
 
 
 with ui.guard():
@@ -77,148 +99,183 @@ with ui.guard():
     st.info(t("lifecycle_exclusions_on", code, items=", ".join(excluded)) if excluded
             else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
 
-tabs = st.tabs([t(f"lifecycle_tab_{name}", code)
-                for name in ("stages", "cohorts", "survival", "value", "churn")])
-dimensions = lifecycle.dimension_names()
+# Tabs run lazily: only the open one queries (each view stays within the speed target).
+stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
+    [t(f"lifecycle_tab_{name}", code)
+     for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
+    key=K.TAB, on_change="rerun")
+dimensions = ui.compute(lifecycle.dimension_names, filters, settings.dimension_max_values)
 
-with tabs[0], ui.guard():
-    stages = ui.compute(lifecycle.stages, filters)
-    st.plotly_chart(charts.stage_tier(stages, rules, code), width="stretch", config=CONFIG)
-    st.caption(t("lifecycle_stage_rules", code, version=rules.version,
-                 acq=rules.acquisition_max_tenure_months, trend=rules.decline_max_spend_trend,
-                 complaints=rules.decline_min_complaints, mature=rules.maturity_min_tenure_months))
-    total = max(int(stages["customers"].sum()), 1)
-    for stage in STAGES:
-        count = int(stages.filter(stages["stage"] == stage)["customers"].sum())
-        with st.container(border=True):
-            st.markdown("**" + t("lifecycle_stage_count", code, stage=t(f"lifecycle_stage_{stage}", code),
-                                 customers=f"{count:,}", share=fmt.number(count / total, "share", code))
-                        + "**")
-            st.markdown(f"{t('lifecycle_playbook', code)}: {t(f'lifecycle_playbook_{stage}', code)}")
+if stages_tab.open:
+    with stages_tab, ui.guard():
+        stages = ui.compute(lifecycle.stages, filters)
+        st.plotly_chart(charts.stage_tier(stages, rules, code), width="stretch", config=CONFIG)
+        st.caption(t("lifecycle_stage_rules", code, version=rules.version,
+                     acq=rules.acquisition_max_tenure_months, trend=rules.decline_max_spend_trend,
+                     complaints=rules.decline_min_complaints, mature=rules.maturity_min_tenure_months,
+                     usage="" if rules.decline_max_usage_trend is None else t(
+                         "lifecycle_stage_rules_usage", code, usage=rules.decline_max_usage_trend,
+                         months=rules.usage_trend_months, columns=", ".join(rules.usage_columns))))
+        total = max(int(stages["customers"].sum()), 1)
+        for stage in STAGES:
+            count = int(stages.filter(stages["stage"] == stage)["customers"].sum())
+            with st.container(border=True):
+                st.markdown("**" + t("lifecycle_stage_count", code, stage=t(f"lifecycle_stage_{stage}", code),
+                                     customers=f"{count:,}", share=fmt.number(count / total, "share", code))
+                            + "**")
+                st.markdown(f"{t('lifecycle_playbook', code)}: {t(f'lifecycle_playbook_{stage}', code)}")
 
-with tabs[1], ui.guard():
-    left, right = st.columns(2)
-    cohort_dim = left.selectbox(t("lifecycle_cohort_dimension", code), [None, *dimensions],
-                                format_func=dimension_label, key=K.COHORT_DIM)
-    cohort_value = None
-    if cohort_dim:
-        values = ui.compute(lifecycle.dimension_values, filters, cohort_dim, 50)
-        cohort_value = right.selectbox(
-            t("lifecycle_cohort_value", code), values, key=K.COHORT_VALUE,
-            format_func=lambda v: charts.group_label(cohort_dim, v, rules, code))
-    matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
-                        cohort_dim, cohort_value)
-    if matrix.height == 0:
-        st.info(t("lifecycle_no_cohorts", code))
-    else:
-        st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
-        st.caption(t("lifecycle_cohort_note", code))
-        ui.download_button(t("lifecycle_download_cohorts", code), lambda: csv_bytes(matrix),
+if funnel_tab.open:
+    with funnel_tab, ui.guard():
+        funnel_dim, funnel_value = segment_picker(K.FUNNEL_DIM, K.FUNNEL_VALUE,
+                                                  "lifecycle_funnel_dimension")
+        funnel = ui.compute(lifecycle.funnel, filters, rules, definition, funnel_dim, funnel_value)
+        table = funnel.cohorts
+        if table.height == 0:
+            st.info(t("lifecycle_no_funnel", code))
+        else:
+            st.plotly_chart(charts.funnel_heatmap(table, funnel.steps, code), width="stretch",
+                            config=CONFIG)
+            labels = table.sort("cohort")["label"].unique(maintain_order=True).to_list()
+            complete = table.filter((pl.col("step") == "active") & pl.col("customers").is_not_null())
+            default = [*complete.sort("cohort")["label"].to_list()[-1:], labels[-1]]
+            chosen = st.multiselect(t("lifecycle_funnel_cohorts", code), labels,
+                                    default=list(dict.fromkeys(default)), key=K.FUNNEL_COHORTS,
+                                    max_selections=settings.max_groups)
+            if chosen:
+                st.plotly_chart(charts.funnel_bars(table, chosen, funnel.steps, code),
+                                width="stretch", config=CONFIG)
+            st.caption(t("lifecycle_funnel_note", code,
+                         period=t(f"lifecycle_period_{funnel.period}", code).capitalize(),
+                         survival=funnel.steps.survival_months,
+                         growth=funnel.steps.growth_spend_share,
+                         growth_months=funnel.steps.growth_months,
+                         mature=funnel.steps.mature_months))
+            ui.download_button(t("lifecycle_download_funnel", code), lambda: csv_bytes(table),
+                               disabled=not ui.user().can("export"),
+                               file_name=ui.download_name("funnel", filters.snapshot_date, "csv"),
+                               mime="text/csv")
+
+if cohorts_tab.open:
+    with cohorts_tab, ui.guard():
+        cohort_dim, cohort_value = segment_picker(K.COHORT_DIM, K.COHORT_VALUE,
+                                                  "lifecycle_cohort_dimension")
+        matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
+                            cohort_dim, cohort_value)
+        if matrix.height == 0:
+            st.info(t("lifecycle_no_cohorts", code))
+        else:
+            st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
+            st.caption(t("lifecycle_cohort_note", code))
+            ui.download_button(t("lifecycle_download_cohorts", code), lambda: csv_bytes(matrix),
+                               disabled=not ui.user().can("export"),
+                               file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
+                               mime="text/csv")
+
+if survival_tab.open:
+    with survival_tab, ui.guard():
+        survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
+                                    index=1, format_func=dimension_label, key=K.SURVIVAL_DIM)
+        view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
+                          settings.max_groups)
+        if view.summary.height == 0:
+            st.info(t("lifecycle_no_lifetimes", code))
+        else:
+            st.plotly_chart(charts.survival_curves(view.curves, view.summary, survival_dim, rules, code),
+                            width="stretch", config=CONFIG)
+            st.caption(t("lifecycle_survival_note", code))
+            summary = view.summary.to_dicts()
+            ui.table(pl.DataFrame({
+                t("lifecycle_col_group", code): [charts.group_label(survival_dim, r["segment"], rules, code)
+                                                  for r in summary],
+                t("lifecycle_col_customers", code): [r["customers"] for r in summary],
+                t("lifecycle_col_churners", code): [r["churners"] for r in summary],
+                t("lifecycle_col_median", code): [
+                    t("lifecycle_median_beyond", code) if r["median_months"] is None
+                    else f"{r['median_months']:.0f}" for r in summary],
+            }))
+            if survival_dim and view.summary.height >= 2:
+                st.subheader(t("lifecycle_logrank", code))
+                groups = view.summary["segment"].to_list()
+                a, b = st.columns(2)
+
+                def label(v):
+                    return charts.group_label(survival_dim, v, rules, code)
+
+                group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=K.GROUP_A,
+                                      format_func=label)
+                group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=K.GROUP_B,
+                                      format_func=label)
+                if group_a == group_b:
+                    st.info(t("lifecycle_logrank_need_two", code))
+                else:
+                    test = lifecycle.compare(view, group_a, group_b)
+                    p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
+                    verdict = t("lifecycle_logrank_differ" if test.p_value < 0.05 else
+                                "lifecycle_logrank_same", code)
+                    st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic, p=p,
+                                  verdict=verdict))
+
+if value_tab.open:
+    with value_tab, ui.guard():
+        left, right = st.columns(2)
+        margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
+                             key=K.MARGIN, help=t("lifecycle_margin_help", code))
+        discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
+                                settings.annual_discount_rate, 0.01, key=K.DISCOUNT,
+                                help=t("lifecycle_discount_help", code))
+        value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
+                           settings.projection_months, settings.min_fit_customers)
+        tiers = value.tiers
+        st.plotly_chart(charts.projection(value.projection, tiers, rules, code), width="stretch",
+                        config=CONFIG)
+        st.plotly_chart(charts.clv_by_tier(tiers, rules, code), width="stretch", config=CONFIG)
+        st.caption(t("lifecycle_value_note", code, discount=value.discount_per_month,
+                     min_customers=settings.min_fit_customers))
+        shown = tiers.select(
+            pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code),
+                                                          return_dtype=pl.String)
+            .alias(t("lifecycle_col_tier", code)),
+            pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),
+            pl.col("delta").round(3).alias(t("lifecycle_col_delta", code)),
+            pl.col("active").alias(t("lifecycle_col_active", code)),
+            pl.col("spend_avg_6m").round(1).alias(t("lifecycle_col_spend", code)),
+            pl.col("margin_per_month_currency").round(1).alias(t("lifecycle_col_margin", code)),
+            pl.col("expected_lifetime_months").round(1).alias(t("lifecycle_col_lifetime", code)),
+            pl.col("derl_months").round(1).alias(t("lifecycle_col_derl", code)),
+            pl.col("clv_new_customer_currency").round(0).alias(t("lifecycle_col_clv_new", code)),
+            pl.col("residual_clv_per_customer_currency").round(0)
+            .alias(t("lifecycle_col_clv_residual", code)),
+            pl.col("residual_value_currency").round(0)
+            .alias(t("lifecycle_col_residual_total", code)),
+        )
+        ui.table(shown)
+        ui.download_button(t("lifecycle_download_value", code), lambda: csv_bytes(tiers),
                            disabled=not ui.user().can("export"),
-                           file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
+                           file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
                            mime="text/csv")
 
-with tabs[2], ui.guard():
-    survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
-                                index=1, format_func=dimension_label, key=K.SURVIVAL_DIM)
-    view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
-                      settings.max_groups)
-    if view.summary.height == 0:
-        st.info(t("lifecycle_no_lifetimes", code))
-    else:
-        st.plotly_chart(charts.survival_curves(view.curves, view.summary, survival_dim, rules, code),
-                        width="stretch", config=CONFIG)
-        st.caption(t("lifecycle_survival_note", code))
-        summary = view.summary.to_dicts()
-        ui.table(pl.DataFrame({
-            t("lifecycle_col_group", code): [charts.group_label(survival_dim, r["segment"], rules, code)
-                                              for r in summary],
-            t("lifecycle_col_customers", code): [r["customers"] for r in summary],
-            t("lifecycle_col_churners", code): [r["churners"] for r in summary],
-            t("lifecycle_col_median", code): [
-                t("lifecycle_median_beyond", code) if r["median_months"] is None
-                else f"{r['median_months']:.0f}" for r in summary],
-        }))
-        if survival_dim and view.summary.height >= 2:
-            st.subheader(t("lifecycle_logrank", code))
-            groups = view.summary["segment"].to_list()
-            a, b = st.columns(2)
-
-            def label(v):
-                return charts.group_label(survival_dim, v, rules, code)
-
-            group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=K.GROUP_A,
-                                  format_func=label)
-            group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=K.GROUP_B,
-                                  format_func=label)
-            if group_a == group_b:
-                st.info(t("lifecycle_logrank_need_two", code))
-            else:
-                test = lifecycle.compare(view, group_a, group_b)
-                p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
-                verdict = t("lifecycle_logrank_differ" if test.p_value < 0.05 else
-                            "lifecycle_logrank_same", code)
-                st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic, p=p,
-                              verdict=verdict))
-
-with tabs[3], ui.guard():
-    left, right = st.columns(2)
-    margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
-                         key=K.MARGIN, help=t("lifecycle_margin_help", code))
-    discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
-                            settings.annual_discount_rate, 0.01, key=K.DISCOUNT,
-                            help=t("lifecycle_discount_help", code))
-    value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
-                       settings.projection_months, settings.min_fit_customers)
-    tiers = value.tiers
-    st.plotly_chart(charts.projection(value.projection, tiers, rules, code), width="stretch",
-                    config=CONFIG)
-    st.plotly_chart(charts.clv_by_tier(tiers, rules, code), width="stretch", config=CONFIG)
-    st.caption(t("lifecycle_value_note", code, discount=value.discount_per_month,
-                 min_customers=settings.min_fit_customers))
-    shown = tiers.select(
-        pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code),
-                                                      return_dtype=pl.String)
-        .alias(t("lifecycle_col_tier", code)),
-        pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),
-        pl.col("delta").round(3).alias(t("lifecycle_col_delta", code)),
-        pl.col("active").alias(t("lifecycle_col_active", code)),
-        pl.col("spend_avg_6m").round(1).alias(t("lifecycle_col_spend", code)),
-        pl.col("margin_per_month_currency").round(1).alias(t("lifecycle_col_margin", code)),
-        pl.col("expected_lifetime_months").round(1).alias(t("lifecycle_col_lifetime", code)),
-        pl.col("derl_months").round(1).alias(t("lifecycle_col_derl", code)),
-        pl.col("clv_new_customer_currency").round(0).alias(t("lifecycle_col_clv_new", code)),
-        pl.col("residual_clv_per_customer_currency").round(0)
-        .alias(t("lifecycle_col_clv_residual", code)),
-        pl.col("residual_value_currency").round(0)
-        .alias(t("lifecycle_col_residual_total", code)),
-    )
-    ui.table(shown)
-    ui.download_button(t("lifecycle_download_value", code), lambda: csv_bytes(tiers),
-                       disabled=not ui.user().can("export"),
-                       file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
-                       mime="text/csv")
-
-with tabs[4], ui.guard():
-    breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)
-    if breakdown.by_type.height == 0:
-        st.info(t("lifecycle_no_churners", code))
-    else:
-        left, right = st.columns(2)
-        left.plotly_chart(charts.churn_types(breakdown.by_type, code), width="stretch", config=CONFIG)
-        if breakdown.by_reason.height:
-            right.plotly_chart(charts.churn_reasons(breakdown.by_reason, code), width="stretch",
-                               config=CONFIG)
+if churn_tab.open:
+    with churn_tab, ui.guard():
+        breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)
+        if breakdown.by_type.height == 0:
+            st.info(t("lifecycle_no_churners", code))
         else:
-            right.info(t("lifecycle_no_reasons", code))
-    if breakdown.value_decline.height:
-        st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
-        decline = breakdown.value_decline
-        ui.table(decline.select(
-            pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code), return_dtype=pl.String)
-            .alias(t("lifecycle_col_tier", code)),
-            pl.col("active").alias(t("lifecycle_col_active", code)),
-            pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
-            (pl.col("value_declined_share") * 100).round(2).alias(
-                t("lifecycle_col_value_declined_share", code) + " (%)"),
-        ))
+            left, right = st.columns(2)
+            left.plotly_chart(charts.churn_types(breakdown.by_type, code), width="stretch", config=CONFIG)
+            if breakdown.by_reason.height:
+                right.plotly_chart(charts.churn_reasons(breakdown.by_reason, code), width="stretch",
+                                   config=CONFIG)
+            else:
+                right.info(t("lifecycle_no_reasons", code))
+        if breakdown.value_decline.height:
+            st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
+            decline = breakdown.value_decline
+            ui.table(decline.select(
+                pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code), return_dtype=pl.String)
+                .alias(t("lifecycle_col_tier", code)),
+                pl.col("active").alias(t("lifecycle_col_active", code)),
+                pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
+                (pl.col("value_declined_share") * 100).round(2).alias(
+                    t("lifecycle_col_value_declined_share", code) + " (%)"),
+            ))

@@ -27,7 +27,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
 )
 
 
-def t(key: str, lang: str = "en", **fields: object) -> str:
+def t(key: str, lang: str = "en", /, **fields: object) -> str:
     """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in.
 
     An unknown key is a programming error and raises ``KeyError`` (a test walks every key).

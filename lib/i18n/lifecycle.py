@@ -54,11 +54,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lifecycle_stage_churned": ("Churned", "离网期"),
     "lifecycle_stage_rules": ("Stage rules (rules version {version}), applied in this order: churned "
                               "→ acquisition (tenure under {acq:g} months) → decline (spend trend "
-                              "at or below {trend:.0%} or at least {complaints} complaints) → "
+                              "at or below {trend:.0%}, at least {complaints} complaints{usage}) → "
                               "maturity (tenure {mature:g}+ months) → growth (the rest). Edit them "
                               "on the Data page.",
                               "阶段规则（规则版本 {version}），按顺序判定：离网 → 获取期（在网不足 {acq:g} 个月）"
-                              "→ 衰退期（消费趋势不高于 {trend:.0%} 或投诉不少于 {complaints} 次）→ 成熟期（在网 "
+                              "→ 衰退期（消费趋势不高于 {trend:.0%}、投诉不少于 {complaints} 次{usage}）→ 成熟期（在网 "
                               "{mature:g} 个月及以上）→ 提升期（其余）。可在“数据”页修改。"),
     "lifecycle_stage_count": ("{stage}: {customers} customers ({share})", "{stage}：{customers} 位客户（{share}）"),
     "lifecycle_playbook_acquisition": (
@@ -204,4 +204,56 @@ STRINGS: dict[str, tuple[str, str]] = {
                                       "{share:.0%} or more", "按 ARPU 的价值下降：消费降幅达 {share:.0%} 及以上的在网客户"),
     "lifecycle_col_value_declined": ("Value decliners", "价值下降客户数"),
     "lifecycle_col_value_declined_share": ("Share of active", "占在网比例"),
+    # funnel per join cohort
+    "lifecycle_tab_funnel": ("Funnel by join cohort", "入网批次漏斗"),
+    "lifecycle_bad_period": ("'{key}' must be one of: {allowed}.", "“{key}”须为以下之一：{allowed}。"),
+    "lifecycle_step_acquired": ("Acquired", "新入网"),
+    "lifecycle_step_survived": ("Survived {months} months", "留存满 {months} 个月"),
+    "lifecycle_step_grew": ("Grew (tier or spend up)", "成长（星级或消费提升）"),
+    "lifecycle_step_mature": ("Mature ({months}+ months)", "成熟（{months} 个月以上）"),
+    "lifecycle_step_active": ("Still active", "仍在网"),
+    "lifecycle_chart_funnel_heatmap": ("Step conversion per join cohort (share of the previous step)",
+                                       "各入网批次的逐步转化率（占上一步比例）"),
+    "lifecycle_chart_funnel": ("Funnel of the chosen cohorts (share of the acquired)",
+                               "所选批次的漏斗（占新入网比例）"),
+    "lifecycle_funnel_step": ("Step", "步骤"),
+    "lifecycle_join_cohort": ("Join cohort", "入网批次"),
+    "lifecycle_step_conversion": ("Step conversion", "逐步转化率"),
+    "lifecycle_share_of_acquired": ("Share of the acquired", "占新入网比例"),
+    "lifecycle_not_observable": ("not yet observable (the cohort is too young)",
+                                 "尚不可观察（批次入网时间太短）"),
+    "lifecycle_funnel_hover": ("%{y} · %{x}: %{z:.1%} of the previous step<br>%{customdata[0]:,} "
+                               "customers, %{customdata[1]} of the acquired",
+                               "%{y} · %{x}：占上一步 %{z:.1%}<br>%{customdata[0]:,} 位客户，占新入网 %{customdata[1]}"),
+    "lifecycle_funnel_bar_hover": ("%{x}: %{customdata[0]:,} customers, %{y:.1%} of the acquired, "
+                                   "%{customdata[1]} of the previous step",
+                                   "%{x}：%{customdata[0]:,} 位客户，占新入网 %{y:.1%}，占上一步 %{customdata[1]}"),
+    "lifecycle_funnel_dimension": ("Funnel for", "漏斗范围"),
+    "lifecycle_funnel_cohorts": ("Cohorts in the bar chart", "柱状图中的批次"),
+    "lifecycle_period_month": ("monthly cohorts", "按月分批"),
+    "lifecycle_period_quarter": ("quarterly cohorts", "按季度分批"),
+    "lifecycle_period_year": ("yearly cohorts", "按年分批"),
+    "lifecycle_funnel_note": (
+        "{period}. Each step is a subset of the one before: survived = completed {survival} months "
+        "as a customer; grew = at the end of month {growth_months} (or at churn, if earlier) a higher "
+        "star tier or a six-month average spend at least {growth:.0%} above the one at the end of "
+        "those {survival} months; "
+        "mature = {mature}+ months; still active = active in this snapshot. Grey cells (–) are not "
+        "yet observable: the cohort's youngest joiners are too new, or the data has no snapshot "
+        "from their early months (growth needs one), so they are not 0 %. The minimum-tenure "
+        "exclusion does not apply here; churners of types not counted are left out. Rules: "
+        "[lifecycle_analysis] funnel_* and [lifecycle] maturity_min_tenure_months.",
+        "{period}。每一步都是上一步的子集：留存 = 已在网满 {survival} 个月；成长 = 在网第 {growth_months} 个月末"
+        "（或更早离网时）星级提升，或近六月平均消费比满 {survival} 个月时高出至少 {growth:.0%}；成熟 = 在网 {mature} 个月以上；"
+        "仍在网 = 本快照在网。灰色格（–）表示尚不可观察：该批次最晚入网的客户时间太短，或数据中没有其早期月份的"
+        "快照（成长需要），并非 0 %。此处不适用在网时长剔除规则；未计入口径的流失类型不纳入。规则："
+        "[lifecycle_analysis] funnel_* 与 [lifecycle] maturity_min_tenure_months。"),
+    "lifecycle_no_funnel": ("No customers joined in the funnel's months.", "漏斗覆盖的月份内没有新入网客户。"),
+    "lifecycle_download_funnel": ("Download the funnel (CSV)", "下载漏斗（CSV）"),
+    "lifecycle_dim_attribute": ("{name} (file column)", "{name}（文件列）"),
+    "rules_bad_usage_columns": ("'{key}' must list usage columns among: {allowed}.",
+                                "“{key}”须列出以下用量字段中的若干项：{allowed}。"),
+    "lifecycle_stage_rules_usage": (", or usage trend at or below {usage:.0%} against {months} months "
+                                    "earlier ({columns})",
+                                    "，或用量趋势较 {months} 个月前不高于 {usage:.0%}（{columns}）"),
 }

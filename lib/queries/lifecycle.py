@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from lib.queries.common import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
-from lib.store import customers
+from lib.store import customer_attributes, customers
 
 c = customers.c
 
@@ -39,6 +39,43 @@ DIMENSIONS: dict[str, sa.Column] = {
     "plan": c.plan, "contract": c.contract, "payment_method": c.payment_method,
     "gender": c.gender,
 }
+
+#: Prefix of a dimension that is an extra file column (``customer_attributes.name``), e.g.
+#: ``"attr:plan_type"``. The name reaches SQL only as a bound parameter.
+ATTRIBUTE_PREFIX = "attr:"
+
+
+def attribute_dimension(name: str) -> str:
+    """The dimension key of the extra file column ``name``."""
+    return ATTRIBUTE_PREFIX + name
+
+
+def dimension_source(dimension: str) -> tuple[sa.ColumnElement, sa.FromClause]:
+    """The value expression of ``dimension`` and the FROM clause that provides it.
+
+    A stored column reads from ``customers`` alone; an extra file column (``attr:NAME``) is the
+    ``value`` of a LEFT JOIN on ``customer_attributes`` by snapshot, customer and name, so a
+    customer without the attribute has a NULL value. Unknown names raise ``KeyError``.
+    """
+    if dimension in DIMENSIONS:
+        return DIMENSIONS[dimension], customers
+    if dimension.startswith(ATTRIBUTE_PREFIX) and len(dimension) > len(ATTRIBUTE_PREFIX):
+        attr = customer_attributes.alias("dimension_attr")
+        joined = customers.outerjoin(attr, sa.and_(
+            attr.c.snapshot_date == c.snapshot_date, attr.c.customer_id == c.customer_id,
+            attr.c.name == sa.bindparam("attribute_name", dimension[len(ATTRIBUTE_PREFIX):],
+                                        unique=True)))
+        return attr.c.value, joined
+    raise KeyError(dimension)
+
+
+def attribute_names(snapshot_date: dt.date, max_values: int) -> sa.Select:
+    """Names of the extra file columns stored for the snapshot that have at most
+    ``max_values`` distinct values (categories, not measures), alphabetical."""
+    a = customer_attributes.c
+    return (sa.select(a.name).where(a.snapshot_date == snapshot_date)
+            .group_by(a.name).having(sa.func.count(sa.distinct(a.value)) <= max_values)
+            .order_by(a.name))
 
 
 @dataclass(frozen=True)
@@ -87,20 +124,31 @@ def _new_churn(timeline: Timeline) -> sa.ColumnElement[bool]:
 
 def _lifetime_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
                    timeline: Timeline, columns: dict[str, sa.ColumnElement],
-                   extra: list[sa.ColumnElement[bool]]) -> sa.Subquery:
+                   extra: list[sa.ColumnElement[bool]],
+                   source: sa.FromClause = customers) -> sa.Subquery:
     """Each customer's last row (see the module doc) with ``columns``, as a UNION ALL of the
     chosen snapshot's active rows and the churned rows: two plain filters the engine prunes
-    by snapshot (much faster than one OR across every stored row)."""
+    by snapshot (much faster than one OR across every stored row). ``source`` is
+    ``customers`` or a join of it (``dimension_source``)."""
     common = [definition.counted(rules), *segment_conditions(filters), *extra]
     labelled = [expr.label(name) for name, expr in columns.items()]
-    active_now = sa.select(*labelled).where(
+    active_now = sa.select(*labelled).select_from(source).where(
         c.snapshot_date == filters.snapshot_date, c.churned.is_not(True), *common)
     churn_terms = [c.snapshot_date <= filters.snapshot_date, _new_churn(timeline), *common]
     if timeline.first_month is not None:
         # churned before observation began: outside the truncated window
         churn_terms.append(c.churn_month >= timeline.first_month)
-    churned = sa.select(*labelled).where(*churn_terms)
+    churned = sa.select(*labelled).select_from(source).where(*churn_terms)
     return sa.union_all(active_now, churned).subquery("last_rows")
+
+
+def _segment(dimension: str | None, value: object | None
+             ) -> tuple[sa.ColumnElement | None, sa.FromClause, list[sa.ColumnElement[bool]]]:
+    """Segment expression (None without a dimension), FROM clause and the filter on ``value``."""
+    if not dimension:
+        return None, customers, []
+    column, source = dimension_source(dimension)
+    return column, source, [] if value is None else [column == value]
 
 
 def _duration() -> sa.ColumnElement[int]:
@@ -130,9 +178,10 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
     columns = {"duration_months": _duration(), "event": _event(definition),
                "entry_months": _entry(timeline),
                "active": sa.case((c.churned.is_(True), 0), else_=1)}
-    if dimension:
-        columns = {"segment": DIMENSIONS[dimension], **columns}
-    rows = _lifetime_rows(filters, definition, rules, timeline, columns, [])
+    segment_column, source, _ = _segment(dimension, None)
+    if segment_column is not None:
+        columns = {"segment": segment_column, **columns}
+    rows = _lifetime_rows(filters, definition, rules, timeline, columns, [], source)
     r = rows.c
     keys = [r.duration_months, r.event, r.active]
     if timeline.first_month is not None:
@@ -146,6 +195,9 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
                   entry.label("entry_months"), r.active, sa.func.count().label("customers"))
         .where(r.duration_months >= 1)
         .group_by(*keys)
+        # Ordered: the sBG fit sums its likelihood in row order, so an engine's arbitrary
+        # GROUP BY order (parallel DuckDB, Spark) would change fitted digits run to run.
+        .order_by(*keys)
     )
 
 
@@ -154,12 +206,11 @@ def cohorts(filters: Filters, definition: ChurnDefinition, rules: Rules, timelin
             value: object | None = None) -> sa.Select:
     """Customers per (join_month, duration_months, event) for joiners from ``first_join_month``,
     optionally only where ``dimension`` equals ``value``."""
-    extra = [c.join_month >= first_join_month, c.join_month <= timeline.chosen_month]
-    if dimension and value is not None:
-        extra.append(DIMENSIONS[dimension] == value)
+    _, source, chosen = _segment(dimension, value)
+    extra = [c.join_month >= first_join_month, c.join_month <= timeline.chosen_month, *chosen]
     rows = _lifetime_rows(filters, definition, rules, timeline,
                           {"join_month": c.join_month, "duration_months": _duration(),
-                           "event": _event(definition)}, extra)
+                           "event": _event(definition)}, extra, source)
     r = rows.c
     return (
         sa.select(r.join_month, r.duration_months, r.event, sa.func.count().label("customers"))
@@ -214,13 +265,107 @@ def tier_values(filters: Filters, value_drop_share: float) -> sa.Select:
 
 def dimension_values(filters: Filters, dimension: str, limit: int) -> sa.Select:
     """The ``limit`` most frequent values of ``dimension`` in the chosen snapshot."""
-    column = DIMENSIONS[dimension]
+    column, source = dimension_source(dimension)
     count = sa.func.count()
     return (
         sa.select(column.label("value"), count.label("customers"))
+        .select_from(source)
         .where(c.snapshot_date == filters.snapshot_date, column.is_not(None),
                *segment_conditions(filters))
         .group_by(column)
         .order_by(count.desc(), column)
         .limit(limit)
+    )
+
+
+@dataclass(frozen=True)
+class FunnelSteps:
+    """Parameters of the join-cohort funnel (``lib.lifecycle.funnel`` documents the steps).
+
+    survival_months : months of life a customer must complete to have "survived".
+    growth_months : month of life at whose end growth is judged (at least ``survival_months``).
+    growth_spend_share : rise of the six-month average spend, against the row at the end of
+        the survival months, that counts as growth (0.1 = +10 %).
+    mature_months : months of life that make a customer mature.
+    """
+
+    survival_months: int
+    growth_months: int
+    growth_spend_share: float
+    mature_months: int
+
+
+def funnel(filters: Filters, definition: ChurnDefinition, rules: Rules, timeline: Timeline,
+           first_join_month: int, steps: FunnelSteps, dimension: str | None = None,
+           value: object | None = None) -> sa.Select:
+    """Customers per join month reaching each funnel step by the chosen snapshot.
+
+    Each customer's last row up to the chosen snapshot (module doc), joined from
+    ``first_join_month`` on; churners of types outside ``definition.types`` are left out (they
+    stopped being observed for a reason the user does not count). ``present_months`` is how many
+    months of life the customer completed as a customer: ``snapshot_month - join_month + 1`` if
+    active (snapshots are taken at month end), ``churn_month - join_month`` if lost. The early
+    row is the customer's stored row of month ``join_month + survival_months - 1`` (the end of
+    their survival months); the growth row that of month ``join_month + growth_months - 1``, or
+    their churn row when they left before completing ``growth_months`` months.
+
+    Returns per ``join_month``: ``acquired``, ``survived`` (present_months >= survival_months),
+    ``grew_known`` (survived, and the early and growth rows stored), ``grew`` (grew_known and, in
+    the growth row against the early row, a higher tier or a six-month average spend up by at
+    least ``growth_spend_share`` from an early spend above 0), ``mature`` (grew and
+    present_months >= mature_months) and ``active`` (mature and active in the chosen snapshot).
+    Each step is a subset of the one before. A fixed growth month keeps young cohorts from
+    looking as if they grew less only because they had less time to.
+    """
+    _, source, chosen = _segment(dimension, value)
+    in_definition = sa.or_(c.churned.is_not(True), c.churn_type.in_(definition.types))
+    extra = [c.join_month >= first_join_month, c.join_month <= timeline.chosen_month,
+             in_definition, *chosen]
+    lost_month = sa.case((c.churned.is_(True), sa.func.coalesce(c.churn_month, c.snapshot_month)))
+    rows = _lifetime_rows(filters, definition, rules, timeline, {
+        "customer_id": c.customer_id, "join_month": c.join_month, "lost_month": lost_month,
+        "tier": c.tier, "spend_avg_6m": c.spend_avg_6m}, extra, source)
+    r = rows.c
+
+    def rows_at(month_of_life: int, name: str) -> sa.Subquery:
+        """Stored rows of customers at the end of their ``month_of_life``-th month."""
+        e = customers.alias(f"{name}_all")
+        return (sa.select(e.c.customer_id, e.c.snapshot_month, e.c.tier, e.c.spend_avg_6m)
+                .where(e.c.snapshot_date <= filters.snapshot_date,
+                       e.c.snapshot_month - e.c.join_month == month_of_life - 1,
+                       e.c.join_month >= first_join_month)
+                .subquery(name))
+
+    early = rows_at(steps.survival_months, "early_rows")
+    late = rows_at(steps.growth_months, "growth_rows")
+    present = sa.func.coalesce(r.lost_month - 1, timeline.chosen_month) - r.join_month + 1
+    survived = present >= steps.survival_months
+    left_early = sa.and_(r.lost_month.is_not(None), present < steps.growth_months)
+    tier_then = sa.case((left_early, r.tier), else_=late.c.tier)
+    spend_then = sa.case((left_early, r.spend_avg_6m), else_=late.c.spend_avg_6m)
+    grew_known = sa.and_(survived, early.c.customer_id.is_not(None),
+                         sa.or_(left_early, late.c.customer_id.is_not(None)))
+    grew = sa.and_(grew_known, sa.or_(
+        tier_then > early.c.tier,
+        sa.and_(early.c.spend_avg_6m > 0,
+                spend_then >= early.c.spend_avg_6m * (1.0 + steps.growth_spend_share))))
+    mature = sa.and_(grew, present >= steps.mature_months)
+    active = sa.and_(mature, r.lost_month.is_(None))
+
+    def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    joined = rows.outerjoin(early, sa.and_(
+        early.c.customer_id == r.customer_id,
+        early.c.snapshot_month == r.join_month + steps.survival_months - 1)).outerjoin(
+        late, sa.and_(late.c.customer_id == r.customer_id,
+                      late.c.snapshot_month == r.join_month + steps.growth_months - 1))
+    return (
+        sa.select(r.join_month, sa.func.count().label("acquired"),
+                  count(survived).label("survived"), count(grew_known).label("grew_known"),
+                  count(grew).label("grew"), count(mature).label("mature"),
+                  count(active).label("active"))
+        .select_from(joined)
+        .group_by(r.join_month)
+        .order_by(r.join_month)
     )
