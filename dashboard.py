@@ -20,6 +20,8 @@ pages = [
             url_path="churn"),
     st.Page("views/action_list.py", title=t("page_action_list", code), icon=":material/call:",
             url_path="action-list"),
+    st.Page("views/operations.py", title=t("page_operations", code), icon=":material/support_agent:",
+            url_path="operations"),
     st.Page("views/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]

@@ -28,9 +28,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
-    "analyst": frozenset({"read", "import", "edit_rules", "edit_offers", "export", "see_identifiers"}),
+    "analyst": frozenset({"read", "import", "edit_rules", "edit_offers", "export", "see_identifiers",
+                          "run_operations"}),
     "admin": frozenset({"read", "import", "edit_rules", "edit_offers", "export", "see_identifiers",
-                        "delete_snapshot", "manage_users"}),
+                        "run_operations", "delete_snapshot", "manage_users"}),
 }
 USERS_FILE_ENV = "RETENTION_USERS_FILE"
 DEFAULT_USERS_FILE = Path(__file__).resolve().parent.parent / "data" / "users.toml"

@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from lib.churn_explain import parse_reasons
 from lib.exports import csv_bytes, xlsx_bytes
 from lib.i18n import t
+from lib.need_tags import collapse, need_tags, tag_columns, tags_text
 from lib.queries import Filters
 from lib.queries import churn as q
 from lib.rules import Rules, RulesError, default_rules
-from lib.store import export_log, now, read_frame
+from lib.store import customers, export_log, now, read_frame
 
 BANDS: tuple[str, ...] = ("high", "medium", "low")
 STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline")
@@ -176,12 +177,17 @@ class CallList:
 def call_list(conn: sa.Connection, filters: Filters, rules: Rules, bands: tuple[str, ...],
               stages: tuple[str, ...], catalogue: list[dict] | None = None) -> CallList:
     """The early-warning list for the sidebar's snapshot, provinces and tiers, the chosen
-    risk bands and stages: probability, band, reasons, action, offer and manager per customer."""
+    risk bands and stages: probability, band, reasons, need tags (``need_tags``: tag names,
+    comma-separated, computed by the database from the rules' ``[need_tags]``), action, offer
+    and manager per customer."""
     settings = action_settings(rules)
+    tags = need_tags(rules)
     low, high = decile_range(bands, settings)
-    rows = read_frame(conn, q.call_candidates(filters, low, high, stages, settings.call_list_max_rows))
+    rows = read_frame(conn, q.call_candidates(filters, low, high, stages, settings.call_list_max_rows,
+                                              tuple(tag_columns(tags, customers.c))))
     if rows.height == 0:
         return CallList(filters.snapshot_date, _empty_list(), settings.call_list_max_rows)
+    rows = collapse(rows, tags)
     reasons = [[g for g, _ in parse_reasons(text)] for text in rows["reasons"].to_list()]
     picks = [recommend(stage, tier, rs, catalogue) for stage, tier, rs in
              zip(rows["stage"].to_list(), rows["tier"].to_list(), reasons)]
@@ -212,7 +218,7 @@ def _empty_list() -> pl.DataFrame:
                                 "tenure_months": pl.Float64, "spend_m1": pl.Float64,
                                 "churn_probability": pl.Float64, "risk_decile": pl.Int64,
                                 "reasons": pl.String, "expected_loss": pl.Float64,
-                                "band": pl.String, "action": pl.String, "offer_id": pl.String,
+                                "need_tags": pl.String, "band": pl.String, "action": pl.String, "offer_id": pl.String,
                                 "manager": pl.String})
 
 
@@ -232,6 +238,9 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
     ids = r["customer_id"] if can_see_identifiers else r["customer_id"].map_elements(
         mask_identifier, return_dtype=pl.String)
     tier_name = {k: rules.tier_name(k, lang) for k in range(1, 7)}
+    tags = need_tags(rules)
+    if "need_tags" not in r.columns:   # a list built without tags (older caches, hand-made)
+        r = r.with_columns(need_tags=pl.lit("", dtype=pl.String))
     columns = {   # what a caller needs first: who, how risky, why, what to do, by whom
         "customer": ids,
         "tier": r["tier"].replace_strict(tier_name, default=None, return_dtype=pl.String),
@@ -239,6 +248,8 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
         "band": r["band"].map_elements(lambda b: t(f"churn_band_{b}", lang), return_dtype=pl.String),
         "expected_loss": r["expected_loss"].round(2),
         "reasons": r["reasons"].map_elements(lambda x: reasons_text(x, lang), return_dtype=pl.String),
+        "need_tags": r["need_tags"].map_elements(lambda x: tags_text(x, tags, lang),
+                                                 return_dtype=pl.String),
         "action": r["action"].map_elements(lambda a: t(f"churn_action_{a}", lang), return_dtype=pl.String),
         "offer": r["offer_id"].replace_strict(offers or {}, default=r["offer_id"],
                                               return_dtype=pl.String),

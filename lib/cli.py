@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=["viewer", "analyst", "admin"], default="viewer")
     add.add_argument("--password-stdin", action="store_true")
+    outcomes = commands.add_parser("outcomes", help="record a call centre's contact outcomes for a call-back plan")
+    outcomes.add_argument("file", type=Path, help="CSV/TXT or XLSX: customer id, outcome, date[, manager, offer]")
+    outcomes.add_argument("--plan", required=True, help="the call-back plan's id")
+    outcomes.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                          help="correct the auto-mapping, e.g. '回访人=manager'; repeatable")
+    outcomes.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    outcomes.add_argument("--report", type=Path, help="write the row-level report as CSV here")
+    outcomes.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -125,6 +133,33 @@ def _run_file_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_outcomes(args: argparse.Namespace) -> int:
+    from lib.outcomes import auto_map, parse_map_option, record_outcome_file
+    from lib.readers import read_table
+
+    data = args.file.read_bytes()
+    mapping = None
+    if args.map:
+        mapping = auto_map(list(read_table(data, args.file.name, sheet=args.sheet).frame.columns))
+        mapping.update(dict(parse_map_option(option) for option in args.map))
+    from lib.ingest import report_csv
+
+    try:
+        result = record_outcome_file(make_engine(args.db), args.plan, data, args.file.name,
+                                     mapping=mapping, sheet=args.sheet, source="cli")
+    except IngestError as exc:
+        if getattr(exc, "check", None) is not None:  # every row refused: show why, store nothing
+            _print_summary(exc.check, sys.stdout)
+            if args.report:
+                args.report.write_bytes(report_csv(exc.check))
+        raise
+    _print_summary(result.check, sys.stdout)
+    if args.report:
+        args.report.write_bytes(report_csv(result.check))
+    print(t("cli_outcomes_done", plan=result.plan_id, stored=result.stored, rejected=result.check.rows_rejected))
+    return EXIT_OK
+
+
 def _run_users(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     save_account(args.name, args.role, password)
@@ -160,6 +195,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "demo":
             return _run_demo(args)
+        if args.command == "outcomes":
+            return _run_outcomes(args)
         if args.command == "users":
             return _run_users(args)
         return _run_file_command(args)

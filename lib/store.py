@@ -176,6 +176,83 @@ offer_scenarios = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 
+plan_id_seq = sa.Sequence("callback_plans_id_seq", metadata=metadata)
+
+#: Call-back plans (回访计划): purpose, channel, time window, offers and the hold-out design
+#: (lib.operations). ``snapshot_month`` is the month index (year*12+month-1) of the snapshot the
+#: list was drawn from; ``offer_ids`` comma-separated catalogue offer ids; ``selection`` JSON of
+#: how the list was chosen; ``target_effect`` the absolute churn reduction (share 0-1) the
+#: power calculation was sized for; status draft | active | closed.
+callback_plans = sa.Table(
+    "callback_plans",
+    metadata,
+    sa.Column("plan_id", sa.Integer, plan_id_seq, primary_key=True,
+              server_default=plan_id_seq.next_value()),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("purpose", sa.String),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("snapshot_month", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Date),
+    sa.Column("window_end", sa.Date),
+    sa.Column("offer_ids", sa.String),
+    sa.Column("selection", sa.String),
+    sa.Column("target_effect", sa.Double),
+    sa.Column("holdout_share", sa.Double, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("created_by", sa.String),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+#: The customers of a plan: arm treated | holdout; manager and offer are null for the hold-out.
+plan_customers = sa.Table(
+    "plan_customers",
+    metadata,
+    sa.Column("plan_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.String, primary_key=True),
+    sa.Column("arm", sa.String, nullable=False),
+    sa.Column("tier", sa.Integer),
+    sa.Column("stage", sa.String),
+    sa.Column("province", sa.String),
+    sa.Column("manager", sa.String),
+    sa.Column("offer_id", sa.String),
+)
+
+#: The latest recorded contact outcome per plan customer
+#: (reached | not_reached | refused | accepted | complaint); history in ``outcome_log``.
+plan_outcomes = sa.Table(
+    "plan_outcomes",
+    metadata,
+    sa.Column("plan_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.String, primary_key=True),
+    sa.Column("outcome", sa.String, nullable=False),
+    sa.Column("outcome_date", sa.Date),
+    sa.Column("manager", sa.String),
+    sa.Column("offer_id", sa.String),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("recorded_by", sa.String),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+outcome_log_id_seq = sa.Sequence("outcome_log_id_seq", metadata=metadata)
+
+#: Every outcome ever recorded (append only: nothing stored is lost).
+outcome_log = sa.Table(
+    "outcome_log",
+    metadata,
+    sa.Column("log_id", sa.Integer, outcome_log_id_seq, primary_key=True,
+              server_default=outcome_log_id_seq.next_value()),
+    sa.Column("plan_id", sa.Integer, nullable=False),
+    sa.Column("customer_id", sa.String, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False),
+    sa.Column("outcome_date", sa.Date),
+    sa.Column("manager", sa.String),
+    sa.Column("offer_id", sa.String),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("recorded_by", sa.String),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
 snapshots = sa.Table(
     "snapshots",
     metadata,
@@ -257,6 +334,13 @@ def _add_model_outputs(conn: sa.Connection) -> None:
                                       offer_catalogues, offer_scenarios])
 
 
+def _add_operations(conn: sa.Connection) -> None:
+    """v4: call-back plans, their customers, contact outcomes and the outcome log."""
+    for sequence in (plan_id_seq, outcome_log_id_seq):
+        sequence.create(conn, checkfirst=True)
+    metadata.create_all(conn, tables=[callback_plans, plan_customers, plan_outcomes, outcome_log])
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -264,6 +348,7 @@ def _add_model_outputs(conn: sa.Connection) -> None:
 MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (2, _add_customer_cube),
     (3, _add_model_outputs),
+    (4, _add_operations),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

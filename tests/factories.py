@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import sqlalchemy as sa
 
 from lib.demo import generate_snapshots
 from lib.derive import derive
@@ -74,3 +75,55 @@ def churn_base(url: str, **rule_changes) -> str:
     save_rules(engine, edit_rules_text(rules.text, changes))
     engine.dispose()
     return url
+
+
+OPS_PLAN_SNAPSHOT = dt.date(2026, 8, 31)
+
+
+def operations_base(url: str) -> int:
+    """A call-back plan on a hand-made base, worked by hand in tests/test_outcomes*.py; returns
+    its id. Plan "Autumn care" (active, created 2026-09-01) drawn from the 2026-08-31 snapshot:
+
+    treated  T1 T2 T3 (manager Li, 北京, offer care_call), T4 T5 T6 (Wang, 广东, points_double);
+             tiers T1 T2 T4 = 4, T3 T5 T6 = 5.
+    hold-out H1 H5 (tier 4), H2 H6 (tier 5), H3 (tier 4, churns involuntarily: excluded),
+             H4 (tier 5, tenure 1 month at the plan's snapshot: excluded).
+    later    2026-09-30: T2, H1 churn (switch), H3 involuntary; 2026-10-31: T6 (switch) and
+             H2 (downgrade) churn.
+    """
+    from lib.store import callback_plans, plan_customers
+
+    engine = make_engine(url)
+    rules = current_rules(engine)
+    plan = {"T1": ("treated", 4, "北京", "Li", "care_call"), "T2": ("treated", 4, "北京", "Li", "care_call"),
+            "T3": ("treated", 5, "北京", "Li", "care_call"), "T4": ("treated", 4, "广东", "Wang", "points_double"),
+            "T5": ("treated", 5, "广东", "Wang", "points_double"),
+            "T6": ("treated", 5, "广东", "Wang", "points_double"),
+            "H1": ("holdout", 4, "北京", None, None), "H2": ("holdout", 5, "广东", None, None),
+            "H3": ("holdout", 4, "北京", None, None), "H4": ("holdout", 5, "广东", None, None),
+            "H5": ("holdout", 4, "北京", None, None), "H6": ("holdout", 5, "广东", None, None)}
+    churn_at = {"T2": (1, "switch"), "H1": (1, "switch"), "H3": (1, "involuntary"),
+                "T6": (2, "switch"), "H2": (2, "downgrade")}
+    dates = (OPS_PLAN_SNAPSHOT, dt.date(2026, 9, 30), dt.date(2026, 10, 31))
+    for k, date in enumerate(dates):
+        rows = []
+        for cid, (_, tier, province, _, _) in plan.items():
+            when, kind = churn_at.get(cid, (99, None))
+            tenure = (1 if cid == "H4" else 24) + k
+            rows.append(customer(cid, 300 if tier == 5 else 150, tenure, churned=k >= when,
+                                 churn_type=kind if k >= when else None, province=province))
+        write_snapshots(engine, snapshot(date, rows), rules=rules, source_name="ops")
+    with engine.begin() as conn:
+        plan_id = conn.execute(sa.insert(callback_plans).values(
+            name="Autumn care", purpose="keep VIPs", channel="phone",
+            snapshot_month=OPS_PLAN_SNAPSHOT.year * 12 + OPS_PLAN_SNAPSHOT.month - 1,
+            window_start=dt.date(2026, 9, 1), window_end=dt.date(2026, 9, 30),
+            offer_ids="care_call,points_double", selection="{}", target_effect=0.05,
+            holdout_share=0.5, seed=1, status="active", created_by="test",
+            created_at=dt.datetime(2026, 9, 1, 9, 0)).returning(callback_plans.c.plan_id)).scalar_one()
+        conn.execute(sa.insert(plan_customers), [
+            {"plan_id": plan_id, "customer_id": cid, "arm": arm, "tier": tier, "stage": "maturity",
+             "province": province, "manager": manager, "offer_id": offer}
+            for cid, (arm, tier, province, manager, offer) in plan.items()])
+    engine.dispose()
+    return int(plan_id)

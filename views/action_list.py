@@ -15,7 +15,9 @@ from lib.churn_actions import (
     offer_names,
 )
 from lib.churn_store import churn_view
+from lib.need_tags import has_contract_end, legend, need_tags
 from lib.offer_store import current_catalogue
+from lib.operations import FROM_ACTION_LIST_KEY
 from lib.i18n import t
 
 code = ui.lang()
@@ -69,6 +71,11 @@ with ui.guard():
     else:
         ui.table(frame)
         st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
+        tags = need_tags(rules)
+        with st.expander(t("needtags_legend", code)):
+            st.markdown("\n".join(f"- {line}" for line in legend(tags, code)))
+            if has_contract_end(tags):
+                st.caption(t("needtags_contract_note", code))
         downloads = st.columns([1, 1, 4])
         for column, file_format, mime in (
             (downloads[0], "csv", "text/csv"),
@@ -80,6 +87,10 @@ with ui.guard():
                     engine, frame, file_format, filters.snapshot_date, not CAN_SEE_IDENTIFIERS),
                 file_name=ui.download_name("call_list", filters.snapshot_date, file_format),
                 mime=mime, disabled=not ui.user().can("export"), where=column)
+        if downloads[2].button(t("ops_from_list", code), icon=":material/support_agent:",
+                               disabled=not ui.user().can("run_operations")):
+            st.session_state[FROM_ACTION_LIST_KEY] = {"bands": list(bands), "stages": list(stages)}
+            st.switch_page("views/operations.py")
 
 with ui.guard():
     st.subheader(t("actions_log", code))

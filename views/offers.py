@@ -12,7 +12,8 @@ from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.offer_targets import Economics, offer_targets, tier_table
 from lib.offers import catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
-from lib.offers_calibration import calibrated_ranges, campaign_calibration
+from lib.offers_calibration import calibrated_ranges
+from views import operations_outcomes
 
 code = ui.lang()
 st.title(t("page_offers", code))
@@ -52,7 +53,7 @@ with tab_sim, ui.guard():
                              index=ids.index(loaded["offer_id"]) if loaded.get("offer_id") in ids else 0)
     offer = next(o for o in catalogue if o.id == chosen_id)
     with st.expander(t("offers_calibration", code)):
-        calibration = ui.compute(campaign_calibration, filters)
+        calibration, plan_label = operations_outcomes.calibration_source(filters, rules, code)
         if calibration.height == 0:
             st.caption(t("offers_calibration_none", code))
         else:
@@ -67,7 +68,8 @@ with tab_sim, ui.guard():
             campaign = st.selectbox(t("offers_calibration_pick", code), pooled["offer_id"].to_list())
             if st.button(t("offers_calibration_use", code, offer=offer.name(code))):
                 take_up, effect = calibrated_ranges(pooled.filter(pl.col("offer_id") == campaign).row(0, named=True))
-                st.session_state[ui.Keys.OFFER_CALIBRATION] = {offer.id: (take_up, effect, campaign)}
+                st.session_state[ui.Keys.OFFER_CALIBRATION] = {
+                    offer.id: (take_up, effect, campaign if plan_label is None else f"{campaign} · {plan_label}")}
     override = st.session_state.get(ui.Keys.OFFER_CALIBRATION, {}).get(offer.id)
     if override:
         offer = replace(offer, take_up=tuple(override[0]), effect=tuple(override[1]))

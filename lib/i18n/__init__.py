@@ -6,7 +6,7 @@ Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
 """
 from __future__ import annotations
 
-from lib.i18n import app, churn, ingest, lifecycle, offers, segments
+from lib.i18n import app, churn, ingest, lifecycle, needtags, offers, operations, outcomes, segments
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -23,7 +23,8 @@ def _merge(*catalogues: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]
 
 
 STRINGS: dict[str, tuple[str, str]] = _merge(
-    app.STRINGS, ingest.STRINGS, segments.STRINGS, lifecycle.STRINGS, churn.STRINGS, offers.STRINGS
+    app.STRINGS, ingest.STRINGS, segments.STRINGS, lifecycle.STRINGS, churn.STRINGS, offers.STRINGS,
+    needtags.STRINGS, outcomes.STRINGS, operations.STRINGS,
 )
 
 

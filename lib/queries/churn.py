@@ -195,9 +195,11 @@ def decile_summary(filters: Filters) -> sa.Select:
 
 
 def call_candidates(filters: Filters, min_decile: int, max_decile: int,
-                    stages: tuple[str, ...], limit: int) -> sa.Select:
+                    stages: tuple[str, ...], limit: int,
+                    extra: tuple[sa.ColumnElement, ...] = ()) -> sa.Select:
     """Scored customers in the decile range and stages, highest expected monthly loss
-    (probability × latest-month spend) first, at most ``limit``."""
+    (probability × latest-month spend) first, at most ``limit``. ``extra``: more labelled
+    expressions over the customer row (the need tags, ``lib.need_tags.tag_columns``)."""
     spend = sa.func.coalesce(c.spend_m1, 0.0)
     value = (s.churn_probability * spend).label("expected_loss")
     where = [s.snapshot_date == filters.snapshot_date, s.risk_decile >= min_decile,
@@ -207,7 +209,7 @@ def call_candidates(filters: Filters, min_decile: int, max_decile: int,
     return (
         sa.select(s.customer_id, c.province, c.city, c.district, c.tier, c.stage, c.brand,
                   c.plan, c.tenure_months, spend.label("spend_m1"), s.churn_probability,
-                  s.risk_decile, s.reasons, value)
+                  s.risk_decile, s.reasons, value, *extra)
         .select_from(_scored_rows(filters))
         .where(*where)
         .order_by(value.desc(), s.customer_id)

@@ -1,0 +1,75 @@
+"""The outcomes section of the Call-back plans page and the plan as a calibration source on
+Offers ROI, through Streamlit's AppTest on the hand-made plan of tests/factories.operations_base."""
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from lib.outcomes import record_outcomes, rows_table
+from lib.store import make_engine, plan_outcomes, read_frame
+from tests.factories import operations_base
+from tests.test_outcomes import GOOD, TODAY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def ops_store(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    plan_id = operations_base(url)
+    engine = make_engine(url)
+    record_outcomes(engine, plan_id, rows_table(GOOD), source="app", today=TODAY)
+    engine.dispose()
+    return url, plan_id
+
+
+def _page(path: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, [m.label for m in at.metric]
+    return found[0]
+
+
+def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
+    url, plan_id = ops_store
+    at = _page("views/operations.py")
+    assert not at.error, [e.value for e in at.error]
+    assert _metric(at, "Service reach rate") == "83.3%"
+    assert _metric(at, "Churn reduction (hold-out − contacted)") == "+16.7 pp"
+    assert _metric(at, "Cost per save") == "57.0"
+    assert len(at.get("plotly_chart")) >= 2                      # reach vs target, churn by arm
+
+    text = "用户号码,回访结果,日期\nT6,已接通,2026-09-10\nX1,已接通,2026-09-10\n".encode()
+    at.file_uploader[0].set_value(("结果.csv", text, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert _metric(at, "Rows to record") == "1" and _metric(at, "Rows rejected") == "1"
+    record = next(b for b in at.button if b.label == "Record 1 outcomes")
+    record.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("1 outcomes recorded" in s.value for s in at.success)
+    stored = read_frame(make_engine(url), sa.select(plan_outcomes.c.customer_id, plan_outcomes.c.source)
+                        .where(plan_outcomes.c.customer_id == "T6"))
+    assert stored.rows() == [("T6", "file")]
+
+
+def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
+    _, plan_id = ops_store
+    at = _page("views/offers.py")
+    source = next(r for r in at.radio if r.label == "Calibrate from")
+    assert source.options[1] == f"Call-back plan #{plan_id} Autumn care"
+    source.set_value(plan_id).run()
+    assert not at.exception, at.exception
+    pick = next(s for s in at.selectbox if s.label.startswith("Campaign") or "offer" in s.label.lower()
+                and "care_call" in (s.options or []))
+    assert "care_call" in pick.options
+    next(b for b in at.button if b.label.startswith("Use")).click().run()
+    assert any(f"#{plan_id} Autumn care" in i.value for i in at.info), [i.value for i in at.info]
