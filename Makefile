@@ -4,6 +4,7 @@
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
 #   make bench          every page's queries, import, model and offers vs baselines (1M customers)
+#   make test-distributed  the parity tests on Spark SQL (starts a local Spark Thrift Server; heavy)
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
 #   make venv / dev     .venv with requirements.txt / requirements-dev.txt
 #   make clean          remove .venv and the embedded database files
@@ -41,7 +42,7 @@ APT_INSTALL = \
 	$$sudo apt-get update -qq; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs
 
-.PHONY: help venv dev run test bench sysdeps clean
+.PHONY: help venv dev run test test-distributed bench sysdeps clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -78,6 +79,17 @@ run: venv
 # -- Tests ------------------------------------------------------------------------------------
 test: dev sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS) $(ARGS)
+
+# Not part of `make test` (Spark is about 500 MB and a JVM): installs requirements-distributed.txt,
+# runs tests/test_distributed.py against a throw-away Spark Thrift Server on 127.0.0.1 (master
+# local[2]), which tests/sparkserver.py starts, and stops afterwards even when tests fail.
+test-distributed: dev $(VENV)/.stamp-distributed
+	$(PY) -m tests.sparkserver -- $(PY) -m pytest $(PYTEST_ARGS) tests/test_distributed.py $(ARGS)
+
+$(VENV)/.stamp-distributed: requirements-distributed.txt $(VENV)/.stamp-run
+	@command -v java >/dev/null 2>&1 || (pkgs=openjdk-17-jre-headless; $(APT_INSTALL))
+	$(PIP) -r requirements-distributed.txt
+	@touch $@
 
 bench: dev
 	$(PY) -m bench.overview_bench --customers 100000

@@ -36,8 +36,16 @@ def database_url() -> str:
 
 
 def make_engine(url: str | None = None) -> sa.Engine:
-    """Create the engine for ``url`` (default ``database_url()``) and bring the schema up to date."""
+    """Create the engine for ``url`` (default ``database_url()``) and bring the schema up to date.
+
+    A ``hive://`` URL (Spark Thrift Server) is a read-only store published by lib.store_spark:
+    it is checked, never migrated.
+    """
     url = url or database_url()
+    if url.startswith("hive"):
+        from lib.store_spark import spark_engine
+
+        return spark_engine(url)
     if url.startswith("duckdb:///"):
         path = url.removeprefix("duckdb:///").split("?")[0]
         if path and path != ":memory:":

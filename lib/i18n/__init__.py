@@ -6,7 +6,10 @@ Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
 """
 from __future__ import annotations
 
-from lib.i18n import app, churn, ingest, lifecycle, needtags, offers, operations, outcomes, segments
+from lib.i18n import app, churn, distributed, ingest, lifecycle, offers, segments
+from lib.i18n import needtags
+from lib.i18n import outcomes
+from lib.i18n import operations
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -24,7 +27,10 @@ def _merge(*catalogues: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]
 
 STRINGS: dict[str, tuple[str, str]] = _merge(
     app.STRINGS, ingest.STRINGS, segments.STRINGS, lifecycle.STRINGS, churn.STRINGS, offers.STRINGS,
-    needtags.STRINGS, outcomes.STRINGS, operations.STRINGS,
+    distributed.STRINGS,
+    needtags.STRINGS,
+    outcomes.STRINGS,
+    operations.STRINGS,
 )
 
 

@@ -126,8 +126,9 @@ def snapshot_list() -> sa.Select:
 
 
 def provinces(snapshot_date: dt.date) -> sa.Select:
-    """Provinces present in a snapshot, largest first."""
-    total = sa.func.sum(k.customers)
+    """Provinces present in a snapshot, largest first (a BIGINT count on every engine:
+    PostgreSQL's SUM of a BIGINT is NUMERIC)."""
+    total = sa.cast(sa.func.sum(k.customers), sa.BigInteger)
     return (
         sa.select(k.province, total.label("customers"))
         .where(k.snapshot_date == snapshot_date, k.province.is_not(None))

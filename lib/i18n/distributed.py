@@ -1,0 +1,13 @@
+"""Strings of the read-only Spark SQL store (lib.store_spark)."""
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "store_spark_not_published": (
+        "No tables have been published to the Spark server {url} yet. Publish the store first: "
+        "python -m lib.store_spark <duckdb file> <hive URL> <shared folder>.",
+        "Spark 服务器 {url} 上尚未发布数据表。请先发布：python -m lib.store_spark <duckdb 文件> <hive 地址> <共享目录>。"),
+    "store_spark_schema_old": (
+        "The tables on the Spark server have schema version {found}, older than this program's "
+        "({known}). Publish the store again.",
+        "Spark 服务器上的数据表结构版本为 {found}，低于本程序的 {known}。请重新发布。"),
+}
