@@ -4,6 +4,7 @@
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
 #   make bench          every page's queries, import, model and offers vs baselines (1M customers)
+#   make load           20 concurrent browser sessions on the demo base for 2 minutes (LOAD_SESSIONS, LOAD_SECONDS)
 #   make test-distributed  the parity tests on Spark SQL (starts a local Spark Thrift Server; heavy)
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
 #   make venv / dev     .venv with requirements.txt / requirements-dev.txt
@@ -42,7 +43,7 @@ APT_INSTALL = \
 	$$sudo apt-get update -qq; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs
 
-.PHONY: help venv dev run test test-distributed bench sysdeps clean
+.PHONY: help venv dev run test load test-distributed bench sysdeps clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -79,6 +80,10 @@ run: venv
 # -- Tests ------------------------------------------------------------------------------------
 test: dev sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS) $(ARGS)
+
+# 20 browser sessions clicking through the pages of a demo base for 2 minutes (README "Reliability").
+load: dev sysdeps
+	$(PY) -m tests.load --sessions $(or $(LOAD_SESSIONS),20) --seconds $(or $(LOAD_SECONDS),120)
 
 # Not part of `make test` (Spark is about 500 MB and a JVM): installs requirements-distributed.txt,
 # runs tests/test_distributed.py against a throw-away Spark Thrift Server on 127.0.0.1 (master

@@ -54,6 +54,15 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             result = visit_all_pages(page, base)
+            # every tab of the pages that keep most of their figures behind tabs
+            for path in ("lifecycle", "segments", "churn"):
+                page.goto(base + path)
+                wait_for_streamlit(page)
+                tabs = page.get_by_role("tab")
+                for i in range(1, tabs.count()):
+                    tabs.nth(i).click()
+                    wait_for_streamlit(page)
+                    result.screenshots.append(screenshot(page, SHOTS_DIR / f"{path}-tab{i}.png"))
             page.goto(base + "data")
             wait_for_streamlit(page)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(BIGML))

@@ -73,3 +73,26 @@ def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     assert "care_call" in pick.options
     next(b for b in at.button if b.label.startswith("Use")).click().run()
     assert any(f"#{plan_id} Autumn care" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_overview_shows_reach_against_target_and_the_latest_result(ops_store):
+    """Hand-worked on tests/factories.operations_base: 5 of 6 treated reached (83.3 %, under
+    the 85 % target: flagged, -1.7 pp), churn 2/4 hold-out vs 1/3 contacted (+16.7 pp)."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    reach = next(m for m in at.metric if m.label.endswith("Service reach rate"))
+    assert reach.label.startswith("⚠") and reach.value == "83.3%"
+    assert _metric(at, "Churn reduction (hold-out − contacted)") == "+16.7 pp"
+    assert _metric(at, "Cost per save") == "57.0"
+    assert any("Autumn care" in c.value for c in at.caption)
+
+
+def test_overview_has_no_operations_section_without_a_plan(tmp_path, monkeypatch):
+    from tests.factories import churn_base
+
+    monkeypatch.setenv("RETENTION_DB_URL", churn_base(f"duckdb:///{tmp_path}/plain.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert not at.exception and not at.error
+    assert all("reach rate" not in m.label for m in at.metric)

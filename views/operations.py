@@ -251,7 +251,7 @@ with ui.guard():
             pl.col("channel").replace_strict({c: t(f"ops_channel_{c}", code) for c in CHANNELS},
                                              default=pl.col("channel"), return_dtype=pl.String),
             "treated", "holdout", "outcomes", pl.col("window_start").cast(pl.String),
-            pl.col("window_end").cast(pl.String), "created_by", pl.col("created_at").cast(pl.String),
+            pl.col("window_end").cast(pl.String), "created_by", pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
         )
         ui.table(listing.rename({k: t(f"ops_col_{k}", code) for k in listing.columns}))
         rows = {r["plan_id"]: r for r in plans.iter_rows(named=True)}

@@ -53,7 +53,7 @@ def _results(plan_id: int, token: tuple, code: str) -> None:
     a, b, c, d = st.columns(4)
     rate = res.reach_rate
     a.metric(t("outcomes_reach_rate", code), fmt.number(rate, "share", code) if rate is not None else "–",
-             delta=f"{(rate - res.reach_target) * 100:+.1f} pp" if rate is not None else None,
+             delta=fmt.change(None if rate is None else rate - res.reach_target, "share", code),
              help=t("outcomes_reach_help", code, target=f"{res.reach_target:.0%}"))
     b.metric(t("outcomes_treated", code), fmt.number(reach["treated"], "count", code))
     c.metric(t("outcomes_attempted", code), fmt.number(reach["attempted"], "count", code))
@@ -87,11 +87,11 @@ def _results(plan_id: int, token: tuple, code: str) -> None:
     left.plotly_chart(charts_operations.churn_by_arm(res.arms, code), width="stretch")
     if res.difference is not None:
         diff = res.difference
-        right.metric(t("outcomes_difference", code), f"{diff['difference'] * 100:+.1f} pp",
-                     help=t("outcomes_difference_ci", code, low=f"{diff['difference_low'] * 100:+.1f} pp",
-                            high=f"{diff['difference_high'] * 100:+.1f} pp"))
-        right.caption(t("outcomes_difference_ci", code, low=f"{diff['difference_low'] * 100:+.1f} pp",
-                        high=f"{diff['difference_high'] * 100:+.1f} pp"))
+        right.metric(t("outcomes_difference", code), fmt.change(diff["difference"], "share", code),
+                     help=t("outcomes_difference_ci", code, low=fmt.change(diff["difference_low"], "share", code),
+                            high=fmt.change(diff["difference_high"], "share", code)))
+        right.caption(t("outcomes_difference_ci", code, low=fmt.change(diff["difference_low"], "share", code),
+                        high=fmt.change(diff["difference_high"], "share", code)))
     right.metric(t("outcomes_cost", code), fmt.number(res.cost, "currency", code))
     if res.cost_per_save is None:
         right.metric(t("outcomes_cost_per_save", code), t("outcomes_no_saves", code))

@@ -4,9 +4,45 @@ import streamlit as st
 from lib import charts, fmt, ui
 from lib.i18n import t
 from lib.kpis import build_overview, revenue_share_of_top
+from lib.operations_results import OperationsOverview, outcomes_token, overview_operations
 from lib.report import overview_html
 
 code = ui.lang()
+
+
+def operations_section(ops: OperationsOverview) -> None:
+    """Reach rate of the active call-back plans against its target, and the newest started
+    plan's measured result (churn reduction against its hold-out, cost per save)."""
+    st.subheader(t("overview_ops_title", code))
+    reach, reduction, per_save = st.columns(3)
+    rate = ops.reach_rate
+    reach.metric(("⚠ " if rate is not None and rate < ops.reach_target else "")
+                 + t("outcomes_reach_rate", code),
+                 fmt.number(rate, "share", code),
+                 delta=fmt.change(None if rate is None else rate - ops.reach_target, "share", code),
+                 help=t("overview_ops_reach_help", code, plans=", ".join(ops.plans),
+                        target=fmt.number(ops.reach_target, "share", code)), border=True)
+    latest = ops.latest
+    if latest is not None:
+        diff = latest.difference
+        notes = [t("overview_ops_latest", code, plan=latest.label)]
+        if diff is not None:
+            notes.append(t("outcomes_difference_ci", code,
+                           low=fmt.change(diff["difference_low"], "share", code),
+                           high=fmt.change(diff["difference_high"], "share", code)))
+        elif not latest.later_snapshots:
+            notes.append(t("overview_ops_pending", code))
+        reduction.metric(t("outcomes_difference", code),
+                         "–" if diff is None else fmt.change(diff["difference"], "share", code),
+                         help=" · ".join(notes), border=True)
+        no_saves = latest.cost_per_save is None
+        per_save.metric(t("outcomes_cost_per_save", code),
+                        fmt.number(latest.cost_per_save, "currency", code),
+                        help=t("outcomes_no_saves", code) if no_saves else None, border=True)
+        st.caption(" · ".join(notes))
+    st.page_link("views/operations.py", label=t("overview_ops_open", code), icon=":material/support_agent:")
+
+
 st.title(t("page_overview", code))
 
 with ui.guard():
@@ -53,6 +89,12 @@ with ui.guard():
     for i, figure in enumerate(figures):
         with (left if i % 2 == 0 else right):
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+
+    with ui.engine().connect() as conn:   # not cached: recording outcomes changes no snapshot
+        token = outcomes_token(conn)
+    operations = ui.compute(overview_operations, rules, token)
+    if operations is not None:
+        operations_section(operations)
 
     ui.download_button(
         t("overview_download", code),

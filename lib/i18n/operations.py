@@ -2,6 +2,16 @@
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
+    "overview_ops_title": ("Retention operations", "维系运营"),
+    "overview_ops_reach_help": (
+        "Reached customers / treated customers of the active plans ({plans}); target {target} "
+        "(rules [operations] reach_rate_target).",
+        "在执行计划（{plans}）的接触组中已触达客户的占比；目标 {target}（规则 [operations] reach_rate_target）。"),
+    "overview_ops_latest": ("Latest plan: {plan}", "最新计划：{plan}"),
+    "overview_ops_pending": ("Churn of contacted vs hold-out customers is measured once a snapshot after "
+                             "the plan's is imported.",
+                             "导入计划快照之后的快照后，即可比较接触组与对照组的流失。"),
+    "overview_ops_open": ("Open the call-back plans", "打开回访计划"),
     "page_operations": ("Call-back plans", "回访计划"),
     "ops_new": ("New plan", "新建计划"),
     "ops_source": ("Customers from", "客户来源"),
