@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from lib.churn_explain import parse_reasons
 from lib.exports import csv_bytes, xlsx_bytes
+from lib.frames import relabel
 from lib.i18n import t
 from lib.need_tags import collapse, need_tags, tag_columns, tags_text
 from lib.queries import Filters
@@ -235,8 +236,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
     offer id -> name), identifiers masked unless ``can_see_identifiers`` (a later roles
     issue decides who may)."""
     r = calls.rows
-    ids = r["customer_id"] if can_see_identifiers else r["customer_id"].map_elements(
-        mask_identifier, return_dtype=pl.String)
+    ids = r["customer_id"] if can_see_identifiers else relabel(r["customer_id"], mask_identifier)
     tier_name = {k: rules.tier_name(k, lang) for k in range(1, 7)}
     tags = need_tags(rules)
     if "need_tags" not in r.columns:   # a list built without tags (older caches, hand-made)
@@ -245,16 +245,15 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
         "customer": ids,
         "tier": r["tier"].replace_strict(tier_name, default=None, return_dtype=pl.String),
         "probability": r["churn_probability"].round(3),
-        "band": r["band"].map_elements(lambda b: t(f"churn_band_{b}", lang), return_dtype=pl.String),
+        "band": relabel(r["band"], lambda b: t(f"churn_band_{b}", lang)),
         "expected_loss": r["expected_loss"].round(2),
-        "reasons": r["reasons"].map_elements(lambda x: reasons_text(x, lang), return_dtype=pl.String),
-        "need_tags": r["need_tags"].map_elements(lambda x: tags_text(x, tags, lang),
-                                                 return_dtype=pl.String),
-        "action": r["action"].map_elements(lambda a: t(f"churn_action_{a}", lang), return_dtype=pl.String),
+        "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),
+        "need_tags": relabel(r["need_tags"], lambda x: tags_text(x, tags, lang)),
+        "action": relabel(r["action"], lambda a: t(f"churn_action_{a}", lang)),
         "offer": r["offer_id"].replace_strict(offers or {}, default=r["offer_id"],
                                               return_dtype=pl.String),
         "manager": r["manager"],
-        "stage": r["stage"].map_elements(lambda s: t(f"churn_stage_{s}", lang), return_dtype=pl.String),
+        "stage": relabel(r["stage"], lambda s: t(f"churn_stage_{s}", lang)),
         "spend": r["spend_m1"].round(2),
         "province": r["province"], "city": r["city"], "district": r["district"],
     }

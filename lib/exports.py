@@ -9,6 +9,8 @@ import io
 
 import polars as pl
 
+from lib.frames import relabel
+
 FORMULA_START = r"^[=+\-@\t\r]"
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -40,7 +42,7 @@ def mask_identifiers(frame: pl.DataFrame, columns: tuple[str, ...] = ("customer_
     """``frame`` with its personal-identifier ``columns`` masked unless ``can_see``."""
     if can_see:
         return frame
-    return frame.with_columns([pl.col(c).cast(pl.String).map_elements(mask_identifier, return_dtype=pl.String)
+    return frame.with_columns([relabel(frame[c].cast(pl.String), mask_identifier)
                                for c in columns if c in frame.columns])
 
 

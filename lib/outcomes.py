@@ -49,6 +49,7 @@ from lib.readers import RawTable, read_table
 from lib.schema import normalise_header
 from lib.snapshots import bulk_insert
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
+from lib.validate import ValidationResult
 
 #: Outcome codes, in the order they are shown.
 OUTCOMES: tuple[str, ...] = ("reached", "not_reached", "refused", "accepted", "complaint")
@@ -110,31 +111,10 @@ _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
 OutcomeMapping = dict[str, str]
 
 
-@dataclass(frozen=True)
-class OutcomeCheck:
-    """Rows checked against a plan.
-
-    Attributes
-    ----------
-    accepted : rows to store: customer_id, outcome, outcome_date, manager, offer_id, row.
-    report : one row per problem (``lib.ingest_report.REPORT_SCHEMA``).
-    rows_read, rows_accepted, rows_rejected : counts of input rows.
-    """
-
-    accepted: pl.DataFrame
-    report: pl.DataFrame
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-
-    def summary(self) -> pl.DataFrame:
-        """Problems counted per code and field: severity, code, field, column, rows, messages."""
-        if self.report.height == 0:
-            return pl.DataFrame(schema={"severity": pl.String, "code": pl.String, "field": pl.String,
-                                        "column": pl.String, "rows": pl.UInt32,
-                                        "message_en": pl.String, "message_zh": pl.String})
-        return (self.report.group_by(["severity", "code", "field", "column"], maintain_order=True)
-                .agg(pl.len().alias("rows"), pl.col("message_en").first(), pl.col("message_zh").first()))
+class OutcomeCheck(ValidationResult):
+    """Rows checked against a plan: the snapshot import's result shape (counts, report in
+    ``lib.ingest_report.REPORT_SCHEMA``, ``summary``), with ``accepted`` holding the rows to
+    store: customer_id, outcome, outcome_date, manager, offer_id, row."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import streamlit as st
 from lib import queries
 from lib import auth
 from lib.auth import User
+from lib.exports import csv_bytes
 from lib.i18n import LANGUAGE_NAMES, t
 from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, validate
 from lib.queries import Filters
@@ -287,6 +288,18 @@ def download_button(label: str, make: Callable[[], bytes], *, file_name: str, mi
     (where or st).download_button(label, data=produce, file_name=file_name, mime=mime,
                                   icon=":material/download:", disabled=disabled, key=key,
                                   on_click="ignore")
+
+
+def csv_download(label: str, frame: pl.DataFrame, stem: str, snapshot: dt.date | None, *,
+                 key: str | None = None) -> None:
+    """A formula-safe CSV of ``frame`` (``lib.exports.csv_bytes``) named ``stem_snapshot.csv``,
+    for roles that may export: disabled for the others, and refused by lib if clicked anyway."""
+    def make() -> bytes:
+        auth.require("export")
+        return csv_bytes(frame)
+
+    download_button(label, make, file_name=download_name(stem, snapshot, "csv"), mime="text/csv",
+                    disabled=not user().can("export"), key=key)
 
 
 def download_name(stem: str, snapshot: dt.date | None, suffix: str) -> str:

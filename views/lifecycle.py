@@ -4,8 +4,8 @@ import streamlit as st
 
 from lib import charts_lifecycle as charts
 from lib import fmt, lifecycle, lifecycle_value, ui
-from lib.exports import csv_bytes
 from lib.i18n import t
+from lib.frames import relabel
 from lib.queries.lifecycle import ChurnDefinition
 from lib.rules import STAGES
 from lib.schema import CHURN_TYPES
@@ -151,10 +151,7 @@ if funnel_tab.open:
                          growth=funnel.steps.growth_spend_share,
                          growth_months=funnel.steps.growth_months,
                          mature=funnel.steps.mature_months))
-            ui.download_button(t("lifecycle_download_funnel", code), lambda: csv_bytes(table),
-                               disabled=not ui.user().can("export"),
-                               file_name=ui.download_name("funnel", filters.snapshot_date, "csv"),
-                               mime="text/csv")
+            ui.csv_download(t("lifecycle_download_funnel", code), table, "funnel", filters.snapshot_date)
 
 if cohorts_tab.open:
     with cohorts_tab, ui.guard():
@@ -167,10 +164,7 @@ if cohorts_tab.open:
         else:
             st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
             st.caption(t("lifecycle_cohort_note", code))
-            ui.download_button(t("lifecycle_download_cohorts", code), lambda: csv_bytes(matrix),
-                               disabled=not ui.user().can("export"),
-                               file_name=ui.download_name("cohorts", filters.snapshot_date, "csv"),
-                               mime="text/csv")
+            ui.csv_download(t("lifecycle_download_cohorts", code), matrix, "cohorts", filters.snapshot_date)
 
 if survival_tab.open:
     with survival_tab, ui.guard():
@@ -232,10 +226,8 @@ if value_tab.open:
         st.plotly_chart(charts.clv_by_tier(tiers, rules, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_value_note", code, discount=value.discount_per_month,
                      min_customers=settings.min_fit_customers))
-        shown = tiers.select(
-            pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code),
-                                                          return_dtype=pl.String)
-            .alias(t("lifecycle_col_tier", code)),
+        shown = tiers.with_columns(relabel(tiers["tier"], lambda x: rules.tier_name(int(x), code))).select(
+            pl.col("tier").alias(t("lifecycle_col_tier", code)),
             pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),
             pl.col("delta").round(3).alias(t("lifecycle_col_delta", code)),
             pl.col("active").alias(t("lifecycle_col_active", code)),
@@ -250,10 +242,7 @@ if value_tab.open:
             .alias(t("lifecycle_col_residual_total", code)),
         )
         ui.table(shown)
-        ui.download_button(t("lifecycle_download_value", code), lambda: csv_bytes(tiers),
-                           disabled=not ui.user().can("export"),
-                           file_name=ui.download_name("customer_value", filters.snapshot_date, "csv"),
-                           mime="text/csv")
+        ui.csv_download(t("lifecycle_download_value", code), tiers, "customer_value", filters.snapshot_date)
 
 if churn_tab.open:
     with churn_tab, ui.guard():
@@ -271,9 +260,9 @@ if churn_tab.open:
         if breakdown.value_decline.height:
             st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
             decline = breakdown.value_decline
+            decline = decline.with_columns(relabel(decline["tier"], lambda x: rules.tier_name(int(x), code)))
             ui.table(decline.select(
-                pl.col("tier").map_elements(lambda x: rules.tier_name(int(x), code), return_dtype=pl.String)
-                .alias(t("lifecycle_col_tier", code)),
+                pl.col("tier").alias(t("lifecycle_col_tier", code)),
                 pl.col("active").alias(t("lifecycle_col_active", code)),
                 pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
                 (pl.col("value_declined_share") * 100).round(2).alias(

@@ -6,8 +6,8 @@ import polars as pl
 import streamlit as st
 
 from lib import charts_offers, fmt, ui
-from lib.exports import csv_bytes
 from lib.i18n import t
+from lib.frames import relabel
 from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.offer_targets import Economics, offer_targets, tier_table
@@ -61,8 +61,7 @@ with tab_sim, ui.guard():
             shares = ["churn_control", "churn_treated", "difference", "difference_low",
                       "difference_high", "take_up", "effect", "effect_low", "effect_high"]
             ui.table(calibration.with_columns(
-                pl.col("tier").map_elements(lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code),
-                                            return_dtype=pl.String)),
+                relabel(calibration["tier"], lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code))),
                 column_config={name: st.column_config.NumberColumn(format="percent") for name in shares})
             pooled = calibration.filter(pl.col("tier") == 0)
             campaign = st.selectbox(t("offers_calibration_pick", code), pooled["offer_id"].to_list())
@@ -91,8 +90,8 @@ with tab_sim, ui.guard():
     if total.cost_per_save is not None:
         st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code),
                      acquisition=fmt.number(acquisition, "currency", code)))
-    table = tier_table(targets.frame, offer, depth).with_columns(
-        pl.col("tier").map_elements(lambda x: rules.tier_name(x, code), return_dtype=pl.String))
+    table = tier_table(targets.frame, offer, depth)
+    table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
     formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
                "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",
                "payback_months": "%.1f", "cost_per_save": "%,.0f"}
@@ -140,10 +139,7 @@ with tab_budget, ui.guard():
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
         st.switch_page("views/action_list.py")
-    ui.download_button(t("offers_plan_download", code), lambda: csv_bytes(rows),
-                       disabled=not ui.user().can("export"),
-                       file_name=ui.download_name("offer_plan", filters.snapshot_date, "csv"),
-                       mime="text/csv")
+    ui.csv_download(t("offers_plan_download", code), rows, "offer_plan", filters.snapshot_date)
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))

@@ -16,6 +16,7 @@ import streamlit as st
 from lib import charts_operations, fmt, ui
 from lib.exports import mask_identifiers
 from lib.i18n import t
+from lib.frames import relabel
 from lib.ingest import report_csv, sheet_names
 from lib.operations_results import outcomes_token, plan_results
 from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
@@ -63,8 +64,7 @@ def _results(plan_id: int, token: tuple, code: str) -> None:
                          format_func=lambda k: t(f"outcomes_by_{k}", code), key=f"outcomes_reach_by_{plan_id}")
     frame = getattr(res, f"by_{dimension}")
     if dimension == "tier":
-        frame = frame.with_columns(pl.col("group").map_elements(lambda x: rules.tier_name(int(x), code),
-                                                                return_dtype=pl.String))
+        frame = frame.with_columns(relabel(frame["group"], lambda x: rules.tier_name(int(x), code)))
     if frame.height:
         st.plotly_chart(charts_operations.reach_by_group(frame, res.reach_target, t(f"outcomes_by_{dimension}", code),
                                                          code), width="stretch")

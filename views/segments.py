@@ -4,7 +4,8 @@ import polars as pl
 import streamlit as st
 
 from lib import charts, charts_segments, fmt, segments, segments_clusters, segments_geo, ui
-from lib.exports import csv_bytes, mask_identifiers
+from lib.exports import mask_identifiers
+from lib.frames import relabel
 from lib.i18n import t
 
 code = ui.lang()
@@ -14,10 +15,7 @@ TAB_KEY = "segments_tab"
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
-    ui.download_button(t("seg_download", code), lambda: csv_bytes(frame),
-                       disabled=not ui.user().can("export"),
-                       file_name=ui.download_name(f"segments_{stem}", snapshot, "csv"),
-                       mime="text/csv", key=f"download_{stem}")
+    ui.csv_download(t("seg_download", code), frame, f"segments_{stem}", snapshot, key=f"download_{stem}")
 
 
 #: Column → i18n key of its header, for tables on screen and in downloads.
@@ -50,9 +48,8 @@ def show(frame: pl.DataFrame, stem: str, snapshot, height: int | None = None, do
 
 
 def tier_label(frame: pl.DataFrame, rules, column: str = "tier") -> pl.DataFrame:
-    return frame.with_columns(pl.col(column).map_elements(
-        lambda tier: rules.tier_name(int(tier), code) if tier else t("seg_move_churned", code),
-        return_dtype=pl.String).alias(column))
+    return frame.with_columns(relabel(frame[column], lambda tier: rules.tier_name(int(tier), code) if tier
+                                      else t("seg_move_churned", code)).fill_null(t("seg_move_churned", code)))
 
 
 filters = ui.current_filters()
@@ -209,12 +206,10 @@ if migration_tab.open:
                               config=PLOT)
             with right:
                 st.plotly_chart(charts_segments.move_bars(view.moves, code), config=PLOT)
-                moves = view.moves.with_columns(
-                    pl.col("move").map_elements(lambda m: t(f"seg_move_{m}", code), return_dtype=pl.String))
+                moves = view.moves.with_columns(relabel(view.moves["move"], lambda m: t(f"seg_move_{m}", code)))
                 show(moves, "moves", snapshot, download_it=False)
             matrix = tier_label(tier_label(view.matrix, rules, "from_tier"), rules, "to_tier")
-            matrix = matrix.with_columns(
-                pl.col("move").map_elements(lambda m: t(f"seg_move_{m}", code), return_dtype=pl.String))
+            matrix = matrix.with_columns(relabel(matrix["move"], lambda m: t(f"seg_move_{m}", code)))
             download(matrix.rename({c: t(HEADERS[c], code) for c in matrix.columns}), "migration", snapshot)
             st.subheader(t("seg_watch_title", code))
             limit = segments.settings(rules).watch_list_size

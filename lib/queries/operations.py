@@ -18,10 +18,10 @@ p = callback_plans.c
 m = plan_customers.c
 
 
-def _selection_where(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
-                     provinces: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
-    """Active customers of the snapshot in the chosen tiers, stages and provinces (empty = all)."""
-    where = [c.snapshot_date == snapshot_date, c.churned.is_not(True)]
+def _segment_where(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
+                   provinces: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
+    """Rows of the snapshot in the chosen tiers, stages and provinces (empty = all)."""
+    where = [c.snapshot_date == snapshot_date]
     if tiers:
         where.append(c.tier.in_(tiers))
     if stages:
@@ -29,6 +29,12 @@ def _selection_where(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tup
     if provinces:
         where.append(c.province.in_(provinces))
     return where
+
+
+def _selection_where(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
+                     provinces: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
+    """Active customers of the snapshot in the chosen tiers, stages and provinces (empty = all)."""
+    return [*_segment_where(snapshot_date, tiers, stages, provinces), c.churned.is_not(True)]
 
 
 def selection_count(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
@@ -64,17 +70,10 @@ def segment_churn_share(snapshot_date: dt.date, tiers: tuple[int, ...], stages: 
                         provinces: tuple[str, ...]) -> sa.Select:
     """Share of the segment's rows of the snapshot flagged churned (0-1) and the row count: the
     baseline churn when the selection has no churn scores."""
-    where = [c.snapshot_date == snapshot_date]
-    if tiers:
-        where.append(c.tier.in_(tiers))
-    if stages:
-        where.append(c.stage.in_(stages))
-    if provinces:
-        where.append(c.province.in_(provinces))
     return sa.select(
         double(sa.func.avg(sa.case((c.churned.is_(True), 1.0), else_=0.0))).label("churn_share"),
         sa.func.count().label("rows"),
-    ).where(*where)
+    ).where(*_segment_where(snapshot_date, tiers, stages, provinces))
 
 
 def plans() -> sa.Select:
