@@ -90,7 +90,8 @@ def spark_engine(url: str) -> sa.Engine:
 
     Nothing is created or migrated there (the store is read-only): the published schema version
     must be this program's, else ``StoreError`` (store_spark_not_published /
-    store_schema_too_new / store_spark_schema_old).
+    store_schema_too_new / store_spark_schema_old). The engine sends only reads: any other
+    statement raises ``StoreError("store_spark_read_only")`` before it reaches the server.
     """
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -105,7 +106,26 @@ def spark_engine(url: str) -> sa.Engine:
     if version < SCHEMA_VERSION:
         engine.dispose()
         raise StoreError("store_spark_schema_old", found=version, known=SCHEMA_VERSION)
+    sa.event.listen(engine, "before_cursor_execute", _refuse_writes, retval=True)
     return engine
+
+
+#: First words of the statements a read-only store runs (everything the query layer sends).
+READ_ONLY_STATEMENTS = ("SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "USE", "SET")
+
+
+def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
+    """Refuse anything but a read before it reaches Spark, as ``StoreError("store_spark_read_only")``.
+
+    Spark tables have no transactions, keys or UPDATE/DELETE, and the Parquet files are a copy
+    of the DuckDB store: a write there would fail half-way or be lost at the next publication.
+    The page's ``ui.guard`` shows the error as a message (imports, rule and offer edits, model
+    training, logged exports are done on the source store, then published again).
+    """
+    words = statement.lstrip(" \t\r\n(").split(None, 1)
+    if not words or words[0].upper() not in READ_ONLY_STATEMENTS:
+        raise StoreError("store_spark_read_only")
+    return statement, parameters
 
 
 @dataclass(frozen=True)
@@ -128,12 +148,26 @@ def load_from_duckdb(duckdb_url: str, hive_url: str, directory: str | Path) -> P
     side must read ``directory`` at the same path: a local folder for a local server, shared
     storage (HDFS, NFS, an object store mounted alike) for a cluster. Earlier publications
     (``publication-*`` folders) under ``directory`` are removed once the tables point at the
-    new one; nothing else there is touched. The DuckDB file is opened
-    read-only, so the app must not be writing it meanwhile.
+    new one; nothing else there is touched.
+
+    The source store is first brought up to date as the app would on its first page views
+    (schema migrations; the shipped rules and offer catalogue stored when none is), since the
+    published copy cannot store them later. Then the DuckDB file is opened read-only, so the
+    app must not be writing it meanwhile.
     """
     auth.require("import")
     import duckdb
 
+    from lib.offer_store import current_catalogue
+    from lib.rules_versions import current_rules
+    from lib.store import make_engine
+
+    source_engine = make_engine(duckdb_url)
+    try:
+        current_rules(source_engine)
+        current_catalogue(source_engine)
+    finally:
+        source_engine.dispose()
     source = duckdb_url.removeprefix("duckdb:///").split("?")[0]
     root = Path(directory).resolve()
     target = root / (PUBLICATION_PREFIX + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f"))

@@ -251,11 +251,13 @@ def error_message(exc: BaseException, code: str) -> str:
 
 
 @contextlib.contextmanager
-def guard() -> Iterator[None]:
+def guard(stop: bool = False) -> Iterator[None]:
     """Show any error inside the block as a message, never a traceback.
 
-    Streamlit's own control flow (rerun, stop) derives from BaseException and passes through.
-    It also makes the signed-in user the acting user, so lib's permission checks see them.
+    ``stop``: the rest of the page needs what this block sets up (filters, rules, tabs), so
+    after an error the page stops here, its message shown. Streamlit's own control flow
+    (rerun, stop) derives from BaseException and passes through. It also makes the signed-in
+    user the acting user, so lib's permission checks see them.
     """
     auth.set_actor(st.session_state.get(Keys.USER))
     try:
@@ -263,6 +265,8 @@ def guard() -> Iterator[None]:
     except Exception as exc:  # the UI boundary: everything becomes a message
         log.exception("page error")
         st.error(error_message(exc, lang()), icon="⚠️")
+        if stop:
+            st.stop()
 
 
 def download_button(label: str, make: Callable[[], bytes], *, file_name: str, mime: str,

@@ -54,7 +54,9 @@ class SparkThriftServer:
     host = "127.0.0.1"
 
     def __init__(self, *, cores: int = 2, driver_memory: str = "2g",
-                 start_timeout: float = 240.0) -> None:
+                 start_timeout: float = 480.0) -> None:
+        # The server listens after about 15 s on an idle 2-core machine, but took 115-130 s
+        # while other jobs kept both cores busy (load average 10-15): hence the wide margin.
         self.cores = cores
         self.driver_memory = driver_memory
         self.start_timeout = start_timeout

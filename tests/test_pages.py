@@ -126,3 +126,22 @@ def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
     assert not at.exception
     assert at.error and "junk.csv" in at.error[0].value
     assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]
+
+
+@pytest.mark.parametrize("page", ["views/action_list.py", "views/churn.py", "views/lifecycle.py",
+                                  "views/offers.py", "views/operations.py"])
+def test_a_page_whose_set_up_fails_shows_the_message_and_stops(hand_store, monkeypatch, page):
+    """The later sections of these pages use what the first one sets up (filters, rules, tabs):
+    a failure there must stop the page with its message, not run on into a NameError."""
+    from lib import ui
+    from lib.rules import RulesError
+
+    def broken_rules():
+        raise RulesError("rules_bad_usage_columns", key="lifecycle.usage_columns", allowed="sms")
+
+    monkeypatch.setattr(ui, "rules", broken_rules)
+    at = app()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # once from the sidebar (it shows the rules version), once where the page stopped
+    assert {e.value for e in at.error} == {"'lifecycle.usage_columns' must list usage columns among: sms."}

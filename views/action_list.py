@@ -25,7 +25,7 @@ st.title(t("page_action_list", code))
 CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
 
 
-with ui.guard():
+with ui.guard(stop=True):
     filters = ui.current_filters()
     if filters is None:
         st.info(t("churn_empty", code))

@@ -13,7 +13,7 @@ st.title(t("page_churn", code))
 CHART = {"displaylogo": False}
 card = None
 
-with ui.guard():
+with ui.guard(stop=True):
     filters = ui.current_filters()
     if filters is None:
         st.info(t("churn_empty", code))

@@ -58,7 +58,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
     return dimension, value
 
 
-with ui.guard():
+with ui.guard(stop=True):
     filters = ui.current_filters()
     if filters is None:
         st.info(t("lifecycle_empty", code))

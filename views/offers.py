@@ -18,7 +18,7 @@ from views import operations_outcomes
 code = ui.lang()
 st.title(t("page_offers", code))
 
-with ui.guard():
+with ui.guard(stop=True):
     filters = ui.current_filters()
     if filters is None:
         st.info(t("overview_empty", code))

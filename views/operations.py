@@ -225,7 +225,7 @@ flash = st.session_state.pop("ops_flash", None)
 if flash:
     st.success(flash)
 
-with ui.guard():
+with ui.guard(stop=True):
     filters = ui.current_filters()
     if filters is None:
         st.info(t("churn_empty", code))
