@@ -37,6 +37,9 @@ _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MZ", "Windows executable"),
 )
 _NUMBER_LIKE = re.compile(r"^[\s\d.,:/+\-eE%]+$")
+#: Peak memory of importing delimited text, as a multiple of the file's size: measured 16× for
+#: a 256 MB and 15× for a 1 GB CSV (every value is held as text while it is validated).
+TEXT_IMPORT_MEMORY_FACTOR = 16
 
 
 @dataclass
@@ -108,8 +111,42 @@ def sheet_names(data: bytes) -> list[str]:
 
 # --------------------------------------------------------------------------- dispatch
 
+def available_memory_bytes() -> int | None:
+    """Memory this process may still use (bytes): the kernel's MemAvailable, lowered by a
+    cgroup (container) limit when there is one; None where neither can be read."""
+    found: list[int] = []
+    try:
+        for line in open("/proc/meminfo", encoding="ascii"):
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+        used = int(open("/sys/fs/cgroup/memory.current", encoding="ascii").read().strip())
+        if limit != "max":
+            found.append(max(int(limit) - used, 0))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def check_memory_for_text(size_bytes: int, name: str, available: int | None = None) -> None:
+    """Refuse a delimited text file whose import would need more memory than is free (an import
+    killed for lack of memory would give the user no message at all)."""
+    available = available_memory_bytes() if available is None else available
+    need = size_bytes * TEXT_IMPORT_MEMORY_FACTOR
+    if available is not None and need > available:
+        raise IngestError("ingest_too_big", {"file": name, "size_mb": round(size_bytes / 2**20),
+                                             "need_gb": round(need / 2**30, 1),
+                                             "free_gb": round(available / 2**30, 1),
+                                             "fits_mb": available // TEXT_IMPORT_MEMORY_FACTOR // 2**20},
+                          "ingest_hint_memory")
+
+
 def _read(data: bytes, name: str, sheet: str | None) -> RawTable:
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+    blank = b" \t\r\n\x00\xef\xbb\xbf"
+    if not data[:65536].strip(blank) and not data.strip(blank):   # no 1 GB copy for a real file
         raise IngestError("ingest_empty_file", {"file": name}, "ingest_hint_choose_file")
     if data.startswith(_MAGIC_ZIP) or data.startswith(_MAGIC_OLE):
         return _read_workbook(data, name, sheet)
@@ -121,6 +158,7 @@ def _read(data: bytes, name: str, sheet: str | None) -> RawTable:
         if data.startswith(magic):
             raise IngestError("ingest_unsupported_format", {"file": name, "kind": kind},
                               "ingest_hint_formats")
+    check_memory_for_text(len(data), name)
     frame, encoding, delimiter, warnings = read_delimited(data, name)
     table = _finish(frame, name, warnings)
     table.encoding, table.delimiter = encoding, delimiter

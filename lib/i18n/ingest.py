@@ -79,6 +79,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The column mapping is not valid ({detail}).",
         "列映射无效（{detail}）。"),
     # ---------------------------------------------------------------- hints
+    "ingest_too_big": (
+        "{file} is {size_mb} MB: importing it needs about {need_gb} GB of memory and this server has "
+        "{free_gb} GB free (a text file up to about {fits_mb} MB fits now).",
+        "{file} 大小为 {size_mb} MB：导入约需 {need_gb} GB 内存，而本服务器仅剩 {free_gb} GB 可用"
+        "（目前约 {fits_mb} MB 以内的文本文件可以导入）。"),
+    "ingest_hint_memory": (
+        "Import it when more memory is free, or on a server with more memory (the import holds "
+        "about 16 times the file's size while it validates every row).",
+        "请在内存更充裕时导入，或在内存更大的服务器上导入（校验每一行时约占用文件大小 16 倍的内存）。"),
     "ingest_hint_formats": (
         "Save the data as CSV (UTF-8), XLSX or Parquet and upload it again.",
         "请将数据另存为 CSV（UTF-8）、XLSX 或 Parquet 后重新上传。"),
