@@ -24,7 +24,7 @@ from lib.i18n import t
 from lib.need_tags import collapse, need_tags, tag_columns, tags_text
 from lib.queries import Filters
 from lib.queries import churn as q
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, RulesError
 from lib.store import customers, export_log, now, read_frame
 
 BANDS: tuple[str, ...] = ("high", "medium", "low")
@@ -65,7 +65,7 @@ class ActionSettings:
 
 def action_settings(rules: Rules) -> ActionSettings:
     """Parse ``[churn_actions]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section("churn_actions") or default_rules().section("churn_actions")
+    section = rules.section_or_shipped("churn_actions")
 
     def integer(key: str, low: int, high: int) -> int:
         value = section.get(key)

@@ -170,8 +170,9 @@ def revenue_at_risk_from_scores(conn: sa.Connection, filters: Filters,
     model_id = int(scored["model_id"][0])
     model_horizon = int(conn.execute(sa.select(churn_models.c.horizon_months).where(
         churn_models.c.model_id == model_id)).scalar_one())
-    by_tier = read_frame(conn, q.risk_by(filters, "tier", model_horizon, horizon_months))
-    by_province = read_frame(conn, q.risk_by(filters, "province", model_horizon, horizon_months))
+    # one join of the scores to the snapshot, added up per tier and per province here
+    both = read_frame(conn, q.risk_by(filters, ("tier", "province"), model_horizon, horizon_months))
+    by_tier, by_province = _risk_per(both, "tier"), _risk_per(both, "province")
     total = float(by_tier["revenue_at_risk"].sum()) if by_tier.height else 0.0
     return RiskFromScores(
         model_id=model_id, model_horizon=model_horizon, horizon_months=horizon_months,
@@ -181,6 +182,14 @@ def revenue_at_risk_from_scores(conn: sa.Connection, filters: Filters,
         by_province=by_province.sort("revenue_at_risk", descending=True) if by_province.height
         else by_province,
     )
+
+
+def _risk_per(groups: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``q.risk_by`` rows per tier × province added up per ``key``, in ``key`` order."""
+    if groups.height == 0:
+        return groups.drop("tier" if key == "province" else "province")
+    sums = ("customers", "revenue", "expected_churners", "revenue_at_risk")
+    return groups.group_by(key).agg(pl.col(name).sum() for name in sums).sort(key, nulls_last=True)
 
 
 def decile_summary(conn: sa.Connection, filters: Filters) -> pl.DataFrame:

@@ -27,7 +27,7 @@ from lib.queries.lifecycle import (
     Timeline,
     attribute_dimension,
 )
-from lib.rules import STAGES, Rules, RulesError, default_rules
+from lib.rules import STAGES, Rules, RulesError
 from lib.schema import CHURN_TYPES
 from lib.store import read_frame
 
@@ -94,8 +94,7 @@ def settings(rules: Rules) -> Settings:
     Rules saved before the section existed do not have it: the shipped defaults'
     (``data/rules.toml``) apply until an analyst saves a version that has it.
     """
-    # keys added since a version was saved fall back to the shipped defaults
-    section = {**default_rules().section(SECTION), **rules.section(SECTION)}
+    section = rules.section_or_shipped(SECTION)
     types = section.get("churn_types")
     if not isinstance(types, list) or not types or any(t not in CHURN_TYPES for t in types):
         raise RulesError("lifecycle_bad_churn_types", key=f"{SECTION}.churn_types",

@@ -58,6 +58,22 @@ def log_likelihood(gamma: float, delta: float, durations, events, weights=None,
     return float(np.sum(w * (np.where(e > 0, log_p, log_s) - log_entry)))
 
 
+def log_likelihood_gradient(gamma: float, delta: float, durations, events, weights=None,
+                            entries=None) -> tuple[float, float]:
+    """(∂/∂gamma, ∂/∂delta) of :func:`log_likelihood`, from d/da ln B(a, b) = ψ(a) − ψ(a + b)
+    and d/db ln B(a, b) = ψ(b) − ψ(a + b); the ln B(gamma, delta) terms cancel."""
+    d = np.asarray(durations, dtype=np.float64)
+    e = np.asarray(events, dtype=np.float64) > 0
+    w = np.ones_like(d) if weights is None else np.asarray(weights, dtype=np.float64)
+    s = np.zeros_like(d) if entries is None else np.asarray(entries, dtype=np.float64)
+    psi = special.digamma
+    end_total = psi(gamma + delta + d)
+    entry_total = psi(gamma + delta + s)
+    by_gamma = np.where(e, psi(gamma + 1), psi(gamma)) - end_total - (psi(gamma) - entry_total)
+    by_delta = np.where(e, psi(delta + d - 1), psi(delta + d)) - end_total - (psi(delta + s) - entry_total)
+    return float(np.sum(w * by_gamma)), float(np.sum(w * by_delta))
+
+
 def fit_survival_curve(survivors) -> "SBG":
     """Fit to one cohort's survivor counts ``n_0, n_1, ..., n_T`` (customers alive after t
     periods), the setting of Fader & Hardie (2007)."""
@@ -95,12 +111,17 @@ class SBG:
     def fit(self, durations, events, weights=None, entries=None) -> "SBG":
         """Maximise the log-likelihood over log(gamma), log(delta) (both > 0)."""
         def loss(x):
-            return -log_likelihood(np.exp(x[0]), np.exp(x[1]), durations, events, weights,
-                                   entries)
+            gamma, delta = np.exp(x[0]), np.exp(x[1])
+            value = log_likelihood(gamma, delta, durations, events, weights, entries)
+            by_gamma, by_delta = log_likelihood_gradient(gamma, delta, durations, events, weights,
+                                                         entries)
+            # on log scale: d/dlog(g) = g d/dg; an analytic gradient takes a third of the
+            # likelihood evaluations of finite differences (the Offers page refits per filter)
+            return -value, -np.array([gamma * by_gamma, delta * by_delta])
 
         best = None
         for start in ((0.0, 0.0), (-0.5, 2.0)):
-            result = optimize.minimize(loss, np.array(start), method="L-BFGS-B",
+            result = optimize.minimize(loss, np.array(start), method="L-BFGS-B", jac=True,
                                        bounds=[(-12.0, 12.0), (-12.0, 12.0)],
                                        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500})
             if best is None or result.fun < best.fun:

@@ -44,10 +44,10 @@ class ValueView:
     discount_per_month: float
 
 
-def fit_tiers(conn: sa.Connection, filters: Filters, rules: Rules,
-              definition: ChurnDefinition, min_customers: int) -> dict[int, SBG]:
-    """sBG fitted per tier to the tier's lifetimes (censored and left-truncated)."""
-    rows = lifetime_counts(conn, filters, rules, definition, "tier")
+def fit_tiers(rows: pl.DataFrame, min_customers: int) -> dict[int, SBG]:
+    """sBG fitted per tier to the tier's lifetimes (censored and left-truncated): ``rows`` are
+    ``lifecycle.lifetime_counts`` by tier; tiers with fewer than ``min_customers`` or no churn
+    are left out."""
     fits: dict[int, SBG] = {}
     for tier in range(1, 7):
         part = rows.filter(pl.col("segment") == str(tier))
@@ -67,8 +67,8 @@ def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
     ``annual_discount_rate`` is converted to a monthly rate.
     """
     discount = monthly_rate(annual_discount_rate)
-    fits = fit_tiers(conn, filters, rules, definition, min_customers)
     rows = lifetime_counts(conn, filters, rules, definition, "tier")
+    fits = fit_tiers(rows, min_customers)
     spend = read_frame(conn, q.tier_values(filters, 0.0))
     spend_by_tier = {int(r["tier"]): r for r in spend.iter_rows(named=True)}
     records, projections = [], []

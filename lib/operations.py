@@ -23,7 +23,7 @@ from lib.churn_actions import BANDS, action_settings, apply_plan, assign, call_l
 from lib.queries import Filters
 from lib.queries import operations as q
 from lib.operations_power import OperationsError, draw_holdout
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, RulesError
 from lib.snapshots import bulk_insert
 from lib.store import callback_plans, now, plan_customers, plan_outcomes, read_frame
 
@@ -55,7 +55,7 @@ class OperationsSettings:
 
 def operations_settings(rules: Rules) -> OperationsSettings:
     """Parse ``[operations]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section("operations") or default_rules().section("operations")
+    section = rules.section_or_shipped("operations")
 
     def share(key: str, low: float = 0.0, high: float = 1.0) -> float:
         value = section.get(key)

@@ -33,7 +33,7 @@ from lib.offers_calibration import Z95, calibrate
 from lib.operations import operations_settings
 from lib.outcomes import catalogue_in_force
 from lib.queries import outcomes as q
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, RulesError
 from lib.ingest_errors import IngestError
 from lib.store import callback_plans, read_frame
 
@@ -57,9 +57,7 @@ class ResultsSettings:
 def results_settings(rules: Rules) -> ResultsSettings:
     """Parse the keys of ``[operations]`` the results read (the shipped ones when absent)."""
     target = operations_settings(rules).reach_rate_target
-    section = rules.section("operations")
-    months = section["result_months"] if "result_months" in section else \
-        default_rules().section("operations").get("result_months", 3)
+    months = rules.section_or_shipped("operations").get("result_months")
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 24:
         raise RulesError("rules_bad_number", key="operations.result_months", low=1, high=24)
     return ResultsSettings(target, months)

@@ -70,6 +70,11 @@ class Rules:
         (lifecycle, segments, churn models) to parse and check themselves."""
         return dict(tomllib.loads(self.text).get(name, {}))
 
+    def section_or_shipped(self, name: str) -> dict[str, Any]:
+        """``section(name)`` with every key it lacks taken from the shipped rules: a version saved
+        before the program gained a key (or the whole section) keeps working on the default."""
+        return {**default_rules().section(name), **self.section(name)}
+
     def tier_name(self, tier: int, lang: str = "en") -> str:
         """Display name of tier 1–6 in ``lang``."""
         names = self.tier_names_zh if lang == "zh" else self.tier_names_en

@@ -20,7 +20,7 @@ from lib import queries
 from lib.kpis import monthly_rate, pareto_curve, revenue_share_of_top
 from lib.queries import Filters
 from lib.queries import segments as q
-from lib.rules import TIER_COUNT, Rules, RulesError, default_rules
+from lib.rules import TIER_COUNT, Rules, RulesError
 from lib.schema import SPEND_BANDS_PER_E
 from lib.store import read_frame
 
@@ -63,7 +63,7 @@ class SegmentSettings:
 def section_of(rules: Rules) -> dict[str, Any]:
     """The ``[segments]`` section of ``rules``; rules versions stored before the section existed
     get the shipped default's (``data/rules.toml``)."""
-    section = rules.section(SECTION) or default_rules().section(SECTION)
+    section = rules.section_or_shipped(SECTION)
     if not section:
         raise RulesError("rules_missing_key", key=SECTION)
     return section

@@ -20,7 +20,8 @@ import polars as pl
 import pytest
 
 from lib.lifecycle import cohort_matrix
-from lib.lifecycle_sbg import SBG, derl, fit_survival_curve, monthly_rate, survival
+from lib.lifecycle_sbg import (SBG, derl, fit_survival_curve, log_likelihood, log_likelihood_gradient,
+                                monthly_rate, survival)
 from lib.lifecycle_survival import KaplanMeier, logrank
 
 try:
@@ -106,6 +107,23 @@ def test_sbg_reproduces_fader_hardie_2007(data, gamma, delta):
     assert round(model.delta_, 3) == delta
     # the fitted curve follows the data (the paper's Figure 2): within 2 % of the cohort
     np.testing.assert_allclose(model.survival(np.arange(8)) * 1000, data, atol=20)
+
+
+@pytest.mark.parametrize("gamma, delta", [(0.7, 1.2), (0.3, 8.0), (2.5, 0.4)])
+def test_sbg_gradient_equals_central_differences_of_the_likelihood(gamma, delta):
+    """The analytic gradient the fit uses, against central differences of the likelihood on
+    censored, weighted and left-truncated rows."""
+    rng = np.random.default_rng(5)
+    durations = rng.integers(1, 30, 200).astype(float)
+    events = rng.integers(0, 2, 200).astype(float)
+    weights = rng.integers(1, 50, 200).astype(float)
+    entries = np.minimum(rng.integers(0, 10, 200), durations - 1).astype(float)
+    rows = (durations, events, weights, entries)
+    h = 1e-6
+    by_gamma = (log_likelihood(gamma + h, delta, *rows) - log_likelihood(gamma - h, delta, *rows)) / (2 * h)
+    by_delta = (log_likelihood(gamma, delta + h, *rows) - log_likelihood(gamma, delta - h, *rows)) / (2 * h)
+    ours = log_likelihood_gradient(gamma, delta, *rows)
+    assert ours == pytest.approx((by_gamma, by_delta), rel=1e-5)
 
 
 def test_sbg_fit_from_censored_grouped_rows_equals_the_curve_fit():

@@ -293,3 +293,21 @@ def test_selection_and_call_list_are_the_same_on_both_engines(duckdb_url, pg_url
     (a, matched_a, base_a), (b, matched_b, base_b) = found
     assert matched_a == matched_b > 0 and a.equals(b)
     assert base_a.source == base_b.source and base_a.rate == pytest.approx(base_b.rate, abs=1e-12)
+
+
+def test_rules_saved_before_a_key_existed_take_the_shipped_value():
+    """A stored rules version whose [operations] lacks keys added later (as on bases seeded by an
+    earlier version) works on the shipped values instead of refusing the page."""
+    from lib.operations_results import results_settings
+    from lib.rules import default_rules, parse_rules
+
+    shipped = default_rules()
+    text = "\n".join(line for line in shipped.text.splitlines()
+                     if not line.startswith(("max_plan_customers", "result_months")))
+    old = parse_rules(text, version=3)
+    assert "max_plan_customers" not in old.section("operations")
+    settings = operations_settings(old)
+    assert settings.max_plan_customers == shipped.section("operations")["max_plan_customers"]
+    assert results_settings(old).result_months == shipped.section("operations")["result_months"]
+    edited = parse_rules(text.replace("reach_rate_target = 0.85", "reach_rate_target = 0.7"), version=4)
+    assert operations_settings(edited).reach_rate_target == 0.7      # what was saved still counts

@@ -160,16 +160,20 @@ def expected_months_lost(probability: sa.ColumnElement, model_horizon: int,
     )
 
 
-def risk_by(filters: Filters, key: str, model_horizon: int, horizon_months: int) -> sa.Select:
-    """Per ``key`` ("tier" or "province") of the scored active customers: customers, monthly
-    revenue (latest-month spend, currency), expected churners over the model's horizon and
-    revenue at risk over ``horizon_months`` (currency)."""
-    column = c[key]
+def risk_by(filters: Filters, key: str | tuple[str, ...], model_horizon: int,
+            horizon_months: int) -> sa.Select:
+    """Per ``key`` ("tier" or "province", or a tuple of them: one row per combination) of the
+    scored active customers: customers, monthly revenue (latest-month spend, currency), expected
+    churners over the model's horizon and revenue at risk over ``horizon_months`` (currency).
+    The join of the scores to the snapshot is the cost: ask for ("tier", "province") once and
+    add up per tier and per province rather than join twice."""
+    keys = (key,) if isinstance(key, str) else tuple(key)
+    columns = [c[k] for k in keys]
     spend = sa.func.coalesce(c.spend_m1, 0.0)
     lost = expected_months_lost(s.churn_probability, model_horizon, horizon_months)
     return (
         sa.select(
-            column.label(key),
+            *(column.label(k) for k, column in zip(keys, columns)),
             sa.func.count().label("customers"),
             double(sa.func.sum(spend)).label("revenue"),
             double(sa.func.sum(s.churn_probability)).label("expected_churners"),
@@ -177,8 +181,8 @@ def risk_by(filters: Filters, key: str, model_horizon: int, horizon_months: int)
         )
         .select_from(_scored_rows(filters))
         .where(s.snapshot_date == filters.snapshot_date, *segment_conditions(filters))
-        .group_by(column)
-        .order_by(column)
+        .group_by(*columns)
+        .order_by(*columns)
     )
 
 

@@ -51,16 +51,18 @@ def campaign_outcomes(filters: Filters) -> sa.Select:
         .subquery()
     )
     later = customers.alias("later")
-    churned_after = sa.func.max(sa.case(
-        (sa.and_(later.c.churned.is_(True), later.c.snapshot_month > first.c.contact_month), 1), else_=0))
+    churned_after = sa.func.max(sa.case((later.c.customer_id.is_not(None), 1), else_=0))
     per_customer = (
         sa.select(c.offer_id, c.tier, c.treated, c.accepted, churned_after.label("churned_after"))
         .select_from(
             first.join(customers, sa.and_(c.customer_id == first.c.customer_id,
                                           c.snapshot_month == first.c.contact_month,
                                           c.offer_id == first.c.offer_id))
-            .join(later, sa.and_(later.c.customer_id == first.c.customer_id,
-                                 later.c.snapshot_date <= filters.snapshot_date))
+            # only the later rows that show churn: joining every later row cost 1.6 s at 10M
+            .outerjoin(later, sa.and_(later.c.customer_id == first.c.customer_id,
+                                      later.c.snapshot_date <= filters.snapshot_date,
+                                      later.c.churned.is_(True),
+                                      later.c.snapshot_month > first.c.contact_month))
         )
         .where(*segment_conditions(filters))
         .group_by(c.customer_id, c.offer_id, c.tier, c.treated, c.accepted)
