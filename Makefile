@@ -3,7 +3,7 @@
 #
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
-#   make bench          every page's queries, import, model and offers vs baselines (1M customers)
+#   make bench          benchmarks at 100k/1M/10M customers -> bench/RESULTS.md (BENCH_SIZES=... to choose)
 #   make load           20 concurrent browser sessions on the demo base for 2 minutes (LOAD_SESSIONS, LOAD_SECONDS)
 #   make test-distributed  the parity tests on Spark SQL (starts a local Spark Thrift Server; heavy)
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
@@ -96,13 +96,12 @@ $(VENV)/.stamp-distributed: requirements-distributed.txt $(VENV)/.stamp-run
 	$(PIP) -r requirements-distributed.txt
 	@touch $@
 
-bench: dev
-	$(PY) -m bench.overview_bench --customers 100000
-	$(PY) -m bench.overview_bench --customers 1000000
-	$(PY) -m bench.lifecycle_bench
-	$(PY) -m bench.segments_bench
-	$(PY) -m bench.churn_bench
-	$(PY) -m bench.offers_bench
+# Every page's queries (cold/warm, vs pandas), import, model, offers and peak memory at each size,
+# then the served app's memory on the largest base (Chromium drives every page): bench/RESULTS.md.
+# Bases are made once in bench/work/ (10M: 6.6 GB on disk, seeded in about 15 minutes).
+BENCH_SIZES ?= 100000,1000000,10000000
+bench: dev sysdeps
+	$(PY) -m bench.run_all --sizes $(BENCH_SIZES)
 
 # Quiet and quick (no apt call) when everything is there.
 sysdeps:

@@ -1,19 +1,24 @@
 """Lifecycle page queries against a pandas implementation of the same work.
 
 Usage: ``python -m bench.lifecycle_bench --customers 1000000 [--snapshots 12] [--repeat 5]
-[--db PATH]``. Uses the same seeded base as bench/overview_bench.py (bench/work/), or ``--db``
-(a copy, when another process holds the file). Prints a Markdown table and writes it to
-bench/results/lifecycle_<customers>.md.
+[--db PATH]``. Uses a copy of the seeded base of bench/overview_bench.py
+(bench/work/lifecycle_N_S.duckdb) to which it adds, once, an extra file column ``plan_type``
+for every stored row (customer_attributes, three values), or ``--db`` as it is. Prints a
+Markdown table and writes it to bench/results/lifecycle_<customers>.md.
 
-Timed: what the page computes on every rerun (stages × tier, Kaplan–Meier per tier from the
-lifetimes query, the cohort matrix, the log-rank test between tiers 1 and 2, churn types and
-reasons), cold and warm; the sBG fits per tier apart (the page caches them). The pandas baseline
+Timed: what the page computes with nothing cached (stages × tier, the funnel per join cohort,
+Kaplan–Meier per tier from the lifetimes query, the cohort matrix, the log-rank test between
+tiers 1 and 2, churn types and reasons, the dimension list), cold and warm; then each tab alone
+(the page's tabs run lazily: only the open one queries), including the attribute dimension
+(funnel and cohorts for one ``plan_type``, survival grouped by it); the sBG fits per tier apart
+(the page caches them). The pandas baseline
 computes the same lifetimes, Kaplan–Meier curves and cohort matrix from rows already in memory
 (the load is timed apart) and the results are compared, so the times are for the same answers.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
@@ -21,13 +26,14 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from bench.overview_bench import RESULTS, seed, timed
+from bench.overview_bench import RESULTS, WORK, seed
+from bench.timing import load_pandas, mark, timed
 from lib import lifecycle, lifecycle_value
 from lib.lifecycle_survival import KaplanMeier
 from lib.queries import Filters
 from lib.rules_versions import current_rules
 from lib.snapshots import stored_dates
-from lib.store import make_engine, read_frame
+from lib.store import make_engine
 
 COLUMNS = ["snapshot_date", "snapshot_month", "customer_id", "tier", "stage", "churned",
            "churn_type", "churn_reason", "tenure_months", "group_paid", "join_month",
@@ -42,7 +48,69 @@ def page_queries(conn, filters, rules, definition, s):
         lifecycle.cohorts(conn, filters, rules, definition, s.cohort_months),
         lifecycle.compare(survival, "1", "2"),
         lifecycle.churn_breakdown(conn, filters, rules, definition, s.value_drop_share),
+        lifecycle.funnel(conn, filters, rules, definition),
+        lifecycle.dimension_names(conn, filters, s.dimension_max_values),
     )
+
+
+def tab_queries(filters, rules, definition, s, attribute: str | None) -> dict:
+    """What each tab of the page runs when opened (plus the header's timeline and dimension
+    list, which every tab needs): name -> fn(conn)."""
+
+    def common(conn):
+        lifecycle.timeline(conn, filters.snapshot_date)
+        return lifecycle.dimension_names(conn, filters, s.dimension_max_values)
+
+    def survival(dimension):
+        def run(conn):
+            common(conn)
+            view = lifecycle.survival(conn, filters, rules, definition, dimension, s.max_groups)
+            groups = view.summary["segment"].to_list()
+            return lifecycle.compare(view, groups[0], groups[1]) if len(groups) > 1 else view
+        return run
+
+    tabs = {
+        "Stages": lambda conn: (common(conn), lifecycle.stages(conn, filters)),
+        "Funnel (all customers)": lambda conn: (
+            common(conn), lifecycle.funnel(conn, filters, rules, definition)),
+        "Cohort retention": lambda conn: (common(conn), lifecycle.cohorts(
+            conn, filters, rules, definition, s.cohort_months)),
+        "Survival by tier + log-rank": survival("tier"),
+        "Churn types and reasons": lambda conn: (common(conn), lifecycle.churn_breakdown(
+            conn, filters, rules, definition, s.value_drop_share)),
+    }
+    if attribute:
+        def by_value(conn, fn):
+            common(conn)
+            value = lifecycle.dimension_values(conn, filters, attribute, 50)[0]
+            return fn(conn, value)
+
+        tabs[f"Funnel for one {attribute}"] = lambda conn: by_value(
+            conn, lambda c, v: lifecycle.funnel(c, filters, rules, definition, attribute, v))
+        tabs[f"Cohort retention for one {attribute}"] = lambda conn: by_value(
+            conn, lambda c, v: lifecycle.cohorts(c, filters, rules, definition, s.cohort_months,
+                                                 attribute, v))
+        tabs[f"Survival by {attribute} + log-rank"] = survival(attribute)
+    return tabs
+
+
+def store_copy(customers: int, snapshots: int) -> sa.Engine:
+    """A copy of the seeded base with an extra file column ``plan_type`` on every stored row."""
+    source = WORK / f"demo_{customers}_{snapshots}.duckdb"
+    target = WORK / f"lifecycle_{customers}_{snapshots}.duckdb"
+    if not source.exists():
+        seed(customers, snapshots)[0].dispose()
+    if not target.exists():
+        shutil.copy(source, target)
+    engine = make_engine(f"duckdb:///{target}")
+    with engine.begin() as conn:
+        if not conn.execute(sa.text("SELECT count(*) FROM customer_attributes")).scalar():
+            conn.execute(sa.text(
+                "INSERT INTO customer_attributes (snapshot_date, customer_id, name, value) "
+                "SELECT snapshot_date, customer_id, 'plan_type', "
+                "CASE hash(customer_id) % 3 WHEN 0 THEN 'basic' WHEN 1 THEN 'family' "
+                "ELSE 'business' END FROM customers"))
+    return engine
 
 
 def pandas_lifecycle(df: pd.DataFrame, chosen, prev_month: dict, first_month: int, types,
@@ -83,7 +151,8 @@ def pandas_lifecycle(df: pd.DataFrame, chosen, prev_month: dict, first_month: in
             "cohort_last": float(share.iloc[0].dropna().iloc[-1])}
 
 
-def bench(engine: sa.Engine, repeat: int) -> list[tuple[str, float, str]]:
+def bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tuple[str, float, str]]:
+    """The page's queries cold and warm, the cached sBG fits; then (``baseline``) pandas."""
     rules = current_rules(engine)
     dates = stored_dates(engine)
     filters = Filters(dates[-1])
@@ -105,9 +174,27 @@ def bench(engine: sa.Engine, repeat: int) -> list[tuple[str, float, str]]:
 
     fit_time, value = timed(fits, 1)
     with engine.connect() as conn:
+        names = lifecycle.dimension_names(conn, filters, s.dimension_max_values)
+    attribute = next((n for n in names if lifecycle.is_attribute(n)), None)
+    tabs = []
+    for name, fn in tab_queries(filters, rules, definition, s, attribute).items():
+        def run(fn=fn):
+            with engine.connect() as conn:
+                return fn(conn)
+        tab_cold, _ = timed(run, 1)
+        tab_warm, _ = timed(run, repeat)
+        tabs.append((f"Tab alone, warm (median): {name}", tab_warm, f"cold {tab_cold:.3f} s"))
+    mark("ours")
+    fitted = value.tiers.filter(value.tiers["gamma"].is_not_null()).height
+    if not baseline:
+        return [("Lifecycle page queries, cold (first call)", cold, ""),
+                ("Lifecycle page queries, warm (median)", warm, ""), *tabs,
+                (f"sBG fits for {fitted} tiers + projection + CLV (cached by the page)", fit_time,
+                 "excluded from the page target")]
+    with engine.connect() as conn:
         line = lifecycle.timeline(conn, filters.snapshot_date)
     start = time.perf_counter()
-    rows = read_frame(engine, sa.text(f"SELECT {', '.join(COLUMNS)} FROM customers")).to_pandas()
+    rows = load_pandas(engine, f"SELECT {', '.join(COLUMNS)} FROM customers")
     load = time.perf_counter() - start
     baseline, expected = timed(lambda: pandas_lifecycle(
         rows, filters.snapshot_date, dict(line.previous_months), line.first_month,
@@ -120,14 +207,14 @@ def bench(engine: sa.Engine, repeat: int) -> list[tuple[str, float, str]]:
     assert matrix["share"].is_not_null().sum() == expected["cohort_cells"]
     first = matrix.filter(matrix["join_month"] == matrix["join_month"].min()).drop_nulls("share")
     assert abs(first["share"][-1] - expected["cohort_last"]) < 1e-12
-    fitted = value.tiers.filter(value.tiers["gamma"].is_not_null()).height
     return [
-        ("Lifecycle page queries, cold (first call)", cold, ""),
-        ("Lifecycle page queries, warm (median)", warm,
+        ("Lifecycle page queries, all tabs, cold (first call)", cold, ""),
+        ("Lifecycle page queries, all tabs, warm (median)", warm,
          f"{baseline / warm:.1f}× faster than pandas" if baseline >= warm
          else f"pandas {warm / baseline:.1f}× faster (rows already in memory)"),
+        *tabs,
         ("pandas, same lifetimes, Kaplan–Meier per tier and cohort matrix from rows in memory",
-         baseline, "stages, log-rank and churn breakdown not included"),
+         baseline, "stages, funnel, log-rank and churn breakdown not included"),
         ("pandas, loading those rows first", load, "not counted in the ratio"),
         (f"sBG fits for {fitted} tiers + projection + CLV (cached by the page)", fit_time,
          "excluded from the page target"),
@@ -142,8 +229,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
     start = time.perf_counter()
-    engine = make_engine(f"duckdb:///{args.db}") if args.db else seed(args.customers,
-                                                                     args.snapshots)[0]
+    engine = make_engine(f"duckdb:///{args.db}") if args.db else store_copy(args.customers,
+                                                                           args.snapshots)
     seeded = time.perf_counter() - start
     rows = bench(engine, args.repeat)
     lines = [f"### Lifecycle: {args.customers:,} customers × {args.snapshots} monthly snapshots",

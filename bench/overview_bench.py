@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pandas as pd
 import polars as pl
 import sqlalchemy as sa
 
+from bench.timing import load_pandas, mark, timed
 from lib.demo import generate_snapshots
 from lib.derive import derive
 from lib.importer import import_file
@@ -28,22 +28,12 @@ from lib.queries import Filters
 from lib.rules import Rules
 from lib.rules_versions import current_rules
 from lib.snapshots import stored_dates, write_snapshots
-from lib.store import make_engine, read_frame
+from lib.store import make_engine
 
 WORK = Path(__file__).resolve().parent / "work"
 RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = ["snapshot_date", "customer_id", "province", "tier", "churned", "churn_type",
            "tenure_months", "group_paid", "join_month", "snapshot_month", "spend_m1"]
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time of ``repeat`` calls (seconds) and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def seed(customers: int, snapshots: int) -> tuple[sa.Engine, pl.DataFrame]:
@@ -89,7 +79,8 @@ def pandas_overview(df: pd.DataFrame, rules: Rules, current, previous, photo) ->
             "retention": retention, "top20": top20, "snapshots": len(per_snapshot)}
 
 
-def bench_overview(engine: sa.Engine, repeat: int) -> list[tuple[str, float, str]]:
+def bench_overview(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tuple[str, float, str]]:
+    """The Overview's query set cold and warm; then (``baseline``) pandas doing the same."""
     rules = current_rules(engine)
     dates = stored_dates(engine)
     current, previous = dates[-1], dates[-2]
@@ -101,8 +92,12 @@ def bench_overview(engine: sa.Engine, repeat: int) -> list[tuple[str, float, str
 
     cold, _ = timed(ours, 1)
     warm, view = timed(ours, repeat)
+    mark("ours")
+    if not baseline:
+        return [("Overview queries, cold (first call)", cold, ""),
+                ("Overview queries, warm (median)", warm, "")]
     start = time.perf_counter()
-    rows = read_frame(engine, sa.text(f"SELECT {', '.join(COLUMNS)} FROM customers")).to_pandas()
+    rows = load_pandas(engine, f"SELECT {', '.join(COLUMNS)} FROM customers")
     load = time.perf_counter() - start
     photo = quarter_photo_date(current, dates)
     baseline, expected = timed(lambda: pandas_overview(rows, rules, current, previous, photo), repeat)
@@ -145,6 +140,7 @@ def bench_import(latest: pl.DataFrame, repeat: int) -> list[tuple[str, float, st
         return len(frame)
 
     ours_time, result = timed(ours, max(1, repeat // 2))
+    mark("ours")
     assert result.validation.rows_accepted == latest.height
     baseline, _ = timed(pandas_import, max(1, repeat // 2))
     return [(f"Import of a {latest.height:,}-row CSV ({len(data) / 1e6:.0f} MB): read, map, "
