@@ -1,7 +1,6 @@
 """Call-back plans (回访计划): make a plan from the call list or a selection, with a hold-out
 sized by a power calculation; list plans, move them forward, open one (customers, outcomes)."""
 import datetime as dt
-import importlib.util
 import secrets
 
 import polars as pl
@@ -27,6 +26,7 @@ from lib.operations import (
     set_status,
 )
 from lib.operations_power import power_of, propose_holdout
+from views import operations_outcomes
 
 code = ui.lang()
 st.title(t("page_operations", code))
@@ -179,7 +179,7 @@ def _plan_label(row: dict) -> str:
     return f"#{row['plan_id']} · {row['name']} · {t('ops_status_' + row['status'], code)}"
 
 
-def _open_plan(plan: dict, catalogue) -> None:
+def _open_plan(plan: dict, rules, catalogue) -> None:
     plan_id = plan["plan_id"]
     month = int(plan["snapshot_month"])
     st.caption(t("ops_plan_caption", code, channel=t(f"ops_channel_{plan['channel']}", code),
@@ -203,11 +203,10 @@ def _open_plan(plan: dict, catalogue) -> None:
             _done(t("ops_deleted", code, plan=plan_id))
     members = ui.compute(plan_members, plan_id)
     names = offer_names(catalogue, code)
-    in_force = ui.rules()
     shown = mask_identifiers(members, ("customer_id",), CAN_SEE_IDENTIFIERS).with_columns(
         pl.col("arm").replace_strict({a: t(f"ops_arm_{a}", code) for a in ("treated", "holdout")},
                                      default=pl.col("arm"), return_dtype=pl.String),
-        pl.col("tier").replace_strict({k: in_force.tier_name(k, code) for k in range(1, 7)},
+        pl.col("tier").replace_strict({k: rules.tier_name(k, code) for k in range(1, 7)},
                                       default=None, return_dtype=pl.String),
         pl.col("stage").replace_strict({s: t(f"churn_stage_{s}", code) for s in STAGES},
                                        default=pl.col("stage"), return_dtype=pl.String),
@@ -215,10 +214,7 @@ def _open_plan(plan: dict, catalogue) -> None:
     )
     ui.table(shown.rename({k: t(f"ops_col_{k}", code) for k in shown.columns}))
     st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
-    if importlib.util.find_spec("views.operations_outcomes") is not None:
-        from views import operations_outcomes
-
-        operations_outcomes.render(plan_id)
+    operations_outcomes.render(plan_id)
 
 
 flash = st.session_state.pop("ops_flash", None)
@@ -261,4 +257,4 @@ with ui.guard():
         chosen = st.selectbox(t("ops_open", code), options=ids, key=OPEN_PLAN,
                               format_func=lambda i: _plan_label(rows[i]))
         st.subheader(_plan_label(rows[chosen]))
-        _open_plan(rows[chosen], catalogue)
+        _open_plan(rows[chosen], rules, catalogue)

@@ -15,10 +15,11 @@ import streamlit as st
 
 from lib import charts_operations, fmt, ui
 from lib.exports import mask_identifiers
-from lib.i18n import t
 from lib.frames import relabel
+from lib.i18n import t
 from lib.ingest import report_csv, sheet_names
-from lib.operations_results import outcomes_token, plan_results
+from lib.offers_calibration import campaign_calibration
+from lib.operations_results import outcomes_token, plan_calibration, plan_choices, plan_results
 from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
                           outcome_history, plan_outcome_rows, record_outcomes, rows_table)
 
@@ -235,9 +236,6 @@ def calibration_source(filters, rules, code: str) -> tuple[pl.DataFrame, str | N
     """For the Offers ROI page: a choice between the past campaign in the snapshots and each
     call-back plan with results; returns that source's calibration table
     (``lib.offers_calibration.calibrate`` shape) and the plan's label (None = the campaign)."""
-    from lib.offers_calibration import campaign_calibration
-    from lib.operations_results import plan_calibration, plan_choices
-
     with ui.engine().connect() as conn:
         token = outcomes_token(conn)
     plans = ui.compute(plan_choices, token)
