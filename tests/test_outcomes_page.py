@@ -14,6 +14,13 @@ from tests.test_outcomes import GOOD, TODAY
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def offer_name(offer_id: str) -> str:
+    from lib.offers import DEFAULT_CATALOGUE_PATH, parse_catalogue
+
+    return next(o.name_en for o in parse_catalogue(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
+                if o.id == offer_id)
+
+
 @pytest.fixture
 def ops_store(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/app.duckdb"
@@ -47,6 +54,9 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
     assert _metric(at, "Churn reduction (hold-out − contacted)") == "+16.7 pp"
     assert _metric(at, "Cost per save") == "57.0"
     assert len(at.get("plotly_chart")) >= 2                      # reach vs target, churn by arm
+    take_up = next(d.value for d in at.dataframe if "take_up_reached" in d.value.columns)
+    offers = dict(zip(take_up["offer_id"], take_up["take_up"]))          # shown by catalogue name
+    assert offers[offer_name("care_call")] == pytest.approx(2 / 3)      # T1, T3 of T1-T3 accepted
 
     text = "用户号码,回访结果,日期\nT6,已接通,2026-09-10\nX1,已接通,2026-09-10\n".encode()
     at.file_uploader[0].set_value(("结果.csv", text, "text/csv")).run()

@@ -214,7 +214,7 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
     )
     ui.table(shown.rename({k: t(f"ops_col_{k}", code) for k in shown.columns}))
     st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
-    operations_outcomes.render(plan_id)
+    operations_outcomes.render(plan_id, names)
 
 
 flash = st.session_state.pop("ops_flash", None)

@@ -24,8 +24,9 @@ from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_o
                           outcome_history, plan_outcome_rows, record_outcomes, rows_table)
 
 
-def render(plan_id: int) -> None:
-    """Draw the outcomes and results of plan ``plan_id`` (Streamlit)."""
+def render(plan_id: int, offer_names: dict[str, str]) -> None:
+    """Draw the outcomes and results of plan ``plan_id`` (Streamlit); ``offer_names``: offer id ->
+    display name in the page's language."""
     code = ui.lang()
     st.subheader(t("outcomes_title", code))
     with ui.engine().connect() as conn:
@@ -34,7 +35,7 @@ def render(plan_id: int) -> None:
         t("outcomes_tab_results", code), t("outcomes_tab_upload", code), t("outcomes_tab_edit", code),
         t("outcomes_tab_history", code)])
     with tab_results, ui.guard():
-        _results(plan_id, token, code)
+        _results(plan_id, token, offer_names, code)
     with tab_upload, ui.guard():
         _upload(plan_id, code)
     with tab_edit, ui.guard():
@@ -48,7 +49,7 @@ def _can_record() -> bool:
     return ui.user().can("run_operations")
 
 
-def _results(plan_id: int, token: tuple, code: str) -> None:
+def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str) -> None:
     rules = ui.rules()
     res = ui.compute(plan_results, plan_id, rules, token)
     reach = res.reach.row(0, named=True)
@@ -75,7 +76,9 @@ def _results(plan_id: int, token: tuple, code: str) -> None:
                "take_up_reached": "percent", "cost": "%,.0f"}
     labels = {k: t("outcomes_treated" if k == "treated" else f"outcomes_col_{k.removesuffix('_id')}", code)
               for k in formats}
-    ui.table(res.take_up.select(list(formats)),
+    take_up = res.take_up.with_columns(
+        relabel(res.take_up["offer_id"], lambda o: offer_names.get(o, o)).fill_null(t("outcomes_no_offer", code)))
+    ui.table(take_up.select(list(formats)),
              column_config={k: st.column_config.NumberColumn(labels[k], format=f) if f
                             else st.column_config.TextColumn(labels[k]) for k, f in formats.items()})
 

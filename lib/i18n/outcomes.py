@@ -140,6 +140,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outcomes_col_rate": ("Reach rate", "到达率"),
     "outcomes_unassigned": ("(no manager)", "（未指派）"),
     "outcomes_col_offer": ("Offer", "优惠"),
+    "outcomes_no_offer": ("(no offer)", "（无优惠）"),
     "outcomes_col_reached": ("Reached", "已触达"),
     "outcomes_col_accepted": ("Accepted", "接受"),
     "outcomes_col_take_up": ("Take-up (of treated)", "接受率（占应接触）"),
