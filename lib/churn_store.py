@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from lib.churn import churn_settings, feature_frame
 from lib.churn_explain import group_effects, reason_codes
 from lib.churn_train import ModelCard, read_rows, train_churn_model
+from lib.cubes import rebuild_score_cube
 from lib.queries import Filters
 from lib.queries import churn as q
 from lib.rules import Rules
 from lib.auth import require
 from lib.snapshots import bulk_insert, refresh_statistics
-from lib.store import StoreError, churn_models, churn_scores, read_frame
+from lib.store import StoreError, churn_models, churn_scores, read_frame, score_cube
 
 
 def store_model(engine: sa.Engine, card: ModelCard, model) -> int:
@@ -102,7 +103,8 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
                            for i, cut in enumerate(cuts[::-1])], else_=1)
         conn.execute(sa.update(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date)
                      .values(risk_decile=decile))
-        refresh_statistics(conn, churn_scores)
+        rebuild_score_cube(conn, [snapshot_date])
+        refresh_statistics(conn, churn_scores, score_cube)
     return done
 
 

@@ -184,8 +184,12 @@ def lifetime_counts(conn: sa.Connection, filters: Filters, rules: Rules,
                     definition: ChurnDefinition, dimension: str | None) -> pl.DataFrame:
     """Customers per (segment, duration_months, event, entry_months, active): see
     ``queries.lifecycle.lifetimes``; ``segment`` as text."""
-    frame = read_frame(conn, q.lifetimes(filters, definition, rules,
-                                          timeline(conn, filters.snapshot_date), dimension))
+    if dimension in (None, *q.CUBE_DIMENSIONS) and conn.execute(
+            q.cube_built(filters.snapshot_date, definition)).first():
+        frame = read_frame(conn, q.cube_lifetimes(filters, definition, dimension))
+    else:
+        frame = read_frame(conn, q.lifetimes(filters, definition, rules,
+                                              timeline(conn, filters.snapshot_date), dimension))
     if frame.height == 0:
         return pl.DataFrame(schema={"segment": pl.String, "duration_months": pl.Int64,
                                     "event": pl.Int64, "entry_months": pl.Int64,

@@ -15,13 +15,17 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.auth import require
-from lib.rules import Rules, churn_counted, stage_case, tier_case, usage_decline
+from lib.cubes import rebuild_cube, rebuild_lifetime_cubes, rebuild_score_cube
+from lib.rules import Rules, stage_case, tier_case, usage_decline
 from lib.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
+    campaign_contacts,
     customer_attributes,
     churn_scores,
     customer_cube,
+    lifetime_cube,
+    score_cube,
     customer_segments,
     customers,
     import_log,
@@ -116,7 +120,10 @@ def apply_rules(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None =
         conn.execute(step)
     conn.execute(update_snapshots)
     rebuild_cube(conn, rules, dates)
-    refresh_statistics(conn, customers, customer_attributes, customer_cube)
+    rebuild_lifetime_cubes(conn, rules, dates)
+    rebuild_score_cube(conn, dates)
+    refresh_statistics(conn, customers, customer_attributes, customer_cube, lifetime_cube,
+                       campaign_contacts, score_cube)
 
 
 def refresh_statistics(conn: sa.Connection, *tables: sa.Table) -> None:
@@ -129,37 +136,9 @@ def refresh_statistics(conn: sa.Connection, *tables: sa.Table) -> None:
             conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
-def rebuild_cube(conn: sa.Connection, rules: Rules, dates: list[dt.date] | None) -> None:
-    """Replace the cube rows of ``dates`` (None: all) from the stored customer rows."""
-    clear_cube = sa.delete(customer_cube)
-    if dates is not None:
-        clear_cube = clear_cube.where(customer_cube.c.snapshot_date.in_(dates))
-    conn.execute(clear_cube)
-    conn.execute(_cube_insert(rules, dates))
-
-
-def _cube_insert(rules: Rules, dates: list[dt.date] | None) -> sa.Insert:
-    c = customers.c
-    counted = sa.case((churn_counted(rules, c), True), else_=False)
-    gross_add = sa.case((c.join_month == c.snapshot_month, True), else_=False)
-    churned = sa.case((c.churned.is_(True), True), else_=False)
-    keys = [c.snapshot_date, c.province, c.tier, churned, counted, gross_add, c.spend_band]
-    select = sa.select(
-        *keys, sa.func.count(), sa.cast(sa.func.sum(sa.func.coalesce(c.spend_m1, 0.0)), sa.Double)
-    ).group_by(*keys)
-    if dates is not None:
-        select = select.where(c.snapshot_date.in_(dates))
-    cube = customer_cube.c
-    return sa.insert(customer_cube).from_select(
-        [cube.snapshot_date, cube.province, cube.tier, cube.churned, cube.counted, cube.gross_add,
-         cube.spend_band, cube.customers, cube.revenue],
-        select,
-    )
-
-
 def _delete_rows(conn: sa.Connection, dates: list[dt.date]) -> None:
     for table in (customers, customer_attributes, customer_cube, customer_segments, churn_scores,
-                  snapshots):
+                  score_cube, snapshots):
         conn.execute(sa.delete(table).where(table.c.snapshot_date.in_(dates)))
 
 
@@ -290,6 +269,9 @@ def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
             .where(customers.c.snapshot_date == snapshot_date)
         ).scalar_one()
         _delete_rows(conn, [snapshot_date])
+        # the later snapshots' lifetimes and the contacts read the deleted rows
+        from lib.rules_versions import rules_in_force  # it applies rules through this module
+        rebuild_lifetime_cubes(conn, rules_in_force(conn), [snapshot_date])
     return int(count)
 
 

@@ -105,6 +105,60 @@ customer_cube = sa.Table(
     sa.Column("revenue", sa.Double, nullable=False),
 )
 
+#: Lifetimes as the Lifecycle and Offers pages fit them (``queries.lifecycle.lifetimes``), counted
+#: per province and tier for every stored snapshot date under the rules' churn definition
+#: (``definition`` is ``ChurnDefinition.key``). A snapshot's lifetimes read every snapshot up to it,
+#: so storing or deleting a snapshot rebuilds its date and every later one (``lib.cubes``);
+#: an sBG fit per filter set then reads thousands of rows instead of scanning the base.
+lifetime_cube = sa.Table(
+    "lifetime_cube",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("definition", sa.String, nullable=False),
+    sa.Column("province", sa.String),
+    sa.Column("tier", sa.SmallInteger, nullable=False),
+    sa.Column("duration_months", sa.Integer, nullable=False),
+    sa.Column("event", sa.SmallInteger, nullable=False),
+    sa.Column("entry_months", sa.Integer, nullable=False),
+    sa.Column("active", sa.SmallInteger, nullable=False),
+    sa.Column("customers", sa.BigInteger, nullable=False),
+)
+
+#: The newest scores of each snapshot summed per tier, province and risk decile over its active
+#: customers: customers, summed churn probability (share 0-1 per customer) and summed
+#: latest-month spend (currency). Offers ROI's targets are read from it instead of joining
+#: every score to its customer row; rebuilt when a snapshot is scored or its tiers change.
+score_cube = sa.Table(
+    "score_cube",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("model_id", sa.Integer, nullable=False),
+    sa.Column("tier", sa.SmallInteger, nullable=False),
+    sa.Column("province", sa.String),
+    sa.Column("risk_decile", sa.SmallInteger, nullable=False),
+    sa.Column("customers", sa.BigInteger, nullable=False),
+    sa.Column("churn_probability", sa.Double, nullable=False),
+    sa.Column("spend", sa.Double, nullable=False),
+)
+
+#: Past-campaign contacts, one row per customer and offer: the first stored snapshot carrying the
+#: campaign fields (``contact_date``) with that row's province, tier, group and take-up, and the
+#: first later snapshot that shows the customer churned (``churn_date``, NULL if none). Offers ROI
+#: calibrates on them as of any snapshot date without scanning every stored row; rebuilt whenever
+#: snapshots are stored or deleted or the rules change.
+campaign_contacts = sa.Table(
+    "campaign_contacts",
+    metadata,
+    sa.Column("customer_id", sa.String, nullable=False),
+    sa.Column("offer_id", sa.String, nullable=False),
+    sa.Column("contact_date", sa.Date, nullable=False),
+    sa.Column("province", sa.String),
+    sa.Column("tier", sa.SmallInteger),
+    sa.Column("treated", sa.Boolean),
+    sa.Column("accepted", sa.Boolean),
+    sa.Column("churn_date", sa.Date),
+)
+
 #: Per-customer segment labels written back by the Segments page's models (RFM scores 1–5 and
 #: behavioural cluster), one row per customer per snapshot.
 customer_segments = sa.Table(
@@ -323,8 +377,8 @@ def _has_column(conn: sa.Connection, table: str, column: str) -> bool:
 
 def _add_customer_cube(conn: sa.Connection) -> None:
     """v2: the Overview's cube, and the spend band it groups by, filled for stored snapshots."""
+    from lib.cubes import rebuild_cube
     from lib.rules_versions import rules_in_force
-    from lib.snapshots import rebuild_cube
 
     spend = customers.c.spend_m1
     band = sa.case((spend > 0, sa.func.floor(sa.func.ln(1 + spend) * SPEND_BANDS_PER_E) + 1), else_=0)
@@ -349,6 +403,18 @@ def _add_operations(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[callback_plans, plan_customers, plan_outcomes, outcome_log])
 
 
+def _add_lifetime_cubes(conn: sa.Connection) -> None:
+    """v5: the lifetime and score cubes and the campaign contacts, filled for stored snapshots."""
+    from lib.cubes import rebuild_lifetime_cubes
+    from lib.rules_versions import rules_in_force
+
+    from lib.cubes import rebuild_score_cube
+
+    metadata.create_all(conn, tables=[lifetime_cube, campaign_contacts, score_cube])
+    rebuild_lifetime_cubes(conn, rules_in_force(conn), None)
+    rebuild_score_cube(conn, None)
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -357,6 +423,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (2, _add_customer_cube),
     (3, _add_model_outputs),
     (4, _add_operations),
+    (5, _add_lifetime_cubes),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
+from lib.churn_train import Metrics, ModelCard
 from lib.demo import generate_snapshots
 from lib.derive import derive
 from lib.rules import edit_rules_text
@@ -127,3 +129,16 @@ def operations_base(url: str) -> int:
             for cid, (arm, tier, province, manager, offer) in plan.items()])
     engine.dispose()
     return int(plan_id)
+
+
+def model_card(as_of: dt.date, horizon: int) -> ModelCard:
+    """A model card as training writes it (accepted; the figures are placeholders for tests that
+    store scores themselves)."""
+    metrics = Metrics(rows=1000, churners=100, base_rate=0.1, roc_auc=0.8, pr_auc=0.3,
+                      top_decile_lift=3.0)
+    return ModelCard(as_of=as_of, created_at=dt.datetime(2026, 11, 1, 12, 0), rules_version=0,
+                     horizon_months=horizon, label="window", scheme="time",
+                     train_dates=(as_of,), test_date=as_of, train_rows=1000, train_churners=100,
+                     excluded_involuntary=0, features=("spend_m1",), model=metrics,
+                     baseline=metrics, tables={}, training_seconds=1.0, refused=None,
+                     probability_percentiles=tuple(np.linspace(0.0, 0.6, 21)))

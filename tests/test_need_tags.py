@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from lib.cubes import rebuild_score_cube
 from lib.churn_actions import call_list, display_frame, export_bytes
 from lib.derive import derive
 from lib.exports import UTF8_BOM
@@ -86,6 +87,7 @@ def hand_base(url: str) -> sa.Engine:
         conn.execute(sa.insert(churn_scores), [
             {"snapshot_date": SNAP, "customer_id": cid, "model_id": 1, "churn_probability": 0.5,
              "risk_decile": 10, "reasons": "complaints:0.100"} for cid in CASES])
+        rebuild_score_cube(conn, [SNAP])             # as lib.churn_store.score_snapshot does
     return engine
 
 

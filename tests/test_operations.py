@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from lib.cubes import rebuild_score_cube
 from lib.auth import PermissionDenied, User, acting_as
 from lib.churn_actions import catalogue_entries
 from lib.demo import generate_snapshots
@@ -164,6 +165,7 @@ def scored(db_url):
             for i, cid in enumerate(ids["customer_id"].to_list())]
     with engine.begin() as conn:
         conn.execute(sa.insert(churn_scores), rows)
+        rebuild_score_cube(conn, [latest])           # as lib.churn_store.score_snapshot does
     yield engine, latest
     engine.dispose()
 

@@ -29,20 +29,23 @@ import pytest
 import sqlalchemy as sa
 
 import lib.queries
+from lib.cubes import rebuild_score_cube
+from tests.factories import model_card
 from lib import kpis, lifecycle, lifecycle_value, segments, segments_clusters, segments_geo
 from lib.churn_actions import BANDS, call_list, catalogue_entries, export_history
 from lib.churn_store import churn_view, decile_summary, revenue_at_risk_from_scores, store_model
-from lib.churn_train import Metrics, ModelCard, read_rows
+from lib.churn_train import read_rows
 from lib.offer_store import current_catalogue
 from lib.offer_targets import Economics, offer_targets
 from lib.offers_calibration import campaign_calibration
 from lib.queries import Filters
 from lib.queries import churn as qchurn
+from lib.queries import lifecycle as qlifecycle
 from lib.queries import overview as qoverview
 from lib.rules_versions import current_rules
 from lib.seed import seed_demo
 from lib.snapshots import refresh_statistics
-from lib.store import churn_scores, customer_segments, make_engine, read_frame
+from lib.store import churn_scores, customer_segments, make_engine, read_frame, score_cube
 
 CUSTOMERS, SNAPSHOTS, SEED = 3000, 12, 11
 REL = 1e-9
@@ -72,17 +75,6 @@ class Context:
     some: Filters          # two provinces, VIP tiers: the sidebar's filters applied
 
 
-def _card(as_of: dt.date, horizon: int) -> ModelCard:
-    metrics = Metrics(rows=1000, churners=100, base_rate=0.1, roc_auc=0.8, pr_auc=0.3,
-                      top_decile_lift=3.0)
-    return ModelCard(as_of=as_of, created_at=dt.datetime(2026, 11, 1, 12, 0), rules_version=0,
-                     horizon_months=horizon, label="window", scheme="time",
-                     train_dates=(as_of,), test_date=as_of, train_rows=1000, train_churners=100,
-                     excluded_involuntary=0, features=("spend_m1",), model=metrics,
-                     baseline=metrics, tables={}, training_seconds=1.0, refused=None,
-                     probability_percentiles=tuple(np.linspace(0.0, 0.6, 21)))
-
-
 def _scores(conn: sa.Connection, snapshot_date: dt.date) -> list[dict]:
     """The same scores for both engines: a probability from the id's checksum in steps of
     0.001 (many ties, as a real model's rounded scores have), deciles by the probability's
@@ -107,10 +99,11 @@ def _store(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         latest = max(read_frame(conn, qoverview.snapshot_list())["snapshot_date"].to_list())
         rows = _scores(conn, latest)
-    store_model(engine, _card(latest, rules.section("churn_model").get("horizon_months", 3)), None)
+    store_model(engine, model_card(latest, rules.section("churn_model").get("horizon_months", 3)), None)
     with engine.begin() as conn:
         conn.execute(sa.insert(churn_scores), rows)
-        refresh_statistics(conn, churn_scores)          # as lib.churn_store.score_snapshot does
+        rebuild_score_cube(conn, [latest])              # as lib.churn_store.score_snapshot does
+        refresh_statistics(conn, churn_scores, score_cube)
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +206,16 @@ def _survival(conn: sa.Connection, x: Context, filters: Filters) -> dict:
     return out
 
 
+def _lifetimes(conn: sa.Connection, x: Context) -> dict:
+    """Lifetimes read from the rows (the Lifecycle page's other dimensions and definitions) and
+    the lifetime cube's rows as the store builds them (sorted here: the build is unordered)."""
+    definition, when = _lifecycle_definition(x), lifecycle.timeline(conn, x.latest)
+    cube = read_frame(conn, qlifecycle.lifetime_cube_rows(x.everyone, definition, x.rules, when))
+    return {"tier": read_frame(conn, qlifecycle.lifetimes(x.some, definition, x.rules, when, "tier")),
+            "stage": read_frame(conn, qlifecycle.lifetimes(x.everyone, definition, x.rules, when, "stage")),
+            "cube": cube.sort(cube.columns, nulls_last=True)}
+
+
 def _churn_training(conn: sa.Connection, x: Context) -> dict:
     """The samples the model trains and scores on, read the way training reads them."""
     months = read_frame(conn, qchurn.stored_months())
@@ -263,6 +266,7 @@ CASES: dict[str, Case] = {
     "lifecycle/cohorts_by_dimension": _cohort_dimension,
     "lifecycle/survival": lambda conn, x: _survival(conn, x, x.everyone),
     "lifecycle/survival_filtered": lambda conn, x: _survival(conn, x, x.some),
+    "lifecycle/lifetimes": _lifetimes,
     "lifecycle/value": lambda conn, x: _lifecycle_value(conn, x, x.everyone),
     "lifecycle/tier_clv": lambda conn, x: lifecycle_value.tier_clv(conn, x.everyone, x.rules),
     "lifecycle/churn": lambda conn, x: lifecycle.churn_breakdown(

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from lib.queries.common import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
-from lib.store import customer_attributes, customers
+from lib.store import customer_attributes, customers, lifetime_cube
 
 c = customers.c
 
@@ -92,6 +92,12 @@ class ChurnDefinition:
     exclude_involuntary: bool
     exclude_min_tenure_months: float
     exclude_group_paid: bool
+
+    @property
+    def key(self) -> str:
+        """The definition as text, naming the lifetime cube's rows built under it."""
+        return (f"{','.join(sorted(self.types))}|{int(self.exclude_involuntary)}"
+                f"|{self.exclude_min_tenure_months:g}|{int(self.exclude_group_paid)}")
 
     def counted(self, rules: Rules) -> sa.ColumnElement[bool]:
         """SQL condition: the row is in the analysis base."""
@@ -197,6 +203,52 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
         .group_by(*keys)
         # Ordered: the sBG fit sums its likelihood in row order, so an engine's arbitrary
         # GROUP BY order (parallel DuckDB, Spark) would change fitted digits run to run.
+        .order_by(*keys)
+    )
+
+
+#: Dimensions the lifetime cube keeps (besides none at all).
+CUBE_DIMENSIONS = ("tier", "province")
+
+
+def lifetime_cube_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
+                       timeline: Timeline) -> sa.Select:
+    """The lifetime cube's rows of the chosen snapshot (columns in table order): ``lifetimes``
+    per province and tier, for every province and tier (the filters' segment terms are not
+    applied; the cube is filtered when read)."""
+    columns = {"province": c.province, "tier": c.tier, "duration_months": _duration(),
+               "event": _event(definition), "entry_months": _entry(timeline),
+               "active": sa.case((c.churned.is_(True), 0), else_=1)}
+    rows = _lifetime_rows(Filters(filters.snapshot_date), definition, rules, timeline, columns, [])
+    r = rows.c
+    keys = [r.province, r.tier, r.duration_months, r.event, r.entry_months, r.active]
+    return (sa.select(sa.literal(filters.snapshot_date, sa.Date), sa.literal(definition.key),
+                      *keys, sa.func.count())
+            .where(r.duration_months >= 1)
+            .group_by(*keys))
+
+
+def cube_built(snapshot_date: dt.date, definition: ChurnDefinition) -> sa.Select:
+    """One row when the lifetime cube holds ``snapshot_date`` under ``definition``."""
+    cube = lifetime_cube.c
+    return (sa.select(sa.literal(1)).select_from(lifetime_cube)
+            .where(cube.snapshot_date == snapshot_date, cube.definition == definition.key).limit(1))
+
+
+def cube_lifetimes(filters: Filters, definition: ChurnDefinition, dimension: str | None) -> sa.Select:
+    """``lifetimes`` read from the lifetime cube: the same columns and row order, for no
+    dimension or one of ``CUBE_DIMENSIONS``."""
+    cube = lifetime_cube.c
+    segment = {None: sa.null(), "tier": cube.tier, "province": cube.province}[dimension]
+    keys = [cube.duration_months, cube.event, cube.active, cube.entry_months]
+    if dimension:
+        keys.insert(0, segment)
+    return (
+        sa.select(segment.label("segment"), cube.duration_months, cube.event, cube.entry_months,
+                  cube.active, sa.cast(sa.func.sum(cube.customers), sa.BigInteger).label("customers"))
+        .where(cube.snapshot_date == filters.snapshot_date, cube.definition == definition.key,
+               *segment_conditions(filters, cube))
+        .group_by(*keys)
         .order_by(*keys)
     )
 
