@@ -16,8 +16,9 @@ Timed, warm (median of ``repeat``) after one cold call:
 - **call list**: ``plan_inputs`` from the Action list (high-risk band, 500 customers);
 - **power proposal** for 5,000 customers (closed form over every split);
 - **create a plan** of 5,000 customers (hold-out drawn, managers assigned, one transaction);
-- **pandas baseline**: the same selection and baseline from the snapshot's rows already in
-  memory (the load timed apart and not counted).
+- **pandas baseline**: the same selection and baseline from the snapshot's rows and its scores
+  already in memory as stored (two frames, the scores merged onto the chosen customers as the
+  SQL joins them; the load timed apart and not counted).
 """
 from __future__ import annotations
 
@@ -56,10 +57,13 @@ def prepare(customers: int, snapshots: int) -> sa.Engine:
     return engine
 
 
-def pandas_selection(frame, tiers, limit):
-    rows = frame[frame["tier"].isin(tiers) & ~frame["churned"].fillna(False).astype(bool)]
+def pandas_selection(snapshot, scores, tiers, limit):
+    """The selection in pandas from the snapshot's rows and its scores as stored (two frames):
+    filter, the ``limit`` highest spenders, their scores looked up by a merge, mean score."""
+    rows = snapshot[snapshot["tier"].isin(tiers) & ~snapshot["churned"].fillna(False).astype(bool)]
     rows = rows.assign(spend=rows["spend_m1"].fillna(0.0))
     chosen = rows.sort_values(["spend", "customer_id"], ascending=[False, True]).head(limit)
+    chosen = chosen.merge(scores, on="customer_id", how="left")
     return len(rows), chosen, float(chosen["churn_probability"].mean())
 
 
@@ -135,20 +139,22 @@ def page_bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tu
     if not baseline:
         return rows
     start = time.perf_counter()
-    frame = read_frame(engine, sa.text(
-        "SELECT c.customer_id, c.tier, c.churned, c.spend_m1, s.churn_probability FROM customers c "
-        "LEFT JOIN churn_scores s ON s.snapshot_date = c.snapshot_date AND s.customer_id = c.customer_id "
-        "WHERE c.snapshot_date = :d").bindparams(d=latest)).to_pandas()
+    snapshot = read_frame(engine, sa.text(
+        "SELECT customer_id, tier, churned, spend_m1 FROM customers WHERE snapshot_date = :d")
+        .bindparams(d=latest)).to_pandas()
+    scores = read_frame(engine, sa.text(
+        "SELECT customer_id, churn_probability FROM churn_scores WHERE snapshot_date = :d")
+        .bindparams(d=latest)).to_pandas()
     load = time.perf_counter() - start
     pandas_time, (matched, chosen, rate) = timed(
-        lambda: pandas_selection(frame, tiers, settings.max_plan_customers), repeat)
+        lambda: pandas_selection(snapshot, scores, tiers, settings.max_plan_customers), repeat)
     assert matched == inputs.matched and list(chosen["customer_id"]) == inputs.candidates["customer_id"].to_list()
     assert abs(rate - inputs.baseline.rate) < 1e-9
     rows[1] = (rows[1][0], warm, f"{pandas_time / warm:.1f}× faster than pandas" if pandas_time > warm
                else f"pandas in memory {warm / pandas_time:.1f}× faster, after its load")
     return rows + [
         ("pandas, same selection + baseline from rows in memory", pandas_time, ""),
-        ("pandas, loading the snapshot's rows first", load, "not counted in the ratio"),
+        ("pandas, loading the snapshot's rows and its scores first", load, "not counted in the ratio"),
     ]
 
 

@@ -26,6 +26,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special
+from threadpoolctl import ThreadpoolController
+
+#: BLAS thread pools of numpy and scipy. L-BFGS-B makes thousands of BLAS calls on vectors of
+#: two: with a pool of threads each call wakes them, and on a busy machine the six tier fits
+#: of the Offers page took 0.7 s instead of 60 ms (bench, two cores, load average 2).
+_BLAS = ThreadpoolController()
 
 
 def survival(t, gamma: float, delta: float) -> np.ndarray:
@@ -142,12 +148,15 @@ class SBG:
             return -value, -np.array([gamma * by_gamma, delta * by_delta])
 
         best = None
-        for start in ((0.0, 0.0), (-0.5, 2.0)):
-            result = optimize.minimize(loss, np.array(start), method="L-BFGS-B", jac=True,
-                                       bounds=[(-12.0, 12.0), (-12.0, 12.0)],
-                                       options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500})
-            if best is None or result.fun < best.fun:
-                best = result
+        with _BLAS.limit(limits=1, user_api="blas"):
+            for start in ((0.0, 0.0), (-0.5, 2.0)):
+                result = optimize.minimize(loss, np.array(start), method="L-BFGS-B", jac=True,
+                                           bounds=[(-12.0, 12.0), (-12.0, 12.0)],
+                                           options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500})
+                if best is None or result.fun < best.fun:
+                    best = result
+                if best.success and np.all(np.abs(best.x) < 12.0):
+                    break   # converged inside the bounds: the second start only rescues failures
         self.gamma_, self.delta_ = float(np.exp(best.x[0])), float(np.exp(best.x[1]))
         self.log_likelihood_ = float(-best.fun)
         self.customers_ = float(np.sum(weights[events >= 0]))

@@ -111,11 +111,13 @@ class KaplanMeier:
         self.median_months_ = median
         return self
 
-    def survival_at(self, months: float) -> float:
-        """Estimated share surviving ``months`` months (step function, right-continuous)."""
+    def survival_at(self, months: float | np.ndarray) -> float | np.ndarray:
+        """Estimated share surviving ``months`` months (step function, right-continuous); an
+        array of months gives an array of shares."""
         frame = self.survival_
-        idx = np.searchsorted(frame["months"].to_numpy(), months, side="right") - 1
-        return float(frame["survival"][max(int(idx), 0)])
+        idx = np.maximum(np.searchsorted(frame["months"].to_numpy(), months, side="right") - 1, 0)
+        shares = frame["survival"].to_numpy()[idx]
+        return float(shares) if np.ndim(shares) == 0 else shares
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,7 @@ def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
         if part.height:
             km = kaplan_meier(part)
             observed = km.survival_
-            km_at = np.array([km.survival_at(m) if m <= observed["months"].max() else np.nan
-                              for m in months])
+            km_at = np.where(months <= observed["months"].max(), km.survival_at(months), np.nan)
         else:
             km_at = np.full(months.size, np.nan)
         sbg_at = fit.survival(months) if fit else np.full(months.size, np.nan)
