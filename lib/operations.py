@@ -108,23 +108,22 @@ def candidates_from_selection(conn: sa.Connection, snapshot_date: dt.date, tiers
 @dataclass(frozen=True)
 class Baseline:
     """Baseline churn of a plan's customers (share 0-1) and where it came from:
-    "scores" (mean churn probability over the model's horizon), "segment" (share of the
-    segment's rows flagged churned in the snapshot) or "rules" (fallback)."""
+    "scores" (mean churn probability over the model's horizon), "segment" (share of the tier /
+    province segment's rows flagged churned in the snapshot) or "rules" (fallback)."""
 
     rate: float
     source: str
 
 
 def baseline_churn(conn: sa.Connection, candidates: pl.DataFrame, snapshot_date: dt.date,
-                   tiers: tuple[int, ...], stages: tuple[str, ...], provinces: tuple[str, ...],
-                   rules: Rules) -> Baseline:
+                   tiers: tuple[int, ...], provinces: tuple[str, ...], rules: Rules) -> Baseline:
     """The baseline churn of the candidates: their mean churn score when scored, else the churn
-    share of their segment in the snapshot, else the rules' fallback."""
+    share of their tiers and provinces in the snapshot, else the rules' fallback."""
     settings = operations_settings(rules)
     scored = candidates["churn_probability"].drop_nulls() if candidates.height else pl.Series([], dtype=pl.Float64)
     if scored.len() and 0 < float(scored.mean()) < 1:
         return Baseline(float(scored.mean()), "scores")
-    share = read_frame(conn, q.segment_churn_share(snapshot_date, tiers, stages, provinces))
+    share = read_frame(conn, q.segment_churn_share(snapshot_date, tiers, provinces))
     if share.height and share["rows"][0] and share["churn_share"][0] and 0 < share["churn_share"][0] < 1:
         return Baseline(float(share["churn_share"][0]), "segment")
     return Baseline(settings.fallback_baseline_churn, "rules")
@@ -164,7 +163,7 @@ def plan_inputs(conn: sa.Connection, source: str, filters: Filters, rules: Rules
                                                         provinces, rules)
     else:
         raise OperationsError("ops_bad_source", source=source)
-    baseline = baseline_churn(conn, candidates, filters.snapshot_date, tiers, stages, provinces, rules)
+    baseline = baseline_churn(conn, candidates, filters.snapshot_date, tiers, provinces, rules)
     return PlanInputs(source, candidates, matched, baseline)
 
 

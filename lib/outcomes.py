@@ -319,7 +319,9 @@ def check_outcomes(conn: sa.Connection, plan_id: int, table: pl.DataFrame, *,
                                                       return_dtype=pl.String).alias("v_outcome"),
         pl.all_horizontal([pl.col(f"c_{n}").is_null() for n in FIELD_NAMES]).alias("blank"),
         (pl.len().over("c_customer_id") > 1).alias("dup"),
-    ).join(members.lazy(), left_on="c_customer_id", right_on="customer_id", how="left")
+    # in the file's row order: the outcome log's ids follow it on every engine
+    ).join(members.lazy(), left_on="c_customer_id", right_on="customer_id", how="left",
+           maintain_order="left")
     blank, cid = pl.col("blank"), pl.col("c_customer_id")
     null = pl.lit(None, pl.String)
 

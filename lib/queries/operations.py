@@ -66,14 +66,15 @@ def selection_candidates(snapshot_date: dt.date, tiers: tuple[int, ...], stages:
     )
 
 
-def segment_churn_share(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
+def segment_churn_share(snapshot_date: dt.date, tiers: tuple[int, ...],
                         provinces: tuple[str, ...]) -> sa.Select:
-    """Share of the segment's rows of the snapshot flagged churned (0-1) and the row count: the
-    baseline churn when the selection has no churn scores."""
+    """Share of the tier / province segment's rows of the snapshot flagged churned (0-1) and the
+    row count: the baseline churn when the selection has no churn scores. Stages are not a
+    segment here: a churned row's stage is "churned", so any other stage's share would be 0."""
     return sa.select(
         double(sa.func.avg(sa.case((c.churned.is_(True), 1.0), else_=0.0))).label("churn_share"),
         sa.func.count().label("rows"),
-    ).where(*_segment_where(snapshot_date, tiers, stages, provinces))
+    ).where(*_segment_where(snapshot_date, tiers, (), provinces))
 
 
 def plans() -> sa.Select:
