@@ -72,7 +72,8 @@ def segment_churn_share(snapshot_date: dt.date, tiers: tuple[int, ...],
     row count: the baseline churn when the selection has no churn scores. Stages are not a
     segment here: a churned row's stage is "churned", so any other stage's share would be 0."""
     return sa.select(
-        double(sa.func.avg(sa.case((c.churned.is_(True), 1.0), else_=0.0))).label("churn_share"),
+        # integer flags: Spark averages decimal literals (1.0) to five decimal places
+        double(sa.func.avg(double(sa.case((c.churned.is_(True), 1), else_=0)))).label("churn_share"),
         sa.func.count().label("rows"),
     ).where(*_segment_where(snapshot_date, tiers, (), provinces))
 
