@@ -142,6 +142,17 @@ def current_filters() -> Filters | None:
                    tuple(st.session_state.get(Keys.TIERS, ())))
 
 
+def filters_or_stop(empty_message: str) -> Filters:
+    """The sidebar's filters; when nothing is stored yet, the page's ``empty_message`` (an i18n
+    key) with a link to the Data page, and the script run stops there."""
+    filters = current_filters()
+    if filters is None:
+        st.info(t(empty_message, lang()))
+        st.page_link("views/data.py", label=t("page_data", lang()), icon=":material/upload_file:")
+        st.stop()
+    return filters
+
+
 def sidebar() -> None:
     """The global sidebar: language, snapshot, province and tier filters.
 

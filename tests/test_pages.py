@@ -78,6 +78,18 @@ def test_overview_on_an_empty_store_points_to_the_data_page(store_url):
     assert "Import a snapshot" in at.info[0].value
 
 
+@pytest.mark.parametrize("page", ["segments", "offers", "lifecycle", "churn", "action_list",
+                                  "operations"])
+def test_every_analysis_page_on_an_empty_store_says_so_and_links_to_data(store_url, page):
+    at = app()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
+    assert len(at.info) == 1 and at.info[0].value
+    kinds = [type(e.proto).__name__ for e in at.main.children.values()]
+    assert kinds == ["Heading", "Alert", "PageLink"], kinds   # title, message, link: stopped there
+    assert at.main.children[2].proto.page == "data"
+
+
 def test_data_page_imports_the_real_bigml_file(store_url):
     at = app()
     at.switch_page("views/data.py").run()

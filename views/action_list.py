@@ -26,10 +26,7 @@ CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
 
 
 with ui.guard(stop=True):
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("churn_empty", code))
-        st.stop()
+    filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
     view = ui.compute(churn_view, filters.snapshot_date)
     if view.scored_by is None:

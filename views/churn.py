@@ -14,11 +14,7 @@ CHART = {"displaylogo": False}
 card = None
 
 with ui.guard(stop=True):
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("churn_empty", code))
-        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
-        st.stop()
+    filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
     settings = churn_settings(rules)
     st.caption(t("churn_intro", code, months=settings.horizon_months,

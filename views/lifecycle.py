@@ -59,11 +59,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
 
 
 with ui.guard(stop=True):
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("lifecycle_empty", code))
-        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
-        st.stop()
+    filters = ui.filters_or_stop("lifecycle_empty")
     rules = ui.rules()
     settings = lifecycle.settings(rules)
     stored = [d for d in ui.snapshot_dates(ui.data_token()) if d <= filters.snapshot_date]

@@ -19,10 +19,7 @@ code = ui.lang()
 st.title(t("page_offers", code))
 
 with ui.guard(stop=True):
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("overview_empty", code))
-        st.stop()
+    filters = ui.filters_or_stop("overview_empty")
     rules = ui.rules()
     version, catalogue, catalogue_toml = current_catalogue(ui.engine())
     loaded = st.session_state.get(ui.Keys.OFFER_INPUTS, {})

@@ -222,11 +222,7 @@ if flash:
     st.success(flash)
 
 with ui.guard(stop=True):
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("churn_empty", code))
-        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
-        st.stop()
+    filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
     catalogue = catalogue_entries(current_catalogue(ui.engine())[1])
 

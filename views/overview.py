@@ -46,11 +46,7 @@ def operations_section(ops: OperationsOverview) -> None:
 st.title(t("page_overview", code))
 
 with ui.guard():
-    filters = ui.current_filters()
-    if filters is None:
-        st.info(t("overview_empty", code))
-        st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
-        st.stop()
+    filters = ui.filters_or_stop("overview_empty")
     rules = ui.rules()
     view = ui.compute(build_overview, filters, rules)
     st.caption(t("overview_caption", code, snapshot=fmt.date(view.snapshot_date),

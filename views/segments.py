@@ -52,11 +52,7 @@ def tier_label(frame: pl.DataFrame, rules, column: str = "tier") -> pl.DataFrame
                                       else t("seg_move_churned", code)).fill_null(t("seg_move_churned", code)))
 
 
-filters = ui.current_filters()
-if filters is None:
-    st.info(t("seg_empty", code))
-    st.page_link("views/data.py", label=t("page_data", code), icon=":material/upload_file:")
-    st.stop()
+filters = ui.filters_or_stop("seg_empty")
 rules = ui.rules()
 snapshot = filters.snapshot_date
 st.caption(t("seg_caption", code, snapshot=fmt.date(snapshot), version=rules.version))
