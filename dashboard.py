@@ -31,5 +31,6 @@ if signed_in is None:
     st.stop()
 navigation = st.navigation(pages)
 with ui.guard():
+    ui.start_run()
     ui.sidebar()
 navigation.run()

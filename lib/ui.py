@@ -43,6 +43,7 @@ class Keys:
     USER = "user"
     OFFER_CALIBRATION = "offer_calibration"
     OFFER_PLAN = "offer_plan"
+    DATA_TOKEN = "data_token"
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,11 +64,23 @@ def lang() -> str:
 def data_token() -> tuple:
     """Identity of what is stored: changes whenever a snapshot is imported, replaced or deleted.
 
-    Part of every cache key, so no cached figure outlives the data it came from.
+    Part of every cache key, so no cached figure outlives the data it came from. Read once per
+    script run (``start_run``) rather than per computation: on Spark each read is a 0.3–1 s
+    round trip, and a page runs a dozen computations.
     """
+    token = st.session_state.get(Keys.DATA_TOKEN)
+    return token if token is not None else _read_data_token()
+
+
+def _read_data_token() -> tuple:
     listing = read_frame(engine(), queries.snapshot_list())
     stored = zip(listing["snapshot_date"].to_list(), listing["import_id"].to_list()) if listing.height else ()
     return database_url(), tuple(stored)
+
+
+def start_run() -> None:
+    """At the top of every script run (dashboard.py): read what is stored, once for the run."""
+    st.session_state[Keys.DATA_TOKEN] = _read_data_token()
 
 
 def rules() -> Rules:
@@ -126,8 +139,9 @@ def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Ma
 
 
 def clear_caches() -> None:
-    """After a write: drop cached data so the next run reads the new state."""
+    """After a write: drop cached data so the rest of this run and the next read the new state."""
     st.cache_data.clear()
+    st.session_state.pop(Keys.DATA_TOKEN, None)
 
 
 def current_filters() -> Filters | None:

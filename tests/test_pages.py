@@ -90,6 +90,21 @@ def test_every_analysis_page_on_an_empty_store_says_so_and_links_to_data(store_u
     assert at.main.children[2].proto.page == "data"
 
 
+def test_what_is_stored_is_read_once_per_script_run(hand_store, monkeypatch):
+    """Every cached computation is keyed on the stored snapshots; they are read once per run
+    (a round trip per computation cost seconds per page on Spark)."""
+    import lib.ui
+
+    reads = []
+    real = lib.ui._read_data_token
+    monkeypatch.setattr(lib.ui, "_read_data_token", lambda: reads.append(1) or real())
+    at = app()
+    assert not at.exception and metric(at, "Active customers") == "4"
+    assert len(reads) == 1
+    at.switch_page("views/lifecycle.py").run()
+    assert not at.exception and len(reads) == 2
+
+
 def test_data_page_imports_the_real_bigml_file(store_url):
     at = app()
     at.switch_page("views/data.py").run()
