@@ -84,6 +84,9 @@ def test_create_a_plan_from_a_selection_and_see_it_listed(demo_store):
     tables = [d.value for d in at.dataframe]
     assert any("Tier 5-6 care calls" in t["Name"].to_list() for t in tables if "Name" in t.columns)
     assert any("Arm" in t.columns and set(t["Arm"]) == {"Contact", "Hold-out"} for t in tables)
+    shown = next(t for t in tables if "Arm" in t.columns)
+    holdout = shown[shown["Arm"] == "Hold-out"]
+    assert not shown.isna().any().any() and set(holdout.iloc[:, -1]) == {"—"}   # no "None" cells
     # Start it: the status moves forward, the delete button goes.
     _button(at, "Start the plan").click().run()
     assert not at.exception

@@ -211,7 +211,7 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
         pl.col("stage").replace_strict({s: t(f"churn_stage_{s}", code) for s in STAGES},
                                        default=pl.col("stage"), return_dtype=pl.String),
         pl.col("offer_id").replace_strict(names, default=pl.col("offer_id"), return_dtype=pl.String),
-    )
+    ).with_columns(pl.col("offer_id", "manager").fill_null("—"))    # hold-out: no call, no offer
     ui.table(shown.rename({k: t(f"ops_col_{k}", code) for k in shown.columns}))
     st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
     operations_outcomes.render(plan_id, names)
@@ -242,8 +242,8 @@ with ui.guard():
                                             default=pl.col("status"), return_dtype=pl.String),
             pl.col("channel").replace_strict({c: t(f"ops_channel_{c}", code) for c in CHANNELS},
                                              default=pl.col("channel"), return_dtype=pl.String),
-            "treated", "holdout", "outcomes", pl.col("window_start").cast(pl.String),
-            pl.col("window_end").cast(pl.String), "created_by", pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
+            "treated", "holdout", "outcomes", pl.col("window_start").cast(pl.String).fill_null("—"),
+            pl.col("window_end").cast(pl.String).fill_null("—"), "created_by", pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
         )
         ui.table(listing.rename({k: t(f"ops_col_{k}", code) for k in listing.columns}))
         rows = {r["plan_id"]: r for r in plans.iter_rows(named=True)}
