@@ -243,9 +243,11 @@ def cube_lifetimes(filters: Filters, definition: ChurnDefinition, dimension: str
     keys = [cube.duration_months, cube.event, cube.active, cube.entry_months]
     if dimension:
         keys.insert(0, segment)
+    as_rows = {name: sa.cast(cube[name], sa.Integer).label(name)     # the row query's types
+               for name in ("duration_months", "event", "entry_months", "active")}
     return (
-        sa.select(segment.label("segment"), cube.duration_months, cube.event, cube.entry_months,
-                  cube.active, sa.cast(sa.func.sum(cube.customers), sa.BigInteger).label("customers"))
+        sa.select(segment.label("segment"), *as_rows.values(),
+                  sa.cast(sa.func.sum(cube.customers), sa.BigInteger).label("customers"))
         .where(cube.snapshot_date == filters.snapshot_date, cube.definition == definition.key,
                *segment_conditions(filters, cube))
         .group_by(*keys)
