@@ -122,42 +122,35 @@ def serve_and_drive(customers: int, db_url: str, shots: Path) -> dict:
                           "rss_mb": sampler.last_mb, "peak_mb": sampler.peak_mb})
             failures += [f"[start] {problem}" for problem in _problems(page)]
             _expand_nav(page)
+            def visit(name: str, target, shot: Path | None = None) -> None:
+                """Click ``target``, wait for the app to settle, record time, memory, problems."""
+                began = time.perf_counter()
+                target.click()
+                try:
+                    wait_for_streamlit(page, timeout=PAGE_TIMEOUT_S)
+                except TimeoutError as exc:
+                    failures.append(f"[{name}] {exc}")
+                seconds = time.perf_counter() - began
+                if shot is not None:
+                    screenshot(page, shot)
+                failures.extend(f"[{name}] {problem}" for problem in _problems(page))
+                pages.append({"page": name, "seconds": seconds, "rss_mb": sampler.last_mb,
+                              "peak_mb": sampler.peak_mb})
+                print(f"   {name}: {seconds:.1f} s, RSS {sampler.last_mb:,.0f} MB "
+                      f"(peak {sampler.peak_mb:,.0f} MB)", flush=True)
+
             for i in range(page.locator(NAV_LINKS).count()):
                 _expand_nav(page)
                 link = page.locator(NAV_LINKS).nth(i)
                 label = " ".join((link.inner_text() or f"page {i + 1}").split())
                 for icon in link.locator('[data-testid="stIconMaterial"]').all_inner_texts():
                     label = " ".join(label.replace(icon, " ", 1).split())
-                began = time.perf_counter()
-                link.click()
-                try:
-                    wait_for_streamlit(page, timeout=PAGE_TIMEOUT_S)
-                except TimeoutError as exc:
-                    failures.append(f"[{label}] {exc}")
-                seconds = time.perf_counter() - began
-                screenshot(page, shots / f"{i + 1:02d}.png")
-                failures += [f"[{label}] {problem}" for problem in _problems(page)]
-                pages.append({"page": label, "seconds": seconds, "rss_mb": sampler.last_mb,
-                              "peak_mb": sampler.peak_mb})
-                print(f"   {label}: {seconds:.1f} s, RSS {sampler.last_mb:,.0f} MB "
-                      f"(peak {sampler.peak_mb:,.0f} MB)", flush=True)
+                visit(label, link, shots / f"{i + 1:02d}.png")
                 # tabs run lazily (only the open one queries): open each of the others once
                 tabs = page.locator(f"{MAIN} {TABS}")
                 for k in range(1, tabs.count()):
                     tab = tabs.nth(k)
-                    name = " ".join((tab.inner_text() or f"tab {k + 1}").split())
-                    began = time.perf_counter()
-                    tab.click()
-                    try:
-                        wait_for_streamlit(page, timeout=PAGE_TIMEOUT_S)
-                    except TimeoutError as exc:
-                        failures.append(f"[{label} › {name}] {exc}")
-                    seconds = time.perf_counter() - began
-                    failures += [f"[{label} › {name}] {problem}" for problem in _problems(page)]
-                    pages.append({"page": f"{label} › {name}", "seconds": seconds,
-                                  "rss_mb": sampler.last_mb, "peak_mb": sampler.peak_mb})
-                    print(f"   {label} › {name}: {seconds:.1f} s, RSS {sampler.last_mb:,.0f} MB "
-                          f"(peak {sampler.peak_mb:,.0f} MB)", flush=True)
+                    visit(f"{label} › {' '.join((tab.inner_text() or f'tab {k + 1}').split())}", tab)
             rec.detach()
             failures += rec.failures()
             browser.close()
