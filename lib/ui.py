@@ -20,7 +20,7 @@ from lib import auth
 from lib.auth import User
 from lib.exports import csv_bytes
 from lib.i18n import LANGUAGE_NAMES, t
-from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, validate
+from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, sheet_names, validate
 from lib.queries import Filters
 from lib.rules import Rules, RulesError
 from lib.rules_versions import current_rules
@@ -125,8 +125,23 @@ def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
         return fn(conn, *args)
 
 
+def uploaded_table(upload) -> RawTable:
+    """An uploaded file (``st.file_uploader``'s value) read as a table: a sheet chooser for a
+    workbook of several sheets, then the file's facts and any reading warnings shown."""
+    code = lang()
+    data = upload.getvalue()
+    sheets = sheet_names(data) if upload.name.lower().endswith(".xlsx") else []
+    sheet = st.selectbox(t("data_sheet", code), sheets) if len(sheets) > 1 else None
+    raw = _read_upload(upload.file_id, data, upload.name, sheet)
+    st.caption(t("data_file_facts", code, rows=raw.frame.height, columns=raw.frame.width,
+                 encoding=raw.encoding or "–", delimiter=repr(raw.delimiter) if raw.delimiter else "–"))
+    for warning_code, params in raw.warnings:
+        st.warning(t(warning_code, code, **params))
+    return raw
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
-def read_upload(file_id: str, _data: bytes, name: str, sheet: str | None) -> RawTable:
+def _read_upload(file_id: str, _data: bytes, name: str, sheet: str | None) -> RawTable:
     """An uploaded file read once per upload (``file_id``) and sheet."""
     return read_table(_data, name, sheet=sheet)
 

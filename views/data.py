@@ -8,7 +8,7 @@ import streamlit as st
 from lib import ui
 from lib.i18n import t
 from lib.importer import mapping_from_rows, mapping_rows, store_validated, unmapped_columns
-from lib.ingest import auto_map, report_csv, sheet_names
+from lib.ingest import auto_map, report_csv
 from lib.rules import edit_rules_text
 from lib.rules_versions import rules_history, save_rules
 from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
@@ -29,14 +29,7 @@ with tab_import, ui.guard():
     upload = st.file_uploader(t("data_upload", code), type=["csv", "txt", "tsv", "xlsx", "parquet"],
                               help=t("data_upload_help", code))
     if upload is not None:
-        data = upload.getvalue()
-        sheets = sheet_names(data) if upload.name.lower().endswith(".xlsx") else []
-        sheet = st.selectbox(t("data_sheet", code), sheets) if len(sheets) > 1 else None
-        raw = ui.read_upload(upload.file_id, data, upload.name, sheet)
-        st.caption(t("data_file_facts", code, rows=raw.frame.height, columns=raw.frame.width,
-                     encoding=raw.encoding or "–", delimiter=repr(raw.delimiter) if raw.delimiter else "–"))
-        for warning_code, params in raw.warnings:
-            st.warning(t(warning_code, code, **params))
+        raw = ui.uploaded_table(upload)
         st.subheader(t("data_preview", code))
         ui.table(raw.frame.head(20))
 
@@ -46,7 +39,7 @@ with tab_import, ui.guard():
         rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
         units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
         edited = st.data_editor(
-            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{sheet}",
+            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
             column_config={
                 "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
                 "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
@@ -68,7 +61,7 @@ with tab_import, ui.guard():
                                      value=1, help=t("data_churn_window_help", code))
         replace = right.checkbox(t("data_replace", code), help=t("data_replace_help", code))
 
-        result = ui.validate_upload(upload.file_id, sheet, raw, mapping, snapshot_date)
+        result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date)
         st.subheader(t("data_validation", code))
         a, b, c = st.columns(3)
         a.metric(t("data_rows_read", code), f"{result.rows_read:,}")

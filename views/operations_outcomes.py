@@ -17,7 +17,7 @@ from lib import charts_operations, fmt, ui
 from lib.exports import mask_identifiers
 from lib.frames import relabel
 from lib.i18n import t
-from lib.ingest import report_csv, sheet_names
+from lib.ingest import report_csv
 from lib.offers_calibration import campaign_calibration
 from lib.operations_results import outcomes_token, plan_calibration, plan_choices, plan_results
 from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
@@ -126,12 +126,7 @@ def _upload(plan_id: int, code: str) -> None:
                               help=t("outcomes_upload_help", code), key=f"outcomes_upload_{plan_id}")
     if upload is None:
         return
-    data = upload.getvalue()
-    sheets = sheet_names(data) if upload.name.lower().endswith(".xlsx") else []
-    sheet = st.selectbox(t("data_sheet", code), sheets) if len(sheets) > 1 else None
-    raw = ui.read_upload(upload.file_id, data, upload.name, sheet)
-    st.caption(t("data_file_facts", code, rows=raw.frame.height, columns=raw.frame.width,
-                 encoding=raw.encoding or "–", delimiter=repr(raw.delimiter) if raw.delimiter else "–"))
+    raw = ui.uploaded_table(upload)
     ui.table(raw.frame.head(10))
     st.markdown(f"**{t('outcomes_mapping', code)}**")
     st.caption(t("outcomes_mapping_help", code))
@@ -142,7 +137,7 @@ def _upload(plan_id: int, code: str) -> None:
         options = [none, *headers]
         chosen = column.selectbox(t(f"outcomes_field_{field}", code), options,
                                   index=options.index(proposed[field]) if field in proposed else 0,
-                                  key=f"outcomes_map_{plan_id}_{upload.file_id}_{sheet}_{field}")
+                                  key=f"outcomes_map_{plan_id}_{upload.file_id}_{raw.sheet}_{field}")
         if chosen != none:
             mapping[field] = chosen
     with ui.engine().connect() as conn:
