@@ -163,7 +163,8 @@ def greedy(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
 def single_offer(targets: pl.DataFrame, offer: Offer, budget: float) -> Plan:
     """'Same offer to everyone' it can reach: the offer to eligible groups, riskiest first,
     while the budget lasts (whole groups)."""
-    items = candidates(targets, (offer,)).sort(["decile", "tier"])
+    # riskiest decile first across the tiers (lib.schema.RISKIEST_DECILE), ties by tier
+    items = candidates(targets, (offer,)).sort(["decile", "tier"], descending=[True, False])
     spent, chosen = 0.0, []
     for row in items.iter_rows(named=True):
         if spent + row["cost"] > budget:

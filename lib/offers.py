@@ -1,7 +1,7 @@
 """Retention offers: the catalogue, and what an offer returns per value tier before money is spent.
 
-The unit of targeting is a group of customers of one tier and one risk decile (1 = highest
-churn risk), described by a *targets* frame with columns:
+The unit of targeting is a group of customers of one tier and one risk decile (10 = the riskiest
+tenth, the convention of ``lib.schema.RISKIEST_DECILE``), described by a *targets* frame with columns:
 
     tier, decile, customers (count), churn_probability (share 0–1 over the horizon),
     clv (currency: value of keeping one customer), monthly_margin (currency per month)
@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from lib.rules import RulesError
+from lib.schema import riskiest_first
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "offers.toml"
 OFFER_TYPES: tuple[str, ...] = ("bundle", "points", "tenure_reward", "prepaid_bonus",
@@ -181,7 +182,8 @@ class Outcome:
 
 
 def _eligible(targets: pl.DataFrame, offer: Offer) -> pl.DataFrame:
-    return targets.filter(pl.col("tier").is_in(list(offer.eligible_tiers))).sort(["tier", "decile"])
+    """The offer's eligible groups per tier, riskiest decile first (the order depth fills)."""
+    return riskiest_first(targets.filter(pl.col("tier").is_in(list(offer.eligible_tiers))), within=("tier",))
 
 
 def _terms(targets: pl.DataFrame, offer: Offer, depth: float) -> dict[str, float]:

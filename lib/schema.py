@@ -33,6 +33,20 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "data_gb": {"gb": 1.0, "mb": 1.0 / 1024.0},
 }
 
+#: Risk order, the one convention across lib: a customer's ``risk_decile`` (``decile`` in grouped
+#: frames) runs 1–10 and **10 is the riskiest tenth** of the scored customers
+#: (``lib.churn.risk_deciles`` assigns it; the Action list's bands read it). Whatever targets "the
+#: riskiest first" (Offers ROI depth, depth curves, the budget optimiser's plans) orders by it
+#: descending through ``riskiest_first``; nothing may assume that decile 1 is the riskiest.
+RISKIEST_DECILE = 10
+
+
+def riskiest_first(frame: pl.DataFrame, within: tuple[str, ...] = (), decile: str = "decile") -> pl.DataFrame:
+    """``frame`` ordered by the ``within`` columns ascending, then riskiest decile first."""
+    keys = [*within, decile]
+    return frame.sort(keys, descending=[False] * len(within) + [True])
+
+
 CHURN_TYPES: tuple[str, ...] = ("switch", "downgrade", "value_decline", "involuntary", "unknown")
 
 #: How many monthly spend columns the contract carries (m1 = latest month).

@@ -63,12 +63,48 @@ def test_depth_weights_are_linear_inside_a_decile():
 
 
 def test_depth_curve_marks_one_optimum():
+    # decile 10 is the riskiest (lib.churn.risk_deciles); targeting it alone is best: each of
+    # its customers returns 0.3 × 0.5 × 0.4 × 1000 − 2 − 0.3 × 50 = 43, each of decile 1's
+    # 0.3 × 0.5 × 0.01 × 1000 − 17 = −15.5
     two = targets([
-        {"tier": 4, "decile": 1, "customers": 500, "churn_probability": 0.4, "clv": 1000.0, "monthly_margin": 50.0},
-        {"tier": 4, "decile": 2, "customers": 500, "churn_probability": 0.01, "clv": 1000.0, "monthly_margin": 50.0},
+        {"tier": 4, "decile": 1, "customers": 500, "churn_probability": 0.01, "clv": 1000.0, "monthly_margin": 50.0},
+        {"tier": 4, "decile": 10, "customers": 500, "churn_probability": 0.4, "clv": 1000.0, "monthly_margin": 50.0},
     ])
     curve = depth_curve(two, offer(), steps=10)
     assert curve.filter(pl.col("optimum"))["depth"].to_list() == [pytest.approx(0.5)]
+    assert curve.filter(pl.col("optimum"))["net_value"].to_list() == [pytest.approx(500 * 43)]
+
+
+# A tier whose risk is known by construction: ten deciles of 100 customers, decile d churning
+# with probability d / 20 (decile 10: 0.5, decile 1: 0.05), each saved customer worth 1000.
+KNOWN_RISK = targets([{"tier": 5, "decile": d, "customers": 100, "churn_probability": d / 20,
+                       "clv": 1000.0, "monthly_margin": 40.0} for d in range(1, 11)])
+
+
+@pytest.mark.parametrize("depth, riskiest", [(0.1, [10]), (0.3, [10, 9, 8]), (0.5, [10, 9, 8, 7, 6])])
+def test_shallow_targeting_takes_the_riskiest_deciles(depth, riskiest):
+    o = offer()   # take-up 0.3, effect 0.5
+    result = simulate(KNOWN_RISK, o, depth)
+    churn_targeted = sum(d / 20 for d in riskiest) * 100       # expected churners among them
+    assert result.targeted == pytest.approx(100 * len(riskiest))
+    assert result.saves == pytest.approx(0.3 * 0.5 * churn_targeted)
+    assert result.value_saved == pytest.approx(0.3 * 0.5 * churn_targeted * 1000)
+
+
+def test_saves_per_targeted_customer_fall_as_targeting_deepens():
+    # the audit saw 0.0027 saves per customer at 10 % depth and 0.0062 at 100 %: the wrong way
+    per_customer = [simulate(KNOWN_RISK, offer(), d).saves / simulate(KNOWN_RISK, offer(), d).targeted
+                    for d in (0.1, 0.3, 0.6, 1.0)]
+    assert per_customer[0] == pytest.approx(0.15 * 0.5)                  # decile 10 only
+    assert per_customer[-1] == pytest.approx(0.15 * sum(range(1, 11)) / 20 / 10)
+    assert per_customer == sorted(per_customer, reverse=True)
+
+
+def test_same_offer_to_everyone_buys_the_riskiest_groups_first():
+    # each group costs 100 × (2 + 0.3 × 50) = 1700: a budget of 3400 buys exactly two groups
+    plan = single_offer(KNOWN_RISK, offer(), 3_400)
+    assert sorted(plan.rows["decile"].to_list()) == [9, 10]
+    assert plan.cost == pytest.approx(3_400)
 
 
 groups = st.lists(st.fixed_dictionaries({
@@ -98,7 +134,7 @@ def test_cost_is_linear_in_depth_within_a_decile(rows, decile_index, fraction):
     data = targets(rows)
     o = offer()
     for _, tier in data.group_by("tier"):
-        tier = tier.sort("decile")
+        tier = tier.sort("decile", descending=True)   # the order depth fills: riskiest first
         if decile_index >= tier.height:
             continue
         n = tier["customers"].to_numpy()
