@@ -90,7 +90,8 @@ def page_bench(engine, repeat: int, baseline: bool = True) -> list[tuple[str, fl
     import time
 
     from bench.timing import mark
-    from lib.offer_targets import Economics, offer_targets
+    from lib.economics import economics
+    from lib.offer_targets import offer_targets
     from lib.offers_calibration import campaign_calibration
     from lib.queries import Filters
     from lib.rules_versions import current_rules
@@ -101,13 +102,13 @@ def page_bench(engine, repeat: int, baseline: bool = True) -> list[tuple[str, fl
 
     def ours():
         with engine.connect() as conn:
-            return offer_targets(conn, filters, rules, Economics()), campaign_calibration(conn, filters)
+            return offer_targets(conn, filters, rules, economics(rules)), campaign_calibration(conn, filters)
 
     def fits():
         from lib.offer_targets import _sbg_clv
 
         with engine.connect() as conn:
-            return _sbg_clv(conn, filters, rules, Economics())
+            return _sbg_clv(conn, filters, rules, economics(rules))
 
     cold, _ = timed(ours, 1)
     warm, (targets_, _calibration) = timed(ours, repeat)

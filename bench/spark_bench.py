@@ -31,7 +31,8 @@ def query_sets(rules, dates):
     """Each page's main computations (what a first visit runs), as ``fn(conn)``."""
     from lib import lifecycle, segments, segments_geo
     from lib.kpis import build_overview
-    from lib.offer_targets import Economics, offer_targets
+    from lib.economics import economics
+    from lib.offer_targets import offer_targets
 
     latest = dates[-1]
     everyone = Filters(latest)
@@ -51,7 +52,7 @@ def query_sets(rules, dates):
             conn, everyone, rules, definition, "tier", settings.max_groups),
         "Lifecycle: churn breakdown": lambda conn: lifecycle.churn_breakdown(
             conn, everyone, rules, definition, settings.value_drop_share),
-        "Offers: targets": lambda conn: offer_targets(conn, everyone, rules, Economics()),
+        "Offers: targets": lambda conn: offer_targets(conn, everyone, rules, economics(rules)),
     }
 
 

@@ -16,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib import queries
+from lib.economics import economics
 from lib.lifecycle_survival import KaplanMeier, LogRank, logrank
 from lib.queries import Filters
 from lib.queries import lifecycle as q
@@ -43,8 +44,8 @@ class Settings:
         makes an active customer a value decliner (0–1).
     cohort_months : join months shown in the cohort heatmap.
     projection_months : months the sBG projection runs to.
-    margin_share : default margin on spend (0–1), an input on the page.
-    annual_discount_rate : default yearly discount rate (0–1), an input on the page.
+    margin_share : default margin on spend (0–1), an input on the page (``lib.economics``).
+    annual_discount_rate : default yearly discount rate (0–1), an input on the page (idem).
     max_groups : most groups drawn in one survival chart.
     min_fit_customers : fewest customers a tier needs for an sBG fit.
     funnel_survival_months : months of life that make a joiner "survived" in the funnel.
@@ -95,6 +96,7 @@ def settings(rules: Rules) -> Settings:
     (``data/rules.toml``) apply until an analyst saves a version that has it.
     """
     section = rules.section_or_shipped(SECTION)
+    money = economics(rules)
     types = section.get("churn_types")
     if not isinstance(types, list) or not types or any(t not in CHURN_TYPES for t in types):
         raise RulesError("lifecycle_bad_churn_types", key=f"{SECTION}.churn_types",
@@ -108,8 +110,8 @@ def settings(rules: Rules) -> Settings:
         value_drop_share=_number(section, "value_drop_share", 0.01, 1),
         cohort_months=int(_number(section, "cohort_months", 1, 240)),
         projection_months=int(_number(section, "projection_months", 1, 600)),
-        margin_share=_number(section, "margin_share", 0, 1),
-        annual_discount_rate=_number(section, "annual_discount_rate", 0, 1),
+        margin_share=money.margin_share,
+        annual_discount_rate=money.annual_discount,
         max_groups=int(_number(section, "max_groups", 1, 20)),
         min_fit_customers=int(_number(section, "min_fit_customers", 1, 1e9)),
         funnel_survival_months=int(_number(section, "funnel_survival_months", 1, 120)),

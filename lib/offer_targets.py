@@ -15,6 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib import queries
+from lib.economics import Economics
 from lib.kpis import risk_by_tier
 from lib.lifecycle_value import tier_clv
 from lib.offers import TARGET_COLUMNS, Offer, simple_clv, simulate
@@ -22,21 +23,6 @@ from lib.queries import Filters
 from lib.queries.offers import scored_groups
 from lib.rules import Rules
 from lib.store import read_frame
-
-
-@dataclass(frozen=True)
-class Economics:
-    """Inputs of the value side: margin as a share of spend (0–1), yearly discount rate (share),
-    horizon over which churn is counted (months), cost of acquiring a customer (currency)."""
-
-    margin_share: float = 0.6
-    annual_discount: float = 0.10
-    horizon_months: int = 12
-    acquisition_cost: float = 300.0
-
-    @property
-    def monthly_discount(self) -> float:
-        return (1 + self.annual_discount) ** (1 / 12) - 1
 
 
 @dataclass(frozen=True)

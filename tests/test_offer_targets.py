@@ -1,7 +1,8 @@
 """Targets for the Offers page from the store: observed-rate fallback, worked by hand."""
 import pytest
 
-from lib.offer_targets import Economics, offer_targets, tier_table
+from lib.economics import Economics
+from lib.offer_targets import offer_targets, tier_table
 from lib.offers import default_catalogue, simple_clv
 from lib.queries import Filters
 from lib.rules_versions import current_rules
@@ -15,7 +16,7 @@ def test_observed_fallback_on_the_hand_base(db_url):
     rules = current_rules(engine)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand")
-    economics = Economics(margin_share=0.5, annual_discount=0.0, horizon_months=12)
+    economics = Economics(margin_share=0.5, annual_discount=0.0, horizon_months=12, acquisition_cost=300.0)
     with engine.connect() as conn:
         result = offer_targets(conn, Filters(S2), rules, economics)
     assert result.risk_source == "observed"
@@ -44,7 +45,7 @@ def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
     seed_demo(engine, customers=5000, snapshots=12, seed=3)
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])
-    economics = Economics(margin_share=0.5, annual_discount=0.08)
+    economics = Economics(margin_share=0.5, annual_discount=0.08, horizon_months=12, acquisition_cost=300.0)
     with engine.connect() as conn:
         result = offer_targets(conn, filters, rules, economics)
         reference = tier_clv(conn, filters, rules, 0.5, 0.08)

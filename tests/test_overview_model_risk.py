@@ -34,7 +34,8 @@ def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):
 def test_offer_targets_restate_model_probabilities_over_the_chosen_horizon(duckdb_url):
     import polars as pl
 
-    from lib.offer_targets import Economics, offer_targets
+    from lib.economics import Economics
+    from lib.offer_targets import offer_targets
     from lib.queries.offers import scored_groups
 
     seeded(duckdb_url)                                   # the model's horizon: 2 months
@@ -43,7 +44,7 @@ def test_offer_targets_restate_model_probabilities_over_the_chosen_horizon(duckd
     filters = Filters(stored_dates(engine)[-1])
     train_and_score(engine, filters.snapshot_date, rules)
     with engine.connect() as conn:
-        targets = offer_targets(conn, filters, rules, Economics(horizon_months=12))
+        targets = offer_targets(conn, filters, rules, Economics(0.35, 0.10, horizon_months=12, acquisition_cost=300.0))
         raw = pl.DataFrame(conn.execute(scored_groups(filters)).mappings().all())
     assert targets.risk_source == "model"
     assert raw["model_horizon"].unique().to_list() == [2]

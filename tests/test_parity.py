@@ -38,7 +38,8 @@ from lib.churn_actions import BANDS, call_list, catalogue_entries, export_histor
 from lib.churn_store import churn_view, decile_summary, revenue_at_risk_from_scores, store_model
 from lib.churn_train import read_rows
 from lib.offer_store import current_catalogue
-from lib.offer_targets import Economics, offer_targets
+from lib.economics import Economics, economics
+from lib.offer_targets import offer_targets
 from lib.offers_calibration import campaign_calibration
 from lib.operations import PlanDraft, create_plan, list_plans, plan_inputs, plan_members, set_status
 from lib.operations_results import (arm_churn, outcomes_token, overview_operations, plan_calibration,
@@ -368,7 +369,7 @@ CASES: dict[str, Case] = {
     "churn/risk_filtered": lambda conn, x: revenue_at_risk_from_scores(conn, x.some, 6),
     "churn/deciles": lambda conn, x: decile_summary(conn, x.everyone),
     # Offers
-    "offers/targets": lambda conn, x: offer_targets(conn, x.everyone, x.rules, Economics()),
+    "offers/targets": lambda conn, x: offer_targets(conn, x.everyone, x.rules, economics(x.rules)),
     "offers/targets_filtered": lambda conn, x: offer_targets(
         conn, x.some, x.rules, Economics(0.4, 0.08, 24, 200.0)),
     "offers/calibration": lambda conn, x: campaign_calibration(conn, x.everyone),

@@ -10,7 +10,8 @@ from lib.i18n import t
 from lib.frames import relabel
 from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
-from lib.offer_targets import Economics, offer_targets, tier_table
+from lib.economics import Economics, economics_of, offer_inputs
+from lib.offer_targets import offer_targets, tier_table
 from lib.offers import catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
 from lib.offers_calibration import calibrated_ranges
 from views import operations_outcomes
@@ -22,17 +23,17 @@ with ui.guard(stop=True):
     filters = ui.filters_or_stop("overview_empty")
     rules = ui.rules()
     version, catalogue, catalogue_toml = current_catalogue(ui.engine())
-    loaded = st.session_state.get(ui.Keys.OFFER_INPUTS, {})
+    loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
 
     a, b, c, d = st.columns(4)
-    margin = a.slider(t("offers_margin", code), 0.05, 1.0, float(loaded.get("margin_share", 0.6)), 0.05,
+    margin = a.slider(t("offers_margin", code), 0.05, 1.0, float(loaded["margin_share"]), 0.05,
                       help=t("offers_margin_help", code))
     discount = b.number_input(t("offers_discount", code), 0.0, 1.0,
-                              float(loaded.get("annual_discount", 0.10)), 0.01)
+                              float(loaded["annual_discount"]), 0.01)
     horizon = c.number_input(t("offers_horizon", code), 1, 60,
-                             int(loaded.get("horizon_months", rules.risk_horizon_months)))
+                             int(loaded["horizon_months"]))
     acquisition = d.number_input(t("offers_acquisition", code), 0.0,
-                                 value=float(loaded.get("acquisition_cost", 300.0)), step=50.0,
+                                 value=float(loaded["acquisition_cost"]), step=50.0,
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)
     targets = ui.compute(offer_targets, filters, rules, economics)
@@ -72,7 +73,7 @@ with tab_sim, ui.guard():
         st.info(t("offers_calibrated_from", code, campaign=override[2],
                   take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
                   effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}"))
-    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded.get("depth_percent", 30)), 5,
+    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), 5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)
     spread = ui.memo(monte_carlo, targets.frame, offer, depth)
@@ -98,7 +99,7 @@ with tab_sim, ui.guard():
     st.session_state[ui.Keys.OFFER_INPUTS] = {
         "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
         "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,
-        "budget": st.session_state.get(ui.Keys.OFFER_INPUTS, {}).get("budget", 100_000.0)}
+        "budget": loaded["budget"]}
 
 with tab_depth, ui.guard():
     curves = {tier: ui.memo(depth_curve, targets.frame.filter(pl.col("tier") == tier), offer)
@@ -108,7 +109,7 @@ with tab_depth, ui.guard():
     st.plotly_chart(charts_offers.depth_curves(curves, rules, code), width="stretch")
 
 with tab_budget, ui.guard():
-    budget = st.number_input(t("offers_budget", code), 0.0, value=float(loaded.get("budget", 100_000.0)),
+    budget = st.number_input(t("offers_budget", code), 0.0, value=float(loaded["budget"]),
                              step=10_000.0)
     st.session_state[ui.Keys.OFFER_INPUTS]["budget"] = budget
     with st.expander(t("offers_caps", code)):
@@ -161,9 +162,7 @@ with tab_scenarios, ui.guard():
             summary = []
             for scenario in picked:
                 inputs = load_scenario(ui.engine(), scenario)
-                scenario_targets = ui.compute(offer_targets, filters, rules, Economics(
-                    inputs["margin_share"], inputs["annual_discount"], inputs["horizon_months"],
-                    inputs["acquisition_cost"]))
+                scenario_targets = ui.compute(offer_targets, filters, rules, economics_of(inputs))
                 scenario_offer = next((o for o in catalogue if o.id == inputs["offer_id"]), catalogue[0])
                 result = simulate(scenario_targets.frame, scenario_offer, inputs["depth_percent"] / 100)
                 summary.append({t("offers_scenario", code): scenario,
