@@ -25,7 +25,7 @@ pages = [
     st.Page("views/data.py", title=t("page_data", code), icon=":material/upload_file:",
             url_path="data"),
 ]
-with ui.guard():
+with ui.guard(stop=True):   # an unusable accounts file stops here with its message: nobody gets in
     signed_in = ui.sign_in()
 if signed_in is None:
     st.stop()

@@ -10,12 +10,15 @@ database file is admin access anyway) and by tests.
 Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ignored) of
 ``[[user]] name, role, password_hash`` (Argon2id). With no accounts file and no single sign-on
 configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
+A file that exists but cannot be used (empty, comments only, nameless entries, bad TOML) lets
+nobody in, with a message naming the file: access fails closed.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import os
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,14 +95,48 @@ def users_file() -> Path:
     return Path(os.environ.get(USERS_FILE_ENV) or DEFAULT_USERS_FILE)
 
 
+def accounts_configured(path: Path | None = None) -> bool:
+    """Whether the app runs with accounts. Single-user mode (local admin) only when the accounts
+    file is absent: a present file, even an empty or broken one, means someone meant to restrict
+    access, so nobody gets rights without signing in (fail closed)."""
+    return (path or users_file()).exists()
+
+
 def load_accounts(path: Path | None = None) -> dict[str, dict]:
-    """Accounts by name: {"role": ..., "password_hash": ...}; {} when the file does not exist."""
+    """Accounts by name: {"role": ..., "password_hash": ...}; {} when the file does not exist.
+
+    A present file that cannot be used (not TOML, no account in it, an entry without a name)
+    raises ``PermissionDenied("auth_accounts_unusable")`` naming the file and the fault.
+    """
     path = path or users_file()
     if not path.exists():
         return {}
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {str(u["name"]): {"role": u.get("role", "viewer"), "password_hash": u.get("password_hash", "")}
-            for u in doc.get("user", []) if u.get("name")}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PermissionDenied("auth_accounts_unusable", path=str(path), detail=str(exc)) from None
+    entries = doc.get("user", [])
+    if not isinstance(entries, list) or not entries:
+        raise PermissionDenied("auth_accounts_unusable", path=str(path), detail="no [[user]] entry")
+    accounts = {}
+    for number, entry in enumerate(entries, start=1):
+        name = str(entry.get("name") or "").strip() if isinstance(entry, dict) else ""
+        if not name:
+            raise PermissionDenied("auth_accounts_unusable", path=str(path),
+                                   detail=f"[[user]] entry {number} has no name")
+        accounts[name] = {"role": entry.get("role", "viewer"),
+                          "password_hash": str(entry.get("password_hash", ""))}
+    return accounts
+
+
+def still_allowed(user: User, path: Path | None = None) -> User | None:
+    """``user`` as the accounts file says now: None when their account was deleted, their
+    current role when it changed (checked at every script run, so a deleted account's open
+    session loses its rights at its next rerun)."""
+    account = load_accounts(path).get(user.name)
+    if account is None:
+        return None
+    return User(user.name, account["role"] if account["role"] in ROLES else "viewer")
 
 
 def authenticate(name: str, password: str, path: Path | None = None) -> User | None:
@@ -130,6 +167,8 @@ def save_account(name: str, role: str, password: str, path: Path | None = None) 
     if not name.strip() or len(password) < 8:
         raise PermissionDenied("auth_bad_account")
     path = path or users_file()
+    if path.exists():
+        load_accounts(path)   # never rewrite a file we cannot read: its accounts would be lost
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     users = doc.get("user") or tomlkit.aot()
     kept = tomlkit.aot()
@@ -140,6 +179,23 @@ def save_account(name: str, role: str, password: str, path: Path | None = None) 
     entry.update({"name": name.strip(), "role": role, "password_hash": _hasher.hash(password)})
     kept.append(entry)
     doc["user"] = kept
+    _write_atomically(path, tomlkit.dumps(doc))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` in one rename, readable by the owner only: a reader (another
+    session signing in) sees the old file or the new one, never a half-written or empty one,
+    which would otherwise lock everyone out (an empty file is unusable: fail closed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    path.chmod(0o600)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

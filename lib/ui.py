@@ -235,8 +235,13 @@ def sign_in() -> User | None:
             return None
         name = str(st.user.get("email") or st.user.get("name"))
         user = User(name, auth.role_of(name))
-    elif auth.load_accounts():
+    elif auth.accounts_configured():
+        auth.load_accounts()   # a present but unusable file stops every visitor here (fail closed)
         user = st.session_state.get(Keys.USER)
+        if user is not None:
+            user = auth.still_allowed(user)   # a deleted account's session ends here
+            if user is None:
+                st.session_state.pop(Keys.USER, None)
         if user is None:
             with st.form("login"):
                 st.subheader(t("auth_title", code))
@@ -265,7 +270,7 @@ def user() -> User:
 def account_box() -> None:
     """Who is signed in, with a sign-out where there is something to sign out of."""
     code, current = lang(), user()
-    if not _sso_configured() and not auth.load_accounts():
+    if not _sso_configured() and not auth.accounts_configured():
         st.caption(t("auth_single_user", code))
         return
     st.caption(t("auth_signed_in", code, name=current.name, role=t(f"auth_role_{current.role}", code)))
@@ -303,7 +308,11 @@ def guard(stop: bool = False) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # the UI boundary: everything becomes a message
-        log.exception("page error")
+        if isinstance(exc, (IngestError, StoreError, RulesError, auth.PermissionDenied)):
+            # an ordinary user error, already explained on screen: one line, no traceback
+            log.info("refused: %s", getattr(exc, "code", exc))
+        else:
+            log.exception("page error")
         st.error(error_message(exc, lang()), icon="⚠️")
         if stop:
             st.stop()

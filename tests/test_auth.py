@@ -119,3 +119,84 @@ def test_a_viewer_cannot_export_or_train(engine):
                           row_count=1, identifiers_masked=True)
         with pytest.raises(PermissionDenied):
             train_and_score(engine, S1, current_rules(engine))
+
+
+@pytest.mark.parametrize("text", ["", "# accounts go here\n", "[[user]]\nrole = \"admin\"\n",
+                                  "[[user]\nname = 'x'\n", "user = 3\n"],
+                         ids=["empty", "comments-only", "nameless", "bad-toml", "not-a-list"])
+def test_an_unusable_accounts_file_lets_nobody_in(engine, duckdb_url, tmp_path, monkeypatch, text):
+    users = tmp_path / "users.toml"
+    users.write_text(text, encoding="utf-8")
+    with pytest.raises(PermissionDenied) as refused:
+        load_accounts(users)
+    assert refused.value.code == "auth_accounts_unusable"
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    monkeypatch.setenv("RETENTION_DB_URL", duckdb_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert not at.exception                                  # no Streamlit exception box
+    assert "cannot be used" in at.error[0].value and str(users) in at.error[0].value
+    assert not at.metric and not at.text_input               # no page, no login form
+    assert not any("Single-user mode" in c.value for c in at.caption)
+    # the same file in Chinese
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception and not at.metric
+
+
+def test_single_user_mode_only_without_a_file(engine, duckdb_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("RETENTION_DB_URL", duckdb_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    assert not at.exception and at.metric
+    assert any("Single-user mode" in c.value for c in at.caption)
+
+
+def test_a_deleted_account_loses_its_session_at_the_next_rerun(engine, duckdb_url, tmp_path, monkeypatch):
+    users = tmp_path / "users.toml"
+    with acting_as(User("root", "admin")):
+        save_account("ann", "analyst", "analyst pass", users)
+        save_account("bob", "admin", "admin pass!", users)
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    monkeypatch.setenv("RETENTION_DB_URL", duckdb_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.text_input[0].input("ann")
+    at.text_input[1].input("analyst pass")
+    at.button[0].click().run()
+    assert at.metric and not at.exception
+    # an admin deletes ann's account: the file now holds bob only
+    only_bob = tmp_path / "only_bob.toml"
+    with acting_as(User("root", "admin")):
+        save_account("bob", "admin", "admin pass!", only_bob)
+    only_bob.replace(users)
+    assert list(load_accounts(users)) == ["bob"]
+    at.run()
+    assert not at.metric and at.text_input[0].label == "User name"
+
+
+def test_accounts_are_written_in_one_rename(tmp_path, monkeypatch):
+    import os
+
+    users = tmp_path / "users.toml"
+    with acting_as(User("root", "admin")):
+        save_account("ann", "analyst", "analyst pass", users)
+        before = users.read_text()
+
+        def crash(src, dst):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(os, "replace", crash)
+        with pytest.raises(OSError):
+            save_account("bob", "viewer", "viewer pass", users)
+    assert users.read_text() == before                       # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["users.toml"]   # no temporary left behind
+
+
+def test_an_unreadable_accounts_file_is_not_overwritten(tmp_path):
+    users = tmp_path / "users.toml"
+    users.write_text("[[user]\nname = 'x'\n", encoding="utf-8")
+    with acting_as(User("root", "admin")), pytest.raises(PermissionDenied):
+        save_account("ann", "analyst", "analyst pass", users)
+    assert users.read_text() == "[[user]\nname = 'x'\n"

@@ -36,6 +36,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "admin role.", "{user}（{role}）无权执行此操作（{action}）。请联系管理员获取分析师或管理员角色。"),
     "auth_role_needed": ("Needs the {role} role.", "需要{role}角色。"),
     "auth_not_signed_in": ("Sign in first.", "请先登录。"),
+    "auth_accounts_unusable": ("The accounts file {path} cannot be used ({detail}), so nobody can sign "
+                               "in. An admin fixes or removes it: with no accounts file the app runs "
+                               "in single-user mode.",
+                               "账号文件 {path} 无法使用（{detail}），因此任何人都无法登录。请管理员修正或删除该文件："
+                               "没有账号文件时应用以单用户模式运行。"),
     "auth_bad_role": ("Unknown role {role}; use one of {roles}.", "未知角色 {role}；可选：{roles}。"),
     "auth_bad_account": ("A user needs a name and a password of at least 8 characters.",
                          "用户需要用户名和至少 8 个字符的密码。"),
