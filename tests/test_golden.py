@@ -1,0 +1,120 @@
+"""End to end on a hand-built base: every headline figure worked out by hand, read through the pages.
+
+The base is ``tests/data/golden_base.csv``: 28 customers over three month-end snapshots
+S0 = 2023-12-31, S1 = 2024-01-31, S2 = 2024-02-29, imported as one file with a churn window of
+one month. Spend is the latest month only, so the six-month average equals it; tiers by the
+shipped thresholds 0 / 50 / 100 / 200 / 400 (six star: points ≥ 30,000 or key person). Status per
+snapshot: A active, C churned (switch), I churned involuntarily, - not in the file.
+
+    id   joined      spend prov  note              S0 S1 S2   tier
+    V01  2019-04-10  450   广东                    A  A  A    5
+    V02  2020-08-01  260   广东                    A  A  C    4
+    V03  2021-01-15  310   北京                    A  A  A    4
+    V04  2022-05-20  220   北京                    A  C  -    4
+    V05  2018-11-03   90   北京  key person        A  A  A    6
+    V06  2021-09-09  150   广东  35,000 points     A  A  A    6
+    V07  2023-03-01  205   上海                    A  A  A    4
+    V08  2022-12-12  500   上海                    A  A  I    5
+    R01  2020-02-02  120   广东                    A  A  A    3
+    R02  2021-06-30  110   广东                    A  A  C    3
+    R03  2022-03-05   60   北京                    A  A  A    2
+    R04  2022-07-07   75   北京                    A  C  -    2
+    R05  2023-01-20   40   上海                    A  A  A    1
+    R06  2023-05-05   30   上海                    A  A  A    1
+    R07  2023-06-18   45   广东                    C  -  -    1
+    R08  2023-10-10   55   北京                    A  A  C    2
+    R09  2023-11-25   35   广东                    A  C  -    1
+    R10  2023-12-08   25   上海                    A  A  A    1
+    R11  2024-01-12   65   北京                    -  A  A    2
+    R12  2024-01-20   20   广东                    -  A  C    1
+    R13  2024-02-03   50   上海                    -  -  A    2
+    R14  2024-02-14  140   北京                    -  -  A    3
+    R15  2019-09-09  180   广东  group-paid        A  A  C    3
+    R16  2020-12-01   95   上海                    A  A  A    2
+    R17  2021-03-03   15   北京                    A  A  A    1
+    R18  2022-09-19   85   广东                    A  I  -    2
+    R19  2023-08-08  130   上海                    A  A  A    3
+    R20  2023-02-28   70   广东                    A  A  C    2
+
+Overview at S2, by hand (the rules' exclusions: involuntary, tenure under 3 months, group-paid):
+- rows 23, churned 7 (V02 V08 R02 R08 R12 R15 R20) → **active 16**;
+- revenue of the active = 450+310+90+150+205+120+60+40+30+25+65+50+140+95+15+130 = 1975,
+  **ARPU 1975 / 16 = 123.44**; VIP (tier ≥ 4) active V01 V03 V05 V06 V07 → **5**, revenue 1205,
+  **VIP revenue share 1205 / 1975 = 61.0 %**;
+- **VIP retention this quarter**: the photo is S0 (the last snapshot before 2024-01), whose VIPs
+  are V01–V08 (8); still active at S2: V01 V03 V05 V06 V07 → **5 / 8 = 62.5 %**;
+- **monthly churn**: counted base = 23 rows − V08 (involuntary) − R15 (group-paid) − R10 R11 R12
+  R13 R14 (tenure under 3 months) = 16; counted churners V02 R02 R08 R20 = 4 → **25.0 %**;
+- **churn / gross adds**: 7 churners over 2 joiners of February (R13, R14) → **3.50**;
+- **revenue at risk** (12 months): Σ tiers revenue × Σₖ₌₁¹² (1 − (1 − c)ᵏ); tier 2: c = 2/4,
+  270 × (12 − (1 − 0.5¹²)) = 2,970.07; tiers 3 and 4: c = 1/3, (390 + 515) × (12 − 2(1 − (2/3)¹²))
+  = 9,063.95; tiers 1, 5, 6 have no counted churner → **12,034.02 (12.0k)**.
+Changes against S1 (25 rows, 21 active, 7 VIP, revenue 2,980, VIP revenue 1,965, counted base 19
+with 2 churners (V04 R04), 4 churners over 2 joiners, VIP retention 7 / 8): active −5, VIP −2,
+churn +14.5 pp (0.25 − 2/19), churn / gross adds +1.50, VIP share −4.9 pp (0.6101 − 0.6594),
+ARPU −18.5 (123.44 − 141.90), VIP retention −25.0 pp.
+
+Segments tier table at S2 (active, revenue, monthly churn after the exclusions):
+tier 1: R05 R06 R10 R17 → 4, 110, counted R05 R06 R17 with no churner → 0;
+tier 2: R03 R11 R13 R16 → 4, 270, counted R03 R08 R16 R20, churners R08 R20 → 0.5;
+tier 3: R01 R14 R19 → 3, 390, counted R01 R02 R19, churner R02 → 1/3;
+tier 4: V03 V07 → 2, 515, counted V02 V03 V07, churner V02 → 1/3;
+tier 5: V01 → 1, 450 (V08 involuntary, not counted) → 0; tier 6: V05 V06 → 2, 240 → 0.
+"""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.auth import User, acting_as
+from lib.importer import import_file
+from lib.store import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "data" / "golden_base.csv"
+
+
+@pytest.fixture(scope="module")
+def golden_url(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('golden')}/golden.duckdb"
+    engine = make_engine(url)
+    with acting_as(User("analyst", "analyst")):
+        result = import_file(engine, GOLDEN.read_bytes(), GOLDEN.name, churn_window_months=1)
+    assert result.validation.rows_rejected == 0
+    engine.dispose()
+    return url
+
+
+def open_page(url: str, monkeypatch, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_overview_kpis(golden_url, monkeypatch):
+    at = open_page(golden_url, monkeypatch)
+    shown = {m.label.lstrip("⚠ "): (m.value, m.delta) for m in at.metric}
+    assert shown["Active customers"] == ("16", "-5")
+    assert shown["VIP customers"] == ("5", "-2")
+    assert shown["VIP revenue share"] == ("61.0%", "-4.9 pp")
+    assert shown["VIP retention this quarter"] == ("62.5%", "-25.0 pp")
+    assert shown["Monthly churn rate"] == ("25.0%", "+14.5 pp")
+    assert shown["Churn / gross adds"] == ("3.50", "+1.50")
+    assert shown["ARPU"] == ("123.4", "-18.5")
+    assert shown["Revenue at risk"][0] == "12.0k"
+    missed = {m.label for m in at.metric if m.label.startswith("⚠")}
+    assert missed == {"⚠ Monthly churn rate", "⚠ Churn / gross adds", "⚠ VIP retention this quarter"}
+
+
+def test_segments_tier_table(golden_url, monkeypatch):
+    at = open_page(golden_url, monkeypatch, "views/segments.py")
+    table = at.dataframe[0].value
+    assert table["Active"].tolist() == [4, 4, 3, 2, 1, 2]
+    assert table["Revenue"].tolist() == [110, 270, 390, 515, 450, 240]
+    assert table["Monthly churn"].tolist() == pytest.approx([0, 0.5, 1 / 3, 1 / 3, 0, 0])
+    assert table["ARPU"].tolist() == pytest.approx([27.5, 67.5, 130, 257.5, 450, 120])
