@@ -69,8 +69,10 @@ def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     return style_figure(fig, t("chart_trend_churn", lang))
 
 
-def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang: str) -> go.Figure:
-    """Cumulative revenue share against cumulative customer share, with the equal-share line."""
+def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float | None, lang: str) -> go.Figure:
+    """Cumulative revenue share against cumulative customer share (customers grouped by spend
+    band, as ``lib.kpis.pareto_curve`` gives it), with the equal-share line and the point
+    "top ``top_share`` of customers → ``top_revenue_share`` of revenue" (none when None)."""
     fig = go.Figure()
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("chart_equal_share", lang),
                     line={"color": PALETTE["muted"], "dash": "dot"}, hoverinfo="skip")
@@ -78,12 +80,13 @@ def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float, lang
                     mode="lines", name=t("chart_revenue_curve", lang), fill="tonexty",
                     line={"color": PALETTE["primary"], "width": 3},
                     hovertemplate="%{x:.0%} → %{y:.1%}<extra></extra>")
-    fig.add_scatter(x=[top_share], y=[top_revenue_share], mode="markers", showlegend=False,
-                    marker={"size": 10, "color": PALETTE["accent"]}, hoverinfo="skip")
-    fig.add_annotation(x=top_share, y=top_revenue_share, ax=60, ay=40, showarrow=True,
-                       arrowcolor=PALETTE["accent"], bgcolor="white", bordercolor=PALETTE["accent"],
-                       text=t("chart_pareto_point", lang, customers=f"{top_share:.0%}",
-                              revenue=f"{top_revenue_share:.0%}"))
+    if top_revenue_share is not None:
+        fig.add_scatter(x=[top_share], y=[top_revenue_share], mode="markers", showlegend=False,
+                        marker={"size": 10, "color": PALETTE["accent"]}, hoverinfo="skip")
+        fig.add_annotation(x=top_share, y=top_revenue_share, ax=60, ay=40, showarrow=True,
+                           arrowcolor=PALETTE["accent"], bgcolor="white", bordercolor=PALETTE["accent"],
+                           text=t("chart_pareto_point", lang, customers=f"{top_share:.0%}",
+                                  revenue=f"{top_revenue_share:.0%}"))
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("chart_customer_share", lang),
                              "range": [0, 1]},
                       yaxis={"tickformat": ".0%", "title": t("chart_revenue_share", lang),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -105,9 +106,20 @@ def pareto_curve(buckets: pl.DataFrame) -> pl.DataFrame:
 
 
 def revenue_share_of_top(curve: pl.DataFrame, customer_share: float) -> float:
-    """Share of revenue from the top ``customer_share`` of customers, read off the curve."""
+    """Share of revenue from the top ``customer_share`` of customers, interpolated on the
+    banded curve (off by up to a fraction of a point inside a band: the Overview's headline is
+    counted exactly by ``top_revenue_share`` instead)."""
     return float(np.interp(customer_share, curve["customer_share"].to_numpy(),
                            curve["revenue_share"].to_numpy()))
+
+
+def top_revenue_share(conn: sa.Connection, filters: Filters, customer_share: float) -> float | None:
+    """Exact share of revenue (0–1) from the top ``customer_share`` (0–1) of active customers,
+    highest latest-month spend first: the first ceil(customers × share) of them
+    (``queries.top_customers_revenue``). None when the selection has no revenue."""
+    fraction = Fraction(customer_share).limit_denominator(10**6)   # 0.2 -> 1/5, exactly
+    row = read_frame(conn, queries.top_customers_revenue(filters, fraction)).row(0, named=True)
+    return share(row["top_revenue"], row["revenue"])
 
 
 def trend_frame(counts: pl.DataFrame, windows: dict[dt.date, int]) -> pl.DataFrame:
@@ -157,6 +169,11 @@ class Overview:
     pareto: pl.DataFrame
     risk_by_tier: pl.DataFrame
     horizon_months: int
+    #: the headline: the top ``top_customer_share`` of active customers (0–1, from the rules)
+    #: bring ``top_revenue_share`` of revenue (0–1, exact; None without revenue). ``pareto`` is
+    #: the chart's curve, grouped by spend band.
+    top_customer_share: float
+    top_revenue_share: float | None
     risk_source: Literal["observed", "model"] = "observed"
     risk_model_id: int | None = None
 
@@ -215,8 +232,10 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
         Kpi("kpi_revenue_at_risk", float(risk["revenue_at_risk"].sum()) if risk.height else None,
             "currency"),
     )
+    top = rules.overview_top_customer_share
     return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
-                    rules.risk_horizon_months, "model" if scored is not None else "observed",
+                    rules.risk_horizon_months, top, top_revenue_share(conn, filters, top),
+                    "model" if scored is not None else "observed",
                     int(scored["model_id"][0]) if scored is not None else None)
 
 

@@ -2,36 +2,51 @@
 
 Each (tier, decile) group gets at most one offer (a customer is offered one thing), whole
 groups are bought, the total cost stays within the budget and each tier within its cap. That is
-a multiple-choice knapsack. We solve it exactly by dynamic programming over the budget cut into
-``BUDGET_STEPS`` units (costs rounded *up*, so every plan found is affordable): per tier over
-its cap, then across tiers. At our sizes (6 tiers × 10 deciles × ≤10 offers) it takes
-milliseconds. Greedy by marginal return (net value per unit of cost) is kept for comparison:
-it is fast but can be far from optimal, because a cheap, thin item can take a group's place from
-a dearer, richer one, and a good item can be skipped when it no longer fits.
+a multiple-choice knapsack, solved exactly as a mixed-integer programme with HiGHS
+(``scipy.optimize.milp``): a binary x[g, o] per group g and offer o of positive net value,
+Σ_o x[g, o] ≤ 1 per group, Σ cost · x ≤ budget, Σ cost · x ≤ cap per capped tier, maximise
+Σ net value · x. Costs are used as they are (no rounding to budget units), so an item that just
+fits is found; the budget and caps hold to HiGHS's feasibility tolerance (1e-7 currency). At our
+sizes (6 tiers × 10 deciles × ≤10 offers) HiGHS proves the optimum in well under a second (15–360
+ms measured); should it stop on its time limit first, the plan says how far from the optimum it
+can be (``Plan.gap``). Greedy by marginal return (net value per unit of cost) and the
+same offer to everyone are kept for comparison: greedy is fast but can be far from optimal,
+because a cheap, thin item can take a group's place from a dearer, richer one, and a good item
+can be skipped when it no longer fits.
 
 Money is in currency; expected values use the catalogue's mid take-up and effect.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 from lib.offers import Offer
 
-BUDGET_STEPS = 2000
+#: Seconds HiGHS may search before it returns its best plan so far (the page re-plans on every
+#: input change; realistic sizes prove the optimum far sooner, see module docstring).
+TIME_LIMIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A chosen allocation: one row per (tier, decile) given an offer, and its totals."""
+    """A chosen allocation: one row per (tier, decile) given an offer, and its totals.
+
+    ``method``: "milp" (the exact programme), "greedy" or "single:<offer id>". ``gap``: for a
+    plan from ``optimise``, how far below the optimum it can be, as a share 0–1 of the solver's
+    bound (0.0 when the optimum is proven, > 0 when the solver stopped on its time limit);
+    None for a heuristic plan computed on its own.
+    """
 
     rows: pl.DataFrame
     cost: float
     net_value: float
     method: str
+    gap: float | None = None
 
 
 def candidates(targets: pl.DataFrame, offers: tuple[Offer, ...]) -> pl.DataFrame:
@@ -57,88 +72,76 @@ def candidates(targets: pl.DataFrame, offers: tuple[Offer, ...]) -> pl.DataFrame
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
-def _units(cost: np.ndarray, unit: float) -> np.ndarray:
-    return np.ceil(cost / unit - 1e-9).astype(int)
-
-
-def _tier_table(groups: list[pl.DataFrame], cap_units: int, unit: float) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Best net value for each budget level 0..cap_units (at most that many units) within one
-    tier, and per decile group the option chosen at each level (-1: none), for backtracking."""
-    best = np.zeros(cap_units + 1)
-    chosen: list[np.ndarray] = []
-    for group in groups:
-        new_best = best.copy()
-        choice = np.full(cap_units + 1, -1)
-        for option, (cost, net) in enumerate(zip(_units(group["cost"].to_numpy(), unit),
-                                                 group["net_value"].to_numpy())):
-            if net <= 0 or cost > cap_units:
-                continue
-            shifted = np.full(cap_units + 1, -np.inf)
-            shifted[cost:] = best[: cap_units + 1 - cost] + net
-            better = shifted > new_best
-            new_best[better] = shifted[better]
-            choice[better] = option
-        chosen.append(choice)
-        best = new_best
-    return best, chosen
-
-
-def _backtrack(groups: list[pl.DataFrame], chosen: list[np.ndarray], units: int, unit: float) -> list[pl.DataFrame]:
-    """The rows a tier's table chose for a budget of ``units``."""
-    rows = []
-    for group, choice in zip(reversed(groups), reversed(chosen)):
-        option = int(choice[units])
-        if option >= 0:
-            rows.append(group[option:option + 1])
-            units -= int(_units(group["cost"].to_numpy()[option:option + 1], unit)[0])
-    return rows
-
-
 def optimise(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
-             tier_caps: dict[int, float] | None = None) -> Plan:
-    """The plan of greatest expected net value within ``budget`` and per-tier ``tier_caps``.
+             tier_caps: dict[int, float] | None = None,
+             time_limit_seconds: float = TIME_LIMIT_SECONDS) -> Plan:
+    """The plan of greatest expected net value within ``budget`` and per-tier ``tier_caps``
+    (currency), solved exactly (``method`` "milp", ``gap`` 0.0).
 
-    The exact plan is optimal for costs rounded up to budget / BUDGET_STEPS; the greedy and
-    single-offer plans use exact costs, so the best of them is returned (it can only help when
-    rounding cost the exact plan an item that just fitted).
+    Should HiGHS stop on ``time_limit_seconds`` before proving its plan optimal, the greedy and
+    single-offer plans (exact costs, always affordable) are compared with its best so far, the
+    best of them is returned, and its ``gap`` is measured against the solver's proven bound.
     """
-    plans = [_exact(targets, offers, budget, tier_caps), greedy(targets, offers, budget, tier_caps)]
+    plan, bound = _milp(targets, offers, budget, tier_caps, time_limit_seconds)
+    if plan is not None and plan.gap == 0.0:
+        return plan
+    plans = ([plan] if plan is not None else []) + [greedy(targets, offers, budget, tier_caps)]
     if not tier_caps:
         plans += [single_offer(targets, offer, budget) for offer in offers]
-    return max(plans, key=lambda plan: plan.net_value)
+    best = max(plans, key=lambda p: p.net_value)
+    gap = (bound - best.net_value) / abs(bound) if bound else 0.0
+    return Plan(best.rows, best.cost, best.net_value, best.method, max(gap, 0.0))
 
 
-def _exact(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
-           tier_caps: dict[int, float] | None) -> Plan:
-    items = candidates(targets, offers).filter(pl.col("net_value") > 0)
-    if budget <= 0 or items.height == 0:
-        return _plan(items.head(0), "exact")
-    unit = budget / BUDGET_STEPS
-    total = np.zeros(BUDGET_STEPS + 1)
-    tiers = []   # per tier: its decile groups, their choices and the split of each total budget
-    for _, tier_items in items.sort(["tier", "decile", "offer_id"]).group_by("tier", maintain_order=True):
-        tier = int(tier_items["tier"][0])
-        cap = (tier_caps or {}).get(tier, budget)
-        cap_units = min(BUDGET_STEPS, int(math.floor(cap / unit + 1e-9)))
-        groups = [g for _, g in tier_items.group_by("decile", maintain_order=True)]
-        table, chosen = _tier_table(groups, cap_units, unit)
-        combined = np.full(BUDGET_STEPS + 1, -np.inf)
-        split = np.zeros(BUDGET_STEPS + 1, dtype=int)
-        for spend in range(cap_units + 1):
-            candidate = np.full(BUDGET_STEPS + 1, -np.inf)
-            candidate[spend:] = total[: BUDGET_STEPS + 1 - spend] + table[spend]
-            better = candidate > combined
-            combined[better] = candidate[better]
-            split[better] = spend
-        tiers.append((groups, chosen, split))
-        total = combined
-    units = int(np.argmax(total))
-    rows: list[pl.DataFrame] = []
-    for groups, chosen, split in reversed(tiers):
-        spend = int(split[units])
-        rows += _backtrack(groups, chosen, spend, unit)
-        units -= spend
-    return _plan(pl.concat(rows) if rows else items.head(0), "exact")
+def _milp(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
+          tier_caps: dict[int, float] | None,
+          time_limit_seconds: float) -> tuple[Plan | None, float]:
+    """The multiple-choice knapsack as a binary programme (module docstring), and the solver's
+    upper bound on the best net value (currency). The plan is None when the solver found no
+    plan within its time limit; its ``gap`` is 0.0 when proven optimal."""
+    items = _undominated(candidates(targets, offers).filter(pl.col("net_value") > 0))
+    if items.height == 0:
+        return _plan(items, "milp", 0.0), 0.0
+    cost, net = items["cost"].to_numpy(), items["net_value"].to_numpy()
+    n = items.height
+    tiers = items["tier"].to_numpy()
+    group = np.unique(np.stack([tiers, items["decile"].to_numpy()]), axis=1, return_inverse=True)[1].ravel()
+    capped = [(tier, cap) for tier, cap in sorted((tier_caps or {}).items()) if np.any(tiers == tier)]
+    groups = int(group.max()) + 1
+    # rows: one per group (at most one offer), the budget, one per capped tier
+    rows = np.concatenate([group, np.full(n, groups),
+                           *[np.where(tiers == tier, groups + 1 + k, -1) for k, (tier, _) in enumerate(capped)]])
+    cols = np.concatenate([np.arange(n)] * (2 + len(capped)))
+    values = np.concatenate([np.ones(n), cost, *[cost] * len(capped)])
+    keep = rows >= 0
+    matrix = csr_array((values[keep], (rows[keep], cols[keep])), shape=(groups + 1 + len(capped), n))
+    upper = np.concatenate([np.ones(groups), [max(budget, 0.0)], [cap for _, cap in capped]])
+    result = milp(-net, integrality=np.ones(n), bounds=Bounds(0, 1),
+                  constraints=LinearConstraint(matrix, -np.inf, upper),
+                  options={"time_limit": time_limit_seconds, "mip_rel_gap": 0.0})
+    # an upper bound on the best net value: the solver's, or without one (stopped before its
+    # first bound) every group's best item, since a group takes at most one
+    bound = float(items.group_by("tier", "decile").agg(pl.col("net_value").max())["net_value"].sum())
+    if result.mip_dual_bound is not None and np.isfinite(result.mip_dual_bound):
+        bound = min(bound, -float(result.mip_dual_bound))
+    if result.x is None:
+        return None, bound
+    chosen = _plan(items.filter(pl.Series(np.round(result.x) > 0.5)), "milp", 0.0)
+    if result.status != 0:   # stopped on the time limit: the best plan so far, and its distance
+        gap = (bound - chosen.net_value) / abs(bound) if bound else 0.0
+        chosen = Plan(chosen.rows, chosen.cost, chosen.net_value, chosen.method, max(gap, 0.0))
+    return chosen, bound
+
+
+def _undominated(items: pl.DataFrame) -> pl.DataFrame:
+    """The items no other item of the same group beats: an item costing at least as much as
+    another of its group for no more net value is never needed (swapping it for the other keeps
+    every budget and cap), so dropping it keeps the optimum and shrinks the programme."""
+    ordered = items.sort(["tier", "decile", "cost", "net_value", "offer_id"],
+                         descending=[False, False, False, True, False])
+    better_before = pl.col("net_value").cum_max().shift(1).over(["tier", "decile"])
+    return (ordered.filter(better_before.is_null() | (pl.col("net_value") > better_before))
+            .sort(["tier", "decile", "offer_id"]))
 
 
 def greedy(targets: pl.DataFrame, offers: tuple[Offer, ...], budget: float,
@@ -175,6 +178,6 @@ def single_offer(targets: pl.DataFrame, offer: Offer, budget: float) -> Plan:
     return _plan(rows, f"single:{offer.id}")
 
 
-def _plan(rows: pl.DataFrame, method: str) -> Plan:
+def _plan(rows: pl.DataFrame, method: str, gap: float | None = None) -> Plan:
     return Plan(rows.sort(["tier", "decile"]), float(rows["cost"].sum() or 0.0),
-                float(rows["net_value"].sum() or 0.0), method)
+                float(rows["net_value"].sum() or 0.0), method, gap)

@@ -59,6 +59,9 @@ class Rules:
     target_churn_to_gross_add_max: float
     target_arpu_min: float
     risk_horizon_months: int
+    #: share of active customers (0–1), highest spend first, whose share of revenue the
+    #: Overview's headline counts (``[overview] top_customer_share``)
+    overview_top_customer_share: float
     #: usage trend (share, -0.5 = usage halved) at or below which a customer is declining;
     #: None when the rules predate it (off). See ``usage_trend``.
     decline_max_usage_trend: float | None = None
@@ -93,6 +96,15 @@ def _number(doc: dict[str, Any], section: str, key: str, low: float, high: float
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         raise RulesError("rules_bad_number", key=f"{section}.{key}", low=low, high=high)
     return float(value)
+
+
+def _number_or_shipped(doc: dict[str, Any], section: str, key: str, low: float, high: float) -> float:
+    """``_number``, but a key the text lacks takes the shipped rules' value: a version saved
+    before the program gained the key keeps working on the default."""
+    part = doc.get(section, {})
+    if isinstance(part, dict) and key not in part:
+        doc = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    return _number(doc, section, key, low, high)
 
 
 def _flag(doc: dict[str, Any], section: str, key: str) -> bool:
@@ -167,6 +179,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         target_churn_to_gross_add_max=_number(doc, "kpi_targets", "churn_to_gross_add_max", 0, 100),
         target_arpu_min=_number(doc, "kpi_targets", "arpu_min", 0, 1e9),
         risk_horizon_months=int(_number(doc, "revenue_at_risk", "horizon_months", 1, 120)),
+        overview_top_customer_share=_number_or_shipped(doc, "overview", "top_customer_share", 0.01, 0.99),
         **_usage_rule(doc),
     )
 

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from lib import offer_optimiser
-from lib.offer_optimiser import BUDGET_STEPS, candidates, greedy, optimise, single_offer
+from lib.offer_optimiser import candidates, greedy, optimise, single_offer
 from lib.offers import (
     Offer,
     beta_from_range,
@@ -204,34 +203,104 @@ def test_optimiser_beats_every_single_offer_policy(seed):
 
 
 def brute_force(items, budget, caps=None):
-    """Every way to give each group one offer or none; costs rounded up as the optimiser does."""
-    unit = budget / BUDGET_STEPS
+    """Every way to give each group one offer or none, at exact costs: the best net value of
+    those within the budget and every tier's cap."""
     by_group = [list(g.iter_rows(named=True)) for _, g in items.group_by(["tier", "decile"])]
     best = 0.0
     for pick in itertools.product(*[[None] + g for g in by_group]):
         chosen = [p for p in pick if p is not None]
-        units = sum(math.ceil(p["cost"] / unit - 1e-9) for p in chosen)
         tiers = {}
         for p in chosen:
-            tiers[p["tier"]] = tiers.get(p["tier"], 0) + math.ceil(p["cost"] / unit - 1e-9)
-        if units > BUDGET_STEPS or any(tiers[t] > math.floor((caps or {}).get(t, budget) / unit + 1e-9) for t in tiers):
+            tiers[p["tier"]] = tiers.get(p["tier"], 0.0) + p["cost"]
+        if sum(p["cost"] for p in chosen) > budget or any(
+                spent > (caps or {}).get(t, budget) for t, spent in tiers.items()):
             continue
         best = max(best, sum(p["net_value"] for p in chosen))
     return best
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_optimiser_matches_brute_force_on_small_instances(seed):
     rng = np.random.default_rng(100 + seed)
-    data, catalogue = random_instance(rng, tiers=2, deciles=2, offers=2)
+    # 2 tiers × 3 deciles × 3 offers: up to 4^6 = 4,096 plans to enumerate
+    data, catalogue = random_instance(rng, tiers=2, deciles=3, offers=3)
     items = candidates(data, catalogue)
-    budget = float(items["cost"].sum() * rng.uniform(0.2, 0.8))
-    caps = {1: budget * 0.6} if seed % 2 else None
+    budget = float(items["cost"].sum() * rng.uniform(0.1, 0.6))
+    caps = {1: budget * 0.4} if seed % 2 else None
     plan = optimise(data, catalogue, budget, caps)
-    assert plan.net_value >= brute_force(items.filter(pl.col("net_value") > 0), budget, caps) - 1e-6
+    assert plan.method == "milp" and plan.gap == 0.0
+    assert plan.net_value == pytest.approx(brute_force(items.filter(pl.col("net_value") > 0), budget, caps),
+                                           rel=1e-9)
     assert plan.cost <= budget + 1e-6
+    assert plan.rows.select(["tier", "decile"]).is_unique().all()
     if caps:
         assert plan.rows.filter(pl.col("tier") == 1)["cost"].sum() <= caps[1] + 1e-6
+
+
+def _three_groups():
+    """One offer (contact 0.5 a customer, nothing on acceptance, take-up × effect = 0.25) to
+    three groups of churn probability 0.5, so cost = 0.5 × customers and net value =
+    0.25 × 0.5 × customers × clv − cost:
+    decile 1: 4,000 customers, clv 4.2 -> cost 2,000, net 2,100 − 2,000 = 100
+    decile 2: 1 customer, clv 84 -> cost 0.5, net 10.5 − 0.5 = 10
+    decile 3: 2 customers, clv 6.4 -> cost 1, net 1.6 − 1 = 0.6
+    """
+    data = targets([{"tier": 1, "decile": d, "customers": n, "churn_probability": 0.5, "clv": clv,
+                     "monthly_margin": 10.0} for d, n, clv in ((1, 4000, 4.2), (2, 1, 84.0), (3, 2, 6.4))])
+    return data, (offer(take_up=(0.5, 0.5), effect=(0.5, 0.5), contact=0.5, acceptance=0.0),)
+
+
+def test_an_item_that_exactly_fits_is_bought():
+    # budget 2,000.5 = decile 1 (2,000) + decile 2 (0.5) exactly: net 110. Every other plan is
+    # worse: 1 + 3 costs 2,001 (over), 2 + 3 nets 10.6, 1 alone 100. Greedy by net per cost
+    # takes 2 (ratio 20), 3 (0.6), then 1 no longer fits: 10.6; riskiest decile first takes 3,
+    # 2, then 1 does not fit: 10.6. Costs rounded up to budget / 2,000 = 1.00025 units (the old
+    # dynamic programme) make 1 + 2 cost 2,000 + 1 = 2,001 units > 2,000: it stopped at 100.
+    data, catalogue = _three_groups()
+    plan = optimise(data, catalogue, 2000.5)
+    assert plan.rows["decile"].to_list() == [1, 2]
+    assert plan.cost == 2000.5
+    assert plan.net_value == pytest.approx(110.0)
+    assert plan.method == "milp" and plan.gap == 0.0
+    assert greedy(data, catalogue, 2000.5).net_value == pytest.approx(10.6)
+    assert single_offer(data, catalogue[0], 2000.5).net_value == pytest.approx(10.6)
+    # a thousandth less and 1 + 2 no longer fits: 1 alone (100) is the best plan
+    short = optimise(data, catalogue, 2000.499)
+    assert short.rows["decile"].to_list() == [1] and short.net_value == pytest.approx(100.0)
+
+
+def test_a_tier_cap_holds_exactly():
+    # the same groups with the budget ample but tier 1 capped at 2,000.5: the same 110 plan;
+    # capped at 2,000.4 it is decile 1 alone
+    data, catalogue = _three_groups()
+    assert optimise(data, catalogue, 10_000, {1: 2000.5}).net_value == pytest.approx(110.0)
+    assert optimise(data, catalogue, 10_000, {1: 2000.4}).rows["decile"].to_list() == [1]
+
+
+def realistic_instance(seed=0):
+    """6 tiers × 10 deciles × 10 offers, the page's largest case."""
+    rng = np.random.default_rng(seed)
+    rows = [{"tier": t, "decile": d, "customers": float(rng.integers(1_000, 20_000)),
+             "churn_probability": 0.04 * d, "clv": 2000.0 * t, "monthly_margin": 10.0 * t}
+            for t in range(1, 7) for d in range(1, 11)]
+    catalogue = tuple(offer(take_up=(float(u), float(u)), effect=(float(e), float(e)),
+                            contact=float(rng.uniform(0.5, 5)), acceptance=float(rng.uniform(10, 200)),
+                            offer_id=f"o{i}")
+                      for i, (u, e) in enumerate(zip(rng.uniform(0.05, 0.6, 10), rng.uniform(0.05, 0.4, 10))))
+    return targets(rows), catalogue
+
+
+def test_a_solver_stopped_by_its_time_limit_says_how_far_it_may_be():
+    data, catalogue = realistic_instance()
+    budget = 8_000_000.0
+    proven = optimise(data, catalogue, budget)
+    stopped = optimise(data, catalogue, budget, time_limit_seconds=0.0)
+    assert proven.gap == 0.0
+    assert 0.0 < stopped.gap < 1.0
+    assert stopped.cost <= budget and stopped.rows.select(["tier", "decile"]).is_unique().all()
+    # the gap is measured against an upper bound of the optimum, so it covers the real shortfall
+    assert stopped.net_value <= proven.net_value + 1e-6
+    assert (proven.net_value - stopped.net_value) / proven.net_value <= stopped.gap + 1e-12
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -260,7 +329,7 @@ def test_greedy_can_be_beaten():
     thin = offer(take_up=(0.1, 0.1), effect=(0.5, 0.5), contact=0.0, acceptance=10.0, offer_id="thin")
     rich = offer(take_up=(0.9, 0.9), effect=(0.5, 0.5), contact=0.0, acceptance=100.0, offer_id="rich")
     assert greedy(data, (thin, rich), 10_000).rows["offer_id"].to_list() == ["thin"]
-    assert offer_optimiser._exact(data, (thin, rich), 10_000, None).rows["offer_id"].to_list() == ["rich"]
+    assert optimise(data, (thin, rich), 10_000).rows["offer_id"].to_list() == ["rich"]
 
 
 def test_catalogue_round_trips_through_the_editor_rows():

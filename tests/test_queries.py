@@ -60,6 +60,13 @@ def test_pareto_curve_of_four_active_customers(engine):
     assert curve["revenue_share"].to_list() == pytest.approx([0, 300 / 390, 340 / 390, 370 / 390, 1])
 
 
+def test_headline_top_share_is_counted_over_the_active_customers(engine):
+    view = overview(engine, Filters(S2))
+    # rules: top 20 % of the 4 active (A 300, F 40, E 30, C 20) = ceil(0.8) = 1 customer: A
+    assert view.top_customer_share == pytest.approx(0.2)
+    assert view.top_revenue_share == pytest.approx(300 / 390)
+
+
 def test_province_filter(engine):
     view = overview(engine, Filters(S2, provinces=("广东",)))
     assert view.kpi("kpi_active").value == 1

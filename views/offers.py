@@ -131,6 +131,8 @@ with tab_budget, ui.guard():
                   (t("offers_plan_nothing", code), 0.0, 0.0)]
     st.plotly_chart(charts_offers.plan_comparison(comparison, code), width="stretch")
     st.caption(t("offers_method_note", code))
+    if plan.gap:
+        st.warning(t("offers_method_gap", code, gap=fmt.number(plan.gap, "share", code)))
     rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
     ui.table(rows)
     if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):

@@ -3,7 +3,7 @@ import streamlit as st
 
 from lib import charts, fmt, ui
 from lib.i18n import t
-from lib.kpis import build_overview, revenue_share_of_top
+from lib.kpis import build_overview
 from lib.operations_results import OperationsOverview, outcomes_token, overview_operations
 from lib.report import overview_html
 
@@ -77,9 +77,8 @@ with ui.guard():
 
     left, right = st.columns(2)
     figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]
-    top_share = 0.2
     figures += [
-        charts.pareto(view.pareto, top_share, revenue_share_of_top(view.pareto, top_share), code),
+        charts.pareto(view.pareto, view.top_customer_share, view.top_revenue_share, code),
         charts.risk_by_tier(view.risk_by_tier, rules, code),
     ]
     for i, figure in enumerate(figures):

@@ -63,9 +63,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "offers_plan_single": ("Same offer to all: {offer}", "统一优惠：{offer}"),
     "offers_plan_nothing": ("Do nothing", "不采取行动"),
     "offers_compare_title": ("The plan against the alternatives", "方案与其他选择对比"),
-    "offers_method_note": ("Exact allocation (dynamic programming over the budget; one offer per tier "
-                           "and risk decile); greedy by marginal return shown for comparison.",
-                           "精确分配（按预算动态规划；每个星级与风险分位仅一个优惠）；按边际回报的贪心法供对比。"),
+    "offers_method_note": ("Exact allocation (a mixed-integer programme solved by HiGHS, at exact costs; "
+                           "one offer per tier and risk decile); greedy by marginal return and the best "
+                           "single offer shown for comparison.",
+                           "精确分配（HiGHS 求解的混合整数规划，按实际成本；每个星级与风险分位仅一个优惠）；"
+                           "按边际回报的贪心法与最佳单一优惠供对比。"),
+    "offers_method_gap": ("The solver stopped at its time limit before proving the optimum: this plan's "
+                          "net value is at most {gap} below the best possible.",
+                          "求解器在证明最优之前已达到时间上限：本方案的净价值最多比最优低 {gap}。"),
     "offers_plan_to_actions": ("Send the plan's customers to the Action list", "将方案客户发送到预警名单"),
     "offers_plan_download": ("Download the plan (CSV)", "下载方案（CSV）"),
     "offers_catalogue_help": ("Edit, add or remove offers; ranges are about 90 % intervals; tiers as "

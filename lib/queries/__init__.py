@@ -11,8 +11,9 @@ from lib.queries.overview import (
     revenue_by_spend_band,
     snapshot_list,
     tier_churn,
+    top_customers_revenue,
     vip_retention,
 )
 
 __all__ = ["Filters", "segment_conditions", "kpi_counts", "provinces", "revenue_by_spend_band",
-           "snapshot_list", "tier_churn", "vip_retention"]
+           "snapshot_list", "tier_churn", "top_customers_revenue", "vip_retention"]

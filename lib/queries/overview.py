@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 import sqlalchemy as sa
 
@@ -114,6 +115,41 @@ def revenue_by_spend_band(filters: Filters) -> sa.Select:
                *segment_conditions(filters, k))
         .group_by(k.spend_band)
         .order_by(k.spend_band.desc())
+    )
+
+
+def top_customers_revenue(filters: Filters, customer_share: Fraction) -> sa.Select:
+    """Revenue (currency) of the top ``customer_share`` of active customers, counted exactly.
+
+    The active customers of the snapshot and filters are ranked by latest-month spend, highest
+    first (missing spend is 0, as in the cube), ties broken by customer id so the ranking is
+    deterministic; the top are the first ceil(customers × share) of them (the fewest customers
+    that make up at least the share). Tied spends do not change the sum, whichever of them the
+    cut takes. ``customer_share`` is a Fraction p/q: rank r is in the top when
+    (r - 1) × q < customers × p, integer arithmetic that is the ceiling without any float
+    rounding (0.28 × 25 is 7.000000000000001 in floats).
+
+    Columns (one row): customers, top_customers, top_revenue, revenue (sums are NULL when no
+    customer matches).
+    """
+    spend = sa.func.coalesce(c.spend_m1, 0.0)
+    ranked = (
+        sa.select(
+            double(spend).label("spend"),
+            sa.func.row_number().over(order_by=(spend.desc(), c.customer_id)).label("position"),
+            sa.func.count().over().label("active"),
+        )
+        .where(c.snapshot_date == filters.snapshot_date, c.churned.is_not(True),
+               *segment_conditions(filters, c))
+        .subquery("ranked")
+    )
+    r = ranked.c
+    top = (r.position - 1) * customer_share.denominator < r.active * customer_share.numerator
+    return sa.select(
+        sa.cast(sa.func.count(), sa.BigInteger).label("customers"),
+        sa.cast(sa.func.sum(sa.case((top, 1), else_=0)), sa.BigInteger).label("top_customers"),
+        double(sa.func.sum(sa.case((top, r.spend), else_=0.0))).label("top_revenue"),
+        double(sa.func.sum(r.spend)).label("revenue"),
     )
 
 
