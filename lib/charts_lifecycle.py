@@ -54,16 +54,18 @@ def stage_tier(stages: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     return style_figure(fig, t("lifecycle_chart_stage_tier", lang))
 
 
-def cohort_heatmap(matrix: pl.DataFrame, lang: str) -> go.Figure:
-    """Join month × months since joining, share still active; censored cells blank."""
+def cohort_heatmap(matrix: pl.DataFrame, lang: str, truncation_months: int = 0) -> go.Figure:
+    """Join month × months since joining, share still active; censored cells blank. Under the
+    minimum-tenure exclusion (``truncation_months`` > 0) the months before it are grey "n/a"
+    cells (``applicable`` false), not 100 %."""
     if matrix.height == 0:
         return style_figure(go.Figure(), t("lifecycle_chart_cohorts", lang))
     joins = sorted(matrix["join_month"].unique().to_list())
     months = sorted(matrix["months"].unique().to_list())
     share = {(r["join_month"], r["months"]): r for r in matrix.iter_rows(named=True)}
-    z, text, custom = [], [], []
+    z, text, custom, blank = [], [], [], []
     for j in joins:
-        row_z, row_text, row_custom = [], [], []
+        row_z, row_text, row_custom, row_blank = [], [], [], []
         for m in months:
             cell = share.get((j, m))
             value = None if cell is None else cell["share"]
@@ -71,11 +73,24 @@ def cohort_heatmap(matrix: pl.DataFrame, lang: str) -> go.Figure:
             row_text.append("" if value is None else f"{value:.0%}")
             row_custom.append([cell["active"] if cell and cell["active"] is not None else "",
                                cell["cohort_size"] if cell else ""])
+            row_blank.append(1 if cell is not None and cell.get("applicable") is False else None)
         z.append(row_z)
         text.append(row_text)
         custom.append(row_custom)
-    fig = go.Figure(go.Heatmap(
-        x=[str(m) for m in months], y=[month_label(j) for j in joins], z=z, text=text,
+        blank.append(row_blank)
+    x, y = [str(m) for m in months], [month_label(j) for j in joins]
+    fig = go.Figure()
+    if any(b for row in blank for b in row):
+        fig.add_heatmap(x=x, y=y, z=blank, colorscale=[[0, "#E6E6E6"], [1, "#E6E6E6"]],
+                        showscale=False,
+                        text=[[t("lifecycle_not_applicable_short", lang) if b else "" for b in row]
+                              for row in blank],
+                        texttemplate="%{text}", textfont={"color": PALETTE["muted"], "size": 10},
+                        hovertemplate="%{y} · %{x}: " + t("lifecycle_cohort_not_applicable", lang,
+                                                          months=truncation_months)
+                        + "<extra></extra>", xgap=1, ygap=1)
+    fig.add_trace(go.Heatmap(
+        x=x, y=y, z=z, text=text,
         texttemplate="%{text}", textfont={"size": 10}, customdata=custom,
         colorscale=[[0, "#F6E3D4"], [0.5, "#9FC5C9"], [1, PALETTE["primary"]]],
         zmin=max(0.0, min((v for row in z for v in row if v is not None), default=0.0)), zmax=1.0,
@@ -83,15 +98,18 @@ def cohort_heatmap(matrix: pl.DataFrame, lang: str) -> go.Figure:
         colorbar={"tickformat": ".0%", "title": {"text": t("lifecycle_share_active", lang)}},
         xgap=1, ygap=1,
     ))
+    title = (t("lifecycle_chart_cohorts_conditional", lang, months=truncation_months)
+             if truncation_months else t("lifecycle_chart_cohorts", lang))
     fig.update_layout(xaxis={"title": t("lifecycle_months_since_join", lang), "type": "category"},
                       yaxis={"title": t("lifecycle_join_month", lang), "autorange": "reversed",
                              "type": "category"})
-    return style_figure(fig, t("lifecycle_chart_cohorts", lang), height=max(340, 22 * len(joins) + 120))
+    return style_figure(fig, title, height=max(340, 22 * len(joins) + 120))
 
 
 def survival_curves(curves: pl.DataFrame, summary: pl.DataFrame, dimension: str | None,
-                    rules: Rules, lang: str) -> go.Figure:
-    """Kaplan–Meier step curves with shaded 95 % bands, one per group."""
+                    rules: Rules, lang: str, truncation_months: int = 0) -> go.Figure:
+    """Kaplan–Meier step curves with shaded 95 % bands, one per group. Curves conditional on
+    staying ``truncation_months`` months start there, marked and named so in the title."""
     fig = go.Figure()
     for i, group in enumerate(summary["segment"].to_list()):
         part = curves.filter(pl.col("segment").eq_missing(group)).sort("months")
@@ -110,10 +128,16 @@ def survival_curves(curves: pl.DataFrame, summary: pl.DataFrame, dimension: str 
                         hovertemplate=name + " · " + t("lifecycle_km_hover", lang)
                         + "<extra></extra>")
     fig.add_hline(y=0.5, line_dash="dot", line_color=PALETTE["muted"])
+    title = t("lifecycle_chart_survival", lang)
+    if truncation_months:
+        fig.add_vline(x=truncation_months, line_dash="dot", line_color=PALETTE["muted"],
+                      annotation_text=t("lifecycle_survival_origin", lang, months=truncation_months),
+                      annotation_position="bottom right")
+        title = t("lifecycle_chart_survival_conditional", lang, months=truncation_months)
     fig.update_layout(xaxis={"title": t("lifecycle_months_since_join", lang), "rangemode": "tozero"},
                       yaxis={"title": t("lifecycle_survival", lang), "tickformat": ".0%",
                              "range": [0, 1.02]})
-    return style_figure(fig, t("lifecycle_chart_survival", lang), height=420)
+    return style_figure(fig, title, height=420)
 
 
 def projection(frame: pl.DataFrame, tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:

@@ -171,21 +171,26 @@ class SurvivalView:
     """Kaplan–Meier curves per group.
 
     curves : ``segment``, ``months``, ``survival``, ``lower``, ``upper``, ``at_risk``, ``events``.
-    summary : per ``segment``: ``customers``, ``churners``, ``median_months`` (null when the
-        curve never reaches 0.5), largest group first.
+    summary : per ``segment``: ``customers``, ``churners``, ``median_months`` (months of life;
+        null when the curve never reaches 0.5), largest group first.
     lifetimes : the grouped lifetimes the curves were fitted on (``queries.lifecycle.lifetimes``).
+    truncation_months : under the minimum-tenure exclusion, the months of life the curves are
+        conditional on (they start at 1 there; customers and churners are those who stayed that
+        long); 0 without it.
     """
 
     dimension: str | None
     curves: pl.DataFrame
     summary: pl.DataFrame
     lifetimes: pl.DataFrame
+    truncation_months: int = 0
 
 
 def lifetime_counts(conn: sa.Connection, filters: Filters, rules: Rules,
                     definition: ChurnDefinition, dimension: str | None) -> pl.DataFrame:
     """Customers per (segment, duration_months, event, entry_months, active): see
-    ``queries.lifecycle.lifetimes``; ``segment`` as text."""
+    ``queries.lifecycle.lifetimes`` (left-truncated under the minimum-tenure exclusion);
+    ``segment`` as text."""
     if dimension in (None, *q.CUBE_DIMENSIONS) and conn.execute(
             q.cube_built(filters.snapshot_date, definition)).first():
         frame = read_frame(conn, q.cube_lifetimes(filters, definition, dimension))
@@ -199,16 +204,21 @@ def lifetime_counts(conn: sa.Connection, filters: Filters, rules: Rules,
     return frame.with_columns(pl.col("segment").cast(pl.String))
 
 
-def kaplan_meier(rows: pl.DataFrame) -> KaplanMeier:
-    """Kaplan–Meier fitted on rows of ``lifetime_counts``."""
+def kaplan_meier(rows: pl.DataFrame, origin_months: int = 0) -> KaplanMeier:
+    """Kaplan–Meier fitted on rows of ``lifetime_counts``, conditional on surviving
+    ``origin_months`` months of life (the curve starts at 1 there)."""
     return KaplanMeier().fit(rows["duration_months"].to_numpy(), rows["event"].to_numpy(),
-                             rows["customers"].to_numpy(), rows["entry_months"].to_numpy())
+                             rows["customers"].to_numpy(), rows["entry_months"].to_numpy(),
+                             origin=origin_months)
 
 
 def survival(conn: sa.Connection, filters: Filters, rules: Rules, definition: ChurnDefinition,
              dimension: str | None, max_groups: int) -> SurvivalView:
     """Kaplan–Meier survival per value of ``dimension`` (the largest ``max_groups`` groups), or
-    of the whole base when ``dimension`` is None."""
+    of the whole base when ``dimension`` is None. Under the minimum-tenure exclusion the curves
+    are those of the customers who stayed ``definition.truncation_months`` months, from then on
+    (conditional survival, not 100 % over the first months)."""
+    origin = definition.truncation_months
     rows = lifetime_counts(conn, filters, rules, definition, dimension)
     sizes = (rows.group_by("segment").agg(customers=pl.col("customers").sum(),
                                           churners=(pl.col("customers") * pl.col("event")).sum())
@@ -218,7 +228,7 @@ def survival(conn: sa.Connection, filters: Filters, rules: Rules, definition: Ch
     curves, medians = [], []
     for group in sizes["segment"].to_list():
         part = rows.filter(pl.col("segment").eq_missing(group))
-        km = kaplan_meier(part)
+        km = kaplan_meier(part, origin)
         curves.append(km.survival_.with_columns(segment=pl.lit(group, pl.String)))
         medians.append(km.median_months_)
     summary = sizes.with_columns(median_months=pl.Series(medians, dtype=pl.Float64))
@@ -226,7 +236,7 @@ def survival(conn: sa.Connection, filters: Filters, rules: Rules, definition: Ch
         schema={"months": pl.Float64, "survival": pl.Float64, "lower": pl.Float64,
                 "upper": pl.Float64, "at_risk": pl.Float64, "events": pl.Float64,
                 "segment": pl.String})
-    return SurvivalView(dimension, curve, summary, rows)
+    return SurvivalView(dimension, curve, summary, rows, origin)
 
 
 def compare(view: SurvivalView, group_a: str, group_b: str) -> LogRank:
@@ -251,24 +261,37 @@ def dimension_values(conn: sa.Connection, filters: Filters, dimension: str,
 
 # --- cohorts ----------------------------------------------------------------------------------
 
-def cohort_matrix(rows: pl.DataFrame, chosen_month: int) -> pl.DataFrame:
+def cohort_matrix(rows: pl.DataFrame, chosen_month: int,
+                  truncation_months: int = 0) -> pl.DataFrame:
     """Share of each join cohort still active (not lost to the chosen churn) per month of life.
 
     Input: rows of ``queries.lifecycle.cohorts`` (join_month, duration_months, event,
     customers). Output, long: ``join_month``, ``months`` (1 = the joining month),
     ``cohort_size``, ``active`` (customers, null when censored), ``share`` (0–1, null when
-    censored). A cohort joined in month j is observed for ``chosen_month - j + 1`` months; later
-    cells are censored (blank), not zero.
+    censored), ``applicable``. A cohort joined in month j is observed for
+    ``chosen_month - j + 1`` months; later cells are censored (blank), not zero.
+
+    With ``truncation_months`` m > 0 (the minimum-tenure exclusion) each cohort is its
+    customers who stayed m months (``cohort_size``: not lost to the chosen churn in months
+    1..m and observed to the end of month m), the share of month m is 1 by construction, and
+    months before m are not applicable (``applicable`` false, ``active`` and ``share`` null)
+    rather than a 100 % that only reflects who was left out.
     """
+    schema = {"join_month": pl.Int64, "months": pl.Int64, "cohort_size": pl.Int64,
+              "active": pl.Int64, "share": pl.Float64, "applicable": pl.Boolean}
     if rows.height == 0:
-        return pl.DataFrame(schema={"join_month": pl.Int64, "months": pl.Int64,
-                                    "cohort_size": pl.Int64, "active": pl.Int64,
-                                    "share": pl.Float64})
+        return pl.DataFrame(schema=schema)
     first = int(rows["join_month"].min())
     width = chosen_month - first + 1
     grid = pl.DataFrame({"join_month": list(range(first, chosen_month + 1))}).join(
         pl.DataFrame({"months": list(range(1, width + 1))}), how="cross")
-    sizes = rows.group_by("join_month").agg(cohort_size=pl.col("customers").sum())
+    m = truncation_months
+    joined = rows.select(pl.col("join_month").unique())
+    # who stayed m months: churned after month m, or still observed at the end of month m
+    rows = rows.filter((pl.col("duration_months") > m)
+                       | ((pl.col("duration_months") == m) & (pl.col("event") == 0)))
+    sizes = joined.join(rows.group_by("join_month").agg(cohort_size=pl.col("customers").sum()),
+                        on="join_month", how="left").with_columns(pl.col("cohort_size").fill_null(0))
     lost = (rows.filter(pl.col("event") == 1)
             .group_by("join_month", "duration_months").agg(lost=pl.col("customers").sum())
             .rename({"duration_months": "months"}))
@@ -279,12 +302,15 @@ def cohort_matrix(rows: pl.DataFrame, chosen_month: int) -> pl.DataFrame:
                  on=["join_month", "months"], how="left")
            .sort("join_month", "months")
            .with_columns(pl.col("lost").fill_null(0).cum_sum().over("join_month").alias("lost")))
-    observed = pl.col("months") <= chosen_month - pl.col("join_month") + 1
+    applicable = pl.col("months") >= m
+    shown = (pl.col("months") <= chosen_month - pl.col("join_month") + 1) & applicable
     return out.select(
         "join_month", "months", pl.col("cohort_size").cast(pl.Int64),
-        pl.when(observed).then(pl.col("cohort_size") - pl.col("lost")).cast(pl.Int64).alias("active"),
-        pl.when(observed).then((pl.col("cohort_size") - pl.col("lost")) / pl.col("cohort_size"))
+        pl.when(shown).then(pl.col("cohort_size") - pl.col("lost")).cast(pl.Int64).alias("active"),
+        pl.when(shown & (pl.col("cohort_size") > 0))
+        .then((pl.col("cohort_size") - pl.col("lost")) / pl.col("cohort_size"))
         .cast(pl.Float64).alias("share"),
+        applicable.alias("applicable"),
     )
 
 
@@ -293,7 +319,8 @@ def cohorts(conn: sa.Connection, filters: Filters, rules: Rules, definition: Chu
             value: str | None = None) -> pl.DataFrame:
     """The cohort matrix (see ``cohort_matrix``) of the last ``cohort_months`` join months,
     optionally for one value of a segment dimension. With several snapshots only cohorts that
-    joined from the first stored snapshot on are shown (earlier ones are left-truncated)."""
+    joined from the first stored snapshot on are shown (earlier ones are left-truncated). Under
+    the minimum-tenure exclusion each cohort is its customers who stayed that long."""
     line = timeline(conn, filters.snapshot_date)
     column_value = _dimension_value(dimension, value)
     first_join = line.chosen_month - cohort_months + 1
@@ -302,7 +329,7 @@ def cohorts(conn: sa.Connection, filters: Filters, rules: Rules, definition: Chu
         first_join = max(first_join, line.first_month)
     rows = read_frame(conn, q.cohorts(filters, definition, rules, line, first_join, dimension,
                                        column_value))
-    return cohort_matrix(rows, line.chosen_month)
+    return cohort_matrix(rows, line.chosen_month, definition.truncation_months)
 
 
 # --- churn types and reasons --------------------------------------------------------------------

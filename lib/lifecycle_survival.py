@@ -6,6 +6,12 @@ truncation) is the number of months a customer had already survived when observa
 (customers who joined before the first stored snapshot): such a customer is at risk in month
 ``t`` only when ``entry < t <= duration``.
 
+Fitted from an ``origin`` (months of life, default 0) the estimate is conditional on having
+survived ``origin`` months: every customer enters the risk set at ``origin`` at the earliest,
+those who left by then are out, and the curve starts at 1 at ``origin`` (S(t) / S(origin) of the
+curve from joining when nobody else is truncated). The minimum-tenure exclusion of the Lifecycle
+page is such an origin.
+
 The estimator follows lifelines' ``KaplanMeierFitter`` (product limit, Greenwood variance,
 exponential "log(-log)" 95 % bounds) and is checked against it in tests/test_lifecycle_stats.py;
 it is written here with numpy because lifelines 0.30 declares ``pandas<3`` and the app pins
@@ -54,8 +60,11 @@ class KaplanMeier:
     Attributes (after ``fit``)
     --------------------------
     survival_ : polars frame ``months``, ``survival``, ``lower``, ``upper`` (shares 0–1),
-        ``at_risk``, ``events`` (customers), starting at month 0 with survival 1.
-    median_months_ : first month at which survival is at or below 0.5 (None when never).
+        ``at_risk``, ``events`` (customers), starting at the origin (month 0 unless fitted
+        from a later one) with survival 1.
+    median_months_ : first month of life at which survival is at or below 0.5 (None when
+        never); from an origin, the median lifetime of those who survived it.
+    origin_months_ : the month the curve starts at.
 
     Example
     -------
@@ -67,8 +76,10 @@ class KaplanMeier:
     alpha: float = 0.05
     survival_: pl.DataFrame | None = None
     median_months_: float | None = None
+    origin_months_: float = 0.0
 
-    def fit(self, durations, events, weights=None, entries=None) -> "KaplanMeier":
+    def fit(self, durations, events, weights=None, entries=None,
+            origin: float = 0.0) -> "KaplanMeier":
         """Fit on one row per (duration, event, entry) with ``weights`` customers each.
 
         Parameters
@@ -77,8 +88,10 @@ class KaplanMeier:
         events : 1 when the row churned (by the chosen definition), 0 when censored.
         weights : customers per row (default 1).
         entries : months survived before observation began (default 0).
+        origin : months of life the estimate is conditioned on (module doc; default 0).
         """
         d, e, w, s = _arrays(durations, events, weights, entries)
+        s = np.maximum(s, origin)
         keep = (w > 0) & (d > s)
         d, e, w, s = d[keep], e[keep], w[keep], s[keep]
         times = np.unique(d)
@@ -98,7 +111,7 @@ class KaplanMeier:
         lower = np.where(ones, 1.0, np.nan_to_num(lower, nan=0.0))
         upper = np.where(ones, 1.0, np.nan_to_num(upper, nan=0.0))
         frame = pl.DataFrame({
-            "months": np.concatenate([[0.0], times]),
+            "months": np.concatenate([[float(origin)], times]),
             "survival": np.concatenate([[1.0], survival]),
             "lower": np.concatenate([[1.0], lower]),
             "upper": np.concatenate([[1.0], upper]),
@@ -109,14 +122,16 @@ class KaplanMeier:
         median = float(below["months"][0]) if below.height else None
         self.survival_ = frame
         self.median_months_ = median
+        self.origin_months_ = float(origin)
         return self
 
     def survival_at(self, months: float | np.ndarray) -> float | np.ndarray:
         """Estimated share surviving ``months`` months (step function, right-continuous); an
-        array of months gives an array of shares."""
+        array of months gives an array of shares, NaN before the origin (not estimated)."""
         frame = self.survival_
         idx = np.maximum(np.searchsorted(frame["months"].to_numpy(), months, side="right") - 1, 0)
-        shares = frame["survival"].to_numpy()[idx]
+        shares = np.where(np.asarray(months) < self.origin_months_, np.nan,
+                          frame["survival"].to_numpy()[idx])
         return float(shares) if np.ndim(shares) == 0 else shares
 
 

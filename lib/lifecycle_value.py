@@ -4,6 +4,12 @@ Fits the shifted-beta-geometric model (``lib.lifecycle_sbg``) per tier to the li
 ``lib.lifecycle`` and values customers with it. Other pages (Offers ROI) read the value of a
 customer per tier from ``tier_clv``; every money column is in currency and named ``_currency``,
 lifetimes in months (``_months``).
+
+Values are of customers followed from joining: the fits use every customer, including those the
+minimum-tenure exclusion leaves out of the churn analysis. A curve conditional on staying three
+months would credit a new customer with three certain months and the lower churn of those who
+stayed, overstating a new customer's value; today's youngest customers, the riskiest, would also
+drop out of the residual value.
 """
 from __future__ import annotations
 
@@ -67,7 +73,7 @@ def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
     ``annual_discount_rate`` is converted to a monthly rate.
     """
     discount = monthly_rate(annual_discount_rate)
-    rows = lifetime_counts(conn, filters, rules, definition, "tier")
+    rows = lifetime_counts(conn, filters, rules, definition.unconditional, "tier")
     fits = fit_tiers(rows, min_customers)
     spend = read_frame(conn, q.tier_values(filters, 0.0))
     spend_by_tier = {int(r["tier"]): r for r in spend.iter_rows(named=True)}

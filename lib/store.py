@@ -415,6 +415,15 @@ def _add_lifetime_cubes(conn: sa.Connection) -> None:
     rebuild_score_cube(conn, None)
 
 
+def _rebuild_lifetime_cube(conn: sa.Connection) -> None:
+    """v6: the lifetime cube holds lifetimes without the minimum-tenure exclusion (it is applied
+    as left truncation when read); rows built under it are replaced."""
+    from lib.cubes import rebuild_lifetime_cubes
+    from lib.rules_versions import rules_in_force
+
+    rebuild_lifetime_cubes(conn, rules_in_force(conn), None)
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -424,6 +433,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (3, _add_model_outputs),
     (4, _add_operations),
     (5, _add_lifetime_cubes),
+    (6, _rebuild_lifetime_cube),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -106,7 +106,9 @@ def test_lifetimes_take_each_customer_once(engine):
 
 
 def test_exclusions_leave_customers_out(engine):
-    # involuntary (U), tenure under 3 months (P 2.7, R, Q at churn, S, U, V): W and X remain
+    # involuntary (U); the tenure exclusion truncates at 3 months of life: lifetimes of 3 months
+    # or less are out (P 3, S 2, V 1, R 1, Q 2, U 2) and W's and X's entries (79, 77) are later
+    # already: W and X remain, unchanged
     definition = ChurnDefinition(("switch", "downgrade"), True, 3.0, True)
     assert lifetimes(engine, definition) == [(79, 1, 77, 0, 1), (82, 0, 79, 1, 1)]
 

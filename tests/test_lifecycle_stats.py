@@ -11,7 +11,9 @@
   three decimals printed.
 - DERL: the closed form of Fader & Hardie (2010), Marketing Science 29(1), eq. for
   DERL(d | gamma, delta, n), against a direct numeric sum of the discounted survival series.
-- The cohort matrix on a hand-worked case with censoring.
+- Kaplan–Meier from an origin (conditional on surviving it, the minimum-tenure exclusion)
+  against lifelines with every entry raised to the origin, and against S(t) / S(origin).
+- The cohort matrix on hand-worked cases with censoring, with and without truncation.
 """
 import os
 
@@ -71,6 +73,33 @@ def test_kaplan_meier_equals_lifelines(seed, entry):
     got = ours.survival_.select("survival", "lower", "upper").to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-6)
     assert ours.median_months_ == pytest.approx(ref.median_survival_time_)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+@pytest.mark.parametrize("origin", [3, 10])
+def test_kaplan_meier_from_an_origin_equals_lifelines_with_raised_entries(seed, origin):
+    """Conditional on surviving ``origin`` months: lifelines fitted on the rows still observed
+    after it with every entry raised to it, and S(t) / S(origin) of lifelines' curve from 0."""
+    rng = np.random.default_rng(seed)
+    d, e, w, s = grouped_sample(rng, entry=True)
+    ours = KaplanMeier().fit(d, e, w, s, origin=origin)
+    frame = ours.survival_
+    assert frame["months"][0] == origin and frame["survival"][0] == 1.0
+    assert frame["months"].min() == origin
+    stayed = d > np.maximum(s, origin)
+    ref = KaplanMeierFitter().fit(d[stayed], e[stayed], weights=w[stayed],
+                                  entry=np.maximum(s[stayed], origin))
+    times = frame["months"].to_list()[1:]
+    expected = lifelines_at(ref, times)
+    got = frame.select("survival", "lower", "upper").to_numpy()[1:]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert ours.median_months_ == pytest.approx(ref.median_survival_time_)
+    plain = KaplanMeierFitter().fit(d, e, weights=w, entry=s)
+    at_origin = float(plain.survival_function_at_times(origin).iloc[0])
+    np.testing.assert_allclose(frame["survival"].to_numpy()[1:],
+                               plain.survival_function_at_times(times).to_numpy() / at_origin,
+                               atol=1e-9)
+    assert np.isnan(ours.survival_at(origin - 1)) and ours.survival_at(origin) == 1.0
 
 
 def test_kaplan_meier_hand_case():
@@ -185,6 +214,35 @@ def test_cohort_matrix_hand_case_with_censoring():
     assert cell[(102, 2)] is None and cell[(102, 3)] is None
     active = {(r["join_month"], r["months"]): r["active"] for r in m.iter_rows(named=True)}
     assert active[(100, 2)] == 1 and active[(101, 3)] is None
+
+
+def test_cohort_matrix_conditional_on_staying_two_months():
+    # chosen month 104, customers who stayed 2 months (truncation 2).
+    # Cohort 100 (5 joiners): lost in month 1 (1) and 2 (1): out; lost in month 3 (1); two
+    #   active at 5 months -> 3 stayed; month 2 = 3/3, month 3 = 2/3, months 4-5 = 2/3.
+    # Cohort 103 (2 joiners, 2 months old): one lost in month 2 (out), one active at the end of
+    #   month 2 (stayed) -> month 2 = 1/1, month 3 not observed yet.
+    # Cohort 104 (1 joiner, 1 month old): nobody can have stayed 2 months yet: size 0.
+    rows = pl.DataFrame({
+        "join_month": [100, 100, 100, 100, 103, 103, 104],
+        "duration_months": [1, 2, 3, 5, 2, 2, 1],
+        "event": [1, 1, 1, 0, 1, 0, 0],
+        "customers": [1, 1, 1, 2, 1, 1, 1],
+    })
+    m = cohort_matrix(rows, 104, truncation_months=2)
+    cell = {(r["join_month"], r["months"]): r for r in m.iter_rows(named=True)}
+    assert sorted({j for j, _ in cell}) == [100, 103, 104]
+    assert all(cell[(j, 1)]["applicable"] is False and cell[(j, 1)]["share"] is None
+               for j in (100, 103, 104))
+    assert [cell[(100, k)]["share"] for k in range(2, 6)] == pytest.approx([1, 2 / 3, 2 / 3, 2 / 3])
+    assert cell[(100, 2)]["cohort_size"] == 3 and cell[(100, 3)]["active"] == 2
+    assert cell[(103, 2)]["share"] == 1.0 and cell[(103, 2)]["cohort_size"] == 1
+    assert cell[(103, 3)]["share"] is None and cell[(103, 3)]["applicable"] is True
+    assert cell[(104, 2)]["cohort_size"] == 0 and cell[(104, 2)]["share"] is None
+    # without truncation every cell is applicable and cohort 100 starts at 4/5
+    plain = cohort_matrix(rows, 104)
+    assert plain["applicable"].all()
+    assert plain.filter((pl.col("join_month") == 100) & (pl.col("months") == 1))["share"][0] == 0.8
 
 
 @pytest.mark.parametrize("gamma, delta", [(0.704, 1.182), (0.668, 3.806)])

@@ -92,8 +92,10 @@ with ui.guard(stop=True):
         excluded.append(t("lifecycle_excl_tenure", code, months=rules.exclude_min_tenure_months))
     if group_paid:
         excluded.append(t("lifecycle_excl_group_paid", code))
-    st.info(t("lifecycle_exclusions_on", code, items=", ".join(excluded)) if excluded
-            else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
+    truncation = definition.truncation_months
+    st.info((t("lifecycle_exclusions_on", code, items=", ".join(excluded))
+             + (t("lifecycle_exclusions_tenure", code, months=truncation) if truncation else ""))
+            if excluded else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
 
 # Tabs run lazily: only the open one queries (each view stays within the speed target).
 stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
@@ -158,8 +160,10 @@ if cohorts_tab.open:
         if matrix.height == 0:
             st.info(t("lifecycle_no_cohorts", code))
         else:
-            st.plotly_chart(charts.cohort_heatmap(matrix, code), width="stretch", config=CONFIG)
-            st.caption(t("lifecycle_cohort_note", code))
+            st.plotly_chart(charts.cohort_heatmap(matrix, code, truncation), width="stretch",
+                            config=CONFIG)
+            st.caption(t("lifecycle_cohort_note", code) + (
+                t("lifecycle_cohort_note_conditional", code, months=truncation) if truncation else ""))
             ui.csv_download(t("lifecycle_download_cohorts", code), matrix, "cohorts", filters.snapshot_date)
 
 if survival_tab.open:
@@ -171,16 +175,20 @@ if survival_tab.open:
         if view.summary.height == 0:
             st.info(t("lifecycle_no_lifetimes", code))
         else:
-            st.plotly_chart(charts.survival_curves(view.curves, view.summary, survival_dim, rules, code),
-                            width="stretch", config=CONFIG)
-            st.caption(t("lifecycle_survival_note", code))
+            origin = view.truncation_months
+            st.plotly_chart(charts.survival_curves(view.curves, view.summary, survival_dim, rules, code,
+                                                   origin), width="stretch", config=CONFIG)
+            st.caption(t("lifecycle_survival_note", code) + (
+                t("lifecycle_survival_note_conditional", code, months=origin) if origin else ""))
             summary = view.summary.to_dicts()
             ui.table(pl.DataFrame({
                 t("lifecycle_col_group", code): [charts.group_label(survival_dim, r["segment"], rules, code)
                                                   for r in summary],
-                t("lifecycle_col_customers", code): [r["customers"] for r in summary],
+                (t("lifecycle_col_customers_conditional", code, months=origin) if origin
+                 else t("lifecycle_col_customers", code)): [r["customers"] for r in summary],
                 t("lifecycle_col_churners", code): [r["churners"] for r in summary],
-                t("lifecycle_col_median", code): [
+                (t("lifecycle_col_median_conditional", code, months=origin) if origin
+                 else t("lifecycle_col_median", code)): [
                     t("lifecycle_median_beyond", code) if r["median_months"] is None
                     else f"{r['median_months']:.0f}" for r in summary],
             }))
@@ -221,7 +229,9 @@ if value_tab.open:
                         config=CONFIG)
         st.plotly_chart(charts.clv_by_tier(tiers, rules, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_value_note", code, discount=value.discount_per_month,
-                     min_customers=settings.min_fit_customers))
+                     min_customers=settings.min_fit_customers) + (
+            t("lifecycle_value_unconditional", code, months=definition.exclude_min_tenure_months)
+            if truncation else ""))
         shown = tiers.with_columns(relabel(tiers["tier"], lambda x: rules.tier_name(int(x), code))).select(
             pl.col("tier").alias(t("lifecycle_col_tier", code)),
             pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),

@@ -26,8 +26,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                                   "three before) fell by at least this share are shown as value "
                                   "decliners in the churn-types view.",
                                   "近三个月消费较前三个月下降达到该比例的在网客户，在“流失类型”中显示为价值下降客户。"),
-    "lifecycle_exclusions_on": ("Left out of every figure on this page: {items}.",
-                                "本页所有数据已剔除：{items}。"),
+    "lifecycle_exclusions_on": ("Left out of the churn analysis on this page: {items}.",
+                                "本页流失分析已剔除：{items}。"),
+    "lifecycle_exclusions_tenure": (" Under the tenure exclusion, survival and cohort retention "
+                                    "are of the customers who stayed {months:g} months, from "
+                                    "month {months:g} on; customer value counts every customer "
+                                    "from joining.",
+                                    "剔除在网不足 {months:g} 个月的客户时，生存分析与批次留存仅针对在网满 "
+                                    "{months:g} 个月的客户，自第 {months:g} 个月起计算；客户价值仍按全部客户自入网起计算。"),
     "lifecycle_exclusions_none": ("No exclusions: every customer is in the analysis base.",
                                   "未剔除任何客户。"),
     "lifecycle_excl_involuntary": ("involuntary churn", "被动离网"),
@@ -110,6 +116,20 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "there are several snapshots.",
                               "快照之后的单元格为空：这些月份尚未观察到（截尾），并非为零。第 1 个月为入网当月。"
                               "存有多个快照时，仅显示在快照期内入网的批次。"),
+    "lifecycle_chart_cohorts_conditional": (
+        "Share of each join cohort's customers who stayed {months} months still active, by "
+        "month of life",
+        "各入网批次中在网满 {months} 个月的客户按在网月数的留存比例"),
+    "lifecycle_not_applicable_short": ("n/a", "不适用"),
+    "lifecycle_cohort_not_applicable": (
+        "not applicable (the table follows the customers who stayed {months} months)",
+        "不适用（本表跟踪在网满 {months} 个月的客户）"),
+    "lifecycle_cohort_note_conditional": (
+        " Under the tenure exclusion each cohort is its customers who stayed {months} months "
+        "(month {months} is 100 % by construction); earlier months are not applicable (n/a), "
+        "not 100 %.",
+        "剔除在网不足 {months} 个月的客户时，每个批次仅含在网满 {months} 个月的客户（第 {months} 个月按定义为 "
+        "100 %）；此前各月不适用（不适用），并非 100 %。"),
     "lifecycle_no_cohorts": ("No join cohort in the chosen window.", "所选时间范围内没有入网批次。"),
     "lifecycle_download_cohorts": ("Download the cohort table (CSV)", "下载批次留存表（CSV）"),
     # survival
@@ -126,6 +146,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lifecycle_all_customers": ("All customers", "全部客户"),
     "lifecycle_chart_survival": ("Kaplan–Meier survival with 95 % confidence bands",
                                  "Kaplan–Meier 生存曲线（95% 置信带）"),
+    "lifecycle_chart_survival_conditional": (
+        "Kaplan–Meier retention of customers who stayed {months} months (from month {months}), "
+        "with 95 % confidence bands",
+        "在网满 {months} 个月客户的 Kaplan–Meier 留存曲线（自第 {months} 个月起，95% 置信带）"),
+    "lifecycle_survival_origin": ("stayed {months} months", "在网满 {months} 个月"),
     "lifecycle_km_hover": ("month %{x}: %{y:.1%} surviving (95 % CI %{customdata[0]:.1%}–"
                            "%{customdata[1]:.1%}; %{customdata[2]:,.0f} at risk)",
                            "第 %{x} 个月：存活 %{y:.1%}（95% 置信区间 %{customdata[0]:.1%}–"
@@ -135,6 +160,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lifecycle_col_customers": ("Customers", "客户数"),
     "lifecycle_col_churners": ("Churners", "流失数"),
     "lifecycle_col_median": ("Median lifetime (months)", "中位在网时长（月）"),
+    "lifecycle_col_customers_conditional": ("Customers who stayed {months} months",
+                                            "在网满 {months} 个月的客户数"),
+    "lifecycle_col_median_conditional": ("Median lifetime (months; of those who stayed {months})",
+                                         "中位在网时长（月；在网满 {months} 个月者）"),
     "lifecycle_median_beyond": ("beyond the data", "超出观测范围"),
     "lifecycle_survival_note": ("Lifetimes come from each customer's last row up to the chosen "
                                 "snapshot; customers who joined before the first stored "
@@ -143,6 +172,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "cross-section.",
                                 "在网时长取自截至所选快照的每位客户最后一条记录；首个快照之前入网的客户自观察开始时"
                                 "进入风险集（左截断）。仅有一个快照时按横截面数据处理。"),
+    "lifecycle_survival_note_conditional": (
+        " Under the tenure exclusion the curves are conditional: each customer who stayed "
+        "{months} months enters the risk set at month {months}, where the curve starts at 100 %; "
+        "those who left earlier are out, not counted as retained. Turn the exclusion off for the "
+        "survival of every new customer.",
+        "剔除在网不足 {months} 个月的客户时，曲线为条件生存：在网满 {months} 个月的客户自第 {months} 个月起进入风险集，"
+        "曲线在该月从 100 % 开始；更早离网的客户不纳入，而非计为留存。关闭该剔除规则即可查看全部新客户的生存情况。"),
     "lifecycle_logrank": ("Log-rank test between two groups", "两组间的 Log-rank 检验"),
     "lifecycle_group_a": ("Group A", "A 组"),
     "lifecycle_group_b": ("Group B", "B 组"),
@@ -180,6 +216,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "按星级以最大似然对在网时长拟合 sBG 模型（Fader & Hardie 2007）；客户价值按 Fader & "
                              "Hardie (2010)：月毛利 × 折现期望（剩余）在网时长。月折现率 {discount:.3%}。"
                              "客户少于 {min_customers} 人或无流失的星级不拟合。"),
+    "lifecycle_value_unconditional": (
+        " Values count every customer from joining, including those who left within {months:g} "
+        "months: the tenure exclusion is for the churn analysis, not for the value of a new "
+        "customer.",
+        "客户价值按全部客户自入网起计算，包括在网不足 {months:g} 个月即离网的客户：在网时长剔除规则用于流失分析，"
+        "不用于新客户价值。"),
     "lifecycle_col_tier": ("Tier", "星级"),
     "lifecycle_col_gamma": ("γ", "γ"),
     "lifecycle_col_delta": ("δ", "δ"),

@@ -19,10 +19,19 @@ Left truncation: with two or more snapshots, customers who joined before the fir
 snapshot are observed from it on; ``entry_months`` is how many months they had survived by then.
 With a single snapshot every entry is 0 (a cross-section; survival is then estimated as if the
 file's customers were followed from joining, the usual reading of such files).
+
+The minimum-tenure exclusion ("joined for a promotion") is left truncation too, not a filter on
+rows: under it the lifetimes are those of customers who completed ``truncation_months`` months
+of life, each entering the risk set then (``entry_months`` at least that), and those who left
+or were last seen before are out. Survival read from them is conditional on having stayed that
+long and starts at 1 there; the rows themselves (and the lifetime cube) are read without the
+exclusion, so a new customer's value can use every customer from joining
+(``ChurnDefinition.unconditional``).
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -84,8 +93,10 @@ class ChurnDefinition:
 
     ``types``: churn types counted as the event (switch, downgrade, value_decline,
     involuntary, unknown); churners of other types are censored at their churn month.
-    The exclusions remove customers from the analysis base altogether, as
-    ``lib.rules.churn_counted`` does for the Overview's KPIs.
+    The involuntary and group-paid exclusions remove customers from the analysis base
+    altogether, as ``lib.rules.churn_counted`` does for the Overview's KPIs. The minimum-tenure
+    exclusion does so for counts of churners (``counted``), but lifetimes apply it as left
+    truncation at ``truncation_months`` (module doc), so curves stay true.
     """
 
     types: tuple[str, ...]
@@ -99,8 +110,23 @@ class ChurnDefinition:
         return (f"{','.join(sorted(self.types))}|{int(self.exclude_involuntary)}"
                 f"|{self.exclude_min_tenure_months:g}|{int(self.exclude_group_paid)}")
 
+    @property
+    def truncation_months(self) -> int:
+        """Months of life a customer must have completed to be in the lifetimes under the
+        minimum-tenure exclusion (0 without it). The rules give a tenure ``x`` in months, possibly
+        fractional; lifetimes count whole months of life (month 1 is the joining month), so this
+        is ``ceil(x)``: for the shipped 3, the customers still there in their 4th month."""
+        return max(0, math.ceil(self.exclude_min_tenure_months))
+
+    @property
+    def unconditional(self) -> "ChurnDefinition":
+        """The same definition without the minimum-tenure exclusion: every customer from joining
+        (what a new customer's value and the lifetime cube use)."""
+        return replace(self, exclude_min_tenure_months=0.0)
+
     def counted(self, rules: Rules) -> sa.ColumnElement[bool]:
-        """SQL condition: the row is in the analysis base."""
+        """SQL condition: the row is in the analysis base (every exclusion applied as a filter,
+        for counts of churners; lifetimes use ``unconditional`` and truncate)."""
         return churn_counted(replace(rules, exclude_involuntary=self.exclude_involuntary,
                                      exclude_min_tenure_months=self.exclude_min_tenure_months,
                                      exclude_group_paid=self.exclude_group_paid), c)
@@ -135,8 +161,9 @@ def _lifetime_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
     """Each customer's last row (see the module doc) with ``columns``, as a UNION ALL of the
     chosen snapshot's active rows and the churned rows: two plain filters the engine prunes
     by snapshot (much faster than one OR across every stored row). ``source`` is
-    ``customers`` or a join of it (``dimension_source``)."""
-    common = [definition.counted(rules), *segment_conditions(filters), *extra]
+    ``customers`` or a join of it (``dimension_source``). The minimum-tenure exclusion is not
+    applied here (callers truncate: module doc)."""
+    common = [definition.unconditional.counted(rules), *segment_conditions(filters), *extra]
     labelled = [expr.label(name) for name, expr in columns.items()]
     active_now = sa.select(*labelled).select_from(source).where(
         c.snapshot_date == filters.snapshot_date, c.churned.is_not(True), *common)
@@ -172,6 +199,16 @@ def _entry(timeline: Timeline) -> sa.ColumnElement[int]:
                    else_=0)
 
 
+def _truncated(entry: sa.ColumnElement[int], months: int) -> sa.ColumnElement[int]:
+    """``entry`` raised to ``months``: observed from ``months`` months of life on at the earliest."""
+    if months <= 0:
+        return entry
+    # inlined, not bound: PostgreSQL matches the SELECT's expression to the GROUP BY's only
+    # when their text is the same (two bound parameters are two different expressions)
+    floor = sa.literal_column(str(int(months)), sa.Integer)
+    return sa.case((entry < floor, floor), else_=entry)
+
+
 def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timeline: Timeline,
               dimension: str | None = None) -> sa.Select:
     """Customers per (segment, duration_months, event, entry_months, active).
@@ -179,7 +216,9 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
     ``active`` is 1 for the customers active in the chosen snapshot (censored there), 0 for
     churners (of the chosen types: ``event`` 1; of other types: censored at their churn).
     ``segment`` is the value of ``dimension`` in the customer's last row (NULL when no
-    dimension). Durations below 1 month (join date after the snapshot) are left out.
+    dimension). Durations below 1 month (join date after the snapshot) are left out. Under the
+    minimum-tenure exclusion only lifetimes longer than ``definition.truncation_months`` are
+    kept, each entering then at the earliest (left truncation, module doc).
     """
     columns = {"duration_months": _duration(), "event": _event(definition),
                "entry_months": _entry(timeline),
@@ -189,17 +228,20 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
         columns = {"segment": segment_column, **columns}
     rows = _lifetime_rows(filters, definition, rules, timeline, columns, [], source)
     r = rows.c
+    months = definition.truncation_months
     keys = [r.duration_months, r.event, r.active]
     if timeline.first_month is not None:
-        keys.append(r.entry_months)
+        entry = _truncated(r.entry_months, months)
+        keys.append(entry)
+    else:
+        entry = sa.literal(months)              # a cross-section: everyone enters at the same month
     if dimension:
         keys.insert(0, r.segment)
     segment = r.segment if dimension else sa.null()
-    entry = r.entry_months if timeline.first_month is not None else sa.literal(0)
     return (
         sa.select(segment.label("segment"), r.duration_months, r.event,
                   entry.label("entry_months"), r.active, sa.func.count().label("customers"))
-        .where(r.duration_months >= 1)
+        .where(r.duration_months >= max(1, months + 1))
         .group_by(*keys)
         # Ordered: the sBG fit sums its likelihood in row order, so an engine's arbitrary
         # GROUP BY order (parallel DuckDB, Spark) would change fitted digits run to run.
@@ -215,7 +257,9 @@ def lifetime_cube_rows(filters: Filters, definition: ChurnDefinition, rules: Rul
                        timeline: Timeline) -> sa.Select:
     """The lifetime cube's rows of the chosen snapshot (columns in table order): ``lifetimes``
     per province and tier, for every province and tier (the filters' segment terms are not
-    applied; the cube is filtered when read)."""
+    applied; the cube is filtered when read), without the minimum-tenure exclusion (truncated
+    when read), so one build serves both the conditional curves and the value of a new customer."""
+    definition = definition.unconditional
     columns = {"province": c.province, "tier": c.tier, "duration_months": _duration(),
                "event": _event(definition), "entry_months": _entry(timeline),
                "active": sa.case((c.churned.is_(True), 0), else_=1)}
@@ -229,27 +273,34 @@ def lifetime_cube_rows(filters: Filters, definition: ChurnDefinition, rules: Rul
 
 
 def cube_built(snapshot_date: dt.date, definition: ChurnDefinition) -> sa.Select:
-    """One row when the lifetime cube holds ``snapshot_date`` under ``definition``."""
+    """One row when the lifetime cube holds ``snapshot_date`` under ``definition`` (built without
+    the minimum-tenure exclusion, which is applied when read)."""
     cube = lifetime_cube.c
     return (sa.select(sa.literal(1)).select_from(lifetime_cube)
-            .where(cube.snapshot_date == snapshot_date, cube.definition == definition.key).limit(1))
+            .where(cube.snapshot_date == snapshot_date,
+                   cube.definition == definition.unconditional.key).limit(1))
 
 
 def cube_lifetimes(filters: Filters, definition: ChurnDefinition, dimension: str | None) -> sa.Select:
     """``lifetimes`` read from the lifetime cube: the same columns and row order, for no
-    dimension or one of ``CUBE_DIMENSIONS``."""
+    dimension or one of ``CUBE_DIMENSIONS`` (the minimum-tenure exclusion truncated here)."""
     cube = lifetime_cube.c
+    months = definition.truncation_months
     segment = {None: sa.null(), "tier": cube.tier, "province": cube.province}[dimension]
-    keys = [cube.duration_months, cube.event, cube.active, cube.entry_months]
+    entry = _truncated(cube.entry_months, months)
+    keys = [cube.duration_months, cube.event, cube.active, entry]
     if dimension:
         keys.insert(0, segment)
-    as_rows = {name: sa.cast(cube[name], sa.Integer).label(name)     # the row query's types
-               for name in ("duration_months", "event", "entry_months", "active")}
+    as_rows = {name: sa.cast(column, sa.Integer).label(name)     # the row query's types
+               for name, column in (("duration_months", cube.duration_months),
+                                    ("event", cube.event), ("entry_months", entry),
+                                    ("active", cube.active))}
     return (
         sa.select(segment.label("segment"), *as_rows.values(),
                   sa.cast(sa.func.sum(cube.customers), sa.BigInteger).label("customers"))
-        .where(cube.snapshot_date == filters.snapshot_date, cube.definition == definition.key,
-               *segment_conditions(filters, cube))
+        .where(cube.snapshot_date == filters.snapshot_date,
+               cube.definition == definition.unconditional.key,
+               cube.duration_months > months, *segment_conditions(filters, cube))
         .group_by(*keys)
         .order_by(*keys)
     )
@@ -259,7 +310,8 @@ def cohorts(filters: Filters, definition: ChurnDefinition, rules: Rules, timelin
             first_join_month: int, dimension: str | None = None,
             value: object | None = None) -> sa.Select:
     """Customers per (join_month, duration_months, event) for joiners from ``first_join_month``,
-    optionally only where ``dimension`` equals ``value``."""
+    optionally only where ``dimension`` equals ``value``; every joiner, whatever the
+    minimum-tenure exclusion (``lib.lifecycle.cohort_matrix`` conditions on it)."""
     _, source, chosen = _segment(dimension, value)
     extra = [c.join_month >= first_join_month, c.join_month <= timeline.chosen_month, *chosen]
     rows = _lifetime_rows(filters, definition, rules, timeline,
