@@ -19,7 +19,7 @@ from lib.i18n import t
 from lib.ingest import IngestError, parse_map_option
 from lib.importer import ImportResult, check_file, import_file
 from lib.rules import RulesError
-from lib.schema import FIELDS, REQUIRED_GROUPS
+from lib.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
 from lib.store import StoreError, make_engine
 
 EXIT_OK = 0
@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="correct the auto-mapping: 'Account length=tenure_months@days', "
                               "'Day charge+Eve charge=spend_m1'; repeatable")
         sub.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+        sub.add_argument("--tenure-unit", choices=list(UNIT_FACTORS["tenure_months"]),
+                         help="unit of the tenure column (default: what its header says, "
+                              "else months); the report warns when the values look like "
+                              "another unit")
         sub.add_argument("--report", type=Path, help="write the row-level report as CSV here")
         if name == "import":
             sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
@@ -110,13 +114,15 @@ def _run_file_command(args: argparse.Namespace) -> int:
     data = args.file.read_bytes()
     overrides = _overrides(args.map)
     if args.command == "validate":
-        validation = check_file(data, args.file.name, overrides, args.snapshot_date, args.sheet)
+        validation = check_file(data, args.file.name, overrides, args.snapshot_date, args.sheet,
+                                tenure_unit=args.tenure_unit)
         result: ImportResult | None = None
     else:
         engine = make_engine(args.db)
         result = import_file(engine, data, args.file.name, overrides=overrides,
                              snapshot_date=args.snapshot_date, sheet=args.sheet,
-                             churn_window_months=args.churn_window_months, replace=args.replace)
+                             churn_window_months=args.churn_window_months, replace=args.replace,
+                             tenure_unit=args.tenure_unit)
         validation = result.validation
     _print_summary(validation, sys.stdout)
     if args.report:

@@ -4,6 +4,7 @@ read -> map (auto, then the user's corrections) -> validate -> derive -> store (
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -20,8 +21,9 @@ from lib.ingest import (
     read_table,
     validate,
 )
+from lib.rules import Rules
 from lib.rules_versions import current_rules
-from lib.schema import FIELDS
+from lib.schema import FIELDS, UNIT_FACTORS
 from lib.snapshots import ImportOutcome, Progress, write_snapshots
 
 
@@ -33,11 +35,13 @@ class ImportResult:
     outcome: ImportOutcome
 
 
-def mapping_for(raw: RawTable, overrides: Mapping | None = None) -> Mapping:
+def mapping_for(raw: RawTable, overrides: Mapping | None = None,
+                tenure_unit: str | None = None) -> Mapping:
     """Auto-mapping of ``raw``'s headers with the user's corrections laid over it.
 
     A correction that names a field replaces that field's source; an override whose columns
-    are empty removes the field from the mapping.
+    are empty removes the field from the mapping. ``tenure_unit`` ("months", "years", "days")
+    sets the unit the tenure column is read in (see :func:`with_unit`).
     """
     mapping = dict(auto_map(list(raw.frame.columns)))
     for name, source in (overrides or {}).items():
@@ -45,14 +49,37 @@ def mapping_for(raw: RawTable, overrides: Mapping | None = None) -> Mapping:
             mapping[name] = source
         else:
             mapping.pop(name, None)
+    if tenure_unit is not None:
+        if "tenure_months" not in mapping:
+            raise IngestError("ingest_tenure_unit_unmapped", {"file": raw.source_name},
+                              "ingest_hint_tenure_unit")
+        mapping = with_unit(mapping, "tenure_months", tenure_unit)
     return mapping
 
 
+def with_unit(mapping: Mapping, field: str, unit: str) -> Mapping:
+    """``mapping`` with ``field`` read in ``unit`` (a key of ``lib.schema.UNIT_FACTORS[field]``;
+    the contract unit is stored as ``None``, as the auto-mapping does). ``validate`` checks
+    the unit."""
+    if field not in mapping:
+        return mapping
+    contract_unit = UNIT_FACTORS.get(field, {}).get(unit) == 1.0
+    return {**mapping, field: dataclasses.replace(mapping[field],
+                                                  unit=None if contract_unit else unit)}
+
+
 def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
-               snapshot_date: dt.date | None = None, sheet: str | None = None) -> ValidationResult:
-    """Dry run: read, map and validate without touching the store."""
+               snapshot_date: dt.date | None = None, sheet: str | None = None, *,
+               tenure_unit: str | None = None, rules: Rules | None = None,
+               today: dt.date | None = None) -> ValidationResult:
+    """Dry run: read, map and validate without touching the store.
+
+    ``rules`` (default: the shipped rules) set the plausibility thresholds; ``today``
+    (default: ``date.today()``) is the latest plausible date.
+    """
     raw = read_table(data, source_name, sheet=sheet)
-    return validate(raw, mapping_for(raw, overrides), snapshot_date=snapshot_date)
+    return validate(raw, mapping_for(raw, overrides, tenure_unit), snapshot_date=snapshot_date,
+                    today=today, rules=rules)
 
 
 def store_validated(engine: sa.Engine, validation: ValidationResult, source_name: str, *,
@@ -78,9 +105,12 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
 def import_file(engine: sa.Engine, data: bytes, source_name: str, *,
                 overrides: Mapping | None = None, snapshot_date: dt.date | None = None,
                 sheet: str | None = None, churn_window_months: int = 1, replace: bool = False,
-                user_name: str | None = None) -> ImportResult:
-    """Validate and store a file in one go (the command line's path)."""
-    validation = check_file(data, source_name, overrides, snapshot_date, sheet)
+                user_name: str | None = None, tenure_unit: str | None = None,
+                today: dt.date | None = None) -> ImportResult:
+    """Validate and store a file in one go (the command line's path); plausibility warnings
+    are judged by the rules in force and do not stop the import."""
+    validation = check_file(data, source_name, overrides, snapshot_date, sheet,
+                            tenure_unit=tenure_unit, rules=current_rules(engine), today=today)
     outcome = store_validated(engine, validation, source_name, snapshot_date=snapshot_date,
                               churn_window_months=churn_window_months, replace=replace,
                               user_name=user_name)

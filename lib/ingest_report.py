@@ -26,6 +26,14 @@ REPORT_SCHEMA: dict[str, pl.DataType] = {
 
 
 @dataclass(frozen=True)
+class Term:
+    """A message parameter that is itself a catalogue entry ("years" / "年"), put in the
+    message's language when the message is formatted."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class ProblemColumn:
     """Where one field's problems sit in the validation work frame."""
 
@@ -49,7 +57,8 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
     problems : per field, its problem and severity columns.
     missing : ``(flag column, code, field label, column label)`` of requirement groups with
         nothing usable (errors).
-    file_level : ``(code, params)`` warnings about the whole file (row null).
+    file_level : ``(code, params)`` warnings about the whole file (row null); a :class:`Term`
+        parameter is translated.
     message_params : template fields for a (field, column) pair.
     """
     none = pl.lit(None, pl.String)
@@ -90,6 +99,7 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
 
 
 def _message(code: str, lang: str, params: dict) -> str:
+    params = {k: t(v.key, lang) if isinstance(v, Term) else v for k, v in params.items()}
     try:
         return t(code, lang, **params)
     except (KeyError, IndexError, ValueError):

@@ -13,6 +13,7 @@ from lib.schema import (
     REQUIRED_GROUPS,
     SPEND_COLUMNS,
     UNIT_FACTORS,
+    UNIT_WORDS,
     normalise_header,
     synonym_index,
 )
@@ -25,6 +26,8 @@ SUMMABLE_KINDS = frozenset({"int", "float"})
 GENERATED_FIELDS = frozenset({"customer_id"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
+#: Latin words of a header: runs of letters, camel case split ("EstimatedSalary", "TenureYrs").
+_LATIN_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def auto_map(headers: list[str]) -> Mapping:
             if hit is None or hit[0] in mapping:
                 continue
             field, unit = hit
+            stated = header_unit(field, header)
+            if unit is None and stated and UNIT_FACTORS[field][stated] != 1.0:
+                unit = stated  # "Tenure (years)", "网龄（年）": the header says how to read it
             mapping[field] = FieldSource(field, (header,), unit)
             used.add(header)
     if not any(f in mapping for f in (*SPEND_COLUMNS, "arpu")):
@@ -86,6 +92,31 @@ def auto_map(headers: list[str]) -> Mapping:
         if len(charges) >= 2:
             mapping["spend_m1"] = FieldSource("spend_m1", tuple(charges))
     return dict(sorted(mapping.items(), key=lambda kv: CONTRACT_COLUMNS.index(kv[0])))
+
+
+def header_unit(field: str, header: str) -> str | None:
+    """The unit a header states for a convertible field, or ``None`` when it states none (or
+    several).
+
+    Example
+    -------
+    >>> header_unit("tenure_months", "Tenure (years)"), header_unit("tenure_months", "在网时长（月）")
+    ('years', 'months')
+    >>> header_unit("tenure_months", "Tenure") is None
+    True
+    """
+    stated = [unit for unit, spellings in UNIT_WORDS.get(field, {}).items()
+              if header_says(header, spellings)]
+    return stated[0] if len(stated) == 1 else None
+
+
+def header_says(header: str, words: tuple[str, ...]) -> bool:
+    """True when ``header`` holds one of ``words``: a latin word as a whole word (any case,
+    "EstimatedSalary" holds "salary" only as a camel-case part), a Chinese word anywhere."""
+    text = str(header)
+    latin = {w.lower() for w in _LATIN_WORD.findall(text)}
+    lowered = text.lower()
+    return any(w in latin if w.isascii() else w in lowered for w in words)
 
 
 def _without_notes(header: str) -> str:

@@ -32,6 +32,15 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "tenure_months": {"months": 1.0, "days": 12.0 / 365.25, "years": 12.0},
     "data_gb": {"gb": 1.0, "mb": 1.0 / 1024.0},
 }
+#: Words by which a header states the unit of a convertible field ("Tenure (years)",
+#: "在网时长（年）"): latin words match whole words, Chinese characters anywhere.
+UNIT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "tenure_months": {
+        "months": ("month", "months", "mon", "mons", "mo", "mos", "月"),
+        "days": ("day", "days", "d", "天", "日"),
+        "years": ("year", "years", "yr", "yrs", "y", "年"),
+    },
+}
 
 #: Risk order, the one convention across lib: a customer's ``risk_decile`` (``decile`` in grouped
 #: frames) runs 1–10 and **10 is the riskiest tenth** of the scored customers

@@ -148,9 +148,11 @@ def _read_upload(file_id: str, _data: bytes, name: str, sheet: str | None) -> Ra
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Mapping,
-                    snapshot_date: dt.date | None) -> ValidationResult:
-    """Validation of an upload, redone only when the mapping or the snapshot date change."""
-    return validate(_raw, mapping, snapshot_date=snapshot_date)
+                    snapshot_date: dt.date | None, rules: Rules | None = None,
+                    today: dt.date | None = None) -> ValidationResult:
+    """Validation of an upload, redone only when the mapping, the snapshot date, the rules
+    (plausibility thresholds) or the day change."""
+    return validate(_raw, mapping, snapshot_date=snapshot_date, rules=rules, today=today)
 
 
 def clear_caches() -> None:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib import coerce
+from lib import coerce, plausibility
 from lib.ingest_errors import IngestError
 from lib.ingest_report import ProblemColumn, build_report
 from lib.mapping import Mapping, check_mapping
 from lib.readers import RawTable
+from lib.rules import Rules, RulesError, default_rules
 from lib.schema import (
     CONTRACT_COLUMNS,
     FIELDS_BY_NAME,
@@ -73,6 +74,10 @@ class ValidationResult:
         ("error" = row rejected, "warning" = value blanked, row kept), ``code``,
         ``message_en``, ``message_zh``.
     rows_read, rows_accepted, rows_rejected : counts of data rows.
+
+    File-level rows (``row`` null) include the plausibility warnings of ``lib.plausibility``
+    (tenure unit, spend that looks like a balance, snapshot date after today): see
+    :meth:`plausibility_warnings`.
     """
 
     accepted: pl.DataFrame
@@ -80,6 +85,10 @@ class ValidationResult:
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+
+    def plausibility_warnings(self) -> pl.DataFrame:
+        """The report rows of the plausibility checks: the user confirms them before importing."""
+        return self.report.filter(pl.col("code").is_in(sorted(plausibility.CODES)))
 
     def summary(self) -> pl.DataFrame:
         """Problem counts by severity, code, field and column (errors first), with messages."""
@@ -99,7 +108,7 @@ class ValidationResult:
 # --------------------------------------------------------------------------- entry point
 
 def validate(raw: RawTable, mapping: Mapping, snapshot_date: dt.date | None = None,
-             today: dt.date | None = None) -> ValidationResult:
+             today: dt.date | None = None, rules: Rules | None = None) -> ValidationResult:
     """Coerce the mapped columns to the contract, reject or blank what is wrong, report why.
 
     Parameters
@@ -107,7 +116,8 @@ def validate(raw: RawTable, mapping: Mapping, snapshot_date: dt.date | None = No
     raw : table from :func:`lib.readers.read_table`.
     mapping : contract field → :class:`lib.mapping.FieldSource`.
     snapshot_date : date of the rows when the file has no snapshot column (and for its blanks).
-    today : latest acceptable join/churn date (default: ``date.today()``).
+    today : latest acceptable join/churn/snapshot date (default: ``date.today()``).
+    rules : rules in force, for the plausibility thresholds (default: the shipped rules).
 
     Raises
     ------
@@ -115,8 +125,8 @@ def validate(raw: RawTable, mapping: Mapping, snapshot_date: dt.date | None = No
     mapped column is not in the file, or when the mapping itself is malformed.
     """
     try:
-        return _validate(raw, mapping, snapshot_date, today)
-    except IngestError:
+        return _validate(raw, mapping, snapshot_date, today, rules or default_rules())
+    except (IngestError, RulesError):
         raise
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
@@ -276,7 +286,7 @@ def _extra_names(headers: list[str], skip: set[int]) -> dict[int, str]:
 # --------------------------------------------------------------------------- the pipeline
 
 def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
-              today: object) -> ValidationResult:
+              today: object, rules: Rules) -> ValidationResult:
     if not isinstance(raw, RawTable) or not isinstance(raw.frame, pl.DataFrame):
         raise IngestError("ingest_unreadable", {"file": getattr(raw, "source_name", ""),
                                                 "detail": "not a table"}, "ingest_hint_formats")
@@ -380,11 +390,14 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     hard += [~pl.col(g) for g in dict.fromkeys(group_of.values())]
     lf = lf.with_columns(pl.any_horizontal(hard).alias("rejected"),
                          *[severity(p).alias(f"sev_{p.field}") for p in plans])
-    # Keep what the accepted frame and the report read; the parse intermediates go.
+    # Keep what the accepted frame, the report and the plausibility checks read (the parsed
+    # tenure before its range check); the parse intermediates go.
+    tenure_parsed = by_field["tenure_months"].typed if "tenure_months" in by_field else ""
     keep = ["r", "blank", "rejected", *src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
             *(f"p_{p.field}" for p in plans), *(f"sev_{p.field}" for p in plans),
-            *(flag for flag, _, _ in missing_codes)]
-    lf = lf.select(pl.col(c) for c in dict.fromkeys(keep) if c in lf.collect_schema())
+            *(flag for flag, _, _ in missing_codes), tenure_parsed]
+    schema = lf.collect_schema()  # once: resolving it per column made this quadratic
+    lf = lf.select(pl.col(c) for c in dict.fromkeys(keep) if c in schema)
     # The in-memory engine measured faster than the streaming default on this many-level plan.
     work = lf.collect(engine="in-memory")
 
@@ -400,6 +413,8 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     file_level = list(raw.warnings)
     if "customer_id" not in sources:
         file_level.append(("ingest_ids_generated", {"file": name, "field": "customer_id"}))
+    file_level += plausibility.plausibility_warnings(work, sources, tenure_parsed, snapshot,
+                                                     today_date, rules)
     report = build_report(
         work,
         problems=[ProblemColumn(p.field, p.label, p.raw, p.problem, f"sev_{p.field}")

@@ -35,7 +35,7 @@ SNAP = dt.date(2024, 6, 30)
 TODAY = dt.date(2024, 7, 15)
 LIB = Path(__file__).resolve().parent.parent / "lib"
 INGEST_MODULES = ["ingest.py", "ingest_errors.py", "readers.py", "textfile.py", "mapping.py",
-                  "coerce.py", "validate.py", "ingest_report.py"]
+                  "coerce.py", "validate.py", "ingest_report.py", "plausibility.py", "importer.py"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -797,7 +797,15 @@ def test_bigml_file_maps_and_validates():
     assert first["tenure_months"] == pytest.approx(128 * 12 / 365.25)
     assert first["spend_m1"] == pytest.approx(75.56)
     assert first["x_area_code"] == "415"
-    assert result.report.get_column("code").to_list() == ["ingest_ids_generated"]
+    # "Account length" is read as days (its synonym): 1–243, median 100, 99th percentile 193
+    # (pandas: read_csv(...)["Account length"].quantile(0.99, interpolation="higher")), i.e.
+    # 193 × 12 / 365.25 = 6.3 months, under the 16 months of [import_checks]; read as months
+    # 193 fits. The unit is ambiguous, so the report says so (a warning, no row blanked).
+    assert result.report.get_column("code").to_list() == ["ingest_ids_generated",
+                                                          "ingest_tenure_unit_values"]
+    message = result.report.row(1, named=True)["message_en"]
+    assert "read as days: values 1–243, median 100, 99th percentile 193" in message
+    assert "at most 6.3 months" in message and "Read as months it would be 193 months" in message
 
 
 # --------------------------------------------------------------------------- messages

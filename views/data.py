@@ -7,8 +7,10 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
-from lib.importer import mapping_from_rows, mapping_rows, store_validated, unmapped_columns
+from lib.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
+                          with_unit)
 from lib.ingest import auto_map, report_csv
+from lib.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules_versions import rules_history, save_rules
 from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
@@ -48,6 +50,17 @@ with tab_import, ui.guard():
             },
         )
         mapping = mapping_from_rows(edited.to_dict("records"))
+        tenure = mapping.get("tenure_months")
+        if tenure is not None:
+            # Keyed on the mapping table's unit, so a change there starts the choice afresh.
+            mapped_unit = tenure.unit or TENURE_UNITS[0]
+            unit = st.selectbox(
+                t("data_tenure_unit", code, column=" + ".join(tenure.columns)), TENURE_UNITS,
+                index=TENURE_UNITS.index(mapped_unit) if mapped_unit in TENURE_UNITS else 0,
+                format_func=lambda u: t(f"ingest_unit_{u}", code),
+                help=t("data_tenure_unit_help", code),
+                key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
+            mapping = with_unit(mapping, "tenure_months", unit)
         kept = unmapped_columns(raw, mapping)
         if kept:
             st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
@@ -61,7 +74,8 @@ with tab_import, ui.guard():
                                      value=1, help=t("data_churn_window_help", code))
         replace = right.checkbox(t("data_replace", code), help=t("data_replace_help", code))
 
-        result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date)
+        result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date,
+                                    ui.rules(), dt.date.today())
         st.subheader(t("data_validation", code))
         a, b, c = st.columns(3)
         a.metric(t("data_rows_read", code), f"{result.rows_read:,}")
@@ -84,8 +98,16 @@ with tab_import, ui.guard():
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")
+        doubts = result.plausibility_warnings()
+        confirmed = True
+        if doubts.height:
+            for message in doubts["message_zh" if code == "zh" else "message_en"]:
+                st.warning(message)
+            confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
+                                    key=f"plausible_{upload.file_id}_{raw.sheet}")
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
-                     disabled=result.rows_accepted == 0 or not ui.user().can("import"),
+                     disabled=result.rows_accepted == 0 or not ui.user().can("import")
+                     or not confirmed,
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
             outcome = store_validated(

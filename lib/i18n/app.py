@@ -151,6 +151,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_severity_error": ("row rejected", "整行拒绝"),
     "data_severity_warning": ("row kept, see note", "行已保留（见说明）"),
     "data_kept_columns": ("Kept as segment dimensions: {columns}", "保留为细分维度：{columns}"),
+    "data_tenure_unit": ("Unit of the tenure column ({column})", "在网时长列（{column}）的单位"),
+    "data_tenure_unit_help": (
+        "How the tenure values are written in the file; they are converted to months. The "
+        "validation below warns when the values look like another unit.",
+        "文件中在网时长的单位；导入时换算为月。若取值看起来像另一种单位，下方校验会给出提示。"),
+    "data_plausibility_confirm": (
+        "I have checked the {n} warning(s) above; import as mapped",
+        "我已核对以上 {n} 条提示，按当前映射导入"),
     "data_snapshot_date": ("Snapshot date", "快照日期"),
     "data_churn_window": ("Churn observed over (months)", "流失观察期（月）"),
     "data_churn_window_help": ("1 for a monthly export. For a file whose churn flag covers a "

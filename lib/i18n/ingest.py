@@ -169,6 +169,53 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The file has no customer id column: ids R0000001, R0000002, … were made from the row "
         "numbers.",
         "文件中没有客户ID列：已按行号生成 R0000001、R0000002 … 作为客户ID。"),
+    # ---------------------------------------------------------------- plausibility (lib.plausibility)
+    "ingest_tenure_unit_values": (
+        "{column} (tenure_months) is read as {unit}: values {low}–{high}, median {median}, 99th "
+        "percentile {longest}, so 99 % of customers would have at most {longest_months} months "
+        "of tenure, outside the {band_low}–{band_high} months a customer base plausibly spans. "
+        "Read as {suggested} it would be {suggested_months} months. If the column is in "
+        "{suggested}, choose that tenure unit before importing (Data page, or --tenure-unit "
+        "{suggested_code}).",
+        "{column}（tenure_months）按{unit}读取：取值 {low}–{high}，中位数 {median}，第 99 百分位数 "
+        "{longest}，即 99% 的客户在网时长不超过 {longest_months} 个月，超出客户群合理的 "
+        "{band_low}–{band_high} 个月。若按{suggested}读取则为 {suggested_months} 个月。如果该列的单位是"
+        "{suggested}，请在导入前选择该在网时长单位（数据页，或 --tenure-unit {suggested_code}）。"),
+    "ingest_tenure_unit_header": (
+        "The header {column} names {stated}, but the column is read as {unit} (values "
+        "{low}–{high}, median {median}). Choose the tenure unit {stated} before importing "
+        "(Data page, or --tenure-unit {stated_code}), or keep {unit} if the header is wrong.",
+        "表头 {column} 写明单位为{stated}，但该列按{unit}读取（取值 {low}–{high}，中位数 {median}）。"
+        "请在导入前选择在网时长单位“{stated}”（数据页，或 --tenure-unit {stated_code}）；如果表头有误，"
+        "可保留“{unit}”。"),
+    "ingest_spend_implausible": (
+        "{column} ({field}) has a median of {median} a month, more than {multiple} times the "
+        "top star tier's threshold ({top}), i.e. above {ceiling}. It may be a balance, a salary "
+        "or a yearly figure rather than monthly spend: map a monthly spend column instead (or "
+        "convert a yearly figure to months) before importing.",
+        "{column}（{field}）的月中位数为 {median}，超过最高星级门槛（{top}）的 {multiple} 倍，即高于 "
+        "{ceiling}。它可能是余额、工资或年度金额，而不是月消费：请在导入前改为映射月消费列"
+        "（或把年度金额换算为月度）。"),
+    "ingest_spend_named_like_balance": (
+        "{column} ({field}) is named like a balance, a salary or an income, not a monthly "
+        "spend (median {median} a month; the top star tier starts at {top}). Map a monthly "
+        "spend column instead before importing, unless it really is the monthly spend.",
+        "{column}（{field}）的列名像是余额、工资或收入，而不是月消费（月中位数 {median}；最高星级门槛为 "
+        "{top}）。除非它确实是月消费，否则请在导入前改为映射月消费列。"),
+    "ingest_snapshot_in_future": (
+        "The snapshot date {snapshot} is after today ({today}, {days} days ahead): the rows "
+        "would describe a day that has not come yet. Check the snapshot date before importing.",
+        "快照日期 {snapshot} 晚于今天（{today}，提前 {days} 天）：这些数据将描述尚未到来的日期。"
+        "请在导入前检查快照日期。"),
+    "ingest_unit_months": ("months", "月"),
+    "ingest_unit_years": ("years", "年"),
+    "ingest_unit_days": ("days", "天"),
+    "ingest_tenure_unit_unmapped": (
+        "{file}: --tenure-unit was given but no column is mapped to tenure_months.",
+        "{file}：指定了 --tenure-unit，但没有列映射到 tenure_months。"),
+    "ingest_hint_tenure_unit": (
+        "Map the tenure column (--map 'COLUMN=tenure_months'), or leave out --tenure-unit.",
+        "请映射在网时长列（--map '列名=tenure_months'），或去掉 --tenure-unit。"),
     # ---------------------------------------------------------------- row problems
     "ingest_blank_row": (
         "The row is empty; it is left out.",
