@@ -2,13 +2,15 @@
 
 Churn risk comes from the newest churn model's scores when the snapshot has them; otherwise
 from each tier's observed churn rate (one group per tier, so targeting depth cannot pick the
-riskiest). The value of keeping a customer is the Lifecycle page's sBG residual CLV per tier
-where its fit succeeded, else a simple CLV from the tier's margin and churn (see
-``lib.offers.simple_clv``). Every result says which sources it used.
+riskiest). The value of keeping a customer is the Lifecycle page's value per tier
+(``lib.lifecycle_value.tier_clv``): the sBG residual CLV where the tier's fit is identifiable,
+else the Lifecycle page's fallback, the simple CLV at the tier's observed churn; a tier without
+either keeps this page's simple CLV from the group's margin and the tier's churn rate (see
+``lib.offers.simple_clv``). Every result says, per tier, which source it used.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -39,11 +41,27 @@ class Economics:
         return (1 + self.annual_discount) ** (1 / 12) - 1
 
 
+#: Columns of ``TargetSet.clv_sources``.
+CLV_SOURCE_COLUMNS: dict[str, pl.DataType] = {
+    "tier": pl.Int64(), "clv_source": pl.String(), "fit_status": pl.String(),
+    "observed_monthly_churn": pl.Float64()}
+
+
 @dataclass(frozen=True)
 class TargetSet:
+    """Targets (``lib.offers`` columns) and where their numbers come from.
+
+    ``clv_source`` is "sbg" when at least one tier's value is the sBG fit's, else "simple";
+    ``clv_sources`` says it per tier of the frame: ``clv_source`` "sbg" (identifiable fit),
+    "lifecycle_simple" (fit not identifiable: the Lifecycle page's simple CLV at the tier's
+    observed churn ``observed_monthly_churn``, per month) or "simple" (no Lifecycle value: this
+    page's simple CLV per group), and the Lifecycle ``fit_status`` (null where none).
+    """
+
     frame: pl.DataFrame
     risk_source: Literal["model", "observed"]
     clv_source: Literal["sbg", "simple"] = "simple"
+    clv_sources: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CLV_SOURCE_COLUMNS))
 
 
 def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> TargetSet:
@@ -70,25 +88,37 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
     frame = frame.with_columns(monthly_margin=margin).with_columns(
         clv=simple_clv(pl.col("monthly_margin"), pl.col("monthly_churn").fill_null(0.0),
                        economics.monthly_discount))
-    sbg = _sbg_clv(conn, filters, rules, economics)
-    clv_source: Literal["sbg", "simple"] = "simple"
-    if sbg.height:
-        frame = frame.join(sbg, on="tier", how="left").with_columns(
-            clv=pl.coalesce("sbg_clv", "clv"))
-        clv_source = "sbg"
+    values = _sbg_clv(conn, filters, rules, economics)
+    frame = frame.join(values.select("tier", "sbg_clv"), on="tier", how="left").with_columns(
+        clv=pl.coalesce("sbg_clv", "clv"))
+    sources = (pl.DataFrame({"tier": sorted(set(frame["tier"].cast(pl.Int64).to_list()))},
+                            schema={"tier": pl.Int64})
+               .join(values, on="tier", how="left")
+               .with_columns(clv_source=pl.when(pl.col("sbg_clv").is_null()).then(pl.lit("simple"))
+                             .when(pl.col("lifecycle_source") == "sbg").then(pl.lit("sbg"))
+                             .otherwise(pl.lit("lifecycle_simple")))
+               .select(list(CLV_SOURCE_COLUMNS)).cast(CLV_SOURCE_COLUMNS))
+    clv_source: Literal["sbg", "simple"] = "sbg" if (sources["clv_source"] == "sbg").any() else "simple"
     frame = frame.select([pl.col(c).cast(pl.Int64 if c in ("tier", "decile") else pl.Float64) for c in TARGET_COLUMNS])
-    return TargetSet(frame, source, clv_source)
+    return TargetSet(frame, source, clv_source, sources)
 
 
 def _sbg_clv(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> pl.DataFrame:
-    """Per tier the sBG residual CLV (currency) of keeping one of today's customers, where the
-    Lifecycle page's fit succeeded; empty when none did."""
+    """Per tier the Lifecycle page's residual CLV (currency) of keeping one of today's
+    customers (``sbg_clv``: the sBG fit's where it is identifiable, else the page's simple-CLV
+    fallback, null where it has neither), with ``lifecycle_source`` ("sbg", "simple"),
+    ``fit_status`` and ``observed_monthly_churn`` (share per month)."""
+    schema = {"tier": pl.Int64, "sbg_clv": pl.Float64, "lifecycle_source": pl.String,
+              "fit_status": pl.String, "observed_monthly_churn": pl.Float64}
     tiers = tier_clv(conn, filters, rules, economics.margin_share, economics.annual_discount)
-    if tiers.height == 0 or "residual_clv_per_customer_currency" not in tiers.columns:
-        return pl.DataFrame(schema={"tier": pl.Int64, "sbg_clv": pl.Float64})
-    return (tiers.select(pl.col("tier").cast(pl.Int64),
-                         pl.col("residual_clv_per_customer_currency").cast(pl.Float64).alias("sbg_clv"))
-            .filter(pl.col("sbg_clv").is_not_null() & pl.col("sbg_clv").is_finite()))
+    if tiers.height == 0:
+        return pl.DataFrame(schema=schema)
+    value = pl.col("residual_clv_per_customer_currency").cast(pl.Float64)
+    return tiers.select(
+        pl.col("tier").cast(pl.Int64),
+        pl.when(value.is_finite()).then(value).alias("sbg_clv"),
+        pl.col("clv_source").alias("lifecycle_source"), "fit_status",
+        pl.col("observed_monthly_churn").cast(pl.Float64)).cast(schema)
 
 
 def tier_table(targets: pl.DataFrame, offer: Offer, depth: float) -> pl.DataFrame:
