@@ -2,11 +2,11 @@
 
 Churn risk comes from the newest churn model's scores when the snapshot has them; otherwise
 from each tier's observed churn rate (one group per tier, so targeting depth cannot pick the
-riskiest). The value of keeping a customer is the Lifecycle page's value per tier
-(``lib.lifecycle_value.tier_clv``): the sBG residual CLV where the tier's fit is identifiable,
-else the Lifecycle page's fallback, the simple CLV at the tier's observed churn; a tier without
-either keeps this page's simple CLV from the group's margin and the tier's churn rate (see
-``lib.offers.simple_clv``). Every result says, per tier, which source it used.
+riskiest). The value of keeping a customer is the Lifecycle page's sBG residual CLV per tier
+(``lib.lifecycle_value.tier_clv``) where the tier's fit is identifiable; elsewhere — no churner,
+too few customers, a fit at the optimiser's bound — it is this page's simple CLV from the
+group's margin and the tier's churn rate (see ``lib.offers.simple_clv``), the same churn the
+risk side uses. Every result says, per tier, which source it used and why.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class Economics:
 #: Columns of ``TargetSet.clv_sources``.
 CLV_SOURCE_COLUMNS: dict[str, pl.DataType] = {
     "tier": pl.Int64(), "clv_source": pl.String(), "fit_status": pl.String(),
-    "observed_monthly_churn": pl.Float64()}
+    "monthly_churn": pl.Float64()}
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,9 @@ class TargetSet:
     """Targets (``lib.offers`` columns) and where their numbers come from.
 
     ``clv_source`` is "sbg" when at least one tier's value is the sBG fit's, else "simple";
-    ``clv_sources`` says it per tier of the frame: ``clv_source`` "sbg" (identifiable fit),
-    "lifecycle_simple" (fit not identifiable: the Lifecycle page's simple CLV at the tier's
-    observed churn ``observed_monthly_churn``, per month) or "simple" (no Lifecycle value: this
-    page's simple CLV per group), and the Lifecycle ``fit_status`` (null where none).
+    ``clv_sources`` says it per tier of the frame: ``clv_source`` "sbg" (identifiable fit) or
+    "simple" (simple CLV at the tier's ``monthly_churn``, share per month), and the Lifecycle
+    page's ``fit_status`` of the tier (why the fit is or is not used; null when it has none).
     """
 
     frame: pl.DataFrame
@@ -91,12 +90,11 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
     values = _sbg_clv(conn, filters, rules, economics)
     frame = frame.join(values.select("tier", "sbg_clv"), on="tier", how="left").with_columns(
         clv=pl.coalesce("sbg_clv", "clv"))
-    sources = (pl.DataFrame({"tier": sorted(set(frame["tier"].cast(pl.Int64).to_list()))},
-                            schema={"tier": pl.Int64})
-               .join(values, on="tier", how="left")
+    sources = (frame.group_by("tier").agg(pl.col("monthly_churn").first(), pl.col("sbg_clv").first())
+               .with_columns(pl.col("tier").cast(pl.Int64)).sort("tier")
+               .join(values.select("tier", "fit_status"), on="tier", how="left")
                .with_columns(clv_source=pl.when(pl.col("sbg_clv").is_null()).then(pl.lit("simple"))
-                             .when(pl.col("lifecycle_source") == "sbg").then(pl.lit("sbg"))
-                             .otherwise(pl.lit("lifecycle_simple")))
+                             .otherwise(pl.lit("sbg")))
                .select(list(CLV_SOURCE_COLUMNS)).cast(CLV_SOURCE_COLUMNS))
     clv_source: Literal["sbg", "simple"] = "sbg" if (sources["clv_source"] == "sbg").any() else "simple"
     frame = frame.select([pl.col(c).cast(pl.Int64 if c in ("tier", "decile") else pl.Float64) for c in TARGET_COLUMNS])
@@ -104,21 +102,17 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
 
 
 def _sbg_clv(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> pl.DataFrame:
-    """Per tier the Lifecycle page's residual CLV (currency) of keeping one of today's
-    customers (``sbg_clv``: the sBG fit's where it is identifiable, else the page's simple-CLV
-    fallback, null where it has neither), with ``lifecycle_source`` ("sbg", "simple"),
-    ``fit_status`` and ``observed_monthly_churn`` (share per month)."""
-    schema = {"tier": pl.Int64, "sbg_clv": pl.Float64, "lifecycle_source": pl.String,
-              "fit_status": pl.String, "observed_monthly_churn": pl.Float64}
+    """Per tier the Lifecycle page's ``fit_status`` and, where the fit is identifiable, its sBG
+    residual CLV (currency) of keeping one of today's customers (``sbg_clv``, else null)."""
+    schema = {"tier": pl.Int64, "sbg_clv": pl.Float64, "fit_status": pl.String}
     tiers = tier_clv(conn, filters, rules, economics.margin_share, economics.annual_discount)
     if tiers.height == 0:
         return pl.DataFrame(schema=schema)
     value = pl.col("residual_clv_per_customer_currency").cast(pl.Float64)
     return tiers.select(
         pl.col("tier").cast(pl.Int64),
-        pl.when(value.is_finite()).then(value).alias("sbg_clv"),
-        pl.col("clv_source").alias("lifecycle_source"), "fit_status",
-        pl.col("observed_monthly_churn").cast(pl.Float64)).cast(schema)
+        pl.when((pl.col("clv_source") == "sbg") & value.is_finite()).then(value).alias("sbg_clv"),
+        "fit_status").cast(schema)
 
 
 def tier_table(targets: pl.DataFrame, offer: Offer, depth: float) -> pl.DataFrame:

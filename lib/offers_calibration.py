@@ -50,7 +50,7 @@ REFUSALS: tuple[str, ...] = ("control_too_small", "treated_too_small", "control_
 
 SCHEMA: dict[str, pl.DataType] = {
     "offer_id": pl.String(), "tier": pl.Int64(), "control": pl.Int64(), "treated": pl.Int64(),
-    "control_churned": pl.Int64(), "accepted": pl.Int64(),
+    "control_churned": pl.Int64(), "treated_churned": pl.Int64(), "accepted": pl.Int64(),
     "churn_control": pl.Float64(), "churn_treated": pl.Float64(), "difference": pl.Float64(),
     "difference_low": pl.Float64(), "difference_high": pl.Float64(), "take_up": pl.Float64(),
     "take_up_low": pl.Float64(), "take_up_high": pl.Float64(), "effect": pl.Float64(),
@@ -146,7 +146,7 @@ def calibrate(outcomes: pl.DataFrame, minimum: CalibrationMinimum | None = None,
         x_t, x_c = int(treated["churned"][0]), int(control["churned"][0])
         accepted = int(treated["accepted"][0])
         row = {"offer_id": offer_id, "tier": tier, "control": n_c, "treated": n_t,
-               "control_churned": x_c, "accepted": accepted, "coverage": coverage,
+               "control_churned": x_c, "treated_churned": x_t, "accepted": accepted, "coverage": coverage,
                "refusal": refusal(n_c, n_t, x_c, accepted, minimum) if minimum else None}
         if row["refusal"] is None and n_t > 0 and n_c > 0:
             row.update(_estimates(n_c, x_c, n_t, x_t, accepted, coverage))

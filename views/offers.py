@@ -40,7 +40,7 @@ with ui.guard(stop=True):
                + " " + t("offers_catalogue_version", code, version=version))
     st.caption(t("offers_clv_by_tier", code, items="; ".join(
         t(f"offers_clv_tier_{r['clv_source']}", code, tier=rules.tier_name(r["tier"], code),
-          churn=fmt.number(r["observed_monthly_churn"], "share", code),
+          churn=fmt.number(r["monthly_churn"], "share", code),
           reason=t(f"lifecycle_status_{r['fit_status'] or 'no_lifetimes'}", code))
         for r in targets.clv_sources.iter_rows(named=True))))
 

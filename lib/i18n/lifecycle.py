@@ -185,12 +185,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "其价值改用按实际流失率计算的简易 CLV（斜线柱）。"),
     "lifecycle_tier_not_identifiable": ("{tier} (observed only)", "{tier}（仅实际）"),
     "lifecycle_not_identifiable": ("{tier}: retention is not identifiable from the data — {reason}. "
-                                   "Its value (here and on Offers ROI) is the simple CLV at the "
-                                   "tier's observed churn of {churn} a month: margin × (1 + d) / "
-                                   "(d + churn) = {value} per active customer.",
-                                   "{tier}：无法从数据识别留存——{reason}。其价值（本页及优惠 ROI 页）改用"
-                                   "按该星级实际月流失率 {churn} 计算的简易 CLV：毛利 × (1 + d) / (d + 流失率) "
-                                   "= 每位在网客户 {value}。"),
+                                   "Its value here is the simple CLV at the tier's observed churn "
+                                   "of {churn} a month (churners per customer-month): margin × "
+                                   "(1 + d) / (d + churn) = {value} per active customer; Offers ROI "
+                                   "uses the simple CLV at its churn rate for the tier too.",
+                                   "{tier}：无法从数据识别留存——{reason}。本页其价值改用按该星级实际月流失率 "
+                                   "{churn}（流失人数 / 客户月）计算的简易 CLV：毛利 × (1 + d) / (d + 流失率) "
+                                   "= 每位在网客户 {value}；优惠 ROI 页对该星级同样按其流失率使用简易 CLV。"),
     "lifecycle_not_identifiable_no_value": ("{tier}: retention is not identifiable from the data — "
                                             "{reason}; no fallback value either (no customer-months "
                                             "observed, or no churn and no discount).",

@@ -21,11 +21,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "客户价值：数据可识别时用各星级 sBG 拟合的剩余 CLV（生命周期页），否则用简易 CLV。"),
     "offers_clv_by_tier": ("Customer value per tier: {items}.", "各星级客户价值：{items}。"),
     "offers_clv_tier_sbg": ("{tier} sBG residual CLV", "{tier} sBG 剩余 CLV"),
-    "offers_clv_tier_lifecycle_simple": ("{tier} simple CLV at its observed churn of {churn} a month "
-                                         "(sBG not identifiable: {reason})",
-                                         "{tier} 按实际月流失率 {churn} 的简易 CLV（sBG 不可识别：{reason}）"),
-    "offers_clv_tier_simple": ("{tier} simple CLV per customer group (no Lifecycle value: {reason})",
-                               "{tier} 按客户组的简易 CLV（生命周期页无价值：{reason}）"),
+    "offers_clv_tier_simple": ("{tier} simple CLV at the tier's churn rate of {churn} a month (sBG "
+                               "not used: {reason})",
+                               "{tier} 按星级月流失率 {churn} 的简易 CLV（未用 sBG：{reason}）"),
     "offers_catalogue_version": ("Offer catalogue version {version}.", "优惠目录版本 {version}。"),
     "offers_tab_simulate": ("Simulate", "模拟"),
     "offers_tab_depth": ("Targeting depth", "目标深度"),
