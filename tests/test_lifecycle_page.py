@@ -2,6 +2,7 @@
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -165,3 +166,45 @@ def test_tier_clv_for_other_pages(demo_url):
         row["derl_months"] * row["margin_per_month_currency"])
     assert row["clv_new_customer_currency"] == pytest.approx(
         row["expected_lifetime_months"] * row["margin_per_month_currency"])
+
+
+def test_a_tier_the_data_do_not_identify_falls_back_visibly(demo_url, monkeypatch):
+    """On this demo base tier 4's sBG fit runs to the optimiser's bound: it is flagged, gets no
+    projection, and is valued by the simple CLV at its observed churn — recomputed here from
+    the lifetime rows in plain polars: churners / Σ customers·(duration − entry)."""
+    from lib.lifecycle import default_definition, lifetime_counts, settings
+    from lib.lifecycle_value import customer_value
+    from lib.queries import Filters
+    from lib.rules_versions import current_rules
+    from lib.snapshots import stored_dates
+
+    engine = make_engine(demo_url)
+    rules = current_rules(engine)
+    s = settings(rules)
+    filters = Filters(stored_dates(engine)[-1])
+    with engine.connect() as conn:
+        view = customer_value(conn, filters, rules, default_definition(rules), 0.5, 0.1,
+                              s.projection_months, s.min_fit_customers)
+        rows = lifetime_counts(conn, filters, rules, default_definition(rules), "tier")
+    engine.dispose()
+    flagged = view.tiers.filter(pl.col("fit_status") != "fitted")
+    assert flagged["tier"].to_list() == [4] and flagged["fit_status"][0] == "at_bound"
+    row = flagged.row(0, named=True)
+    part = rows.filter(pl.col("segment") == "4")
+    churn = (part["event"] * part["customers"]).sum() / (
+        (part["duration_months"] - part["entry_months"]) * part["customers"]).sum()
+    d = 1.1 ** (1 / 12) - 1
+    assert row["observed_monthly_churn"] == pytest.approx(churn)
+    assert row["clv_source"] == "simple"
+    assert row["residual_clv_per_customer_currency"] == pytest.approx(
+        row["margin_per_month_currency"] * (1 + d) / (d + churn))
+    assert view.projection.filter(pl.col("tier") == 4)["sbg"].is_nan().all()     # no projection
+    fitted = view.tiers.filter(pl.col("fit_status") == "fitted")
+    assert (fitted["clv_source"] == "sbg").all() and fitted.height == 5
+
+    at = open_tab(lifecycle_page(demo_url, monkeypatch), "value")
+    assert_clean(at)
+    warnings = [w.value for w in at.warning]
+    assert any("retention is not identifiable" in w and "optimiser's bound" in w for w in warnings)
+    shown = at.dataframe[0].value
+    assert "simple CLV (not identifiable)" in shown["Value from"].tolist()
