@@ -96,7 +96,7 @@ with tab_sim, ui.guard():
                   take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
                   effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}",
                   coverage=fmt.number(RANGE_COVERAGE, "share", code))
-                + (" " + t("offers_calibrated_clipped", code) if override[3] else ""))
+                + (" " + t("offers_calibrated_clipped", code) if len(override) > 3 and override[3] else ""))
     depth = st.slider(t("offers_depth", code), 0, 100, int(loaded.get("depth_percent", 30)), 5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)
