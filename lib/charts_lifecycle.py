@@ -141,22 +141,28 @@ def survival_curves(curves: pl.DataFrame, summary: pl.DataFrame, dimension: str 
 
 
 def projection(frame: pl.DataFrame, tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
-    """Observed (Kaplan–Meier, markers) and sBG-projected (lines) survival per tier."""
+    """Observed (Kaplan–Meier, markers) and sBG-projected (lines) survival per tier; a tier
+    whose fit is not identifiable (``fit_status`` other than "fitted") keeps its markers and
+    gets no line: it has no projection to show."""
     fig = go.Figure()
-    fitted = set(tiers.filter(pl.col("gamma").is_not_null())["tier"].to_list())
-    for tier in sorted(fitted):
+    fitted = set(tiers.filter(pl.col("fit_status") == "fitted")["tier"].to_list())
+    observed_tiers = set(frame.filter(pl.col("km").is_not_null())["tier"].to_list())
+    for tier in sorted(fitted | observed_tiers):
         part = frame.filter(pl.col("tier") == tier).sort("months")
         colour = _colour("tier", str(tier), tier - 1)
         name = rules.tier_name(tier, lang)
-        fig.add_scatter(x=part["months"].to_list(), y=part["sbg"].to_list(), mode="lines",
-                        name=name, legendgroup=name, line={"color": colour, "width": 2.5},
-                        hovertemplate=name + " · " + t("lifecycle_sbg_hover", lang)
-                        + "<extra></extra>")
+        if tier in fitted:
+            fig.add_scatter(x=part["months"].to_list(), y=part["sbg"].to_list(), mode="lines",
+                            name=name, legendgroup=name, line={"color": colour, "width": 2.5},
+                            hovertemplate=name + " · " + t("lifecycle_sbg_hover", lang)
+                            + "<extra></extra>")
+        else:
+            name = t("lifecycle_tier_not_identifiable", lang, tier=name)
         # every month for the first two years, then every sixth: readable markers
         observed = part.filter(pl.col("km").is_not_null()
                                & ((pl.col("months") <= 24) | (pl.col("months") % 6 == 0)))
         fig.add_scatter(x=observed["months"].to_list(), y=observed["km"].to_list(), mode="markers",
-                        name=name, legendgroup=name, showlegend=False,
+                        name=name, legendgroup=name, showlegend=tier not in fitted,
                         marker={"color": colour, "size": 5, "symbol": "circle-open"},
                         hovertemplate=name + " · " + t("lifecycle_observed_hover", lang)
                         + "<extra></extra>")
@@ -167,15 +173,19 @@ def projection(frame: pl.DataFrame, tiers: pl.DataFrame, rules: Rules, lang: str
 
 
 def clv_by_tier(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
-    """Customer value per tier: a new customer's CLV and an active customer's residual value."""
-    part = tiers.filter(pl.col("gamma").is_not_null())
+    """Customer value per tier: a new customer's CLV and an active customer's residual value;
+    hatched bars are the simple-CLV fallback of tiers whose sBG fit is not identifiable."""
+    part = tiers.filter(pl.col("clv_source").is_not_null())
     names = [rules.tier_name(int(x), lang) for x in part["tier"].to_list()]
+    hatch = ["/" if s == "simple" else "" for s in part["clv_source"].to_list()]
     fig = go.Figure()
     fig.add_bar(x=names, y=part["clv_new_customer_currency"].to_list(),
-                name=t("lifecycle_clv_new", lang), marker_color=PALETTE["muted"],
+                name=t("lifecycle_clv_new", lang),
+                marker={"color": PALETTE["muted"], "pattern": {"shape": hatch}},
                 hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.add_bar(x=names, y=part["residual_clv_per_customer_currency"].to_list(),
-                name=t("lifecycle_clv_residual", lang), marker_color=PALETTE["primary"],
+                name=t("lifecycle_clv_residual", lang),
+                marker={"color": PALETTE["primary"], "pattern": {"shape": hatch}},
                 hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f",
                                               "title": t("lifecycle_currency", lang)})

@@ -33,6 +33,19 @@ from threadpoolctl import ThreadpoolController
 #: of the Offers page took 0.7 s instead of 60 ms (bench, two cores, load average 2).
 _BLAS = ThreadpoolController()
 
+#: Box of the optimiser on log(gamma) and log(delta): gamma, delta in [e^-12, e^12].
+LOG_BOUND = 12.0
+#: A fit whose log-parameter ends this close to the box (log units, a factor of e^0.5 = 1.65)
+#: has run to the edge: the likelihood keeps rising (or is flat) outwards, so the maximum is
+#: not inside the box and the parameters are not identified by the data. The usual case is
+#: gamma and delta both growing without bound at a fixed ratio, which the data cannot tell
+#: apart from a single churn rate shared by every customer.
+BOUND_MARGIN = 0.5
+#: Largest gradient of the log-likelihood (per unit of log-parameter, relative to |log L|) at
+#: which a fit L-BFGS-B stopped on "ABNORMAL" line search still counts as converged: with
+#: ftol 1e-14 it often stops so at gradients of 1e-7, i.e. at the optimum to machine precision.
+GRADIENT_TOLERANCE = 1e-4
+
 
 def survival(t, gamma: float, delta: float) -> np.ndarray:
     """S(t): share of a new cohort surviving ``t`` periods (t = 0, 1, ...)."""
@@ -122,6 +135,9 @@ class SBG:
     gamma_, delta_ : Beta parameters of the churn probability per period.
     log_likelihood_ : at the optimum.
     customers_ : weight fitted on (customers).
+    problem_ : None when the maximum lies inside the optimiser's box; "at_bound" when a
+        log-parameter ended within ``BOUND_MARGIN`` of ``LOG_BOUND`` (not identifiable), or
+        "not_converged" when the optimiser stopped without converging.
 
     Example
     -------
@@ -134,6 +150,12 @@ class SBG:
     delta_: float = field(default=float("nan"))
     log_likelihood_: float = field(default=float("nan"))
     customers_: float = 0.0
+    problem_: str | None = None
+
+    @property
+    def identifiable(self) -> bool:
+        """True when the fit is a maximum inside the box (see ``problem_``)."""
+        return self.problem_ is None
 
     def fit(self, durations, events, weights=None, entries=None) -> "SBG":
         """Maximise the log-likelihood over log(gamma), log(delta) (both > 0)."""
@@ -151,13 +173,19 @@ class SBG:
         with _BLAS.limit(limits=1, user_api="blas"):
             for start in ((0.0, 0.0), (-0.5, 2.0)):
                 result = optimize.minimize(loss, np.array(start), method="L-BFGS-B", jac=True,
-                                           bounds=[(-12.0, 12.0), (-12.0, 12.0)],
+                                           bounds=[(-LOG_BOUND, LOG_BOUND)] * 2,
                                            options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500})
                 if best is None or result.fun < best.fun:
                     best = result
-                if best.success and np.all(np.abs(best.x) < 12.0):
+                if best.success and np.all(np.abs(best.x) < LOG_BOUND - BOUND_MARGIN):
                     break   # converged inside the bounds: the second start only rescues failures
         self.gamma_, self.delta_ = float(np.exp(best.x[0])), float(np.exp(best.x[1]))
+        if np.any(np.abs(best.x) >= LOG_BOUND - BOUND_MARGIN):
+            self.problem_ = "at_bound"
+        elif not best.success and np.max(np.abs(best.jac)) > GRADIENT_TOLERANCE * max(1.0, abs(best.fun)):
+            self.problem_ = "not_converged"
+        else:
+            self.problem_ = None
         self.log_likelihood_ = float(-best.fun)
         self.customers_ = float(np.sum(weights[events >= 0]))
         return self

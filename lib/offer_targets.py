@@ -3,12 +3,14 @@
 Churn risk comes from the newest churn model's scores when the snapshot has them; otherwise
 from each tier's observed churn rate (one group per tier, so targeting depth cannot pick the
 riskiest). The value of keeping a customer is the Lifecycle page's sBG residual CLV per tier
-where its fit succeeded, else a simple CLV from the tier's margin and churn (see
-``lib.offers.simple_clv``). Every result says which sources it used.
+(``lib.lifecycle_value.tier_clv``) where the tier's fit is identifiable; elsewhere — no churner,
+too few customers, a fit at the optimiser's bound — it is this page's simple CLV from the
+group's margin and the tier's churn rate (see ``lib.offers.simple_clv``), the same churn the
+risk side uses. Every result says, per tier, which source it used and why.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -25,11 +27,26 @@ from lib.rules import Rules
 from lib.store import read_frame
 
 
+#: Columns of ``TargetSet.clv_sources``.
+CLV_SOURCE_COLUMNS: dict[str, pl.DataType] = {
+    "tier": pl.Int64(), "clv_source": pl.String(), "fit_status": pl.String(),
+    "monthly_churn": pl.Float64()}
+
+
 @dataclass(frozen=True)
 class TargetSet:
+    """Targets (``lib.offers`` columns) and where their numbers come from.
+
+    ``clv_source`` is "sbg" when at least one tier's value is the sBG fit's, else "simple";
+    ``clv_sources`` says it per tier of the frame: ``clv_source`` "sbg" (identifiable fit) or
+    "simple" (simple CLV at the tier's ``monthly_churn``, share per month), and the Lifecycle
+    page's ``fit_status`` of the tier (why the fit is or is not used; null when it has none).
+    """
+
     frame: pl.DataFrame
     risk_source: Literal["model", "observed"]
     clv_source: Literal["sbg", "simple"] = "simple"
+    clv_sources: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CLV_SOURCE_COLUMNS))
 
 
 def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> TargetSet:
@@ -56,25 +73,32 @@ def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics
     frame = frame.with_columns(monthly_margin=margin).with_columns(
         clv=simple_clv(pl.col("monthly_margin"), pl.col("monthly_churn").fill_null(0.0),
                        economics.monthly_discount))
-    sbg = _sbg_clv(conn, filters, rules, economics)
-    clv_source: Literal["sbg", "simple"] = "simple"
-    if sbg.height:
-        frame = frame.join(sbg, on="tier", how="left").with_columns(
-            clv=pl.coalesce("sbg_clv", "clv"))
-        clv_source = "sbg"
+    values = _sbg_clv(conn, filters, rules, economics)
+    frame = frame.join(values.select("tier", "sbg_clv"), on="tier", how="left").with_columns(
+        clv=pl.coalesce("sbg_clv", "clv"))
+    sources = (frame.group_by("tier").agg(pl.col("monthly_churn").first(), pl.col("sbg_clv").first())
+               .with_columns(pl.col("tier").cast(pl.Int64)).sort("tier")
+               .join(values.select("tier", "fit_status"), on="tier", how="left")
+               .with_columns(clv_source=pl.when(pl.col("sbg_clv").is_null()).then(pl.lit("simple"))
+                             .otherwise(pl.lit("sbg")))
+               .select(list(CLV_SOURCE_COLUMNS)).cast(CLV_SOURCE_COLUMNS))
+    clv_source: Literal["sbg", "simple"] = "sbg" if (sources["clv_source"] == "sbg").any() else "simple"
     frame = frame.select([pl.col(c).cast(pl.Int64 if c in ("tier", "decile") else pl.Float64) for c in TARGET_COLUMNS])
-    return TargetSet(frame, source, clv_source)
+    return TargetSet(frame, source, clv_source, sources)
 
 
 def _sbg_clv(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> pl.DataFrame:
-    """Per tier the sBG residual CLV (currency) of keeping one of today's customers, where the
-    Lifecycle page's fit succeeded; empty when none did."""
+    """Per tier the Lifecycle page's ``fit_status`` and, where the fit is identifiable, its sBG
+    residual CLV (currency) of keeping one of today's customers (``sbg_clv``, else null)."""
+    schema = {"tier": pl.Int64, "sbg_clv": pl.Float64, "fit_status": pl.String}
     tiers = tier_clv(conn, filters, rules, economics.margin_share, economics.annual_discount)
-    if tiers.height == 0 or "residual_clv_per_customer_currency" not in tiers.columns:
-        return pl.DataFrame(schema={"tier": pl.Int64, "sbg_clv": pl.Float64})
-    return (tiers.select(pl.col("tier").cast(pl.Int64),
-                         pl.col("residual_clv_per_customer_currency").cast(pl.Float64).alias("sbg_clv"))
-            .filter(pl.col("sbg_clv").is_not_null() & pl.col("sbg_clv").is_finite()))
+    if tiers.height == 0:
+        return pl.DataFrame(schema=schema)
+    value = pl.col("residual_clv_per_customer_currency").cast(pl.Float64)
+    return tiers.select(
+        pl.col("tier").cast(pl.Int64),
+        pl.when((pl.col("clv_source") == "sbg") & value.is_finite()).then(value).alias("sbg_clv"),
+        "fit_status").cast(schema)
 
 
 def tier_table(targets: pl.DataFrame, offer: Offer, depth: float) -> pl.DataFrame:

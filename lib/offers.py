@@ -25,6 +25,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import polars as pl
@@ -36,8 +37,8 @@ DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "offe
 OFFER_TYPES: tuple[str, ...] = ("bundle", "points", "tenure_reward", "prepaid_bonus",
                                 "handset_subsidy", "minimum_spend_plan", "care_call",
                                 "priority_service")
-#: z of a central 90 % interval: the catalogue's ranges are read as such intervals.
-Z90 = 1.6448536269514722
+#: Coverage of the catalogue's ranges: each (low, high) is read as a central 90 % interval.
+RANGE_COVERAGE = 0.90
 TARGET_COLUMNS: tuple[str, ...] = ("tier", "decile", "customers", "churn_probability", "clv",
                                    "monthly_margin")
 
@@ -134,16 +135,19 @@ def default_catalogue() -> tuple[Offer, ...]:
     return parse_catalogue(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
 
 
-def beta_from_range(low: float, high: float) -> tuple[float, float]:
-    """Beta(α, β) with mean at the range's midpoint and the range as its ~90 % interval.
+def beta_from_range(low: float, high: float, coverage: float = RANGE_COVERAGE) -> tuple[float, float]:
+    """Beta(α, β) with mean at the range's midpoint and the range as its ~``coverage``
+    central interval (share 0–1; the catalogue's ranges are ``RANGE_COVERAGE``).
 
-    Method of moments with sd = (high − low) / (2·z₉₀); the variance is capped below the
-    largest a Beta with that mean allows. A zero-width range returns (inf, inf): a point mass.
+    Method of moments with sd = (high − low) / (2·z), z the normal quantile of (1 + coverage)/2;
+    the variance is capped below the largest a Beta with that mean allows. A zero-width range
+    returns (inf, inf): a point mass.
     """
     mean = (low + high) / 2
     if high <= low or mean <= 0 or mean >= 1:
         return math.inf, math.inf
-    variance = min(((high - low) / (2 * Z90)) ** 2, 0.99 * mean * (1 - mean))
+    z = NormalDist().inv_cdf((1 + coverage) / 2)
+    variance = min(((high - low) / (2 * z)) ** 2, 0.99 * mean * (1 - mean))
     common = mean * (1 - mean) / variance - 1
     return mean * common, (1 - mean) * common
 

@@ -12,15 +12,18 @@ Definitions (queries in ``lib.queries.outcomes``):
 - **Churn, treated vs hold-out** (intention to treat: every customer counted in the arm the
   random draw put them in, reached or not): churn share of each arm over the snapshots in the
   ``[operations] result_months`` months after the plan's snapshot, the rules' churn base and
-  exclusions applied. The difference hold-out − treated (the absolute churn reduction) has a
-  95 % Wald interval, computed by ``lib.offers_calibration.calibrate`` (the same estimator the
-  Offers ROI page uses for past campaigns).
+  exclusions applied; each arm's share has a 95 % Wilson interval. The difference hold-out −
+  treated (the absolute churn reduction) has a 95 % Newcombe hybrid score interval, computed by
+  ``lib.offers_calibration.calibrate`` (the same estimator the Offers ROI page uses for past
+  campaigns; both behave at the small counts of a first plan, where Wald intervals collapse).
 - **Cost per save** = cost / saves, cost = Σ over offers (treated × catalogue contact cost +
   acceptances × cost per acceptance), saves = difference × treated customers in the churn base;
   its range follows the difference's interval (none when the interval reaches 0).
 
 Per offer and tier, :func:`plan_calibration` gives the Offers ROI page calibrated take-up and
-effect from the plan (control = the hold-out of the same tier).
+effect from the plan (control = the hold-out of the same tier), refused with the reason where
+the arms are smaller than ``[operations] calibration_min_arm_customers`` or the hold-out has too
+few churners (``lib.offers_calibration.calibration_minimum``).
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from lib.offers_calibration import Z95, calibrate
+from lib.offers import RANGE_COVERAGE
+from lib.offers_calibration import MEASURED_COVERAGE, calibrate, calibration_minimum, wilson_interval
 from lib.operations import operations_settings
 from lib.outcomes import catalogue_in_force
 from lib.queries import outcomes as q
@@ -78,7 +82,7 @@ class PlanResults:
     take_up : per offer_id: treated, reached, accepted, take_up, take_up_reached, contact_cost,
         cost_per_acceptance, cost.
     arms : per arm ("treated", "holdout"): customers, accepted, churned, churn_share and its 95 %
-        interval (churn_low, churn_high).
+        Wilson interval (churn_low, churn_high).
     difference : ``calibrate``'s pooled row (churn_control, churn_treated, difference,
         difference_low, difference_high, take_up, effect ...) or None when an arm is empty or no
         later snapshot is stored yet.
@@ -172,11 +176,14 @@ def _pooled(outcomes: pl.DataFrame, tier: int = 0) -> pl.DataFrame:
 def plan_calibration(conn: sa.Connection, plan_id: int, rules: Rules, token: tuple = ()) -> pl.DataFrame:
     """The plan's measured take-up and effect per offer and tier and pooled over tiers (tier 0),
     in ``lib.offers_calibration.calibrate``'s output shape, for the Offers ROI page.
+    at the catalogue ranges' coverage and with the rules' minimum campaign.
     ``token`` (:func:`outcomes_token`) is a cache key only."""
+    minimum = calibration_minimum(rules)
     outcomes = calibration_input(arm_churn(conn, plan_id, rules))
     if outcomes.height == 0:
-        return calibrate(outcomes)
-    return pl.concat([calibrate(outcomes), calibrate(_pooled(outcomes))])
+        return calibrate(outcomes, minimum, RANGE_COVERAGE)
+    return pl.concat([calibrate(outcomes, minimum, RANGE_COVERAGE),
+                      calibrate(_pooled(outcomes), minimum, RANGE_COVERAGE)])
 
 
 def _arm_table(arms: pl.DataFrame) -> pl.DataFrame:
@@ -184,12 +191,12 @@ def _arm_table(arms: pl.DataFrame) -> pl.DataFrame:
              .join(pl.DataFrame({"arm": ["treated", "holdout"]}), on="arm", how="right")
              .with_columns(pl.col("customers", "accepted", "churned").fill_null(0).cast(pl.Int64))
              .select("arm", "customers", "accepted", "churned"))
-    share = pl.col("churned") / pl.col("customers")
-    half = Z95 * (share * (1 - share) / pl.col("customers")).sqrt()
+    bounds = [wilson_interval(x, n, MEASURED_COVERAGE) if n else (None, None)
+              for x, n in zip(table["churned"].to_list(), table["customers"].to_list())]
     return table.with_columns(
-        churn_share=pl.when(pl.col("customers") > 0).then(share),
-        churn_low=pl.when(pl.col("customers") > 0).then((share - half).clip(0.0, 1.0)),
-        churn_high=pl.when(pl.col("customers") > 0).then((share + half).clip(0.0, 1.0)),
+        churn_share=pl.when(pl.col("customers") > 0).then(pl.col("churned") / pl.col("customers")),
+        churn_low=pl.Series([b[0] for b in bounds], dtype=pl.Float64),
+        churn_high=pl.Series([b[1] for b in bounds], dtype=pl.Float64),
     )
 
 

@@ -2,6 +2,7 @@
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -165,3 +166,54 @@ def test_tier_clv_for_other_pages(demo_url):
         row["derl_months"] * row["margin_per_month_currency"])
     assert row["clv_new_customer_currency"] == pytest.approx(
         row["expected_lifetime_months"] * row["margin_per_month_currency"])
+
+
+def test_a_tier_the_data_do_not_identify_falls_back_visibly(tmp_path, monkeypatch):
+    """A tier with fewer customers than the rules' minimum for a fit is not fitted: it gets no
+    projection and is valued by the simple CLV at its observed churn, recomputed here from the
+    lifetime rows in plain polars: churners / Σ customers·(duration − entry). (A fit that runs
+    to the optimiser's bound takes the same path: tests/test_lifecycle_stats.py.)"""
+    from lib.lifecycle import default_definition, lifetime_counts, settings
+    from lib.lifecycle_value import customer_value
+    from lib.queries import Filters
+    from lib.rules import edit_rules_text
+    from lib.rules_versions import current_rules, save_rules
+    from lib.snapshots import stored_dates
+
+    url = f"duckdb:///{tmp_path}/small.duckdb"
+    engine = make_engine(url)
+    seed_demo(engine, customers=2000, snapshots=6)
+    filters = Filters(stored_dates(engine)[-1])
+    rules = current_rules(engine)
+    with engine.connect() as conn:
+        rows = lifetime_counts(conn, filters, rules, default_definition(rules).unconditional, "tier")
+    sizes = rows.group_by("segment").agg(pl.col("customers").sum()).sort("customers")
+    smallest, size = int(sizes["segment"][0]), int(sizes["customers"][0])
+    # the minimum just above the smallest tier's customers: that tier alone is not fitted
+    save_rules(engine, edit_rules_text(rules.text, {"lifecycle_analysis.min_fit_customers": size + 1}))
+    rules = current_rules(engine)
+    s = settings(rules)
+    with engine.connect() as conn:
+        view = customer_value(conn, filters, rules, default_definition(rules), 0.5, 0.1,
+                              s.projection_months, s.min_fit_customers)
+    engine.dispose()
+    flagged = view.tiers.filter(pl.col("fit_status") != "fitted")
+    assert smallest in flagged["tier"].to_list()
+    row = flagged.filter(pl.col("tier") == smallest).row(0, named=True)
+    assert row["fit_status"] == "too_few_customers"
+    part = rows.filter(pl.col("segment") == str(smallest))
+    churn = (part["event"] * part["customers"]).sum() / (
+        (part["duration_months"] - part["entry_months"]) * part["customers"]).sum()
+    d = 1.1 ** (1 / 12) - 1
+    assert row["observed_monthly_churn"] == pytest.approx(churn)
+    assert row["clv_source"] == "simple"
+    assert row["residual_clv_per_customer_currency"] == pytest.approx(
+        row["margin_per_month_currency"] * (1 + d) / (d + churn))
+    assert view.projection.filter(pl.col("tier") == smallest)["sbg"].is_nan().all()   # no projection
+
+    at = open_tab(lifecycle_page(url, monkeypatch), "value")
+    assert_clean(at)
+    warnings = [w.value for w in at.warning]
+    assert any("retention is not identifiable" in w and "fewer customers" in w for w in warnings)
+    shown = at.dataframe[0].value
+    assert "simple CLV (not identifiable)" in shown["Value from"].tolist()

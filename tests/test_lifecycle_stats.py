@@ -255,3 +255,77 @@ def test_new_customer_lifetime_is_the_papers_del(gamma, delta):
     d = monthly_rate(0.1)
     ours = 1.0 + derl(d, gamma, delta, 0) / (1.0 + d)
     assert ours == pytest.approx(hyp2f1(1.0, delta, gamma + delta, 1.0 / (1.0 + d)), rel=1e-10)
+
+
+# --- fits the data do not identify --------------------------------------------------------------
+
+FALLING = [1000, 900, 800, 700, 600]       # retention 0.900, 0.889, 0.875, 0.857: falling
+
+
+def test_sbg_fit_at_the_optimisers_bound_is_flagged():
+    """sBG retention (δ + t − 1)/(γ + δ + t − 1) can only rise with t; on falling retention the
+    likelihood keeps rising as γ and δ grow at a fixed ratio (a point-mass Beta): the fit ends on
+    the box and is not identifiable. The published cohorts fit inside it."""
+    from lib.lifecycle_sbg import LOG_BOUND
+
+    model = fit_survival_curve(FALLING)
+    assert model.problem_ == "at_bound" and not model.identifiable
+    assert max(abs(np.log(model.gamma_)), abs(np.log(model.delta_))) == pytest.approx(LOG_BOUND, abs=0.5)
+    assert fit_survival_curve(REGULAR).identifiable and fit_survival_curve(REGULAR).problem_ is None
+
+
+def test_sbg_without_churners_runs_to_the_bound():
+    model = SBG().fit(np.array([3.0, 5.0, 8.0]), np.zeros(3), np.array([10.0, 20.0, 5.0]))
+    assert model.problem_ == "at_bound"
+
+
+def lifetime_rows(survivors):
+    """``lifecycle.lifetime_counts`` rows of one tier from a cohort's survivor counts."""
+    n = np.asarray(survivors, dtype=float)
+    periods = len(n) - 1
+    return pl.DataFrame({
+        "segment": ["4"] * (periods + 1), "duration_months": [*range(1, periods + 1), periods],
+        "event": [1] * periods + [0], "entry_months": [0] * (periods + 1),
+        "customers": [*(n[:-1] - n[1:]), n[-1]], "active": [0] * periods + [1]})
+
+
+def test_fit_status_and_the_observed_churn_of_a_tier():
+    from lib.lifecycle_value import fit_status, fit_tiers, observed_monthly_churn
+
+    rows = lifetime_rows(FALLING)
+    fits = fit_tiers(rows, min_customers=100)
+    assert fit_status(rows, fits.get(4), 100) == "at_bound"
+    assert fit_status(rows, fits.get(4), 5000) == "too_few_customers"
+    assert fit_status(rows.with_columns(event=pl.lit(0)), None, 100) == "no_churners"
+    assert fit_status(rows.head(0), None, 100) == "no_lifetimes"
+    assert fit_status(lifetime_rows(REGULAR), fit_tiers(lifetime_rows(REGULAR), 100)[4], 100) == "fitted"
+    # 100 churn in each of months 1-4, 600 stay 4 months: 400 / (100·(1+2+3+4) + 600·4) = 2/17
+    assert observed_monthly_churn(rows) == pytest.approx(400 / 3400)
+    # left truncation: observed from month 2 on, a row is at risk duration − entry months
+    truncated = pl.DataFrame({"duration_months": [4, 6, 1], "entry_months": [0, 2, 0],
+                              "event": [1, 0, 1], "customers": [2, 3, 1]})
+    assert observed_monthly_churn(truncated) == pytest.approx(3 / (2 * 4 + 3 * 4 + 1 * 1))   # 1/7
+
+
+def test_observed_churn_is_the_geometric_maximum_likelihood():
+    """Against scipy: the churn rate θ maximising the likelihood of one geometric lifetime for
+    everyone (churn in month t: θ(1 − θ)^(t − 1 − s); alive after t: (1 − θ)^(t − s))."""
+    from scipy.optimize import minimize_scalar
+
+    from lib.lifecycle_value import observed_monthly_churn
+
+    rng = np.random.default_rng(3)
+    entry = rng.integers(0, 6, 300)
+    duration = entry + rng.integers(1, 20, 300)
+    event = rng.integers(0, 2, 300)
+    weight = rng.integers(1, 9, 300)
+
+    def minus_log_likelihood(theta):
+        stay = np.where(event == 1, duration - 1 - entry, duration - entry)
+        return -np.sum(weight * (event * np.log(theta) + stay * np.log1p(-theta)))
+
+    reference = minimize_scalar(minus_log_likelihood, bounds=(1e-9, 1 - 1e-9), method="bounded",
+                                options={"xatol": 1e-12}).x
+    rows = pl.DataFrame({"duration_months": duration, "entry_months": entry, "event": event,
+                         "customers": weight})
+    assert observed_monthly_churn(rows) == pytest.approx(reference, rel=1e-6)

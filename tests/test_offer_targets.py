@@ -28,6 +28,11 @@ def test_observed_fallback_on_the_hand_base(db_url):
     assert tier4["churn_probability"] == pytest.approx(1 - 0.5 ** 12)
     assert tier4["monthly_margin"] == pytest.approx(150)
     assert tier4["clv"] == pytest.approx(simple_clv(150, 0.5, 0.0))   # 150 / 0.5 = 300
+    # two customers are far too few for an sBG fit: the caption's per-tier source says so
+    sources = {r["tier"]: r for r in result.clv_sources.iter_rows(named=True)}
+    assert sources[4]["clv_source"] == "simple" and sources[4]["monthly_churn"] == pytest.approx(0.5)
+    assert sources[4]["fit_status"] == "too_few_customers"
+    assert result.clv_source == "simple"
     # tier 1: C, E, F active (20 + 30 + 40); no counted churner
     tier1 = frame.row(0, named=True)
     assert tier1["customers"] == 3 and tier1["churn_probability"] == 0
@@ -51,9 +56,13 @@ def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
         reference = tier_clv(conn, filters, rules, 0.5, 0.08)
     assert result.clv_source == "sbg"
     fitted = {r["tier"]: r["residual_clv_per_customer_currency"] for r in reference.iter_rows(named=True)
-              if r["residual_clv_per_customer_currency"] is not None}
+              if r["clv_source"] == "sbg"}
     assert fitted
     for row in result.frame.iter_rows(named=True):
         if row["tier"] in fitted:
             assert row["clv"] == pytest.approx(fitted[row["tier"]], rel=2e-3)  # two fits, optimiser tolerance
+    status = dict(zip(reference["tier"].to_list(), reference["fit_status"].to_list()))
+    for row in result.clv_sources.iter_rows(named=True):
+        assert row["fit_status"] == status[row["tier"]]
+        assert row["clv_source"] == ("sbg" if status[row["tier"]] == "fitted" else "simple")
     engine.dispose()

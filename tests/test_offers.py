@@ -162,6 +162,21 @@ def test_beta_from_range_holds_the_range_as_its_90_percent_interval():
     assert beta_from_range(0.3, 0.3) == (math.inf, math.inf)
 
 
+@pytest.mark.parametrize("low, high", [(0.2, 0.4), (0.05, 0.15), (0.55, 0.75)])
+def test_beta_from_a_95_percent_range_has_its_quantiles_at_the_ends(low, high):
+    """A calibrated range built as a 95 % interval: the Beta's 2.5 % and 97.5 % quantiles (scipy)
+    sit near its ends, and it is narrower than the Beta that reads the same range as 90 %."""
+    alpha, beta = beta_from_range(low, high, coverage=0.95)
+    assert alpha / (alpha + beta) == pytest.approx((low + high) / 2)
+    q_low, q_high = stats.beta.ppf([0.025, 0.975], alpha, beta)
+    assert q_low == pytest.approx(low, abs=0.01) and q_high == pytest.approx(high, abs=0.01)
+    as_90 = beta_from_range(low, high)
+    assert stats.beta.std(alpha, beta) < stats.beta.std(*as_90)
+    # read as 90 %, the same range would put 10 %, not 5 %, of the draws outside it
+    outside = stats.beta.cdf(low, *as_90) + stats.beta.sf(high, *as_90)
+    assert outside == pytest.approx(0.10, abs=0.02)
+
+
 def test_simple_clv_is_the_discounted_margin_series():
     direct = sum(40 * ((1 - 0.02) / 1.01) ** k for k in range(5000))
     assert simple_clv(40, 0.02, 0.01) == pytest.approx(direct)

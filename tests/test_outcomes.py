@@ -27,6 +27,7 @@ from lib.operations_results import (calibration_input, arm_churn, outcomes_token
 from lib.outcomes import (auto_map, check_outcome_file, outcome_history, plan_outcome_rows,
                           record_outcome_file, record_outcomes, rows_table)
 from lib.readers import read_table
+from lib.rules import parse_rules
 from lib.rules_versions import current_rules
 from lib.store import callback_plans, make_engine, outcome_log, plan_outcomes, read_frame
 from tests.factories import operations_base
@@ -97,16 +98,29 @@ def test_difference_interval_matches_an_independent_computation(duck_plan):
     engine, plan_id = duck_plan
     record_outcomes(engine, plan_id, rows_table(GOOD), source="app", today=TODAY)
     diff = _results(engine, plan_id).difference
-    # Wald interval of p_holdout − p_treated, z from scipy: 1/6 ± 1.95996 √(.5·.5/4 + ⅓·⅔/6)
+    # Newcombe (1998) method 10 of p_holdout − p_treated = 2/4 − 2/6 = 1/6, from the Wilson
+    # intervals (x + z²/2 ± z√(x(n−x)/n + z²/4)) / (n + z²), z from scipy:
     z = norm.ppf(0.975)
-    half = z * math.sqrt(0.5 * 0.5 / 4 + (1 / 3) * (2 / 3) / 6)
-    assert half == pytest.approx(0.618359, abs=1e-6)
-    assert diff["difference_low"] == pytest.approx(1 / 6 - half, abs=1e-12)
-    assert diff["difference_high"] == pytest.approx(1 / 6 + half, abs=1e-12)
+
+    def wilson(x, n):
+        centre, half = (x + z * z / 2) / (n + z * z), z * math.sqrt(x * (n - x) / n + z * z / 4) / (n + z * z)
+        return centre - half, centre + half
+
+    (l1, u1), (l2, u2) = wilson(2, 4), wilson(2, 6)       # (0.1500, 0.8500), (0.0968, 0.7000)
+    assert (l1, u1, l2, u2) == pytest.approx((0.150, 0.850, 0.0968, 0.7000), abs=1e-4)
+    low = 1 / 6 - math.hypot(0.5 - l1, u2 - 1 / 3)        # 1/6 − √(0.35² + 0.3667²) = −0.3402
+    high = 1 / 6 + math.hypot(u1 - 0.5, 1 / 3 - l2)       # 1/6 + √(0.35² + 0.2365²) = 0.5891
+    assert diff["difference_low"] == pytest.approx(low, abs=1e-12)
+    assert diff["difference_high"] == pytest.approx(high, abs=1e-12)
+    assert (low, high) == pytest.approx((-0.3402, 0.5891), abs=1e-4)   # Wald gave 1/6 ± 0.618
     # and the cost-per-save range follows the interval: the low end reaches below 0 → no bound
     res = _results(engine, plan_id)
-    assert res.cost_per_save_low == pytest.approx(57.0 / ((1 / 6 + half) * 6))
+    assert res.cost_per_save_low == pytest.approx(57.0 / (high * 6))
     assert res.cost_per_save_high is None
+    # each arm's churn share has its Wilson interval
+    arms = {r["arm"]: r for r in res.arms.iter_rows(named=True)}
+    assert (arms["holdout"]["churn_low"], arms["holdout"]["churn_high"]) == pytest.approx((l1, u1), abs=1e-12)
+    assert (arms["treated"]["churn_low"], arms["treated"]["churn_high"]) == pytest.approx((l2, u2), abs=1e-12)
 
 
 def test_calibration_input_has_the_shape_calibrate_expects(duck_plan):
@@ -124,6 +138,15 @@ def test_calibration_input_has_the_shape_calibrate_expects(duck_plan):
     assert rows[("points_double", 5, True)] == (2, 0, 1)       # T5, T6 churned
     pooled = table.filter((pl.col("offer_id") == "care_call") & (pl.col("tier") == 0)).row(0, named=True)
     assert (pooled["treated"], pooled["control"]) == (3, 4)
+    # 4 hold-out customers: far below the rules' 30 per arm — refused, the counts kept
+    assert pooled["refusal"] == "control_too_small" and pooled["take_up"] is None
+    assert (pooled["accepted"], pooled["control_churned"], pooled["treated_churned"]) == (2, 2, 1)
+    # with a minimum of one customer per arm the same plan calibrates
+    lenient = parse_rules(rules.text.replace("calibration_min_arm_customers = 30", "calibration_min_arm_customers = 1"))
+    with engine.connect() as conn:
+        table = plan_calibration(conn, plan_id, lenient)
+    pooled = table.filter((pl.col("offer_id") == "care_call") & (pl.col("tier") == 0)).row(0, named=True)
+    assert pooled["refusal"] is None
     assert pooled["take_up"] == pytest.approx(2 / 3)
     assert pooled["difference"] == pytest.approx(2 / 4 - 1 / 3)
 

@@ -72,17 +72,36 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
 
 
 def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
-    _, plan_id = ops_store
+    from lib.rules import edit_rules_text
+    from lib.rules_versions import current_rules, save_rules
+
+    url, plan_id = ops_store
     at = _page("views/offers.py")
     source = next(r for r in at.radio if r.label == "Calibrate from")
     assert source.options[1] == f"Call-back plan #{plan_id} Autumn care"
     source.set_value(plan_id).run()
     assert not at.exception, at.exception
+    # the hand-made plan has 4 hold-out customers: refused with the reason, nothing to use
+    reasons = next(d.value for d in at.dataframe if "refusal" in d.value.columns)["refusal"].tolist()
+    assert "control group of 4 customers, fewer than 30" in reasons
+    assert any("large enough to calibrate from" in w.value for w in at.warning)
+    assert not any(b.label.startswith("Use") for b in at.button)
+
+    engine = make_engine(url)   # an analyst lowers the minimum to one customer per group
+    save_rules(engine, edit_rules_text(current_rules(engine).text,
+                                       {"operations.calibration_min_arm_customers": 1}))
+    engine.dispose()
+    at = _page("views/offers.py")
+    next(r for r in at.radio if r.label == "Calibrate from").set_value(plan_id).run()
     pick = next(s for s in at.selectbox if s.label.startswith("Campaign") or "offer" in s.label.lower()
                 and "care_call" in (s.options or []))
     assert "care_call" in pick.options
     next(b for b in at.button if b.label.startswith("Use")).click().run()
-    assert any(f"#{plan_id} Autumn care" in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.exception, at.exception
+    info = [i.value for i in at.info]
+    assert any(f"#{plan_id} Autumn care" in i for i in info), info
+    # 2/4 − 1/3 over 4 and 3 customers: the effect's 90 % interval reaches below 0, clipped
+    assert any("90.0% intervals" in i and "clipped to 0–100 %" in i for i in info), info
 
 
 def test_overview_shows_reach_against_target_and_the_latest_result(ops_store):

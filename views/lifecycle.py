@@ -232,8 +232,21 @@ if value_tab.open:
                      min_customers=settings.min_fit_customers) + (
             t("lifecycle_value_unconditional", code, months=definition.exclude_min_tenure_months)
             if truncation else ""))
+        for row in tiers.filter(pl.col("fit_status") != "fitted").iter_rows(named=True):
+            tier_name, reason = rules.tier_name(row["tier"], code), t(f"lifecycle_status_{row['fit_status']}", code)
+            if row["clv_source"] == "simple":
+                st.warning(t("lifecycle_not_identifiable", code, tier=tier_name, reason=reason,
+                             churn=fmt.number(row["observed_monthly_churn"], "share", code),
+                             value=fmt.number(row["residual_clv_per_customer_currency"], "currency", code)))
+            else:
+                st.warning(t("lifecycle_not_identifiable_no_value", code, tier=tier_name, reason=reason))
         shown = tiers.with_columns(relabel(tiers["tier"], lambda x: rules.tier_name(int(x), code))).select(
             pl.col("tier").alias(t("lifecycle_col_tier", code)),
+            pl.col("clv_source").fill_null("none").replace_strict(
+                {k: t(f"lifecycle_source_{k}", code) for k in ("sbg", "simple", "none")})
+            .alias(t("lifecycle_col_source", code)),
+            (pl.col("observed_monthly_churn") * 100).round(2)
+            .alias(t("lifecycle_col_observed_churn", code) + " (%)"),
             pl.col("gamma").round(3).alias(t("lifecycle_col_gamma", code)),
             pl.col("delta").round(3).alias(t("lifecycle_col_delta", code)),
             pl.col("active").alias(t("lifecycle_col_active", code)),

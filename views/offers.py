@@ -12,8 +12,8 @@ from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.economics import Economics, economics_of, offer_inputs
 from lib.offer_targets import offer_targets, tier_table
-from lib.offers import catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
-from lib.offers_calibration import calibrated_ranges
+from lib.offers import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+from lib.offers_calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
 code = ui.lang()
@@ -39,6 +39,11 @@ with ui.guard(stop=True):
     targets = ui.compute(offer_targets, filters, rules, economics)
     st.caption(t(f"offers_source_{targets.risk_source}", code) + " " + t(f"offers_clv_{targets.clv_source}", code)
                + " " + t("offers_catalogue_version", code, version=version))
+    st.caption(t("offers_clv_by_tier", code, items="; ".join(
+        t(f"offers_clv_tier_{r['clv_source']}", code, tier=rules.tier_name(r["tier"], code),
+          churn=fmt.number(r["monthly_churn"], "share", code),
+          reason=t(f"lifecycle_status_{r['fit_status'] or 'no_lifetimes'}", code))
+        for r in targets.clv_sources.iter_rows(named=True))))
 
     names = {o.id: o.name(code) for o in catalogue}
     tab_sim, tab_depth, tab_budget, tab_catalogue, tab_scenarios = st.tabs([
@@ -55,24 +60,44 @@ with tab_sim, ui.guard():
         if calibration.height == 0:
             st.caption(t("offers_calibration_none", code))
         else:
-            st.caption(t("offers_calibration_help", code))
-            shares = ["churn_control", "churn_treated", "difference", "difference_low",
-                      "difference_high", "take_up", "effect", "effect_low", "effect_high"]
+            minimum = calibration_minimum(rules)
+            st.caption(t("offers_calibration_help", code, coverage=fmt.number(RANGE_COVERAGE, "share", code),
+                         customers=minimum.arm_customers, churners=minimum.control_churners))
+            shares = ["churn_control", "churn_treated", "difference", "difference_low", "difference_high",
+                      "take_up", "take_up_low", "take_up_high", "effect", "effect_low", "effect_high"]
+            reasons = [t(f"offers_refused_{r['refusal']}", code, control=r["control"], treated=r["treated"],
+                         churned=r["control_churned"], customers=minimum.arm_customers,
+                         churners=minimum.control_churners) if r["refusal"] else ""
+                       for r in calibration.iter_rows(named=True)]
             ui.table(calibration.with_columns(
-                relabel(calibration["tier"], lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code))),
-                column_config={name: st.column_config.NumberColumn(format="percent") for name in shares})
-            pooled = calibration.filter(pl.col("tier") == 0)
-            campaign = st.selectbox(t("offers_calibration_pick", code), pooled["offer_id"].to_list())
-            if st.button(t("offers_calibration_use", code, offer=offer.name(code))):
-                take_up, effect = calibrated_ranges(pooled.filter(pl.col("offer_id") == campaign).row(0, named=True))
-                st.session_state[ui.Keys.OFFER_CALIBRATION] = {
-                    offer.id: (take_up, effect, campaign if plan_label is None else f"{campaign} · {plan_label}")}
+                relabel(calibration["tier"], lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code)),
+                refusal=pl.Series(reasons, dtype=pl.String)).drop("coverage"),
+                column_config={**{name: st.column_config.NumberColumn(format="percent") for name in shares},
+                               "refusal": st.column_config.TextColumn(t("offers_calibration_refusal", code)),
+                               "effect_clipped": st.column_config.CheckboxColumn(
+                                   t("offers_calibration_clipped", code))})
+            if calibration["effect_clipped"].any():
+                st.caption(t("offers_calibration_clipped_note", code))
+            pooled = calibration.filter((pl.col("tier") == 0) & pl.col("refusal").is_null())
+            if pooled.height == 0:
+                st.warning(t("offers_calibration_all_refused", code, customers=minimum.arm_customers,
+                             churners=minimum.control_churners))
+            else:
+                campaign = st.selectbox(t("offers_calibration_pick", code), pooled["offer_id"].to_list())
+                if st.button(t("offers_calibration_use", code, offer=offer.name(code))):
+                    row = pooled.filter(pl.col("offer_id") == campaign).row(0, named=True)
+                    take_up, effect = calibrated_ranges(row)
+                    st.session_state[ui.Keys.OFFER_CALIBRATION] = {
+                        offer.id: (take_up, effect, campaign if plan_label is None else f"{campaign} · {plan_label}",
+                                   bool(row["effect_clipped"]))}
     override = st.session_state.get(ui.Keys.OFFER_CALIBRATION, {}).get(offer.id)
     if override:
         offer = replace(offer, take_up=tuple(override[0]), effect=tuple(override[1]))
         st.info(t("offers_calibrated_from", code, campaign=override[2],
                   take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
-                  effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}"))
+                  effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}",
+                  coverage=fmt.number(RANGE_COVERAGE, "share", code))
+                + (" " + t("offers_calibrated_clipped", code) if len(override) > 3 and override[3] else ""))
     depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), 5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)

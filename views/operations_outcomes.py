@@ -244,7 +244,7 @@ def calibration_source(filters, rules, code: str) -> tuple[pl.DataFrame, str | N
                           format_func=lambda p: t("outcomes_source_campaign", code) if p is None
                           else t("outcomes_source_plan", code, plan=labels[p]), key="offers_calibration_source")
     if source is None:
-        return ui.compute(campaign_calibration, filters), None
+        return ui.compute(campaign_calibration, filters, rules), None
     calibration = ui.compute(plan_calibration, source, rules, token)
     if calibration.height == 0:
         st.caption(t("outcomes_calibration_plan_none", code))

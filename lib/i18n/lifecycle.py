@@ -211,11 +211,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lifecycle_value_note": ("sBG (Fader & Hardie 2007) fitted per tier by maximum likelihood to "
                              "the tier's lifetimes; value per Fader & Hardie (2010): margin per "
                              "month × discounted expected (residual) lifetime. Monthly discount "
-                             "rate {discount:.3%}. Tiers with fewer than {min_customers} customers "
-                             "or no churner are not fitted.",
+                             "rate {discount:.3%}. A tier with fewer than {min_customers} customers, "
+                             "no churner, or a fit that ends at the optimiser's bound is not "
+                             "identifiable: its value is the simple CLV at its observed churn "
+                             "(hatched bars).",
                              "按星级以最大似然对在网时长拟合 sBG 模型（Fader & Hardie 2007）；客户价值按 Fader & "
                              "Hardie (2010)：月毛利 × 折现期望（剩余）在网时长。月折现率 {discount:.3%}。"
-                             "客户少于 {min_customers} 人或无流失的星级不拟合。"),
+                             "客户少于 {min_customers} 人、无流失或拟合停在优化边界的星级不可识别："
+                             "其价值改用按实际流失率计算的简易 CLV（斜线柱）。"),
+    "lifecycle_tier_not_identifiable": ("{tier} (observed only)", "{tier}（仅实际）"),
+    "lifecycle_not_identifiable": ("{tier}: retention is not identifiable from the data — {reason}. "
+                                   "Its value here is the simple CLV at the tier's observed churn "
+                                   "of {churn} a month (churners per customer-month): margin × "
+                                   "(1 + d) / (d + churn) = {value} per active customer; Offers ROI "
+                                   "uses the simple CLV at its churn rate for the tier too.",
+                                   "{tier}：无法从数据识别留存——{reason}。本页其价值改用按该星级实际月流失率 "
+                                   "{churn}（流失人数 / 客户月）计算的简易 CLV：毛利 × (1 + d) / (d + 流失率) "
+                                   "= 每位在网客户 {value}；优惠 ROI 页对该星级同样按其流失率使用简易 CLV。"),
+    "lifecycle_not_identifiable_no_value": ("{tier}: retention is not identifiable from the data — "
+                                            "{reason}; no fallback value either (no customer-months "
+                                            "observed, or no churn and no discount).",
+                                            "{tier}：无法从数据识别留存——{reason}；也无法给出替代价值"
+                                            "（无观测客户月，或既无流失也无折现）。"),
+    "lifecycle_status_fitted": ("sBG fit", "sBG 拟合"),
+    "lifecycle_status_no_lifetimes": ("no customer lifetimes", "无客户在网记录"),
+    "lifecycle_status_too_few_customers": ("fewer customers than the minimum for a fit",
+                                           "客户数少于拟合所需最少人数"),
+    "lifecycle_status_no_churners": ("no churner in the tier, so nothing shows how fast it "
+                                     "churns", "该星级无流失客户，无从得知流失速度"),
+    "lifecycle_status_at_bound": ("the maximum-likelihood fit ran to the optimiser's bound "
+                                  "(γ or δ near e^12): the data cannot tell varied from uniform "
+                                  "churn rates", "最大似然拟合停在优化边界（γ 或 δ 接近 e^12）：数据无法区分流失率"
+                                  "是否因人而异"),
+    "lifecycle_status_not_converged": ("the fit did not converge", "拟合未收敛"),
+    "lifecycle_col_source": ("Value from", "价值来源"),
+    "lifecycle_source_sbg": ("sBG fit", "sBG 拟合"),
+    "lifecycle_source_simple": ("simple CLV (not identifiable)", "简易 CLV（不可识别）"),
+    "lifecycle_source_none": ("no value", "无价值"),
+    "lifecycle_col_observed_churn": ("Observed churn / month", "实际月流失率"),
     "lifecycle_value_unconditional": (
         " Values count every customer from joining, including those who left within {months:g} "
         "months: the tenure exclusion is for the churn analysis, not for the value of a new "

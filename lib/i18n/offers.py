@@ -16,9 +16,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "this snapshot yet).", "流失风险：各星级观测流失率（本快照尚无流失模型评分）。"),
     "offers_clv_simple": ("Customer value: simple CLV = monthly margin × (1 + d) / (d + churn).",
                           "客户价值：简易 CLV = 月毛利 × (1 + d) / (d + 流失率)。"),
-    "offers_clv_sbg": ("Customer value: each tier's residual CLV from the sBG fit (Lifecycle page), "
-                       "simple CLV where the fit had too little data.",
-                       "客户价值：各星级 sBG 拟合的剩余 CLV（生命周期页），数据不足时用简易 CLV。"),
+    "offers_clv_sbg": ("Customer value: each tier's residual CLV from the sBG fit (Lifecycle page) "
+                       "where the data identify it, else a simple CLV.",
+                       "客户价值：数据可识别时用各星级 sBG 拟合的剩余 CLV（生命周期页），否则用简易 CLV。"),
+    "offers_clv_by_tier": ("Customer value per tier: {items}.", "各星级客户价值：{items}。"),
+    "offers_clv_tier_sbg": ("{tier} sBG residual CLV", "{tier} sBG 剩余 CLV"),
+    "offers_clv_tier_simple": ("{tier} simple CLV at the tier's churn rate of {churn} a month (sBG "
+                               "not used: {reason})",
+                               "{tier} 按星级月流失率 {churn} 的简易 CLV（未用 sBG：{reason}）"),
     "offers_catalogue_version": ("Offer catalogue version {version}.", "优惠目录版本 {version}。"),
     "offers_tab_simulate": ("Simulate", "模拟"),
     "offers_tab_depth": ("Targeting depth", "目标深度"),
@@ -88,13 +93,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "offers_calibration_none": ("No past campaign with a control group in the data (columns treated, "
                                 "offer_id).", "数据中没有带对照组的历史活动（treated、offer_id 列）。"),
     "offers_calibration_help": ("Churn after contact of treated against randomised control customers, "
-                                "per tier and for all tiers; effect = difference / (take-up × control "
-                                "churn), with 95 % intervals.",
-                                "接触后干预组与随机对照组的流失对比（分星级及全部）；效果 = 差值 /（接受率 × 对照组流失率），附 95% 区间。"),
+                                "per tier and for all tiers; difference with Newcombe's hybrid score "
+                                "interval, take-up with a Wilson interval, effect = difference / (take-up × "
+                                "control churn), all as {coverage} intervals — the coverage the catalogue's "
+                                "ranges are read at. Offered only from at least {customers} customers in "
+                                "each group and {churners} churner(s) in the control group.",
+                                "接触后干预组与随机对照组的流失对比（分星级及全部）；差值用 Newcombe 混合得分区间，"
+                                "接受率用 Wilson 区间，效果 = 差值 /（接受率 × 对照组流失率），均为 {coverage} 区间"
+                                "（与优惠目录区间的覆盖率一致）。每组至少 {customers} 人且对照组至少 {churners} "
+                                "人流失才可用于校准。"),
+    "offers_calibration_refusal": ("Not offered because", "不可用原因"),
+    "offers_calibration_clipped": ("Effect clipped to 0–100 %", "效果截断至 0–100%"),
+    "offers_calibration_clipped_note": ("Ticked rows: the effect or an end of its interval fell outside "
+                                        "0–100 % (an effect above 100 % means the treated churned less than "
+                                        "the takers alone can explain — chance at these counts); it is "
+                                        "clipped to 0–100 %, the range a catalogue effect can have.",
+                                        "勾选的行：效果或其区间端点超出 0–100%（效果高于 100% 表示干预组流失下降超出"
+                                        "接受者所能解释的程度，在此样本量下多为偶然）；已截断至 0–100%，即优惠目录效果的取值范围。"),
+    "offers_refused_control_too_small": ("control group of {control} customers, fewer than {customers}",
+                                         "对照组仅 {control} 人，少于 {customers} 人"),
+    "offers_refused_treated_too_small": ("treated group of {treated} customers, fewer than {customers}",
+                                         "干预组仅 {treated} 人，少于 {customers} 人"),
+    "offers_refused_control_churners_too_few": ("{churned} churner(s) in the control group, fewer than "
+                                                "{churners}: no churn for the offer to reduce",
+                                                "对照组流失 {churned} 人，少于 {churners} 人：无可降低的流失"),
+    "offers_refused_no_takers": ("nobody took the offer", "无人接受该优惠"),
+    "offers_calibration_all_refused": ("No campaign here is large enough to calibrate from (at least "
+                                       "{customers} customers in each group and {churners} churner(s) in the "
+                                       "control group); the catalogue's ranges stay in use.",
+                                       "此处没有足够大的活动可用于校准（每组至少 {customers} 人且对照组至少 "
+                                       "{churners} 人流失）；继续使用优惠目录的区间。"),
     "offers_calibration_pick": ("Campaign", "活动"),
     "offers_calibration_use": ("Use its take-up and effect for '{offer}'", "将其接受率与效果用于“{offer}”"),
-    "offers_calibrated_from": ("Calibrated from campaign {campaign}: take-up {take_up}, effect {effect}.",
-                               "已用活动 {campaign} 校准：接受率 {take_up}，效果 {effect}。"),
+    "offers_calibrated_from": ("Calibrated from campaign {campaign}: take-up {take_up}, effect {effect} "
+                               "({coverage} intervals, read as the catalogue's ranges are).",
+                               "已用活动 {campaign} 校准：接受率 {take_up}，效果 {effect}（{coverage} 区间，"
+                               "与优惠目录区间同样解读）。"),
+    "offers_calibrated_clipped": ("The effect's interval was clipped to 0–100 %.",
+                                  "效果区间已截断至 0–100%。"),
     "offers_bad_range": ("Offer '{offer}': {key} must be [low, high] with 0 ≤ low ≤ high ≤ 1.",
                          "优惠“{offer}”：{key} 必须为 [下限, 上限]，且 0 ≤ 下限 ≤ 上限 ≤ 1。"),
     "offers_bad_cost": ("Offer '{offer}': {key} must be a number of at least 0.",
