@@ -60,6 +60,15 @@ tier 2: R03 R11 R13 R16 → 4, 270, counted R03 R08 R16 R20, churners R08 R20 �
 tier 3: R01 R14 R19 → 3, 390, counted R01 R02 R19, churner R02 → 1/3;
 tier 4: V03 V07 → 2, 515, counted V02 V03 V07, churner V02 → 1/3;
 tier 5: V01 → 1, 450 (V08 involuntary, not counted) → 0; tier 6: V05 V06 → 2, 240 → 0.
+
+Offers ROI at S2, the care call (tiers 4–6, contact 8, take-up 0.55–0.75 → 0.65, effect
+0.05–0.15 → 0.10) at the rules' starting depth of 30 %, no churn model (each tier one risk
+group at its observed churn), margin 0.35 and 10 % a year (d = 1.1^(1/12) − 1 = 0.0079741):
+tier 4: targeted 0.3 × 2 = 0.6, takers 0.39; churn over 12 months p = 1 − (2/3)¹² = 0.992293;
+saves 0.39 × 0.10 × p = 0.038699; margin 0.35 × 257.5 = 90.125 a month, simple CLV
+90.125 × (1 + d) / (d + 1/3) = 266.163, value saved 10.300; cost 0.6 × 8 = 4.8 → net 5.500;
+tier 5: 0.3 targeted, no counted churner → saves 0, net −2.4; tier 6: 0.6 targeted → net −4.8.
+Total net −1.70; cost 12.0 over 0.0387 saves → 310.1 per save.
 """
 from pathlib import Path
 
@@ -118,3 +127,17 @@ def test_segments_tier_table(golden_url, monkeypatch):
     assert table["Revenue"].tolist() == [110, 270, 390, 515, 450, 240]
     assert table["Monthly churn"].tolist() == pytest.approx([0, 0.5, 1 / 3, 1 / 3, 0, 0])
     assert table["ARPU"].tolist() == pytest.approx([27.5, 67.5, 130, 257.5, 450, 120])
+
+
+def test_offers_roi_per_tier(golden_url, monkeypatch):
+    at = open_page(golden_url, monkeypatch, "views/offers.py")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Net value"] == "-1.7"
+    table = at.dataframe[0].value.set_index("Tier")
+    assert table["Targeted"].tolist() == pytest.approx([0.6, 0.3, 0.6])
+    assert table.loc["4 star", "Saves"] == pytest.approx(0.39 * 0.10 * (1 - (2 / 3) ** 12))
+    d = 1.1 ** (1 / 12) - 1
+    clv = 0.35 * 257.5 * (1 + d) / (d + 1 / 3)
+    assert table.loc["4 star", "Value saved"] == pytest.approx(0.039 * (1 - (2 / 3) ** 12) * clv)
+    assert table["Net value"].tolist() == pytest.approx([10.30036 - 4.8, -2.4, -4.8], abs=1e-4)
+    assert any("Cost per save 310.1" in c.value for c in at.caption)
