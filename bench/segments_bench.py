@@ -69,8 +69,8 @@ def pandas_views(now: pd.DataFrame, before: pd.DataFrame, model, province: str, 
     work.loc[active].groupby("tier")["spend_m1"].quantile([0.1, 0.25, 0.5, 0.75, 0.9])
     spend = now[[f"spend_m{i}" for i in range(1, 7)]].fillna(0.0).to_numpy() > 0
     recency = np.where(spend.any(axis=1), spend.argmax(axis=1), 6)
-    scores = {}
-    for name, goodness in (("r", -recency), ("f", spend.sum(axis=1)),
+    scores = {"r": np.maximum(5 - recency, 1)}    # months since the latest spend: 0 → 5 … 4+ → 1
+    for name, goodness in (("f", spend.sum(axis=1)),
                            ("m", now["spend_avg_6m"].fillna(0.0).to_numpy())):
         scores[name] = np.ceil(5 * pd.Series(goodness).rank(method="max", pct=True).to_numpy() - 1e-9)
     cells = pd.DataFrame(scores).assign(active=active.to_numpy(), revenue=work["revenue"].to_numpy())

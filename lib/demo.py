@@ -19,6 +19,20 @@ The world it draws (shapes taken from DOMAIN.md):
   involuntary suspension (arrears build up for 2-3 months first). Voluntary hazards rise in the
   first months of tenure, after complaints, for prepaid and young customers, fall with tier,
   contract and group payment, and differ by a per-customer frailty.
+* Months without spend (so RFM recency and frequency separate customers). Spend is what a
+  post-paid customer used; a prepaid customer's spend is their top-ups. Prepaid customers
+  (``payment_method`` "prepaid", 35-55 % of the base: most of the mass brand 神州行 and 40 %
+  of the youth brand) draw down a balance and top up when it goes negative (always), when it
+  would not cover another month at their level (50 % a month) or early (3 % a month); a top-up
+  buys 1, 2, 3, 4 or 6 months of their level with probabilities 0.65/0.2/0.08/0.05/0.02 plus
+  any shortfall, rounded up to 10 CNY (up to 100 CNY) or 50 CNY. So spend comes in lumps: 40-70 %
+  of the prepaid have no top-up in the latest month and nearly all (80 %+) a month without one
+  in the six, while their usage goes on. Month-skippers (second SIMs, lines kept but little
+  used) are drawn with probability 0.15 times the frailty (capped at 0.5), so at-risk customers
+  skip more; each skips a month with their own probability ~ Beta(1.5, 2) (mean 0.43), and
+  anyone in a value-decline spell also skips a month with probability 0.35. An unused month has
+  no spend and no usage; joiners use their first month. 4-12 % of the other customers have an
+  unused month in the six; value-decline churners several times as often as those who stay.
 * Gross adds follow churn (churn/gross-add ratio about 0.9-1.05), so the base is stable.
 * One past retention campaign, at snapshot index ``snapshots // 2``: 10 % of the active 3-star+
   customers, drawn from those at elevated risk, get ``OFFER_ID``; 80 % treated, 20 % control;
@@ -52,6 +66,7 @@ from lib.demo_world import (
     ELEVATED_RISK_QUANTILE,
     FRAILTY_SCALE,
     FRAILTY_SHAPE,
+    INITIAL_BALANCE_MONTHS,
     INVOLUNTARY_BY_TIER,
     NEW_SAME_MONTH_CHURN,
     OFFER_EFFECT,
@@ -67,10 +82,21 @@ from lib.demo_world import (
     ROAMING_SHARE,
     SEASON,
     SELECTION_PER_MONTH,
+    SKIP_BETA,
+    SKIPPER_MAX,
+    SKIPPER_SHARE,
     SMS_PER_MONTH,
     SPEND_LEVEL,
     TENURE_POINTS_BONUS,
     TIER_RISK,
+    TOPUP_EARLY,
+    TOPUP_MONTHS,
+    TOPUP_MONTHS_P,
+    TOPUP_ROUND_FROM,
+    TOPUP_ROUND_LARGE,
+    TOPUP_ROUND_SMALL,
+    TOPUP_WHEN_LOW,
+    VALUE_DECLINE_SKIP,
     VOICE_MIN_PER_CNY,
     World,
 )
@@ -151,6 +177,11 @@ def _new_customers(rng: np.random.Generator, world: World, n: int, m: int,
             had_joined = join < _month_start(mk)[0]
             noise = np.exp(0.1 * rng.standard_normal(n)).astype(np.float32)
             hist[mk % SPEND_MONTHS] = np.where(had_joined, level * noise, np.nan)
+    frailty = rng.gamma(FRAILTY_SHAPE, scale).astype(np.float32)
+    skipper = rng.random(n) < np.minimum(SKIPPER_SHARE * frailty, SKIPPER_MAX)
+    skip = np.where(skipper, rng.beta(*SKIP_BETA, n), 0.0).astype(np.float32)
+    # joiners activate with a first top-up; the initial base holds some balance already
+    balance = level * rng.uniform(0, INITIAL_BALANCE_MONTHS, n) if initial else np.zeros(n)
     return {
         "cid": np.arange(first_id, first_id + n, dtype=np.int64),
         "join": join.astype(np.int32),
@@ -162,7 +193,9 @@ def _new_customers(rng: np.random.Generator, world: World, n: int, m: int,
         "key_person": key_person, "group_paid": group_paid,
         "level": level,
         "drift": rng.normal(-0.0005, 0.006, n).astype(np.float32),
-        "frailty": rng.gamma(FRAILTY_SHAPE, scale).astype(np.float32),
+        "frailty": frailty,
+        "skip": skip,  # probability of leaving a month unused (0 for most customers)
+        "balance": np.where(payment == 0, balance, 0.0).astype(np.float32),  # prepaid, CNY
         "points": points.astype(np.float32),
         "arrears": np.zeros(n, dtype=np.float32),
         "pending": np.zeros(n, dtype=np.int8),  # 0 none, 3 value decline, 4 involuntary
@@ -297,10 +330,12 @@ def _reasons(rng: np.random.Generator, churn: np.ndarray, complained: np.ndarray
 
 # --- one month --------------------------------------------------------------------------------
 
-def _spend(rng: np.random.Generator, rows: dict[str, np.ndarray], m: int, day0: int, days: int,
-           churn_day: np.ndarray) -> np.ndarray:
-    """Spend in month ``m`` (CNY): level with drift, seasonality and noise; partial months
-    pro rata for joiners and churners; value-decliners lose 20-45 % of their level a month."""
+def _used(rng: np.random.Generator, rows: dict[str, np.ndarray], m: int, day0: int, days: int,
+          churn_day: np.ndarray) -> np.ndarray:
+    """What each customer uses in month ``m`` (CNY): level with drift, seasonality and noise;
+    partial months pro rata for joiners and churners; value-decliners lose 20-45 % of their
+    level a month. Month-skippers and value-decliners leave some months unused (0); joiners
+    use their first month."""
     n = rows["level"].size
     shock = rows["drift"] + 0.03 * rng.standard_normal(n, dtype=np.float32)
     decline = np.where(rows["pending"] == 3, rng.uniform(0.55, 0.8, n), 1.0).astype(np.float32)
@@ -309,12 +344,38 @@ def _spend(rng: np.random.Generator, rows: dict[str, np.ndarray], m: int, day0: 
     last = np.where(churn_day >= 0, churn_day, day0 + days - 1)
     share = np.maximum((last - first + 1) / days, 0.1)
     noise = np.exp(0.1 * rng.standard_normal(n, dtype=np.float32))
-    return np.round(rows["level"] * SEASON[m % 12] * noise * share, 2).astype(np.float32)
+    skip = np.minimum(rows["skip"] + VALUE_DECLINE_SKIP * (rows["pending"] == 3), 0.95)
+    unused = (rng.random(n, dtype=np.float32) < skip) & (rows["join"] < day0)
+    used = np.round(rows["level"] * SEASON[m % 12] * noise * share, 2)
+    return np.where(unused, 0.0, used).astype(np.float32)
+
+
+def _spend(rng: np.random.Generator, rows: dict[str, np.ndarray], used: np.ndarray) -> np.ndarray:
+    """Spend in the month (CNY): what post-paid customers used; prepaid customers' top-ups.
+
+    A prepaid balance falls by what is used; a customer who used the line tops up when the
+    balance is negative, with probability ``TOPUP_WHEN_LOW`` when it would not cover another
+    month at their level, else ``TOPUP_EARLY``. A top-up buys 1-6 months of their level
+    (``TOPUP_MONTHS``) plus any shortfall, in round amounts; ``rows["balance"]`` is updated.
+    """
+    n = used.size
+    prepaid = rows["payment"] == 0
+    balance = rows["balance"] - used
+    chance = np.where(balance < 0, 1.0, np.where(balance < rows["level"], TOPUP_WHEN_LOW,
+                                                 TOPUP_EARLY))
+    tops = prepaid & (used > 0) & (rng.random(n, dtype=np.float32) < chance)
+    months = TOPUP_MONTHS[rng.choice(TOPUP_MONTHS.size, n, p=TOPUP_MONTHS_P)]
+    wanted = np.maximum(-balance, 0) + months * rows["level"]
+    unit = np.where(wanted <= TOPUP_ROUND_FROM, TOPUP_ROUND_SMALL, TOPUP_ROUND_LARGE)
+    amount = np.where(tops, np.ceil(wanted / unit) * unit, 0.0)
+    rows["balance"] = np.where(prepaid, balance + amount, 0.0).astype(np.float32)
+    return np.where(prepaid, amount, used).astype(np.float32)
 
 
 def _usage(rng: np.random.Generator, rows: dict[str, np.ndarray],
            spend: np.ndarray) -> dict[str, np.ndarray]:
-    """Usage in the month from spend and behaviour type: GB, minutes, calls, SMS, roaming min."""
+    """Usage in the month from what was used (CNY, not a prepaid top-up) and behaviour type:
+    GB, minutes, calls, SMS, roaming min; none in an unused month."""
     n, b = spend.size, rows["behaviour"]
 
     def noise(sigma: float) -> np.ndarray:
@@ -326,7 +387,7 @@ def _usage(rng: np.random.Generator, rows: dict[str, np.ndarray],
         "data_gb": np.round(spend * DATA_GB_PER_CNY[b] * noise(0.35), 2),
         "voice_minutes": voice,
         "outgoing_calls": np.round(voice * 0.55 / 2.6 * noise(0.25)),
-        "sms": rng.poisson(SMS_PER_MONTH[b]).astype(np.float32),
+        "sms": np.where(spend > 0, rng.poisson(SMS_PER_MONTH[b]), 0).astype(np.float32),
         "roaming": np.where(roams, np.round(voice * rng.uniform(0.05, 0.3, n)), 0.0),
     }
 
@@ -453,7 +514,8 @@ class _Simulation:
         first = np.maximum(rows["join"], day0)
         churn_day = np.where(churn > 0, first + (rng.random(n) * (day0 + days - first)).astype(
             np.int32), -1).astype(np.int32)
-        spend = _spend(rng, rows, m, day0, days, churn_day)
+        used = _used(rng, rows, m, day0, days, churn_day)
+        spend = _spend(rng, rows, used)
         rows["hist"][m % SPEND_MONTHS] = spend
         pending_now = (rows["pending"] > 0) | (churn > 0)
         rate = COMPLAINT_RATE * np.where(rows["behaviour"] == 1, 1.6, 1.0) * np.where(
@@ -471,7 +533,7 @@ class _Simulation:
             reason = _reasons(rng, churn, complained)
             service_calls = rng.poisson(0.12 + 1.0 * complaints_now + 0.6 * (rows["arrears"] > 0)
                                         + 0.4 * pending_now).astype(np.int64)
-            usage = _usage(rng, rows, spend)
+            usage = _usage(rng, rows, used)
             frame = _frame(self.world, rows, m, day0 + days - 1, churn, churn_day, reason,
                            service_calls, usage, self.id_width)
         self.base = _take(rows, churn == 0)

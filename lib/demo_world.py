@@ -144,3 +144,25 @@ CAMPAIGN_SHARE, CONTROL_SHARE, ACCEPT_SHARE = 0.10, 0.20, 0.30
 ELEVATED_RISK_QUANTILE = 0.6
 #: Hazard multipliers after the campaign: control, treated not accepting, accepted.
 OFFER_EFFECT = np.array([1.0, 1.0, 0.9, 0.45], dtype=np.float32)
+
+# --- months without spend: dormant months and prepaid top-ups ------------------------------
+
+#: Month-skippers (second SIMs, lines kept but rarely used): a customer is one with probability
+#: SKIPPER_SHARE times their frailty (mean 1, so frail, at-risk customers skip more), at most
+#: SKIPPER_MAX; a skipper leaves a month unused (no spend, no usage) with a probability of their
+#: own drawn from Beta(SKIP_BETA) (mean 0.43). A customer in a value-decline spell also leaves a
+#: month unused with probability VALUE_DECLINE_SKIP. Joiners use their first month.
+SKIPPER_SHARE, SKIPPER_MAX = 0.15, 0.5
+SKIP_BETA = (1.5, 2.0)
+VALUE_DECLINE_SKIP = 0.35
+#: Prepaid customers' spend is their top-ups: they draw down a balance (CNY) by what they use
+#: and top up when it goes negative (always), when it would not cover another month at their
+#: level (TOPUP_WHEN_LOW a month) or early (TOPUP_EARLY a month). A top-up buys TOPUP_MONTHS
+#: months of their level with probabilities TOPUP_MONTHS_P (mean 1.8) plus any shortfall,
+#: rounded up to TOPUP_ROUND_SMALL CNY (amounts up to TOPUP_ROUND_FROM) or TOPUP_ROUND_LARGE.
+TOPUP_WHEN_LOW, TOPUP_EARLY = 0.5, 0.03
+TOPUP_MONTHS = np.array([1, 2, 3, 4, 6], dtype=np.float32)
+TOPUP_MONTHS_P = (0.65, 0.20, 0.08, 0.05, 0.02)
+TOPUP_ROUND_SMALL, TOPUP_ROUND_FROM, TOPUP_ROUND_LARGE = 10.0, 100.0, 50.0
+#: Balance of the initial base's prepaid customers: up to this many months of their level.
+INITIAL_BALANCE_MONTHS = 2.0

@@ -51,6 +51,7 @@ class SegmentSettings:
     pareto_top_share: float
     watch_list_size: int
     rfm: tuple[RfmSegment, ...]
+    undivided_share: float
 
     def segment_of(self, recency: int, frequency: int, monetary: int) -> RfmSegment:
         """The segment of scores (1–5 each): the first whose ranges hold recency and fm."""
@@ -114,6 +115,7 @@ def settings(rules: Rules) -> SegmentSettings:
         pareto_top_share=number(section, "pareto_top_share", 0.01, 0.99),
         watch_list_size=int(number(section, "watch_list_size", 1, 100_000)),
         rfm=_rfm_segments(section),
+        undivided_share=number(section, "undivided_share", 0.5, 1.0),
     )
 
 
@@ -242,8 +244,9 @@ def top_share(curve: pl.DataFrame, customer_share: float) -> float:
 # --- RFM -------------------------------------------------------------------------------------
 
 def rfm_cuts(conn: sa.Connection, snapshot_date: dt.date) -> q.RfmCuts:
-    """How the snapshot scores (quintiles over the whole snapshot, ranked in SQL once): the
-    page then scores any selection with CASE in a single scan, no join (cache this)."""
+    """How the snapshot scores (recency by months, frequency and monetary as quintiles over
+    the whole snapshot, ranked in SQL once): the page then scores any selection with CASE in a
+    single scan, no join (cache this)."""
     cells = read_frame(conn, q.rfm_score_cells(snapshot_date))
     if cells.height == 0:
         return q.RfmCuts((), (), ())
@@ -319,6 +322,40 @@ def rfm_view(conn: sa.Connection, filters: Filters, rules: Rules, cuts: q.RfmCut
     grid = pl.DataFrame(grid_rows, schema={"r": pl.Int64, "fm": pl.Int64, "segment": pl.String}).join(
         counts, on=["r", "fm"], how="left").with_columns(pl.col("customers").fill_null(0))
     return RfmView(segments, grid, cells.drop("vip_active"), rules.version)
+
+
+#: The RFM dimensions by their score column in ``RfmView.cells``.
+RFM_DIMENSIONS: tuple[tuple[str, str], ...] = (("recency", "r"), ("frequency", "f"), ("monetary", "m"))
+
+
+@dataclass(frozen=True)
+class UndividedScore:
+    """An RFM dimension whose score (almost) every customer of a selection shares.
+
+    ``dimension``: recency, frequency or monetary; ``score``: the shared score (1–5);
+    ``share``: its share of the selection's customers (0–1).
+    """
+
+    dimension: str
+    score: int
+    share: float
+
+
+def undivided_scores(cells: pl.DataFrame, min_share: float) -> tuple[UndividedScore, ...]:
+    """The dimensions that do not separate the customers of ``cells`` (``RfmView.cells``): those
+    whose most common score holds at least ``min_share`` (0–1) of them, in R, F, M order.
+    None when the selection has no customers."""
+    total = int(cells["customers"].sum()) if cells.height else 0
+    if total == 0:
+        return ()
+    found = []
+    for dimension, column in RFM_DIMENSIONS:
+        counts = cells.group_by(column).agg(pl.col("customers").sum()).sort(
+            ["customers", column], descending=[True, True])
+        score, customers = counts.row(0)
+        if customers / total >= min_share:
+            found.append(UndividedScore(dimension, int(score), customers / total))
+    return tuple(found)
 
 
 # --- tier migration --------------------------------------------------------------------------

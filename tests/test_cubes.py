@@ -36,7 +36,9 @@ from tests.factories import model_card
 
 @pytest.fixture
 def frames() -> list[pl.DataFrame]:
-    return [derive(f) for f in generate_snapshots(customers=1500, snapshots=6, seed=5)]
+    # 2,000 customers: the campaign (about 25 customers) then has churners after contact
+    # (3 by the rows of seed 5), which test_calibration_reads_contacts_as_of_the_chosen_snapshot needs
+    return [derive(f) for f in generate_snapshots(customers=2000, snapshots=6, seed=5)]
 
 
 def _from_rows(conn: sa.Connection, filters: Filters, definition, rules, dimension) -> pl.DataFrame:

@@ -1,18 +1,28 @@
 """The demo generator: contract shape, the business shape DOMAIN.md asks for, and consistency
 across snapshots. Tiers are computed here in polars from the documented default thresholds
 (six-month average spend lower bounds 0/50/100/200/400 for 1-5 stars; six star = points
->= 30000 or key person), independently of lib.rules.
+>= 30000 or key person), independently of lib.rules. RFM scores and segments of a seeded store
+are recomputed from its rows in polars, with the segment ranges read from data/rules.toml by
+tomllib, independently of lib.segments.
 """
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
+from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 
+from lib import segments
 from lib.demo import generate_snapshots
 from lib.derive import derive
+from lib.queries import Filters
+from lib.rules_versions import current_rules
 from lib.schema import contract_dtypes
+from lib.seed import seed_demo
+from lib.store import make_engine, read_frame
 
 CUSTOMERS, SNAPSHOTS, SEED = 20_000, 12, 7
 LAST = dt.date(2026, 10, 31)
@@ -300,3 +310,115 @@ def test_campaign_history_is_carried_forward(frames):
         assert marked.join(offered, on=cols, how="anti", nulls_equal=True).height == 0
         still_here = offered.join(later.select("customer_id"), on="customer_id")
         assert still_here.height == marked.height
+
+
+# --- months without spend: skippers, prepaid top-ups, and what RFM makes of them -------------
+
+SPEND = [f"spend_m{i}" for i in range(1, 7)]
+
+
+def with_months(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``recency`` (months since the latest month with spend, 6 when none), ``frequency``
+    (months with spend of the six) and ``skipped`` (a zero month after joining; null = before)."""
+    spent = [pl.col(c).fill_null(0) > 0 for c in SPEND]
+    recency = pl.lit(6)
+    for months in range(5, -1, -1):
+        recency = pl.when(spent[months]).then(months).otherwise(recency)
+    return frame.with_columns(
+        recency=recency,
+        frequency=pl.sum_horizontal([s.cast(pl.Int32) for s in spent]),
+        skipped=pl.any_horizontal([pl.col(c) == 0 for c in SPEND]).fill_null(False),
+        prepaid=pl.col("payment_method") == "prepaid",
+    )
+
+
+def test_some_customers_skip_months_and_prepaid_spend_is_lumpy_top_ups(frames, pooled):
+    # the shares lib.demo documents: prepaid 35-55 % of the base, nearly all of them with a
+    # month without a top-up in the six; 4-12 % of the others with an unused month
+    for frame in (frames[0], frames[-1]):
+        last = with_months(frame)
+        prepaid = last.filter(pl.col("prepaid"))
+        others = last.filter(~pl.col("prepaid"))
+        assert 0.35 <= last["prepaid"].mean() <= 0.55
+        assert prepaid["skipped"].mean() >= 0.8
+        assert 0.4 <= (prepaid["spend_m1"] == 0).mean() <= 0.7
+        assert 0.04 <= others["skipped"].mean() <= 0.12
+        # top-ups come in round amounts (10 CNY steps), post-paid bills do not
+        topups = prepaid["spend_m1"].filter(prepaid["spend_m1"] > 0)
+        assert (topups % 10 == 0).all()
+        assert (others["spend_m1"].filter(others["spend_m1"] > 0) % 10 != 0).mean() > 0.8
+        # lumpy: a top-up month holds more than the six-month average
+        assert (prepaid.filter(pl.col("spend_m1") > 0).select(
+            (pl.col("spend_m1") > pl.col("spend_avg_6m")).mean()).item() > 0.7)
+    # more so for customers in decline: value-decline churners skip far more than those staying
+    months = with_months(pooled.filter(pl.col("payment_method") != "prepaid"))
+    decliners = months.filter(pl.col("churn_type") == "value_decline")["skipped"].mean()
+    staying = months.filter(~pl.col("churned"))["skipped"].mean()
+    assert decliners > 3 * staying
+    # usage goes on in a month without a top-up, but not in an unused post-paid month
+    unused = months.filter(pl.col("spend_m1") == 0)
+    assert unused.height > 0 and (unused["data_gb"] == 0).all()
+    no_topup = with_months(frames[-1]).filter(pl.col("prepaid") & (pl.col("spend_m1") == 0))
+    assert (no_topup["data_gb"] > 0).mean() > 0.5
+
+
+@pytest.fixture(scope="module")
+def stored_rfm(tmp_path_factory):
+    """The latest snapshot of a seeded demo store: its rows, and lib.segments' RFM view of it."""
+    engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('rfm')}/demo.duckdb")
+    seed_demo(engine, customers=5000, snapshots=3, seed=7)
+    with engine.connect() as conn:
+        rows = read_frame(conn, sa.text(
+            "SELECT customer_id, " + ", ".join(SPEND) + ", spend_avg_6m FROM customers "
+            "WHERE snapshot_date = (SELECT max(snapshot_date) FROM customers)"))
+        latest = conn.execute(sa.text("SELECT max(snapshot_date) FROM customers")).scalar()
+        view = segments.rfm_view(conn, Filters(latest), current_rules(engine))
+    engine.dispose()
+    return rows, view
+
+
+def rfm_by_hand(rows: pl.DataFrame) -> pl.DataFrame:
+    """Scores as data/rules.toml documents them. Recency: 0 months since the latest spend → 5,
+    1 → 4, 2 → 3, 3 → 2, more → 1. Frequency and monetary: quintiles with ties sharing the
+    score their group reaches, ceil(5 × rank(max) / n) (as pandas' rank(method="max", pct=True))."""
+    n = rows.height
+
+    def quintile(column: str) -> pl.Expr:
+        return (5 * pl.col(column).rank("max") / n - 1e-9).ceil().cast(pl.Int64)
+
+    months = with_months(rows.with_columns(payment_method=pl.lit(None, pl.String)))
+    return months.with_columns(
+        monetary=pl.col("spend_avg_6m").fill_null(0.0),
+    ).with_columns(
+        r=(5 - pl.col("recency")).clip(1, 5).cast(pl.Int64),
+        f=quintile("frequency"),
+        m=quintile("monetary"),
+    ).with_columns(fm=(pl.col("f") + pl.col("m")) // 2)
+
+
+def test_every_recency_score_and_most_rfm_segments_are_populated(stored_rfm):
+    rows, view = stored_rfm
+    scored = rfm_by_hand(rows)
+    assert set(scored["r"].unique()) == {1, 2, 3, 4, 5}
+    rules = tomllib.loads((Path(__file__).parents[1] / "data" / "rules.toml").read_text("utf-8"))
+    named = rules["segments"]["rfm"]
+    assert len(named) == 10
+
+    def segment(r: int, fm: int) -> str:
+        return next(s["key"] for s in named
+                    if s["recency"][0] <= r <= s["recency"][1] and s["fm"][0] <= fm <= s["fm"][1])
+
+    keys = [segment(r, fm) for r, fm in zip(scored["r"].to_list(), scored["fm"].to_list())]
+    counts = pl.Series("segment", keys).value_counts()
+    by_hand = dict(zip(counts["segment"].to_list(), counts["count"].to_list()))
+    assert len(by_hand) >= 8, by_hand
+    assert sum(by_hand.values()) == rows.height
+    # the Segments page's view of the same store agrees with the recomputation
+    shown = dict(zip(view.segments["key"].to_list(), view.segments["customers"].to_list()))
+    assert {k: v for k, v in shown.items() if v} == by_hand
+    # no score holds the rules' undivided share of the base, so the page adds no
+    # "does not separate" note on the demo
+    limit = rules["segments"]["undivided_share"]
+    for column in ("r", "f", "m"):
+        assert scored[column].value_counts()["count"].max() / rows.height < limit, column
+    assert segments.undivided_scores(view.cells, limit) == ()

@@ -60,15 +60,21 @@ def test_rfm_scores_worked_by_hand(rfm_engine):
         s = customer_segments.c
         got = read_frame(conn, sa.select(s.customer_id, s.rfm_recency, s.rfm_frequency, s.rfm_monetary)
                          .where(s.snapshot_date == S2).order_by(s.customer_id))
-    # n = 6. A and A2 tie best: 6 rows rank at or below them, ceil(5 * 6 / 6) = 5; B: 4 rows
-    # at or below, ceil(20 / 6) = 4; C: ceil(15 / 6) = 3; D: ceil(10 / 6) = 2; E: ceil(5 / 6) = 1.
+    # Frequency and monetary are quintiles: n = 6. A and A2 tie best: 6 rows rank at or below
+    # them, ceil(5 * 6 / 6) = 5; B: 4 rows at or below, ceil(20 / 6) = 4; C: ceil(15 / 6) = 3;
+    # D: ceil(10 / 6) = 2; E: ceil(5 / 6) = 1.
     expected = {"A": 5, "A2": 5, "B": 4, "C": 3, "D": 2, "E": 1}
-    for column in ("rfm_recency", "rfm_frequency", "rfm_monetary"):
+    for column in ("rfm_frequency", "rfm_monetary"):
         assert dict(zip(got["customer_id"].to_list(), got[column].to_list())) == expected
+    # Recency by months since the latest spend (0 → 5, 1 → 4, 2 → 3, 3 → 2, more → 1):
+    # A, A2 0 months; B 1; C 2; D 5 (only m6); E none in the six.
+    recency = {"A": 5, "A2": 5, "B": 4, "C": 3, "D": 1, "E": 1}
+    assert dict(zip(got["customer_id"].to_list(), got["rfm_recency"].to_list())) == recency
 
 
 def test_rfm_scores_match_pandas_ranks(db_url):
-    """Quintiles of a random base against pandas' rank(method="max", pct=True)."""
+    """Frequency and monetary quintiles of a random base against pandas' rank(method="max",
+    pct=True); recency against its months read off in numpy."""
     rng = np.random.default_rng(3)
     rows = []
     for i in range(200):
@@ -92,7 +98,8 @@ def test_rfm_scores_match_pandas_ranks(db_url):
     def score(goodness: pd.Series) -> pd.Series:
         return np.ceil(5 * goodness.rank(method="max", pct=True) - 1e-9).astype(int)
 
-    assert (got["rfm_recency"] == score(pd.Series(-recency, index=frame.index))).all()
+    # 0 months since the latest spend → 5, 1 → 4, 2 → 3, 3 → 2, 4 or more → 1
+    assert (got["rfm_recency"] == pd.Series(np.maximum(5 - recency, 1), index=frame.index)).all()
     assert (got["rfm_frequency"] == score(frequency)).all()
     assert (got["rfm_monetary"] == score(monetary)).all()
     # the page scores by CASE from the snapshot's cuts (no join): the same cells
@@ -111,12 +118,25 @@ def test_rfm_segments_worked_by_hand(rfm_engine):
         view = segments.rfm_view(conn, Filters(S2), rules)
     counts = dict(zip(view.segments["key"].to_list(), view.segments["customers"].to_list()))
     # A, A2: R5 F5 M5 → champions; B: 4/4/4 → loyal; C: 3/3/3 → need attention;
-    # D 2/2/2 and E 1/1/1 → hibernating.
+    # D R1 F2 M2 (fm 2) and E 1/1/1 → hibernating.
     assert counts["champions"] == 2 and counts["loyal"] == 1 and counts["need_attention"] == 1
     assert counts["hibernating"] == 2 and sum(counts.values()) == 6
     revenue = dict(zip(view.segments["key"].to_list(), view.segments["revenue"].to_list()))
     assert revenue["champions"] == pytest.approx(200.0)            # latest month of A and A2
     assert view.grid.filter((pl.col("r") == 5) & (pl.col("fm") == 5))["customers"].item() == 2
+
+
+def test_undivided_scores_name_the_dimensions_that_do_not_separate():
+    cells = pl.DataFrame({"r": [5, 5, 5, 1], "f": [5, 4, 3, 2], "m": [5, 5, 1, 1],
+                          "customers": [50, 30, 16, 4]})
+    found = segments.undivided_scores(cells, 0.95)
+    # r: 96 of 100 have score 5 (≥ 0.95); f: at most 50 share a score; m: 80 have 5
+    assert [(u.dimension, u.score) for u in found] == [("recency", 5)]
+    assert found[0].share == pytest.approx(0.96)
+    # at 0.8 monetary (80 of 100 with score 5) does not separate either
+    assert [u.dimension for u in segments.undivided_scores(cells, 0.8)] == ["recency", "monetary"]
+    assert segments.undivided_scores(cells.clear(), 0.95) == ()
+    assert segments.settings(default_rules()).undivided_share == 0.95
 
 
 def test_rfm_rules_must_cover_every_cell():

@@ -54,6 +54,8 @@ def test_every_view_renders_on_the_demo_base(demo_url, monkeypatch, tab):
     at = page(monkeypatch, demo_url, TABS[tab])
     assert at.title[0].value == "Segments"
     assert charts(at) >= 1 and downloads(at) >= 1
+    if tab == "rfm":     # on the demo every score separates customers (tests/test_demo.py)
+        assert not any("does not separate" in i.value for i in at.info)
 
 
 def test_value_view_reads_the_concentration(demo_url, monkeypatch):
@@ -104,6 +106,13 @@ def test_every_view_on_the_real_bigml_file(bigml_url, monkeypatch, tab):
         assert "no tile layout" in text and charts(at) == 1
     elif tab == "migration":
         assert "needs an earlier snapshot" in text
+    elif tab == "rfm":
+        # the file has one month of charges (their sum is spend_m1, no m2..m6): everyone spent
+        # in the latest month (0 months → recency 5) and in one month of six (all tied: F 5)
+        assert "Recency does not separate these customers: 100% of them have score 5" in text
+        assert "Frequency does not separate these customers: 100% of them have score 5" in text
+        assert "Monetary does not separate" not in text
+        assert charts(at) >= 1
     else:
         assert charts(at) >= 1
 

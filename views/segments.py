@@ -102,9 +102,9 @@ if rfm_tab.open:
         cuts = ui.compute(segments.rfm_cuts, snapshot)
         view = ui.compute(segments.rfm_view, filters, rules, cuts)
         st.caption(t("seg_rfm_note", code))
-        recencies = view.cells.filter(pl.col("customers") > 0)["r"].unique().to_list()
-        if len(recencies) == 1:
-            st.info(t("seg_rfm_single_recency", code, score=recencies[0]))
+        for found in segments.undivided_scores(view.cells, config.undivided_share):
+            st.info(t("seg_rfm_undivided", code, dimension=t(f"seg_rfm_dim_{found.dimension}", code),
+                      score=found.score, share=found.share))
         left, right = st.columns(2)
         left.plotly_chart(charts_segments.rfm_grid(view.grid, config, code), config=PLOT)
         right.plotly_chart(charts_segments.rfm_segments(view.segments, code), config=PLOT)

@@ -58,15 +58,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "seg_col_value": ("Value", "取值"),
     "seg_col_mean": ("Mean {feature}", "平均{feature}"),
     # RFM
-    "seg_rfm_note": ("Scores 1–5 (5 best) are quintiles within the whole snapshot: recency = months "
-                     "since the latest month with spend, frequency = months with spend in the last "
-                     "six, monetary = six-month average spend. Tied customers share a score. "
-                     "FM = ⌊(F + M) / 2⌋.",
-                     "评分 1–5（5 最好）为全快照内的五分位：R = 距最近有消费月份的月数，F = 近六个月有消费的月数，"
-                     "M = 近六个月平均消费。取值相同的客户得分相同。FM = ⌊(F + M) / 2⌋。"),
-    "seg_rfm_single_recency": ("Every customer in this selection spent in the latest month, so recency "
-                               "does not separate them (all score {score}).",
-                               "所选客户最近一月均有消费，R 分无区分度（均为 {score}）。"),
+    "seg_rfm_note": ("Scores 1–5 (5 best). Recency = months since the latest month with spend: 5 = the "
+                     "latest month, 4 = one month before, 3 = two, 2 = three, 1 = four or more (or no "
+                     "spend in the six). Frequency (months with spend in the last six) and monetary "
+                     "(six-month average spend) are quintiles within the whole snapshot; tied "
+                     "customers share a score. FM = ⌊(F + M) / 2⌋.",
+                     "评分 1–5（5 最好）。R = 距最近有消费月份的月数：5 = 最近一月，4 = 前一个月，3 = 两个月前，"
+                     "2 = 三个月前，1 = 四个月及以上（或六个月内无消费）。F（近六个月有消费的月数）与 M（近六个月"
+                     "平均消费）为全快照内的五分位，取值相同的客户得分相同。FM = ⌊(F + M) / 2⌋。"),
+    "seg_rfm_undivided": ("{dimension} does not separate these customers: {share:.0%} of them have "
+                          "score {score}, so the segments differ by the other scores only.",
+                          "{dimension}对所选客户无区分度：{share:.0%} 的客户得分均为 {score}，"
+                          "细分只由其余评分区分。"),
+    "seg_rfm_dim_recency": ("Recency", "R（最近消费）"),
+    "seg_rfm_dim_frequency": ("Frequency", "F（消费频次）"),
+    "seg_rfm_dim_monetary": ("Monetary", "M（消费金额）"),
     "seg_axis_recency": ("Recency score (5 = most recent)", "R 分（5 = 最近）"),
     "seg_axis_fm": ("Frequency-monetary score", "FM 分"),
     "seg_chart_rfm_grid": ("Customers by recency × frequency-monetary score",

@@ -26,6 +26,11 @@ DIMENSIONS: tuple[str, ...] = ("brand", "plan", "contract", "payment_method")
 #: Geographic levels below the province, coarsest first.
 AREA_LEVELS: tuple[str, ...] = ("city", "district")
 RFM_SCORES = 5
+#: Recency score by months since the latest month with spend: the most months that still earn
+#: scores 5, 4, 3 and 2 (more months, or no spend in the six: 1). The months are a 0–6 count,
+#: too coarse for quintiles: the customers who spent in the latest month (most of any base)
+#: would tie for score 5 and everyone else for one low score, leaving scores 2–4 empty.
+RECENCY_SCORE_MONTHS: tuple[int, ...] = (0, 1, 2, 3)
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -108,6 +113,13 @@ def recency_months(columns: sa.ColumnCollection = c) -> sa.ColumnElement[int]:
     return sa.case(*whens, else_=len(SPEND_COLUMNS))
 
 
+def recency_score(months: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """Recency score 1–5 (5 = spent in the latest month) of ``months`` since the latest month
+    with spend, by ``RECENCY_SCORE_MONTHS``."""
+    whens = [(months <= most, RFM_SCORES - i) for i, most in enumerate(RECENCY_SCORE_MONTHS)]
+    return sa.case(*whens, else_=1)
+
+
 def frequency_months(columns: sa.ColumnCollection = c) -> sa.ColumnElement[int]:
     """Months with spend among the last six (0–6)."""
     terms = [sa.case((sa.func.coalesce(columns[name], 0.0) > 0, 1), else_=0) for name in SPEND_COLUMNS]
@@ -136,8 +148,8 @@ def rfm_present(snapshot_date: dt.date) -> sa.Select:
 
 
 def _ranked(snapshot_date: dt.date, extra: bool = False) -> sa.Select:
-    """Rows of the snapshot with their rank (1 = best, ties share) on recency, frequency and
-    monetary, and the row count ``n``."""
+    """Rows of the snapshot with their recency score ``r``, their rank (1 = best, ties share)
+    on frequency and monetary, and the row count ``n``."""
     recency = recency_months()
     frequency = frequency_months()
     monetary = sa.func.coalesce(c.spend_avg_6m, 0.0)
@@ -145,7 +157,7 @@ def _ranked(snapshot_date: dt.date, extra: bool = False) -> sa.Select:
     return sa.select(
         c.snapshot_date, c.customer_id, *(values if extra else []),
         sa.func.count().over().label("n"),
-        sa.func.rank().over(order_by=recency.asc()).label("r_rank"),
+        recency_score(recency).label("r"),
         sa.func.rank().over(order_by=frequency.desc()).label("f_rank"),
         sa.func.rank().over(order_by=monetary.desc()).label("m_rank"),
     ).where(c.snapshot_date == snapshot_date)
@@ -154,15 +166,16 @@ def _ranked(snapshot_date: dt.date, extra: bool = False) -> sa.Select:
 def rfm_insert(snapshot_date: dt.date) -> sa.Insert:
     """INSERT … SELECT of every customer's RFM scores (1–5, 5 best) in the snapshot.
 
-    Recency: months since the latest month with spend (fewer is better); frequency: months
-    with spend among the last six; monetary: six-month average spend (currency per month).
-    Scores are quintiles over the whole snapshot (see ``_quintile``).
+    Recency: months since the latest month with spend, scored by ``recency_score``;
+    frequency: months with spend among the last six; monetary: six-month average spend
+    (currency per month). Frequency and monetary scores are quintiles over the whole snapshot
+    (see ``_quintile``).
     """
     ranked = _ranked(snapshot_date).subquery("ranked")
     r = ranked.c
     scores = sa.select(
         r.snapshot_date, r.customer_id,
-        sa.cast(_quintile(r.r_rank, r.n), sa.SmallInteger),
+        sa.cast(r.r, sa.SmallInteger),
         sa.cast(_quintile(r.f_rank, r.n), sa.SmallInteger),
         sa.cast(_quintile(r.m_rank, r.n), sa.SmallInteger),
     )
@@ -178,8 +191,8 @@ def rfm_score_cells(snapshot_date: dt.date) -> sa.Select:
     """
     ranked = _ranked(snapshot_date, extra=True).subquery("ranked")
     x = ranked.c
-    r, f, m = (_quintile(x.r_rank, x.n), _quintile(x.f_rank, x.n), _quintile(x.m_rank, x.n))
-    scored = sa.select(x.recency, x.frequency, x.monetary, r.label("r"), f.label("f"),
+    f, m = _quintile(x.f_rank, x.n), _quintile(x.m_rank, x.n)
+    scored = sa.select(x.recency, x.frequency, x.monetary, x.r, f.label("f"),
                        m.label("m")).subquery("scored")
     y = scored.c
     return (
