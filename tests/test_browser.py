@@ -109,6 +109,9 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     date.dispatch_event("change")
     date.dispatch_event("blur")
     wait_for_streamlit(page)
+    # BigML's "account length" is in days: the plausibility warning must be acknowledged
+    page.get_by_text("I have checked the").first.click()
+    wait_for_streamlit(page)
     page.get_by_role("button", name="Import 2,661 rows").click()
     wait_for_streamlit(page)
     page.get_by_text("Imported 2,661 rows").first.wait_for(timeout=30_000)

@@ -208,6 +208,8 @@ def test_the_app_reads_the_spark_store_and_refuses_writes_with_a_message(spark_a
     date.dispatch_event("change")
     date.dispatch_event("blur")
     wait_for_streamlit(page, timeout=240)
+    page.get_by_text("I have checked the").first.click()   # BigML's tenure in days: acknowledged
+    wait_for_streamlit(page, timeout=240)
     page.get_by_role("button", name="Import 2,661 rows").click()
     wait_for_streamlit(page, timeout=240)
     screenshot(page, SHOTS_DIR / "spark-data-import.png")
