@@ -73,6 +73,8 @@ class ValidationResult:
         ("error" = row rejected, "warning" = value blanked, row kept), ``code``,
         ``message_en``, ``message_zh``.
     rows_read, rows_accepted, rows_rejected : counts of data rows.
+    tenure_unit : unit the file gave ``tenure_months`` in ("months", "days", "years"), already
+        converted to months in ``accepted``; ``lib.derive.derive`` needs it to place join dates.
     """
 
     accepted: pl.DataFrame
@@ -80,6 +82,7 @@ class ValidationResult:
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    tenure_unit: str = "months"
 
     def summary(self) -> pl.DataFrame:
         """Problem counts by severity, code, field and column (errors first), with messages."""
@@ -411,5 +414,7 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
         message_params=lambda field, column: _message_params(field, column, today_date,
                                                              snapshot),
     )
+    tenure = sources.get("tenure_months")
     return ValidationResult(accepted=accepted, report=report, rows_read=n_rows,
-                            rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height)
+                            rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height,
+                            tenure_unit=(tenure.unit if tenure else None) or "months")
