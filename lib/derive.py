@@ -3,7 +3,8 @@
 Input: a polars frame whose columns are a subset of ``lib.schema.CONTRACT_COLUMNS`` with the
 contract's dtypes (what ingest or the demo generator produce). Output: every contract column
 (missing ones as nulls) plus ``lib.schema.DERIVED_DTYPES``. Rule-dependent columns (tier,
-stage) are filled by the store from the rules in force, not here.
+stage) are filled by the store from the rules in force, not here. Tenure and dates become
+months by the convention in ``lib.schema`` (*Months*).
 """
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import polars as pl
 
 from lib.schema import (
     CONTRACT_COLUMNS,
+    DAYS_PER_MONTH,
     DERIVED_DTYPES,
     SPEND_BANDS_PER_E,
     SPEND_COLUMNS,
     contract_dtypes,
 )
 
-#: Average days per month, used to turn day differences into months.
-DAYS_PER_MONTH = 365.25 / 12
+#: Units a tenure may reach ``derive`` from (``lib.schema.UNIT_FACTORS``; already in months).
+TENURE_UNITS: tuple[str, ...] = ("months", "days", "years")
 
 
 def _month_index(col: pl.Expr) -> pl.Expr:
@@ -32,6 +34,34 @@ def _mean_of(columns: list[str]) -> pl.Expr:
     total = pl.sum_horizontal([pl.col(c) for c in columns])
     count = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in columns])
     return pl.when(count > 0).then(total / count).otherwise(None)
+
+
+def join_date_from_tenure(snapshot: pl.Expr, tenure_months: pl.Expr,
+                          tenure_unit: str = "months") -> pl.Expr:
+    """Join date implied by a tenure at a snapshot date (``lib.schema``, *Months*).
+
+    Parameters
+    ----------
+    snapshot : snapshot dates.
+    tenure_months : tenure in months (converted at ingest from the source unit); negatives
+        count as 0.
+    tenure_unit : the unit the file gave the tenure in. "months" or "years": the snapshot date
+        shifted back ``floor(tenure_months)`` calendar months, clamped to the month's end
+        (2024-06-30 less 4 months = 2024-02-29), so ``join_month = snapshot_month -
+        floor(tenure_months)``. "days": the snapshot date less the file's days (a day count is
+        as precise as a join date and is used as one).
+
+    Returns
+    -------
+    Dates (null where the tenure is null).
+    """
+    if tenure_unit not in TENURE_UNITS:
+        raise ValueError(f"tenure_unit must be one of {TENURE_UNITS}, not {tenure_unit!r}")
+    tenure = tenure_months.clip(lower_bound=0.0)
+    if tenure_unit == "days":
+        return snapshot - pl.duration(days=(tenure * DAYS_PER_MONTH).round(0).cast(pl.Int64))
+    whole_months = tenure.floor().cast(pl.Int64)
+    return snapshot.dt.offset_by(pl.format("-{}mo", whole_months))
 
 
 def complete_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -47,13 +77,20 @@ def complete_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs + [pl.col(c) for c in extras])
 
 
-def derive(frame: pl.DataFrame, snapshot_date: dt.date | None = None) -> pl.DataFrame:
+def derive(frame: pl.DataFrame, snapshot_date: dt.date | None = None,
+           tenure_unit: str = "months") -> pl.DataFrame:
     """Fill what one field implies about another and add the stored derived columns.
+
+    A row with a join date keeps it and gets ``tenure_months`` = elapsed days /
+    ``DAYS_PER_MONTH``; a row with only a tenure gets the join date of
+    :func:`join_date_from_tenure`.
 
     Parameters
     ----------
     frame : typed contract frame (see module doc).
     snapshot_date : date for rows whose ``snapshot_date`` is blank.
+    tenure_unit : unit the source gave ``tenure_months`` in before ingest converted it to months
+        ("months", "days" or "years"; see :func:`join_date_from_tenure`).
 
     Returns
     -------
@@ -72,8 +109,7 @@ def derive(frame: pl.DataFrame, snapshot_date: dt.date | None = None) -> pl.Data
             pl.col("tenure_months"), (days_since_join / DAYS_PER_MONTH).clip(lower_bound=0.0)
         ),
         join_date=pl.coalesce(
-            pl.col("join_date"),
-            snap - pl.duration(days=(pl.col("tenure_months") * DAYS_PER_MONTH).round(0).cast(pl.Int64)),
+            pl.col("join_date"), join_date_from_tenure(snap, pl.col("tenure_months"), tenure_unit)
         ),
     )
     df = df.with_columns(

@@ -93,7 +93,7 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
     if validation.rows_accepted == 0:
         raise IngestError("ingest_nothing_accepted", {"file": source_name},
                           "ingest_hint_fix_report")
-    rows = derive(validation.accepted, snapshot_date)
+    rows = derive(validation.accepted, snapshot_date, tenure_unit=validation.tenure_unit)
     kwargs = {"progress": progress} if progress else {}
     return write_snapshots(
         engine, rows, rules=current_rules(engine), source_name=source_name,

@@ -1,10 +1,10 @@
 """Kaplan–Meier survival and the log-rank test on grouped counts (what SQL returns).
 
-Durations are **months of life**: a customer who churned in the month they joined has duration
-1; a customer active at the end of their 5th month is censored at 5. ``entry_months`` (left
-truncation) is the number of months a customer had already survived when observation began
-(customers who joined before the first stored snapshot): such a customer is at risk in month
-``t`` only when ``entry < t <= duration``.
+Durations are **months of life** (convention: ``lib.schema``, *Months*): a customer who churned
+in the month they joined has duration 1; a customer active at the end of their 5th month is
+censored at 5. ``entry_months`` (left truncation) is the number of months a customer had
+already survived when observation began (customers who joined before the first stored
+snapshot): such a customer is at risk in month ``t`` only when ``entry < t <= duration``.
 
 Fitted from an ``origin`` (months of life, default 0) the estimate is conditional on having
 survived ``origin`` months: every customer enters the risk set at ``origin`` at the earliest,

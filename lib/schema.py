@@ -7,6 +7,34 @@ so nothing downstream re-checks them.
 Units: money in the operator's currency (``_cny`` is not in the names because banks and
 retailers use other currencies; the unit is "currency per month" for every spend field),
 tenure in months, data volume in GB, shares as 0–1.
+
+Months
+------
+How tenure and dates become months; the one statement of the convention. ``lib.derive``
+applies it; the survival, cohort and funnel queries (``lib.queries.lifecycle``), gross adds
+(``lib.cubes``) and contract need tags (``lib.need_tags``) read the month indexes it stores.
+
+* A **month index** is ``year * 12 + month - 1`` (:func:`month_index`), so queries need only
+  integer arithmetic.
+* A customer's **lifetime** at a snapshot is ``snapshot_month - join_month``: whole calendar
+  months, whatever the days.
+* A tenure **in months** (or years, 12 months each) of ``t`` puts the join month ``floor(t)``
+  months before the snapshot month, so the lifetime is ``floor(t)``: tenure 12 at 2024-06-30
+  joined in 2023-06, tenure 0 joined in the snapshot month (a gross add). The fraction of a
+  month does not move the join month (12.7 months before a month-end snapshot is still in
+  2023-06). ``join_date`` is the snapshot date shifted back ``floor(t)`` calendar months,
+  clamped to the month's end (2024-06-30 less 4 months = 2024-02-29); ``tenure_months`` keeps
+  the given value.
+* A **join date**, or a tenure **in days** (the same information: the join date is the
+  snapshot date less that many days), gives the join month of that date, and
+  ``tenure_months`` = elapsed days / ``DAYS_PER_MONTH``: a continuous age for the stage and
+  exclusion rules and the churn model. Its whole part can differ from the lifetime by one
+  month either way near month ends: joined 2023-06-15 at 2024-06-30 is lifetime 12, tenure
+  12.52; joined 2024-05-31 at 2024-06-30 is lifetime 1, tenure 0.99; joined 2024-07-01 at
+  2024-08-31 is lifetime 1, tenure 2.00.
+* Survival counts **months of life** with the joining month as month 1 (``lib.lifecycle_survival``):
+  a customer active at the snapshot is censored at lifetime + 1, so a tenure of ``t`` whole
+  months is censored at ``t + 1``; a churner's duration is ``churn_month - join_month + 1``.
 """
 from __future__ import annotations
 
@@ -27,9 +55,13 @@ KIND_DTYPES: dict[str, pl.DataType] = {
     "text": pl.String(),
 }
 
+#: Average days per month (365.25 / 12) between a tenure in days and in months: ingest turns days
+#: into months with it, ``lib.derive`` turns them back into the join date (see *Months* above).
+DAYS_PER_MONTH = 365.25 / 12
+
 #: Units a source column may be given in, per field, with the factor to the contract unit.
 UNIT_FACTORS: dict[str, dict[str, float]] = {
-    "tenure_months": {"months": 1.0, "days": 12.0 / 365.25, "years": 12.0},
+    "tenure_months": {"months": 1.0, "days": 1.0 / DAYS_PER_MONTH, "years": 12.0},
     "data_gb": {"gb": 1.0, "mb": 1.0 / 1024.0},
 }
 #: Words by which a header states the unit of a convertible field ("Tenure (years)",
@@ -200,8 +232,8 @@ REQUIRED_GROUPS: tuple[tuple[str, ...], ...] = (
     (*SPEND_COLUMNS, "arpu"),
 )
 
-#: Columns the ingest derives and the store keeps beside the contract fields.
-#: month indexes are ``year * 12 + month - 1`` so that queries need only integer arithmetic.
+#: Columns the ingest derives and the store keeps beside the contract fields (month indexes:
+#: see the module's *Months*).
 DERIVED_DTYPES: dict[str, pl.DataType] = {
     "snapshot_month": pl.Int32(),
     "join_month": pl.Int32(),
@@ -256,5 +288,5 @@ def synonym_index() -> dict[str, tuple[str, str | None]]:
 
 
 def month_index(year: int, month: int) -> int:
-    """Integer month index used in storage: ``year * 12 + month - 1``."""
+    """Integer month index used in storage: ``year * 12 + month - 1`` (see the module's *Months*)."""
     return year * 12 + month - 1

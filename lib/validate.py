@@ -74,6 +74,8 @@ class ValidationResult:
         ("error" = row rejected, "warning" = value blanked, row kept), ``code``,
         ``message_en``, ``message_zh``.
     rows_read, rows_accepted, rows_rejected : counts of data rows.
+    tenure_unit : unit the file gave ``tenure_months`` in ("months", "days", "years"), already
+        converted to months in ``accepted``; ``lib.derive.derive`` needs it to place join dates.
 
     File-level rows (``row`` null) include the plausibility warnings of ``lib.plausibility``
     (tenure unit, spend that looks like a balance, snapshot date after today): see
@@ -85,6 +87,7 @@ class ValidationResult:
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    tenure_unit: str = "months"
 
     def plausibility_warnings(self) -> pl.DataFrame:
         """The report rows of the plausibility checks: the user confirms them before importing."""
@@ -426,5 +429,7 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
         message_params=lambda field, column: _message_params(field, column, today_date,
                                                              snapshot),
     )
+    tenure = sources.get("tenure_months")
     return ValidationResult(accepted=accepted, report=report, rows_read=n_rows,
-                            rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height)
+                            rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height,
+                            tenure_unit=(tenure.unit if tenure else None) or "months")

@@ -1,6 +1,6 @@
 """The Lifecycle page's queries: lifetimes for survival and cohorts, stages, churn breakdowns.
 
-Lifetimes (months of life, see ``lib.lifecycle_survival``) come from the **last row of each
+Lifetimes (months of life, see ``lib.schema``, *Months*) come from the **last row of each
 customer up to the chosen snapshot**, found without a per-customer GROUP BY:
 
 * customers active in the chosen snapshot are censored at ``snapshot_month - join_month + 1``;
