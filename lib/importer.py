@@ -17,9 +17,9 @@ from lib.ingest import (
     RawTable,
     ValidationResult,
     auto_map,
-    read_table,
     validate,
 )
+from lib.read_worker import read_table_isolated
 from lib.rules_versions import current_rules
 from lib.schema import FIELDS
 from lib.snapshots import ImportOutcome, Progress, write_snapshots
@@ -50,8 +50,9 @@ def mapping_for(raw: RawTable, overrides: Mapping | None = None) -> Mapping:
 
 def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
                snapshot_date: dt.date | None = None, sheet: str | None = None) -> ValidationResult:
-    """Dry run: read, map and validate without touching the store."""
-    raw = read_table(data, source_name, sheet=sheet)
+    """Dry run: read (workbooks and columnar files in the bounded worker), map and validate
+    without touching the store."""
+    raw = read_table_isolated(data, source_name, sheet=sheet)
     return validate(raw, mapping_for(raw, overrides), snapshot_date=snapshot_date)
 
 
