@@ -336,3 +336,27 @@ def test_an_ordinary_workbook_is_measured_exactly(tmp_path, monkeypatch):
     with zipfile.ZipFile(path) as archive:
         extent = read_limits.scan_sheet(archive, "xl/worksheets/sheet1.xml", "ok.xlsx", "data")
     assert (extent.declared, extent.rows, extent.columns, extent.cells) == ("A1:D3", 3, 4, 12)
+
+
+@pytest.mark.slow
+def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from lib.rules_versions import current_rules
+    from lib.snapshots import list_snapshots, write_snapshots
+    from lib.store import make_engine
+    from tests.factories import two_snapshots
+
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    engine = make_engine(url)
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+    xfd = _workbook(tmp_path / "xfd.xlsx", lambda ws: ws.write(1048575, 16383, "z")).read_bytes()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/data.py").run()
+    at.file_uploader[0].set_value(("xfd.xlsx", xfd, "application/octet-stream")).run()
+    assert not at.exception
+    assert at.error and "A1:XFD1048576" in at.error[0].value and "xfd.xlsx" in at.error[0].value
+    assert list_snapshots(make_engine(url))["row_count"].to_list() == [6, 6]
