@@ -18,10 +18,10 @@ from lib.ingest import (
     RawTable,
     ValidationResult,
     auto_map,
-    read_table,
     validate,
 )
 from lib.rules import Rules
+from lib.read_worker import read_table_isolated
 from lib.rules_versions import current_rules
 from lib.schema import FIELDS, UNIT_FACTORS
 from lib.snapshots import ImportOutcome, Progress, write_snapshots
@@ -72,12 +72,13 @@ def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
                snapshot_date: dt.date | None = None, sheet: str | None = None, *,
                tenure_unit: str | None = None, rules: Rules | None = None,
                today: dt.date | None = None) -> ValidationResult:
-    """Dry run: read, map and validate without touching the store.
+    """Dry run: read (workbooks and columnar files in the bounded worker), map and validate
+    without touching the store.
 
     ``rules`` (default: the shipped rules) set the plausibility thresholds; ``today``
     (default: ``date.today()``) is the latest plausible date.
     """
-    raw = read_table(data, source_name, sheet=sheet)
+    raw = read_table_isolated(data, source_name, sheet=sheet)
     return validate(raw, mapping_for(raw, overrides, tenure_unit), snapshot_date=snapshot_date,
                     today=today, rules=rules)
 

@@ -45,7 +45,8 @@ from lib.i18n import t
 from lib.ingest_errors import IngestError
 from lib.ingest_report import ProblemColumn, build_report
 from lib.offers import DEFAULT_CATALOGUE_PATH, Offer, parse_catalogue
-from lib.readers import RawTable, read_table
+from lib.readers import RawTable
+from lib.read_worker import read_table_isolated
 from lib.schema import normalise_header
 from lib.snapshots import bulk_insert
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
@@ -416,7 +417,7 @@ def record_outcome_file(engine: sa.Engine, plan_id: int, data: bytes, source_nam
     require("run_operations")
     with engine.connect() as conn:
         writable_plan(conn, plan_id, source_name)
-    raw = read_table(data, source_name, sheet=sheet)
+    raw = read_table_isolated(data, source_name, sheet=sheet)
     mapping = auto_map(list(raw.frame.columns)) if mapping is None else mapping
     return record_outcomes(engine, plan_id, mapped_table(raw, mapping), source=source,
                            source_name=source_name, column_labels=mapping, today=today)

@@ -20,8 +20,10 @@ from lib import auth
 from lib.auth import User
 from lib.exports import csv_bytes
 from lib.i18n import LANGUAGE_NAMES, t
-from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, read_table, sheet_names, validate
+from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, sheet_names, validate
 from lib.queries import Filters
+from lib.read_limits import UPLOAD_CACHE_SECONDS
+from lib.read_worker import read_table_isolated
 from lib.rules import Rules, RulesError
 from lib.rules_versions import current_rules
 from lib.store import StoreError, database_url, make_engine, read_frame
@@ -140,13 +142,14 @@ def uploaded_table(upload) -> RawTable:
     return raw
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4, ttl=UPLOAD_CACHE_SECONDS)
 def _read_upload(file_id: str, _data: bytes, name: str, sheet: str | None) -> RawTable:
-    """An uploaded file read once per upload (``file_id``) and sheet."""
-    return read_table(_data, name, sheet=sheet)
+    """An uploaded file read once per upload (``file_id``) and sheet; workbooks and columnar
+    files in the bounded worker, so that no upload can end the server."""
+    return read_table_isolated(_data, name, sheet=sheet)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8, ttl=UPLOAD_CACHE_SECONDS)
 def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Mapping,
                     snapshot_date: dt.date | None, rules: Rules | None = None,
                     today: dt.date | None = None) -> ValidationResult:

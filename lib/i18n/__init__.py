@@ -10,6 +10,7 @@ from lib.i18n import app, churn, distributed, ingest, lifecycle, offers, segment
 from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
+from lib.i18n import filelimits
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -31,6 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     needtags.STRINGS,
     outcomes.STRINGS,
     operations.STRINGS,
+    filelimits.STRINGS,
 )
 
 
