@@ -172,6 +172,16 @@ def test_overview_of_an_unknown_window_shows_the_churn_share_and_no_rate(store_u
     assert "Monthly churn rate" not in [m.label.lstrip("⚠ ") for m in at.metric]
     assert metric(at, "Revenue at risk") == "–"
     assert any("churn flag's window of snapshot 2026-10-31 is unknown" in i.value for i in at.info)
+    at.switch_page("views/segments.py").run()
+    assert not at.exception
+    assert any("no monthly churn rate or revenue at risk is shown" in i.value for i in at.info)
+    at.switch_page("views/churn.py").run()
+    assert not at.exception
+    assert any("its window is unknown" in c.value for c in at.caption)
+    assert next(b for b in at.button if b.label.startswith("Train and score")).disabled
+    at.switch_page("views/offers.py").run()
+    assert not at.exception
+    assert any("no churn probability over the horizon" in e.value for e in at.error)
 
 
 def test_overview_of_a_three_month_window_shows_the_monthly_rate(store_url):
