@@ -109,6 +109,10 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     date.dispatch_event("change")
     date.dispatch_event("blur")
     wait_for_streamlit(page)
+    # the window has no default: the file's churn flag means "ever left", so: don't know
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Churn flag covers").click()
+    page.get_by_role("option", name="I don't know").click()
+    wait_for_streamlit(page)
     page.get_by_role("button", name="Import 2,661 rows").click()
     wait_for_streamlit(page)
     page.get_by_text("Imported 2,661 rows").first.wait_for(timeout=30_000)
