@@ -110,8 +110,10 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     date.dispatch_event("blur")
     wait_for_streamlit(page)
     # the window has no default: the file's churn flag means "ever left", so: don't know
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Churn flag covers").click()
-    page.get_by_role("option", name="I don't know").click()
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Churn flag covers")
+    box.scroll_into_view_if_needed()
+    box.get_by_role("button", name="Open").click()
+    page.locator('[role="option"]').filter(has_text="I don't know").click()
     wait_for_streamlit(page)
     page.get_by_role("button", name="Import 2,661 rows").click()
     wait_for_streamlit(page)
