@@ -94,7 +94,7 @@ def _seed_shards(engine: sa.Engine, customers: int, snapshots: int, seed: int, r
             total += frame.height
             if k == 0:
                 outcome = write_snapshots(engine, frame, rules=rules, source_name="demo",
-                                          replace=True)
+                                          replace=True, churn_window_months=1)
                 date = outcome.snapshot_dates[0]
             else:
                 with engine.begin() as conn:

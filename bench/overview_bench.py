@@ -47,7 +47,7 @@ def seed(customers: int, snapshots: int) -> tuple[sa.Engine, pl.DataFrame]:
     for frame in generate_snapshots(customers=customers, snapshots=snapshots):
         latest = frame
         if fresh:
-            write_snapshots(engine, derive(frame), rules=rules, source_name="bench")
+            write_snapshots(engine, derive(frame), rules=rules, source_name="bench", churn_window_months=1)
     return engine, latest
 
 
@@ -122,7 +122,7 @@ def bench_import(latest: pl.DataFrame, repeat: int) -> list[tuple[str, float, st
         for leftover in WORK.glob("import.duckdb*"):
             leftover.unlink()
         engine = make_engine(f"duckdb:///{path}")
-        result = import_file(engine, data, "bench.csv")
+        result = import_file(engine, data, "bench.csv", churn_window_months=1)
         engine.dispose()
         return result
 

@@ -56,12 +56,21 @@ def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
 
 
 def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
-    """Monthly churn rate per snapshot against the rules' ceiling."""
+    """Monthly churn rate per snapshot against the rules' ceiling; a snapshot whose churn
+    window is unknown shows its churn share as a separate marker (it is no monthly rate)."""
     fig = go.Figure()
     fig.add_scatter(x=_months(trend), y=trend["monthly_churn"].to_list(),
                     name=t("kpi_monthly_churn", lang), mode="lines+markers",
                     line={"color": PALETTE["accent"], "width": 3},
                     hovertemplate="%{x}: %{y:.2%}<extra></extra>")
+    if "churn_share" in trend.columns:  # snapshots of unknown window: their share, never a rate
+        unknown = [share if rate is None else None for share, rate in
+                   zip(trend["churn_share"].to_list(), trend["monthly_churn"].to_list())]
+        if any(value is not None for value in unknown):
+            fig.add_scatter(x=_months(trend), y=unknown, name=t("chart_churn_share_unknown", lang),
+                            mode="markers", marker={"color": PALETTE["muted"], "size": 10,
+                                                    "symbol": "diamond"},
+                            hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     fig.add_hline(y=rules.target_monthly_churn_max, line_dash="dash", line_color=PALETTE["danger"],
                   annotation_text=t("chart_target", lang), annotation_position="top left")
     fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},

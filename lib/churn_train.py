@@ -173,6 +173,36 @@ def plan_training(months: dict[dt.date, int], as_of: dt.date, settings: ChurnSet
     return Plan("window", "cv", (test,), None)
 
 
+@dataclass(frozen=True)
+class TrainingTarget:
+    """What a training as of a snapshot would learn: ``label`` "window" (churn within
+    ``months`` = the rules' horizon after the snapshot, from later snapshots) or "same_row"
+    (the row's own churn flag, covering the snapshot's stored churn window: ``months``, None
+    when the importer did not know it)."""
+
+    label: str
+    months: int | None
+
+
+def _target(plan: Plan, windows: dict[dt.date, int | None], settings: ChurnSettings) -> TrainingTarget:
+    if plan.label == "window":
+        return TrainingTarget("window", settings.horizon_months)
+    # a same-row plan trains on the as-of snapshot only: the flag covers its window
+    window = windows.get(plan.train_dates[0])
+    return TrainingTarget("same_row", None if window is None else int(window))
+
+
+def training_target(conn: sa.Connection, as_of: dt.date, rules: Rules) -> TrainingTarget:
+    """The label and months a training as of ``as_of`` would use (see ``TrainingTarget``)."""
+    settings = churn_settings(rules)
+    listing = read_frame(conn, q.stored_months())
+    months = dict(zip(listing["snapshot_date"].to_list(), listing["snapshot_month"].to_list()))
+    windows = dict(zip(listing["snapshot_date"].to_list(), listing["churn_window_months"].to_list()))
+    if as_of not in months:
+        raise StoreError("store_snapshot_missing", date=str(as_of))
+    return _target(plan_training(months, as_of, settings), windows, settings)
+
+
 def _sample(conn: sa.Connection, date: dt.date, month: int, label: str, cap: int,
             h: int) -> pl.DataFrame:
     count_query = q.active_count(date) if label == "window" else q.row_count(date)
@@ -208,7 +238,10 @@ def train_churn_model(conn: sa.Connection, as_of: dt.date, rules: Rules):
 
     Returns ``(card, model)``: the ``ModelCard`` and the fitted ``ChurnModel`` to score with
     (refitted on every sampled row under time validation). Raises ``StoreError`` with code
-    ``churn_no_rows`` when there is nothing to learn from (no rows, or a single class).
+    ``churn_no_rows`` when there is nothing to learn from (no rows, or a single class), and
+    ``churn_window_unknown`` when it would learn the row's own churn flag and the snapshot's
+    churn window is unknown (its probabilities would cover no known period, and every rate
+    per month drawn from them would be invented).
     """
     settings = churn_settings(rules)
     start = time.perf_counter()
@@ -218,6 +251,9 @@ def train_churn_model(conn: sa.Connection, as_of: dt.date, rules: Rules):
     if as_of not in months:
         raise StoreError("store_snapshot_missing", date=str(as_of))
     plan = plan_training(months, as_of, settings)
+    target = _target(plan, windows, settings)
+    if target.months is None:
+        raise StoreError("churn_window_unknown", snapshot=str(as_of))
     dates = plan.train_dates + ((plan.test_date,) if plan.test_date else ())
     cap = settings.sample_rows // len(dates)
     h = settings.horizon_months
@@ -272,11 +308,8 @@ def train_churn_model(conn: sa.Connection, as_of: dt.date, rules: Rules):
     tables = _tables(y_eval, p, y_eval, p_base)
     tables["importance"] = importance
 
-
-    if plan.label == "same_row":  # the flag covers the file's churn window, not the rules' horizon
-        h = int(windows.get(as_of) or 1)
-    card = ModelCard(
-        as_of=as_of, created_at=now(), rules_version=rules.version, horizon_months=h,
+    card = ModelCard(  # same row: the flag covers the file's churn window, not the rules' horizon
+        as_of=as_of, created_at=now(), rules_version=rules.version, horizon_months=target.months,
         label=plan.label, scheme=plan.scheme, train_dates=plan.train_dates,
         test_date=plan.test_date, train_rows=rows, train_churners=train_churners,
         excluded_involuntary=excluded, features=tuple(model.features_), model=model_metrics,

@@ -67,8 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--report", type=Path, help="write the row-level report as CSV here")
         if name == "import":
             sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
-            sub.add_argument("--churn-window-months", type=int, default=1,
-                             help="months over which the churn flag was observed (default 1)")
+            # no default: a quarter's or a lifetime's churn flag read as a month's would
+            # multiply the monthly churn rate and the revenue at risk several times over
+            window = sub.add_mutually_exclusive_group()
+            window.add_argument("--churn-window-months", type=int, metavar="N",
+                                help="months over which the churn flag was observed (1 for a "
+                                     "monthly export); this or --churn-window-unknown is required")
+            window.add_argument("--churn-window-unknown", action="store_true",
+                                help="the churn flag's window is not known: store the churn "
+                                     "share only, never a monthly rate")
             sub.add_argument("--replace", action="store_true",
                              help="replace snapshots already stored for the same dates")
     users = commands.add_parser("users", help="manage local accounts (data/users.toml)")
@@ -111,6 +118,9 @@ def _print_summary(result, out) -> None:
 
 
 def _run_file_command(args: argparse.Namespace) -> int:
+    if args.command == "import" and args.churn_window_months is None and not args.churn_window_unknown:
+        print(t("cli_churn_window_needed"), file=sys.stderr)
+        return EXIT_REFUSED
     data = args.file.read_bytes()
     overrides = _overrides(args.map)
     if args.command == "validate":

@@ -84,10 +84,13 @@ def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
 
 
 def store_validated(engine: sa.Engine, validation: ValidationResult, source_name: str, *,
-                    snapshot_date: dt.date | None = None, churn_window_months: int = 1,
+                    snapshot_date: dt.date | None = None, churn_window_months: int | None,
                     replace: bool = False, user_name: str | None = None,
                     progress: Progress | None = None) -> ImportOutcome:
     """Derive and store the accepted rows of a validated file, all or nothing.
+
+    ``churn_window_months``: months the file's churn flag covers, None when unknown (it has
+    no default: see ``lib.snapshots.write_snapshots``).
 
     Raises ``IngestError`` ``ingest_nothing_accepted`` when no row passed validation.
     """
@@ -105,7 +108,7 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
 
 def import_file(engine: sa.Engine, data: bytes, source_name: str, *,
                 overrides: Mapping | None = None, snapshot_date: dt.date | None = None,
-                sheet: str | None = None, churn_window_months: int = 1, replace: bool = False,
+                sheet: str | None = None, churn_window_months: int | None, replace: bool = False,
                 user_name: str | None = None, tenure_unit: str | None = None,
                 today: dt.date | None = None) -> ImportResult:
     """Validate and store a file in one go (the command line's path); plausibility warnings

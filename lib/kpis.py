@@ -33,6 +33,8 @@ class Kpi:
     previous: float | None = None
     target: float | None = None
     target_kind: Literal["min", "max"] | None = None
+    #: i18n key of the card's explanation when it is not ``key + "_help"``
+    help_key: str | None = None
 
     @property
     def meets_target(self) -> bool | None:
@@ -56,12 +58,14 @@ def share(part: float | None, whole: float | None) -> float | None:
     return float(part) / float(whole)
 
 
-def monthly_rate(period_share: float | None, window_months: int) -> float | None:
+def monthly_rate(period_share: float | None, window_months: int | None) -> float | None:
     """Turn a churn share observed over ``window_months`` into a constant monthly rate.
 
-    1 - (1 - s) ** (1 / w): a 14.5 % share over 3 months is 5.1 % a month.
+    1 - (1 - s) ** (1 / w): a 14.5 % share over 3 months is 5.1 % a month. None when the
+    share is missing or the window is unknown (None): a share over an unknown period is no
+    rate per month.
     """
-    if period_share is None:
+    if period_share is None or window_months is None:
         return None
     return 1.0 - (1.0 - period_share) ** (1.0 / window_months)
 
@@ -122,36 +126,44 @@ def top_revenue_share(conn: sa.Connection, filters: Filters, customer_share: flo
     return share(row["top_revenue"], row["revenue"])
 
 
-def trend_frame(counts: pl.DataFrame, windows: dict[dt.date, int]) -> pl.DataFrame:
-    """Per snapshot: active, VIP active, monthly churn rate, churn/gross-add ratio, ARPU,
-    VIP revenue share. ``windows`` maps snapshot date to its churn window (months)."""
+def trend_frame(counts: pl.DataFrame, windows: dict[dt.date, int | None]) -> pl.DataFrame:
+    """Per snapshot: active, VIP active, churn share of the file (churners over the counted
+    base, 0–1, whatever period the flag covers), monthly churn rate (None where the window
+    is unknown), churn/gross-add ratio, ARPU, VIP revenue share. ``windows`` maps snapshot
+    date to its churn window (months, None when unknown)."""
     rows = []
     for r in counts.iter_rows(named=True):
+        churn_share = share(r["churners_counted"], r["base_counted"])
         rows.append({
             "snapshot_date": r["snapshot_date"],
             "active": r["active"],
             "vip_active": r["vip_active"],
-            "monthly_churn": monthly_rate(share(r["churners_counted"], r["base_counted"]),
-                                          windows.get(r["snapshot_date"], 1)),
+            "churn_share": churn_share,
+            "monthly_churn": monthly_rate(churn_share, windows.get(r["snapshot_date"])),
             "churn_to_gross_add": share(r["churners"], r["gross_adds"]),
             "arpu": share(r["revenue"], r["active"]),
             "vip_revenue_share": share(r["vip_revenue"], r["revenue"]),
             "revenue": r["revenue"],
         })
     schema = {"snapshot_date": pl.Date, "active": pl.Int64, "vip_active": pl.Int64,
-              "monthly_churn": pl.Float64, "churn_to_gross_add": pl.Float64,
+              "churn_share": pl.Float64, "monthly_churn": pl.Float64, "churn_to_gross_add": pl.Float64,
               "arpu": pl.Float64, "vip_revenue_share": pl.Float64, "revenue": pl.Float64}
     return pl.DataFrame(rows, schema=schema)
 
 
-def risk_by_tier(tiers: pl.DataFrame, window_months: int, horizon_months: int) -> pl.DataFrame:
-    """Per tier: observed monthly churn rate and revenue at risk over the horizon (currency)."""
+def risk_by_tier(tiers: pl.DataFrame, window_months: int | None, horizon_months: int) -> pl.DataFrame:
+    """Per tier: observed monthly churn rate and revenue at risk over the horizon (currency).
+
+    With an unknown window (None) both are None: the churn share of the file is no rate.
+    """
     rows = []
     for r in tiers.iter_rows(named=True):
-        rate = monthly_rate(share(r["churners_counted"], r["base_counted"]), window_months) or 0.0
+        rate = None
+        if window_months is not None:
+            rate = monthly_rate(share(r["churners_counted"], r["base_counted"]), window_months) or 0.0
         rows.append({"tier": r["tier"], "active": r["active"], "revenue": r["revenue"],
                      "monthly_churn": rate,
-                     "revenue_at_risk": revenue_at_risk(r["revenue"], rate, horizon_months)})
+                     "revenue_at_risk": None if rate is None else revenue_at_risk(r["revenue"], rate, horizon_months)})
     return pl.DataFrame(rows, schema={"tier": pl.Int64, "active": pl.Int64, "revenue": pl.Float64,
                                       "monthly_churn": pl.Float64, "revenue_at_risk": pl.Float64})
 
@@ -174,6 +186,8 @@ class Overview:
     #: the chart's curve, grouped by spend band.
     top_customer_share: float
     top_revenue_share: float | None
+    #: months the chosen snapshot's churn flag covers; None when unknown (no monthly rate)
+    churn_window_months: int | None
     risk_source: Literal["observed", "model"] = "observed"
     risk_model_id: int | None = None
 
@@ -203,7 +217,7 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
     before = _row_for(trend, previous)
     photo = quarter_photo_date(filters.snapshot_date, dates)
     photo_before = quarter_photo_date(previous, dates) if previous else None
-    window = windows.get(filters.snapshot_date, 1)
+    window = windows.get(filters.snapshot_date)
     risk = risk_by_tier(read_frame(conn, queries.tier_churn(filters, rules)), window,
                         rules.risk_horizon_months)
     scored = _risk_from_scores(conn, filters, rules.risk_horizon_months)
@@ -223,20 +237,41 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
         Kpi("kpi_vip_retention", _vip_retention(conn, filters, rules, photo), "share",
             _vip_retention(conn, previous_filters, rules, photo_before) if previous_filters else None,
             rules.target_vip_retention_quarter_min, "min"),
-        Kpi("kpi_monthly_churn", pick(now, "monthly_churn"), "share", pick(before, "monthly_churn"),
-            rules.target_monthly_churn_max, "max"),
+        _churn_kpi(now, before, window, windows.get(previous) if previous else None, rules),
         Kpi("kpi_churn_to_gross_add", pick(now, "churn_to_gross_add"), "ratio",
             pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max"),
         Kpi("kpi_arpu", pick(now, "arpu"), "currency", pick(before, "arpu"),
             rules.target_arpu_min, "min"),
-        Kpi("kpi_revenue_at_risk", float(risk["revenue_at_risk"].sum()) if risk.height else None,
-            "currency"),
+        Kpi("kpi_revenue_at_risk", _total_at_risk(risk), "currency",
+            help_key="kpi_revenue_at_risk_unknown_help" if window is None and scored is None else None),
     )
     top = rules.overview_top_customer_share
     return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
-                    rules.risk_horizon_months, top, top_revenue_share(conn, filters, top),
+                    rules.risk_horizon_months, top, top_revenue_share(conn, filters, top), window,
                     "model" if scored is not None else "observed",
                     int(scored["model_id"][0]) if scored is not None else None)
+
+
+def _churn_kpi(now: dict | None, before: dict | None, window: int | None,
+               previous_window: int | None, rules: Rules) -> Kpi:
+    """The monthly churn rate against its ceiling; with an unknown window, the churn share of
+    the file instead, with no target (the ceiling is per month) and no change unless the
+    previous snapshot's window is unknown too (shares over different periods do not compare)."""
+    def pick(row: dict | None, key: str) -> float | None:
+        return None if row is None else row[key]
+
+    if window is None:
+        previous = pick(before, "churn_share") if before is not None and previous_window is None else None
+        return Kpi("kpi_churn_share_unknown_window", pick(now, "churn_share"), "share", previous)
+    return Kpi("kpi_monthly_churn", pick(now, "monthly_churn"), "share", pick(before, "monthly_churn"),
+               rules.target_monthly_churn_max, "max")
+
+
+def _total_at_risk(risk: pl.DataFrame) -> float | None:
+    """Sum of the tiers' revenue at risk (currency); None when there is none or it is unknown."""
+    if risk.height == 0 or risk["revenue_at_risk"].null_count() == risk.height:
+        return None
+    return float(risk["revenue_at_risk"].sum())
 
 
 def _risk_from_scores(conn: sa.Connection, filters: Filters, horizon_months: int) -> pl.DataFrame | None:

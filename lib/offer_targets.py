@@ -24,7 +24,7 @@ from lib.offers import TARGET_COLUMNS, Offer, simple_clv, simulate
 from lib.queries import Filters
 from lib.queries.offers import scored_groups
 from lib.rules import Rules
-from lib.store import read_frame
+from lib.store import StoreError, read_frame
 
 
 #: Columns of ``TargetSet.clv_sources``.
@@ -50,19 +50,32 @@ class TargetSet:
 
 
 def offer_targets(conn: sa.Connection, filters: Filters, rules: Rules, economics: Economics) -> TargetSet:
-    """Groups of active customers per tier × risk decile (see ``lib.offers``) for the filters."""
+    """Groups of active customers per tier × risk decile (see ``lib.offers``) for the filters.
+
+    Raises ``StoreError`` ``offers_window_unknown`` when the snapshot has no model scores and
+    its churn window is unknown: the observed churn share is then no probability over any
+    horizon. With scores, a tier's monthly churn for the simple CLV is the rate the model's
+    probabilities imply when the window is unknown.
+    """
     listing = read_frame(conn, queries.snapshot_list())
-    window = dict(zip(listing["snapshot_date"].to_list(), listing["churn_window_months"].to_list()))
+    windows = dict(zip(listing["snapshot_date"].to_list(), listing["churn_window_months"].to_list()))
+    window = windows.get(filters.snapshot_date)
     tiers = risk_by_tier(read_frame(conn, queries.tier_churn(filters, rules)),
-                         window.get(filters.snapshot_date, 1), economics.horizon_months)
+                         window, economics.horizon_months)
     tiers = tiers.with_columns(
         arpu=pl.when(pl.col("active") > 0).then(pl.col("revenue") / pl.col("active")).otherwise(0.0))
     scored = read_frame(conn, scored_groups(filters))
     if scored.height:
         # the model's probability covers its own horizon: restate it over ours at the same hazard
-        frame = scored.join(tiers.select("tier", "monthly_churn"), on="tier", how="left").with_columns(
+        frame = scored.join(tiers.select("tier", "monthly_churn"), on="tier", how="left")
+        if window is None:  # no observed rate per month: the one the model's probability implies
+            frame = frame.with_columns(monthly_churn=1 - (1 - pl.col("churn_probability").cast(pl.Float64))
+                                       ** (1 / pl.col("model_horizon")))
+        frame = frame.with_columns(
             churn_probability=1 - (1 - pl.col("churn_probability")) ** (economics.horizon_months / pl.col("model_horizon")))
         source: Literal["model", "observed"] = "model"
+    elif window is None:
+        raise StoreError("offers_window_unknown", snapshot=str(filters.snapshot_date))
     else:
         frame = tiers.filter(pl.col("active") > 0).select(
             "tier", pl.lit(1).alias("decile"), pl.col("active").alias("customers"),

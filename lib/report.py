@@ -42,6 +42,15 @@ def _kpi_rows(overview: Overview, lang: str) -> str:
     return "".join(rows)
 
 
+def _risk_note(overview: Overview, lang: str) -> str:
+    """How revenue at risk was estimated, or why it was not (churn window unknown)."""
+    if overview.risk_source == "model":
+        return t("overview_risk_note_model", lang, months=overview.horizon_months, model=overview.risk_model_id)
+    if overview.churn_window_months is None:
+        return t("overview_window_unknown", lang, snapshot=fmt.date(overview.snapshot_date))
+    return t("overview_risk_note", lang, months=overview.horizon_months)
+
+
 def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters, rules: Rules,
                   lang: str) -> str:
     """Render the KPI table and ``figures`` into one HTML document (UTF-8 text)."""
@@ -60,6 +69,6 @@ def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters
         f"<h1>{html.escape(t('report_title', lang))}</h1>"
         f'<div class="meta">{html.escape(t("report_meta", lang, snapshot=fmt.date(overview.snapshot_date), previous=fmt.date(overview.previous_date), provinces=scope, tiers=tiers, version=overview.rules_version))}</div>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{_kpi_rows(overview, lang)}</tbody></table>"
-        f"<p>{html.escape(t('overview_risk_note' if overview.risk_source == 'observed' else 'overview_risk_note_model', lang, months=overview.horizon_months, model=overview.risk_model_id))}</p>"
+        f"<p>{html.escape(_risk_note(overview, lang))}</p>"
         f"{charts}</body></html>"
     )

@@ -12,6 +12,9 @@ from lib.snapshots import stored_dates, write_snapshots
 
 DEMO_SOURCE = "demo"
 
+#: The demo simulates month by month: each snapshot's churn flag covers its own month.
+DEMO_CHURN_WINDOW_MONTHS = 1
+
 
 def store_is_empty(engine: sa.Engine) -> bool:
     """True when no snapshot is stored."""
@@ -29,7 +32,7 @@ def seed_demo(engine: sa.Engine, customers: int = 100_000, snapshots: int = 12, 
     written = 0
     for frame in generate_snapshots(customers=customers, snapshots=snapshots, seed=seed):
         outcome = write_snapshots(engine, derive(frame), rules=rules, source_name=DEMO_SOURCE,
-                                  replace=True)
+                                  churn_window_months=DEMO_CHURN_WINDOW_MONTHS, replace=True)
         written += outcome.rows_written
         report(f"{outcome.snapshot_dates[0]}: {outcome.rows_written} rows")
     return written

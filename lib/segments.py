@@ -119,9 +119,12 @@ def settings(rules: Rules) -> SegmentSettings:
     )
 
 
-def with_rates(frame: pl.DataFrame, window_months: int, horizon_months: int | None = None) -> pl.DataFrame:
+def with_rates(frame: pl.DataFrame, window_months: int | None,
+               horizon_months: int | None = None) -> pl.DataFrame:
     """Add vip_share, arpu, monthly_churn (and revenue_at_risk over ``horizon_months``) to a
-    frame of ``queries.segments.measures`` columns."""
+    frame of ``queries.segments.measures`` columns. With an unknown churn window
+    (``window_months`` None) monthly_churn and revenue_at_risk are null: a churn share over
+    an unknown period is no rate per month."""
     from lib.kpis import revenue_at_risk
 
     rates = [monthly_rate(churners / base if base else None, window_months)
@@ -133,17 +136,19 @@ def with_rates(frame: pl.DataFrame, window_months: int, horizon_months: int | No
         monthly_churn=pl.Series(rates, dtype=pl.Float64),
     )
     if horizon_months is not None:
-        risk = [revenue_at_risk(revenue, rate or 0.0, horizon_months)
+        risk = [None if window_months is None else revenue_at_risk(revenue, rate or 0.0, horizon_months)
                 for revenue, rate in zip(out["revenue"].to_list(), rates)]
         out = out.with_columns(revenue_at_risk=pl.Series(risk, dtype=pl.Float64))
     return out
 
 
-def churn_window(conn: sa.Connection, snapshot_date: dt.date) -> int:
-    """Months the snapshot's churn flag covers (1 for a monthly export)."""
+def churn_window(conn: sa.Connection, snapshot_date: dt.date) -> int | None:
+    """Months the snapshot's churn flag covers (1 for a monthly export); None when the
+    importer did not know it (or the snapshot is not stored): then no monthly rate is made."""
     listing = read_frame(conn, queries.snapshot_list())
     windows = dict(zip(listing["snapshot_date"].to_list(), listing["churn_window_months"].to_list()))
-    return int(windows.get(snapshot_date, 1))
+    window = windows.get(snapshot_date)
+    return None if window is None else int(window)
 
 
 # --- value -----------------------------------------------------------------------------------

@@ -148,6 +148,18 @@ def stored_dates(conn: sa.Connection | sa.Engine) -> list[dt.date]:
     return frame["snapshot_date"].to_list() if frame.height else []
 
 
+#: The Data page's answer for a file whose churn window nobody knows.
+WINDOW_UNKNOWN = "unknown"
+
+#: What the Data page offers for a file's churn window: months, or ``WINDOW_UNKNOWN``.
+CHURN_WINDOW_CHOICES: tuple[int | str, ...] = (1, 3, 6, 12, WINDOW_UNKNOWN)
+
+
+def chosen_window(choice: int | str) -> int | None:
+    """The churn window (months) of a ``CHURN_WINDOW_CHOICES`` answer; None for unknown."""
+    return None if choice == WINDOW_UNKNOWN else int(choice)
+
+
 def write_snapshots(
     engine: sa.Engine,
     frame: pl.DataFrame,
@@ -156,7 +168,7 @@ def write_snapshots(
     source_name: str,
     rows_read: int | None = None,
     rows_rejected: int = 0,
-    churn_window_months: int = 1,
+    churn_window_months: int | None,
     replace: bool = False,
     user_name: str | None = None,
     progress: Progress = _noop,
@@ -167,7 +179,10 @@ def write_snapshots(
     ----------
     frame : derived rows; may hold several snapshot dates; ``x_*`` columns become attributes.
     churn_window_months : months over which the file's churn flag was observed (1 for a
-        monthly export); churn rates are normalised to a month with it.
+        monthly export); churn rates are normalised to a month with it. None when the
+        importer does not know it: it is stored as unknown and no monthly rate is made from
+        the snapshot. Deliberately without a default: a guessed window turns a quarter's or
+        a lifetime's churn share into a "monthly" rate several times too high.
     replace : replace snapshots already stored for the same dates instead of refusing.
 
     Raises
@@ -182,7 +197,7 @@ def write_snapshots(
     try:
         if not dates:
             raise StoreError("store_no_rows")
-        if churn_window_months < 1:
+        if churn_window_months is not None and churn_window_months < 1:
             raise StoreError("store_bad_window", value=churn_window_months)
         outcome = _write(engine, frame, dates, rules, source_name, rows_read, rows_rejected,
                          churn_window_months, replace, user_name, started, progress)

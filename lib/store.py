@@ -321,7 +321,8 @@ snapshots = sa.Table(
     sa.Column("snapshot_date", sa.Date, primary_key=True),
     sa.Column("snapshot_month", sa.Integer, nullable=False),
     sa.Column("row_count", sa.BigInteger, nullable=False),
-    sa.Column("churn_window_months", sa.Integer, nullable=False),
+    # months the file's churn flag covers; NULL when the importer said it does not know
+    sa.Column("churn_window_months", sa.Integer),
     sa.Column("rules_version", sa.Integer, nullable=False),
     sa.Column("import_id", sa.Integer, nullable=False),
     sa.Column("source_name", sa.String, nullable=False),
@@ -424,6 +425,11 @@ def _rebuild_lifetime_cube(conn: sa.Connection) -> None:
     rebuild_lifetime_cubes(conn, rules_in_force(conn), None)
 
 
+def _allow_unknown_churn_window(conn: sa.Connection) -> None:
+    """v7: a snapshot's churn window may be unknown (NULL) instead of silently one month."""
+    conn.execute(sa.text("ALTER TABLE snapshots ALTER COLUMN churn_window_months DROP NOT NULL"))
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -434,6 +440,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (4, _add_operations),
     (5, _add_lifetime_cubes),
     (6, _rebuild_lifetime_cube),
+    (7, _allow_unknown_churn_window),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

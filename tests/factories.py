@@ -70,7 +70,7 @@ def churn_base(url: str, **rule_changes) -> str:
     engine = make_engine(url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=2500, snapshots=6, seed=3):
-        write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
+        write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
     changes = {"churn_model.min_train_churners": 20, "churn_model.min_test_churners": 10,
                "churn_model.score_batch_rows": 1000, "churn_model.horizon_months": 2,
                **rule_changes}
@@ -114,7 +114,7 @@ def operations_base(url: str) -> int:
             tenure = (1 if cid == "H4" else 24) + k
             rows.append(customer(cid, 300 if tier == 5 else 150, tenure, churned=k >= when,
                                  churn_type=kind if k >= when else None, province=province))
-        write_snapshots(engine, snapshot(date, rows), rules=rules, source_name="ops")
+        write_snapshots(engine, snapshot(date, rows), rules=rules, source_name="ops", churn_window_months=1)
     with engine.begin() as conn:
         plan_id = conn.execute(sa.insert(callback_plans).values(
             name="Autumn care", purpose="keep VIPs", channel="phone",

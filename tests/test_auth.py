@@ -25,7 +25,7 @@ VIEWER, ANALYST = User("vera", "viewer"), User("ann", "analyst")
 def engine(duckdb_url):
     engine = make_engine(duckdb_url)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -38,10 +38,10 @@ def test_a_viewer_cannot_write_through_any_code_path(engine):
     rules = current_rules(engine)
     with acting_as(VIEWER):
         with pytest.raises(PermissionDenied) as caught:
-            import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30))
+            import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
         assert caught.value.code == "auth_denied" and caught.value.params["action"] == "import"
         with pytest.raises(PermissionDenied):
-            write_snapshots(engine, two_snapshots()[0], rules=rules, source_name="x", replace=True)
+            write_snapshots(engine, two_snapshots()[0], rules=rules, source_name="x", replace=True, churn_window_months=1)
         with pytest.raises(PermissionDenied):
             delete_snapshot(engine, S1)
         with pytest.raises(PermissionDenied):
@@ -54,7 +54,7 @@ def test_a_viewer_cannot_write_through_any_code_path(engine):
 
 def test_an_analyst_imports_but_cannot_delete(engine):
     with acting_as(ANALYST):
-        import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30))
+        import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
         with pytest.raises(PermissionDenied):
             delete_snapshot(engine, S1)
     assert rows(engine) == 12 + 2661

@@ -109,6 +109,12 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     date.dispatch_event("change")
     date.dispatch_event("blur")
     wait_for_streamlit(page)
+    # the window has no default: the file's churn flag means "ever left", so: don't know
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Churn flag covers")
+    box.scroll_into_view_if_needed()
+    box.get_by_role("button", name="Open").click()
+    page.locator('[role="option"]').filter(has_text="I don't know").click()
+    wait_for_streamlit(page)
     # BigML's "account length" is in days: the plausibility warning must be acknowledged
     page.get_by_text("I have checked the").first.click()
     wait_for_streamlit(page)

@@ -33,13 +33,13 @@ def test_map_option_corrects_the_auto_mapping(url, capsys, tmp_path):
     path.write_text("id,years,gone,bill\na,1,no,10\nb,2,yes,20\n", encoding="utf-8")
     code = main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url,
                  "--map", "id=customer_id", "--map", "years=tenure_months@years",
-                 "--map", "gone=churned", "--map", "bill=arpu"])
+                 "--map", "gone=churned", "--map", "bill=arpu", "--churn-window-months", "1"])
     assert code == 0, capsys.readouterr().err
     assert list_snapshots(make_engine(url))["row_count"].to_list() == [2]
 
 
 def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys):
-    args = ["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url]
+    args = ["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url, "--churn-window-months", "1"]
     assert main(args) == 0
     capsys.readouterr()
     assert main(args) == 2
@@ -52,10 +52,44 @@ def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys):
 def test_a_file_with_no_usable_column_is_refused(url, capsys, tmp_path):
     path = tmp_path / "junk.csv"
     path.write_text("colour,size\nred,1\n", encoding="utf-8")
-    assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url]) == 2
+    assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url,
+                 "--churn-window-months", "1"]) == 2
     err = capsys.readouterr().err
     assert "tenure_months" in err and "required data not found" in err
     assert list_snapshots(make_engine(url)).height == 0
+
+
+TINY = "id,years,gone,bill\na,1,no,10\nb,2,yes,20\nc,3,no,30\n"
+TINY_MAP = ["--map", "id=customer_id", "--map", "years=tenure_months@years", "--map", "gone=churned",
+            "--map", "bill=arpu"]
+
+
+def test_an_import_without_a_churn_window_is_refused(url, capsys, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text(TINY, encoding="utf-8")
+    assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url, *TINY_MAP]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "--churn-window-months" in err and "--churn-window-unknown" in err
+    assert list_snapshots(make_engine(url)).height == 0
+
+
+def test_an_unknown_churn_window_is_stored_as_unknown(url, capsys, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text(TINY, encoding="utf-8")
+    assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url, *TINY_MAP,
+                 "--churn-window-unknown"]) == 0, capsys.readouterr().err
+    listed = list_snapshots(make_engine(url)).row(0, named=True)
+    assert (listed["row_count"], listed["churn_window_months"]) == (3, None)
+
+
+def test_a_window_and_unknown_together_are_refused(url, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text(TINY, encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:  # argparse's usage error: exit 2
+        main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url, *TINY_MAP,
+              "--churn-window-months", "3", "--churn-window-unknown"])
+    assert stopped.value.code == 2
 
 
 def test_missing_file_is_a_clear_refusal(url, capsys, tmp_path):

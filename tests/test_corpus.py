@@ -29,7 +29,7 @@ def seeded_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus") / "seed.duckdb"
     engine = make_engine(f"duckdb:///{path}")
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     engine.dispose()
     return path
 
@@ -50,7 +50,7 @@ def test_each_bad_file_is_handled(case, seeded_file, tmp_path):
     engine = make_engine(f"duckdb:///{path}")
     before = state(engine)
     try:
-        result = import_file(engine, case.data, case.file_name, snapshot_date=NEW_DATE)
+        result = import_file(engine, case.data, case.file_name, snapshot_date=NEW_DATE, churn_window_months=1)
     except IngestError as refusal:
         assert case.expect == "refused", f"refused: {refusal.message('en')}"
         assert refusal.message("en") and refusal.message("zh")
@@ -85,7 +85,7 @@ def progress(share, step):
         print("writing", flush=True)
         time.sleep(60)
 
-store_validated(engine, validation, "big.csv", snapshot_date=datetime.date(2026, 11, 30), progress=progress)
+store_validated(engine, validation, "big.csv", snapshot_date=datetime.date(2026, 11, 30), progress=progress, churn_window_months=1)
 print("done", flush=True)
 """
 
@@ -133,12 +133,12 @@ def test_a_1_gb_file_imports_or_is_refused_for_memory_and_nothing_changes(seeded
     before = state(engine)
     fits = (available_memory_bytes() or 0) > big.stat().st_size * TEXT_IMPORT_MEMORY_FACTOR
     if fits:
-        result = import_file(engine, big.read_bytes(), "huge.csv", snapshot_date=NEW_DATE)
+        result = import_file(engine, big.read_bytes(), "huge.csv", snapshot_date=NEW_DATE, churn_window_months=1)
         assert result.validation.rows_accepted == rows
         assert state(engine) == (before[0] + rows, sorted([*before[1], NEW_DATE], reverse=True))
     else:
         with pytest.raises(IngestError) as refused:
-            import_file(engine, big.read_bytes(), "huge.csv", snapshot_date=NEW_DATE)
+            import_file(engine, big.read_bytes(), "huge.csv", snapshot_date=NEW_DATE, churn_window_months=1)
         assert refused.value.code == "ingest_too_big" and "huge.csv" in refused.value.message("en")
         assert state(engine) == before
     engine.dispose()

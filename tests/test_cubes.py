@@ -115,7 +115,7 @@ def test_cube_and_contacts_follow_out_of_order_imports_and_deletes(db_url, frame
     rules = current_rules(engine)
     # the third and the last months arrive late: later dates' lifetimes must be rebuilt
     for index in (0, 1, 3, 4, 2, 5):
-        write_snapshots(engine, frames[index], rules=rules, source_name=f"month {index}")
+        write_snapshots(engine, frames[index], rules=rules, source_name=f"month {index}", churn_window_months=1)
         _assert_cube_matches_rows(engine)
     assert _assert_contacts_match_rows(engine) > 20     # the demo's campaign gives contacts
 
@@ -136,7 +136,7 @@ def test_a_new_churn_definition_rebuilds_the_cube_and_the_old_one_reads_rows(db_
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in frames[:4]:
-        write_snapshots(engine, frame, rules=rules, source_name="demo")
+        write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
     old = lifecycle.default_definition(rules)
     new_rules = save_rules(engine, edit_rules_text(rules.text, {
         "lifecycle_analysis.churn_types": ["switch"], "churn_exclusions.involuntary": False}))
@@ -158,7 +158,7 @@ def test_calibration_reads_contacts_as_of_the_chosen_snapshot(db_url, frames):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in frames:
-        write_snapshots(engine, frame, rules=rules, source_name="demo")
+        write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
     dates = stored_dates(engine)
     with engine.connect() as conn:
         before, first, last = (campaign_calibration(conn, Filters(d)) for d in (dates[2], dates[3], dates[-1]))
@@ -213,7 +213,7 @@ def test_score_cube_gives_the_scored_groups_and_follows_tier_changes(db_url, fra
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in frames[:3]:
-        write_snapshots(engine, frame, rules=rules, source_name="demo")
+        write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
     latest = stored_dates(engine)[-1]
     store_model(engine, model_card(latest, 3), None)
     _store_scores(engine, latest, 1)

@@ -351,7 +351,7 @@ def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing
     monkeypatch.setenv("RETENTION_DB_URL", url)
     engine = make_engine(url)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     xfd = _workbook(tmp_path / "xfd.xlsx", lambda ws: ws.write(1048575, 16383, "z")).read_bytes()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()

@@ -122,7 +122,7 @@ def lifetime_rows(engine, snapshot) -> list[tuple]:
 def test_imported_tenure_in_months_is_stored_as_that_lifetime(duckdb_url, snapshot):
     engine = make_engine(duckdb_url)
     data = csv("customer_id,tenure_months,churned,arpu", [f"T{t},{t},No,10" for t in TENURES])
-    import_file(engine, data, "tenures.csv", snapshot_date=snapshot)
+    import_file(engine, data, "tenures.csv", snapshot_date=snapshot, churn_window_months=1)
     rows = stored(engine)
     month = snapshot.year * 12 + snapshot.month - 1
     assert {cid: r["snapshot_month"] - r["join_month"] for cid, r in rows.items()} == {
@@ -140,7 +140,7 @@ def test_imported_tenure_in_days_lands_where_the_join_date_would(duckdb_url):
     days = list(range(0, 400, 7)) + [29, 30, 31, 59, 60, 61, 365, 366]
     engine = make_engine(duckdb_url)
     data = csv("customer_id,Account length,churn,arpu", [f"D{d},{d},0,10" for d in days])
-    import_file(engine, data, "days.csv", snapshot_date=snapshot)
+    import_file(engine, data, "days.csv", snapshot_date=snapshot, churn_window_months=1)
     rows = stored(engine)
     for d in days:
         joined = snapshot - dt.timedelta(days=d)
@@ -155,7 +155,7 @@ def test_imported_tenure_in_years_counts_twelve_months_a_year(duckdb_url):
     years = [0, 0.5, 1, 1.5, 2.25, 10]           # 0, 6, 12, 18, 27, 120 months
     engine = make_engine(duckdb_url)
     data = csv("customer_id,years,churn,arpu", [f"Y{i},{y},0,10" for i, y in enumerate(years)])
-    import_file(engine, data, "years.csv", snapshot_date=snapshot,
+    import_file(engine, data, "years.csv", snapshot_date=snapshot, churn_window_months=1,
                 overrides={"tenure_months": parse_map_option("years=tenure_months@years")})
     rows = stored(engine)
     lifetimes = [rows[f"Y{i}"]["snapshot_month"] - rows[f"Y{i}"]["join_month"] for i in range(len(years))]
@@ -174,7 +174,7 @@ def test_kaplan_meier_median_on_tenures_matches_lifelines(duckdb_url):
     engine = make_engine(duckdb_url)
     data = csv("customer_id,tenure_months,churned,arpu",
                [f"K{i},{t},{'Yes' if e else 'No'},10" for i, (t, e) in enumerate(zip(tenures, churned))])
-    import_file(engine, data, "km.csv", snapshot_date=snapshot)
+    import_file(engine, data, "km.csv", snapshot_date=snapshot, churn_window_months=1)
     with engine.connect() as conn:
         view = lifecycle.survival(conn, Filters(snapshot), current_rules(engine), EVERY_CHURN, None, 8)
     median = view.summary["median_months"].to_list()[0]

@@ -96,7 +96,7 @@ def engine(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -163,7 +163,7 @@ def test_funnel_filters_by_tier_and_by_an_extra_file_column(engine):
 
 def test_funnel_with_one_snapshot_cannot_show_growth(duckdb_url):
     engine = make_engine(duckdb_url)
-    write_snapshots(engine, snapshots()[-1], rules=current_rules(engine), source_name="hand")
+    write_snapshots(engine, snapshots()[-1], rules=current_rules(engine), source_name="hand", churn_window_months=1)
     result = run(engine)
     # a cross-section: no early rows, so growth and the steps after it are not observable
     jan = steps_of(result)["2026-01"]

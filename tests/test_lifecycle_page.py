@@ -113,7 +113,7 @@ def test_imported_bigml_file(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/bigml.duckdb"
     engine = make_engine(url)
     result = import_file(engine, BIGML.read_bytes(), "churn-bigml-80.csv",
-                         snapshot_date=dt.date(2026, 10, 31))
+                         snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     assert result.validation.rows_accepted == 2661
     engine.dispose()
     at = lifecycle_page(url, monkeypatch)

@@ -80,7 +80,7 @@ def engine(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in base():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -176,7 +176,7 @@ def test_stage_by_tier_counts_every_row(engine):
 
 def test_a_single_snapshot_is_read_as_a_cross_section(duckdb_url):
     engine = make_engine(duckdb_url)
-    write_snapshots(engine, base()[2], rules=current_rules(engine), source_name="hand")
+    write_snapshots(engine, base()[2], rules=current_rules(engine), source_name="hand", churn_window_months=1)
     # M3 alone: Q (churned in September) and U churned; no left truncation (entry 0)
     assert lifetimes(engine) == sorted([
         (3, 0, 0, 1, 1),      # P

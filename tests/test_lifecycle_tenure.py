@@ -121,7 +121,7 @@ def engine(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 

@@ -70,8 +70,8 @@ def engine(db_url):
 
 def test_usage_trend_makes_a_customer_declining(engine):
     rules = current_rules(engine)
-    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan")
-    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr")
+    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan", churn_window_months=1)
+    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr", churn_window_months=1)
     assert stages(engine) == EXPECTED
     # January has no earlier row: nobody declines on usage there
     assert "decline" not in stages(engine, JAN).values()
@@ -79,17 +79,17 @@ def test_usage_trend_makes_a_customer_declining(engine):
 
 def test_snapshots_imported_out_of_order_are_regraded(engine):
     rules = current_rules(engine)
-    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr")
+    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr", churn_window_months=1)
     assert "decline" not in stages(engine).values()          # no January yet: no usage trend
-    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan")
+    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan", churn_window_months=1)
     assert stages(engine) == EXPECTED
 
 
 def test_editing_the_usage_rule_regrades_the_stored_rows(engine):
     """The Data page's rules editor path: save_rules re-derives every stored stage."""
     rules = current_rules(engine)
-    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan")
-    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr")
+    write_snapshots(engine, snapshot(JAN, 0), rules=rules, source_name="jan", churn_window_months=1)
+    write_snapshots(engine, snapshot(APR, 1), rules=rules, source_name="apr", churn_window_months=1)
     text = edit_rules_text(rules.text, {"lifecycle.decline_max_usage_trend": -0.7})
     save_rules(engine, text)
     # -0.7: U1 and U4 (-0.6) are no longer declining, U5 (-0.75) still is
@@ -106,8 +106,8 @@ def test_rules_without_the_usage_keys_leave_it_off(engine):
                      if not line.startswith(("decline_max_usage_trend", "usage_")))
     old = parse_rules(text)
     assert old.decline_max_usage_trend is None
-    write_snapshots(engine, snapshot(JAN, 0), rules=old, source_name="jan")
-    write_snapshots(engine, snapshot(APR, 1), rules=old, source_name="apr")
+    write_snapshots(engine, snapshot(JAN, 0), rules=old, source_name="jan", churn_window_months=1)
+    write_snapshots(engine, snapshot(APR, 1), rules=old, source_name="apr", churn_window_months=1)
     assert stages(engine) == {**EXPECTED, "U1": "maturity", "U4": "growth", "U5": "maturity"}
 
 

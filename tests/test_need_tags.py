@@ -82,7 +82,7 @@ def hand_base(url: str) -> sa.Engine:
     engine = make_engine(url)
     frame = pl.DataFrame([person(cid, **fields) for cid, (fields, _) in CASES.items()],
                          schema_overrides={"arrears": pl.Float64})
-    write_snapshots(engine, derive(frame, SNAP), rules=current_rules(engine), source_name="test")
+    write_snapshots(engine, derive(frame, SNAP), rules=current_rules(engine), source_name="test", churn_window_months=1)
     with engine.begin() as conn:
         conn.execute(sa.insert(churn_scores), [
             {"snapshot_date": SNAP, "customer_id": cid, "model_id": 1, "churn_probability": 0.5,

@@ -15,7 +15,7 @@ def test_observed_fallback_on_the_hand_base(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     economics = Economics(margin_share=0.5, annual_discount=0.0, horizon_months=12, acquisition_cost=300.0)
     with engine.connect() as conn:
         result = offer_targets(conn, Filters(S2), rules, economics)

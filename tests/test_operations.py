@@ -155,7 +155,7 @@ def scored(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=400, snapshots=2, seed=4):
-        write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
+        write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
     latest = list_snapshots(engine)["snapshot_date"].max()
     from lib.store import customers
     ids = read_frame(engine, sa.select(customers.c.customer_id).where(
@@ -285,7 +285,7 @@ def test_selection_and_call_list_are_the_same_on_both_engines(duckdb_url, pg_url
         engine = make_engine(url)
         rules = current_rules(engine)
         for frame in generate_snapshots(customers=300, snapshots=1, seed=8):
-            write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
+            write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
         latest = list_snapshots(engine)["snapshot_date"].max()
         with engine.connect() as conn:
             inputs = plan_inputs(conn, "selection", Filters(latest), rules, (), ("maturity", "decline"), (3, 4, 5, 6),

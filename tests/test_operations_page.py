@@ -23,7 +23,7 @@ def demo_store(tmp_path, monkeypatch):
     engine = make_engine(url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=300, snapshots=2, seed=6):
-        write_snapshots(engine, derive(frame), rules=rules, source_name="demo")
+        write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
     engine.dispose()
     return url
 

@@ -25,7 +25,7 @@ def store_url(tmp_path, monkeypatch):
 def hand_store(store_url):
     engine = make_engine(store_url)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     return store_url
 
 
@@ -113,18 +113,91 @@ def test_data_page_imports_the_real_bigml_file(store_url):
     assert not at.exception
     assert metric(at, "Rows read") == "2,661"
     assert metric(at, "Rows accepted") == "2,661"
+    # the file's churn flag means "ever left": its window is not known
+    window_box(at).set_value("unknown").run()
     # "Account length" is read as days, its 99th percentile (193) as 6.3 months: the page
     # questions the unit and waits for the user to confirm (lib.plausibility).
     assert any("Account length (tenure_months) is read as days" in w.value for w in at.warning)
     next(c for c in at.checkbox if c.label.startswith("I have checked")).check().run()
-    button = next(b for b in at.button if b.label.startswith("Import"))
-    button.click().run()
+    import_button(at).click().run()
     assert not at.exception
     assert any("Imported 2,661 rows" in s.value for s in at.success)
     assert list_snapshots(make_engine(store_url))["row_count"].to_list() == [2661]
     at.switch_page("views/overview.py").run()
     assert not at.exception
     assert metric(at, "Active customers") == f"{2661 - 386:,}"   # 386 rows say TRUE (14.5 %)
+    assert "Monthly churn rate" not in [m.label.lstrip("⚠ ") for m in at.metric]
+
+
+# A tiny hand-built export: 8 customers of 24 months (no rule excludes any), c0-c2 churned.
+TINY_CSV = ("customer_id,snapshot_date,tenure_months,churned,arpu\n" + "".join(
+    f"c{i},2026-10-31,24,{'yes' if i < 3 else 'no'},{10 * (i + 1)}\n" for i in range(8))).encode()
+
+
+def window_box(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Churn flag covers")
+
+
+def import_button(at: AppTest):
+    return next(b for b in at.button if b.label.startswith("Import"))
+
+
+def upload_tiny(at: AppTest) -> None:
+    at.switch_page("views/data.py").run()
+    at.file_uploader[0].set_value(("tiny.csv", TINY_CSV, "text/csv")).run()
+    assert not at.exception
+    assert metric(at, "Rows accepted") == "8"
+
+
+def test_data_page_refuses_to_import_until_the_churn_window_is_answered(store_url):
+    at = app()
+    upload_tiny(at)
+    assert window_box(at).value is None                       # no default window
+    assert import_button(at).disabled
+    assert any("Say over how many months the churn flag was observed" in w.value for w in at.warning)
+    assert list_snapshots(make_engine(store_url)).height == 0
+    window_box(at).set_value("unknown").run()
+    assert not import_button(at).disabled
+    import_button(at).click().run()
+    assert not at.exception
+    assert any("Imported 8 rows" in s.value for s in at.success)
+    assert list_snapshots(make_engine(store_url))["churn_window_months"].to_list() == [None]
+
+
+def test_overview_of_an_unknown_window_shows_the_churn_share_and_no_rate(store_url):
+    at = app()
+    upload_tiny(at)
+    window_box(at).set_value("unknown").run()
+    import_button(at).click().run()
+    at.switch_page("views/overview.py").run()
+    assert not at.exception
+    # hand count: 3 churners of 8 customers
+    assert metric(at, "Churn share of the file (window unknown)") == "37.5%"
+    assert "Monthly churn rate" not in [m.label.lstrip("⚠ ") for m in at.metric]
+    assert metric(at, "Revenue at risk") == "–"
+    assert any("churn flag's window of snapshot 2026-10-31 is unknown" in i.value for i in at.info)
+    at.switch_page("views/segments.py").run()
+    assert not at.exception
+    assert any("no monthly churn rate or revenue at risk is shown" in i.value for i in at.info)
+    at.switch_page("views/churn.py").run()
+    assert not at.exception
+    assert any("its window is unknown" in c.value for c in at.caption)
+    assert next(b for b in at.button if b.label.startswith("Train and score")).disabled
+    at.switch_page("views/offers.py").run()
+    assert not at.exception
+    assert any("no churn probability over the horizon" in e.value for e in at.error)
+
+
+def test_overview_of_a_three_month_window_shows_the_monthly_rate(store_url):
+    at = app()
+    upload_tiny(at)
+    window_box(at).set_value(3).run()
+    import_button(at).click().run()
+    at.switch_page("views/overview.py").run()
+    assert not at.exception
+    # (1 - r) ** 3 = 1 - 3/8 = 0.625 -> r = 1 - 0.854988 = 14.5 % a month (not 37.5 %, not 12.5 %)
+    assert metric(at, "Monthly churn rate") == "14.5%"
+    assert list_snapshots(make_engine(store_url))["churn_window_months"].to_list() == [3]
 
 
 def test_rules_edit_creates_a_version(hand_store):

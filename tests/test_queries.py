@@ -17,7 +17,7 @@ def engine(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -110,7 +110,7 @@ def test_cube_figures_equal_a_direct_count_on_the_demo_base(db_url):
     rules = current_rules(engine)
     frames = [derive(f) for f in generate_snapshots(customers=2000, snapshots=4, seed=3)]
     for frame in frames:
-        write_snapshots(engine, frame, rules=rules, source_name="demo")
+        write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
     latest = polars_tier(frames[-1], rules)
     province = latest["province"].drop_nulls().mode()[0]
     view = overview(engine, Filters(latest["snapshot_date"][0], provinces=(province,), tiers=(1, 4, 6)))
@@ -134,7 +134,7 @@ def test_a_version_1_database_is_migrated_to_the_cube(db_url):
     engine = make_engine(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     with engine.begin() as conn:   # make it look like a database written by version 1
         conn.execute(text("DROP TABLE customer_cube"))
         conn.execute(text("ALTER TABLE customers DROP COLUMN spend_band"))

@@ -18,7 +18,7 @@ def test_report_inlines_everything(duckdb_url, lang):
     engine = make_engine(duckdb_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     with engine.connect() as conn:
         view = build_overview(conn, Filters(S2), rules)
     figures = [charts.trend_customers(view.trend, lang), charts.trend_churn(view.trend, rules, lang)]

@@ -48,7 +48,7 @@ RFM_BASE = [
 @pytest.fixture
 def rfm_engine(db_url):
     engine = make_engine(db_url)
-    write_snapshots(engine, spend_rows(S2, RFM_BASE), rules=current_rules(engine), source_name="rfm")
+    write_snapshots(engine, spend_rows(S2, RFM_BASE), rules=current_rules(engine), source_name="rfm", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -81,7 +81,7 @@ def test_rfm_scores_match_pandas_ranks(db_url):
         spends = np.round(rng.lognormal(3, 1, 6), 0) * (rng.random(6) < 0.6)
         rows.append((f"K{i:03d}", spends.tolist()))
     engine = make_engine(db_url)
-    write_snapshots(engine, spend_rows(S2, rows), rules=current_rules(engine), source_name="rnd")
+    write_snapshots(engine, spend_rows(S2, rows), rules=current_rules(engine), source_name="rnd", churn_window_months=1)
     with engine.connect() as conn:
         segments.ensure_rfm(conn, S2)
         s = customer_segments.c
@@ -176,7 +176,7 @@ def migration_base():
 def migration_engine(db_url):
     engine = make_engine(db_url)
     for frame in migration_base():
-        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand")
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     yield engine
     engine.dispose()
 
@@ -262,7 +262,7 @@ def test_kmeans_recovers_planted_clusters(db_url):
     frame, truth = planted_base()
     engine = make_engine(db_url)
     rules = current_rules(engine)
-    write_snapshots(engine, frame, rules=rules, source_name="planted")
+    write_snapshots(engine, frame, rules=rules, source_name="planted", churn_window_months=1)
     with engine.connect() as conn:
         model = segments_clusters.fit_clusters(conn, S2, rules)
         labels = segments_clusters.labels_frame(conn, Filters(S2), model)
@@ -282,7 +282,7 @@ def test_sql_labels_agree_with_the_estimator(duckdb_url):
     frame, _ = planted_base(per_group=60, seed=5)
     engine = make_engine(duckdb_url)
     rules = current_rules(engine)
-    write_snapshots(engine, frame, rules=rules, source_name="planted")
+    write_snapshots(engine, frame, rules=rules, source_name="planted", churn_window_months=1)
     with engine.connect() as conn:
         model = segments_clusters.fit_clusters(conn, S2, rules, k=3)
         labels = segments_clusters.labels_frame(conn, Filters(S2), model)
@@ -297,7 +297,7 @@ def test_sql_labels_agree_with_the_estimator(duckdb_url):
 def test_clusters_need_two_usage_columns(duckdb_url):
     engine = make_engine(duckdb_url)
     rules = current_rules(engine)
-    write_snapshots(engine, spend_rows(S2, RFM_BASE * 10), rules=rules, source_name="spend only")
+    write_snapshots(engine, spend_rows(S2, RFM_BASE * 10), rules=rules, source_name="spend only", churn_window_months=1)
     with engine.connect() as conn:
         assert segments_clusters.fit_clusters(conn, S2, rules) is None
 

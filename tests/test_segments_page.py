@@ -91,7 +91,7 @@ def bigml_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('bigml')}/bigml.duckdb"
     engine = make_engine(url)
     with acting_as(User("test", "admin")):
-        import_file(engine, BIGML.read_bytes(), BIGML.name, snapshot_date=dt.date(2026, 10, 31))
+        import_file(engine, BIGML.read_bytes(), BIGML.name, snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     engine.dispose()
     return url
 

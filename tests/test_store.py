@@ -54,13 +54,13 @@ def test_a_newer_schema_is_refused(engine, db_url):
 
 
 def test_tiers_follow_the_default_thresholds(engine):
-    write_snapshots(engine, TIER_CASES, rules=current_rules(engine), source_name="tiers")
+    write_snapshots(engine, TIER_CASES, rules=current_rules(engine), source_name="tiers", churn_window_months=1)
     assert tiers_of(engine, S2) == {"t1": 1, "t1b": 1, "t2": 2, "t3": 3, "t4": 4, "t5": 5,
                                    "t6p": 6, "t6k": 6}
 
 
 def test_saving_rules_regrades_every_snapshot(engine):
-    write_snapshots(engine, TIER_CASES, rules=current_rules(engine), source_name="tiers")
+    write_snapshots(engine, TIER_CASES, rules=current_rules(engine), source_name="tiers", churn_window_months=1)
     text = edit_rules_text(current_rules(engine).text, {"tiers.spend_min": [0, 40, 90, 150, 300],
                                                         "six_star.key_person": False})
     saved = save_rules(engine, text, author="analyst", note="lower bands")
@@ -84,7 +84,7 @@ def test_bad_rules_are_refused_and_nothing_changes(engine):
 def test_import_writes_rows_attributes_snapshot_and_log(engine):
     frame = TIER_CASES.with_columns(pl.lit("gold").alias("x_segment"))
     outcome = write_snapshots(engine, frame, rules=current_rules(engine), source_name="f.csv",
-                              rows_read=10, rows_rejected=2)
+                              rows_read=10, rows_rejected=2, churn_window_months=1)
     assert outcome.rows_written == 8 and outcome.snapshot_dates == (S2,)
     listed = list_snapshots(engine)
     assert listed["row_count"].to_list() == [8]
@@ -97,27 +97,27 @@ def test_import_writes_rows_attributes_snapshot_and_log(engine):
 def test_same_date_is_refused_unless_replaced(engine):
     rules = current_rules(engine)
     s1, s2 = two_snapshots()
-    write_snapshots(engine, s2, rules=rules, source_name="a")
+    write_snapshots(engine, s2, rules=rules, source_name="a", churn_window_months=1)
     with pytest.raises(StoreError) as caught:
-        write_snapshots(engine, TIER_CASES, rules=rules, source_name="b")
+        write_snapshots(engine, TIER_CASES, rules=rules, source_name="b", churn_window_months=1)
     assert caught.value.code == "store_snapshot_exists"
     assert count_rows(engine) == s2.height
     assert import_history(engine)["status"].to_list() == ["failed", "imported"]
-    write_snapshots(engine, TIER_CASES, rules=rules, source_name="b", replace=True)
+    write_snapshots(engine, TIER_CASES, rules=rules, source_name="b", replace=True, churn_window_months=1)
     assert count_rows(engine) == TIER_CASES.height
 
 
 def test_a_failure_mid_import_leaves_nothing(engine, monkeypatch):
     rules = current_rules(engine)
     s1, s2 = two_snapshots()
-    write_snapshots(engine, s1, rules=rules, source_name="first")
+    write_snapshots(engine, s1, rules=rules, source_name="first", churn_window_months=1)
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(snapshots_module, "apply_rules", broken)   # fails after rows are written
     with pytest.raises(RuntimeError):
-        write_snapshots(engine, s2, rules=rules, source_name="second")
+        write_snapshots(engine, s2, rules=rules, source_name="second", churn_window_months=1)
     assert count_rows(engine) == s1.height
     assert list_snapshots(engine)["snapshot_date"].to_list() == [S1]
     assert import_history(engine)["status"].to_list()[0] == "failed"
@@ -126,7 +126,7 @@ def test_a_failure_mid_import_leaves_nothing(engine, monkeypatch):
 def test_delete_snapshot(engine):
     rules = current_rules(engine)
     for frame in two_snapshots():
-        write_snapshots(engine, frame, rules=rules, source_name="hand")
+        write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
     assert delete_snapshot(engine, S1) == 6
     assert list_snapshots(engine)["snapshot_date"].to_list() == [S2]
     with pytest.raises(StoreError):

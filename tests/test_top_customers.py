@@ -55,7 +55,7 @@ def engine(db_url):
     rules = current_rules(engine)
     ties = _ties(np.random.default_rng(16))
     for date, rows in ((TEN, _ten()), (TWENTY_FIVE, _twenty_five()), (TIES, ties)):
-        write_snapshots(engine, snapshot(date, rows), rules=rules, source_name="hand")
+        write_snapshots(engine, snapshot(date, rows), rules=rules, source_name="hand", churn_window_months=1)
     engine.ties_rows = ties
     yield engine
     engine.dispose()

@@ -6,6 +6,7 @@ from lib import charts_churn, fmt, ui
 from lib.churn import churn_settings
 from lib.churn_card import card_markdown, comparison, validation_text
 from lib.churn_store import churn_view, revenue_at_risk_from_scores, train_and_score
+from lib.churn_train import training_target
 from lib.i18n import t
 
 code = ui.lang()
@@ -17,10 +18,13 @@ with ui.guard(stop=True):
     filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
     settings = churn_settings(rules)
-    st.caption(t("churn_intro", code, months=settings.horizon_months,
+    target = ui.compute(training_target, filters.snapshot_date, rules)
+    intro = {"window": "churn_intro", "same_row": "churn_intro_same_row"}[target.label]
+    st.caption(t(intro if target.months is not None else "churn_intro_unknown", code,
+                 months=target.months, horizon=settings.horizon_months,
                  rows=f"{settings.sample_rows:,}", version=rules.version))
     if st.button(t("churn_train_button", code, snapshot=fmt.date(filters.snapshot_date)),
-                 type="primary", icon=":material/model_training:"):
+                 type="primary", icon=":material/model_training:", disabled=target.months is None):
         with st.status(t("churn_training", code), expanded=True) as status:
             bar = st.progress(0.0, text=t("churn_scoring", code))
             model_id, trained = train_and_score(ui.engine(), filters.snapshot_date, rules,

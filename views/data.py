@@ -14,7 +14,8 @@ from lib.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules_versions import rules_history, save_rules
 from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
-from lib.snapshots import delete_snapshot, import_history, list_snapshots
+from lib.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
+                           import_history, list_snapshots)
 
 code = ui.lang()
 st.title(t("page_data", code))
@@ -70,8 +71,13 @@ with tab_import, ui.guard():
         if "snapshot_date" not in mapping:
             snapshot_date = left.date_input(t("data_snapshot_date", code),
                                             value=last_month_end(dt.date.today()))
-        window = middle.number_input(t("data_churn_window", code), min_value=1, max_value=36,
-                                     value=1, help=t("data_churn_window_help", code))
+        # no default: the user must say what the churn flag covers (or that nobody knows)
+        window = middle.selectbox(
+            t("data_churn_window", code), CHURN_WINDOW_CHOICES, index=None,
+            key=f"churn_window_{upload.file_id}", placeholder=t("data_churn_window_placeholder", code),
+            format_func=lambda choice: t("data_churn_window_unknown", code) if choice == WINDOW_UNKNOWN
+            else t("data_churn_window_one" if choice == 1 else "data_churn_window_n", code, n=choice),
+            help=t("data_churn_window_help", code))
         replace = right.checkbox(t("data_replace", code), help=t("data_replace_help", code))
 
         result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date,
@@ -105,14 +111,16 @@ with tab_import, ui.guard():
                 st.warning(message)
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
+        if window is None:
+            st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
                      disabled=result.rows_accepted == 0 or not ui.user().can("import")
-                     or not confirmed,
+                     or not confirmed or window is None,
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
             outcome = store_validated(
                 ui.engine(), result, upload.name, snapshot_date=snapshot_date,
-                churn_window_months=int(window), replace=replace,
+                churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
             )
             ui.clear_caches()

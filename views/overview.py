@@ -65,15 +65,19 @@ with ui.guard():
             st.metric(label, fmt.number(kpi.value, kpi.unit, code),
                       delta=fmt.change(kpi.change, kpi.unit, code),
                       delta_color="normal" if good_when_up else "inverse",
-                      help=t(kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
+                      help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
-                             photo=fmt.date(view.photo_date)) + (f" {target}" if target else ""),
+                             photo=fmt.date(view.photo_date), window=view.churn_window_months)
+                      + (f" {target}" if target else ""),
                       border=True)
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))
-    st.caption(t("overview_risk_note" if view.risk_source == "observed" else "overview_risk_note_model",
-                 code, months=view.horizon_months, model=view.risk_model_id))
+    if view.churn_window_months is None:
+        st.info(t("overview_window_unknown", code, snapshot=fmt.date(view.snapshot_date)))
+    if view.churn_window_months is not None or view.risk_source == "model":
+        st.caption(t("overview_risk_note" if view.risk_source == "observed" else "overview_risk_note_model",
+                     code, months=view.horizon_months, model=view.risk_model_id))
 
     left, right = st.columns(2)
     figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]

@@ -56,6 +56,8 @@ filters = ui.filters_or_stop("seg_empty")
 rules = ui.rules()
 snapshot = filters.snapshot_date
 st.caption(t("seg_caption", code, snapshot=fmt.date(snapshot), version=rules.version))
+if ui.compute(segments.churn_window, snapshot) is None:
+    st.info(t("seg_window_unknown", code, snapshot=fmt.date(snapshot)))
 names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
 value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
     [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")

@@ -62,8 +62,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "季初拍照（快照 {photo}）的 VIP 客户中目前仍在网的比例。"),
     "kpi_monthly_churn": ("Monthly churn rate", "月流失率"),
     "kpi_monthly_churn_help": ("Churners in the snapshot over its customers, after the rules' "
-                               "exclusions (involuntary, short tenure, group-paid), per month.",
-                               "按规则剔除（被动离网、短在网、集团付费）后，快照期流失客户占比，折算为月。"),
+                               "exclusions (involuntary, short tenure, group-paid), over the "
+                               "churn flag's window of {window} months, converted to a month.",
+                               "按规则剔除（被动离网、短在网、集团付费）后，快照流失标志观察期（{window} 个月）内的流失客户占比，折算为月。"),
+    "kpi_churn_share_unknown_window": ("Churn share of the file (window unknown)",
+                                       "文件中的流失占比（观察期未知）"),
+    "kpi_churn_share_unknown_window_help": (
+        "Churners over customers, after the rules' exclusions, over whatever period the file's "
+        "churn flag covers. The window was not given at import, so this is no rate per month "
+        "and is not compared with the monthly churn target.",
+        "按规则剔除后，流失客户占客户的比例，时间范围为文件流失标志所覆盖的期间。导入时未给出观察期，"
+        "因此这不是月流失率，也不与月流失率目标比较。"),
     "kpi_churn_to_gross_add": ("Churn / gross adds", "流失/新增比"),
     "kpi_churn_to_gross_add_help": ("Churners over customers who joined in the snapshot month; "
                                     "above 1 the base shrinks.",
@@ -75,6 +84,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_revenue_at_risk_help": ("Revenue expected to be lost over the next {months} months if each "
                                  "tier's observed churn rate holds.",
                                  "若各星级保持当前观测流失率，未来 {months} 个月预计损失的收入。"),
+    "kpi_revenue_at_risk_unknown_help": (
+        "Not estimated: it needs a churn rate per month, and the churn flag's window of this "
+        "snapshot is unknown.",
+        "未估算：风险收入需要月流失率，而该快照流失标志的观察期未知。"),
     "kpi_revenue_at_risk_model_help": ("Revenue the churn model expects to be lost over the next "
                                        "{months} months: each scored customer's latest-month spend "
                                        "times the months of it their churn probability implies.",
@@ -98,11 +111,19 @@ STRINGS: dict[str, tuple[str, str]] = {
                                  "times the months of it the churn model (#{model}) expects to be "
                                  "lost over the next {months} months.",
                                  "风险收入 = 每位已评分客户最近一月消费 × 流失模型（#{model}）预计未来 {months} 个月内损失的月数。"),
+    "overview_window_unknown": (
+        "The churn flag's window of snapshot {snapshot} is unknown, so the churn share of the "
+        "file is shown instead of a monthly churn rate, and the figures built on a rate per "
+        "month (revenue at risk, churn per tier) are shown as –. Import the file again on the "
+        "Data page with its churn window and \"Replace\" ticked to get them.",
+        "快照 {snapshot} 的流失标志观察期未知，因此显示文件中的流失占比而非月流失率；依赖月流失率的指标"
+        "（风险收入、各星级流失）显示为 –。请在“数据”页重新导入该文件，选择其观察期并勾选“替换”。"),
     "overview_download": ("Download report (HTML)", "下载报告（HTML）"),
     # charts
     "chart_trend_customers": ("Active and VIP customers", "在网客户与 VIP 客户"),
     "chart_trend_churn": ("Monthly churn rate", "月流失率"),
     "chart_target": ("target", "目标"),
+    "chart_churn_share_unknown": ("churn share of the file (window unknown)", "文件流失占比（观察期未知）"),
     "chart_pareto": ("Revenue concentration", "收入集中度"),
     "chart_equal_share": ("equal share", "均等分布"),
     "chart_revenue_curve": ("revenue share (customers grouped by spend band)",
@@ -160,10 +181,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "I have checked the {n} warning(s) above; import as mapped",
         "我已核对以上 {n} 条提示，按当前映射导入"),
     "data_snapshot_date": ("Snapshot date", "快照日期"),
-    "data_churn_window": ("Churn observed over (months)", "流失观察期（月）"),
-    "data_churn_window_help": ("1 for a monthly export. For a file whose churn flag covers a "
-                               "longer period, churn rates are converted to a month.",
-                               "月度导出填 1。若流失标志覆盖更长时间，流失率将折算为月。"),
+    "data_churn_window": ("Churn flag covers", "流失标志覆盖的时间"),
+    "data_churn_window_help": ("Over how many months was the churn flag observed? 1 for a "
+                               "monthly export (customers who left this month); 3 for "
+                               "\"left this quarter\". For a longer window churn rates are "
+                               "converted to a month. If you don't know (a public file's "
+                               "\"churn\" often means \"ever left\"), say so: only the churn "
+                               "share of the file is shown, never a monthly rate.",
+                               "流失标志是在多少个月内观察到的？月度导出（本月离网的客户）选 1；"
+                               "“本季度离网”选 3。窗口更长时流失率会折算为月。若不知道（公开数据中的"
+                               "“流失”常指“曾经离网”），请选“不知道”：只显示文件中的流失占比，不计算月流失率。"),
+    "data_churn_window_placeholder": ("Choose the churn window", "请选择流失观察期"),
+    "data_churn_window_one": ("1 month", "1 个月"),
+    "data_churn_window_n": ("{n} months", "{n} 个月"),
+    "data_churn_window_unknown": ("I don't know", "不知道"),
+    "data_churn_window_needed": ("Say over how many months the churn flag was observed (or that "
+                                 "you don't know) before importing: the monthly churn rate and "
+                                 "the revenue at risk depend on it.",
+                                 "导入前请选择流失标志的观察期（或选“不知道”）：月流失率和风险收入取决于它。"),
     "data_replace": ("Replace a stored snapshot of the same date", "替换同日期的已存快照"),
     "data_replace_help": ("Without this, importing a date that is already stored is refused.",
                           "不勾选时，导入已存在日期的快照会被拒绝。"),
@@ -230,6 +265,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "store_step_rules": ("Grading tiers and stages…", "评定星级与生命周期…"),
     "store_step_done": ("Done.", "完成。"),
     # command line
+    "cli_churn_window_needed": ("Say over how many months the file's churn flag was observed: "
+                                "--churn-window-months N (1 for a monthly export), or "
+                                "--churn-window-unknown.",
+                                "请说明文件流失标志的观察期：--churn-window-months N（月度导出为 1），"
+                                "或 --churn-window-unknown。"),
     "cli_nothing_valid": ("No row passed validation; nothing would be imported.",
                           "没有行通过校验；不会导入任何数据。"),
     "cli_demo_size": ("--customers must be between 1 and 10,000,000.",

@@ -13,6 +13,26 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "{version}",
                     "梯度提升模型预测快照后 {months} 个月内的流失，训练样本最多 {rows} 名客户，"
                     "并在未参与训练的客户上与逻辑回归基线对比 · 规则版本 {version}"),
+    "churn_intro_same_row": ("A gradient-boosting model of the snapshot's own churn flag, which "
+                             "covers the file's churn window of {months} months (no later "
+                             "snapshots cover the {horizon}-month horizon), trained on a sample "
+                             "of up to {rows} customers, judged against a logistic-regression "
+                             "baseline on customers it did not see · rules version {version}",
+                             "梯度提升模型预测快照本身的流失标志（覆盖文件的 {months} 个月流失观察期；之后的快照"
+                             "不足以覆盖 {horizon} 个月预测期），训练样本最多 {rows} 名客户，并在未参与训练的客户上"
+                             "与逻辑回归基线对比 · 规则版本 {version}"),
+    "churn_intro_unknown": ("With no later snapshots covering the {horizon}-month horizon, a model "
+                            "would learn the snapshot's own churn flag, and its window is "
+                            "unknown: its probabilities would cover no known period. Import the "
+                            "file again on the Data page with its churn window, or store later "
+                            "monthly snapshots, to train one · rules version {version}",
+                            "之后的快照不足以覆盖 {horizon} 个月预测期，模型只能学习快照本身的流失标志，而其观察期未知："
+                            "预测概率将不对应任何已知期间。请在“数据”页重新导入该文件并选择观察期，或存储之后的月度快照，"
+                            "再训练模型 · 规则版本 {version}"),
+    "churn_window_unknown": ("The churn flag's window of snapshot {snapshot} is unknown, so no "
+                             "churn model is trained on it: import the file again with its churn "
+                             "window on the Data page.",
+                             "快照 {snapshot} 的流失标志观察期未知，因此不在其上训练流失模型：请在“数据”页重新导入该文件并选择观察期。"),
     "churn_train_button": ("Train and score as of {snapshot}", "以 {snapshot} 为基准训练并评分"),
     "churn_training": ("Training the model and its baseline…", "正在训练模型及基线…"),
     "churn_scoring": ("Scoring the active base in batches", "正在分批为在网客户评分"),

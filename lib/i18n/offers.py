@@ -14,6 +14,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "offers_source_model": ("Churn risk: the newest churn model's scores.", "流失风险：最新流失模型评分。"),
     "offers_source_observed": ("Churn risk: each tier's observed churn rate (no churn model scores for "
                                "this snapshot yet).", "流失风险：各星级观测流失率（本快照尚无流失模型评分）。"),
+    "offers_window_unknown": ("The churn flag's window of snapshot {snapshot} is unknown and it has "
+                              "no churn model scores, so there is no churn probability over the "
+                              "horizon to simulate offers with. Import the file again on the Data "
+                              "page with its churn window, or train a churn model on the Churn risk "
+                              "page.",
+                              "快照 {snapshot} 的流失标志观察期未知且尚无流失模型评分，因此没有可用于模拟优惠的"
+                              "预测期流失概率。请在“数据”页重新导入该文件并选择观察期，或在“流失风险”页训练流失模型。"),
     "offers_clv_simple": ("Customer value: simple CLV = monthly margin × (1 + d) / (d + churn).",
                           "客户价值：简易 CLV = 月毛利 × (1 + d) / (d + 流失率)。"),
     "offers_clv_sbg": ("Customer value: each tier's residual CLV from the sBG fit (Lifecycle page) "

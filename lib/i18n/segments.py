@@ -3,6 +3,12 @@ from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
     "page_segments": ("Segments", "客户细分"),
+    "seg_window_unknown": ("The churn flag's window of snapshot {snapshot} is unknown, so no "
+                           "monthly churn rate or revenue at risk is shown (–): a churn share "
+                           "over an unknown period is no rate per month. Import the file again on "
+                           "the Data page with its churn window to get them.",
+                           "快照 {snapshot} 的流失标志观察期未知，因此不显示月流失率和风险收入（–）：未知期间的流失占比"
+                           "不是月流失率。请在“数据”页重新导入该文件并选择观察期。"),
     "seg_caption": ("Snapshot {snapshot} · rules version {version} · revenue is the latest month's "
                     "spend of active customers; churn is a monthly rate after the rules' exclusions.",
                     "快照 {snapshot} · 规则版本 {version} · 收入为在网客户最近一月消费；流失率为按规则剔除后的月流失率。"),
