@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from lib.churn_train import train_churn_model, training_target
 from lib.kpis import build_overview, risk_by_tier
-from lib.offer_targets import Economics, offer_targets
+from lib.economics import economics
+from lib.offer_targets import offer_targets
 from lib.queries import Filters
 from lib.rules_versions import current_rules
 from lib.segments import churn_window, value_view
@@ -91,7 +92,7 @@ def test_segments_and_offers_make_no_rate_of_an_unknown_window(engine):
         tiers = value_view(conn, Filters(S2), rules).tiers
         assert tiers["monthly_churn"].null_count() == tiers.height
         with pytest.raises(StoreError) as refused:
-            offer_targets(conn, Filters(S2), rules, Economics())
+            offer_targets(conn, Filters(S2), rules, economics(rules))
     assert refused.value.code == "offers_window_unknown"
 
 

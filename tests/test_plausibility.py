@@ -213,7 +213,7 @@ def test_cli_warns_and_the_tenure_unit_option_converts(tmp_path, capsys):
 
     url = f"duckdb:///{tmp_path}/cli.duckdb"
     assert main(["import", str(path), "--snapshot-date", "2026-11-30", "--db", url,
-                 "--tenure-unit", "years"]) == 0
+                 "--tenure-unit", "years", "--churn-window-months", "1"]) == 0
     stored = stored_tenure(url)
     # Customer 15600000 + i has i years = 12 i months.
     assert stored.get_column("tenure_months").to_list() == [12.0 * i for i in range(11)]
@@ -244,6 +244,7 @@ def test_data_page_shows_the_warning_and_lets_the_user_choose_years(tmp_path, mo
     unit.set_value("years").run()
     assert not at.exception
     assert not any("tenure_months" in w.value for w in at.warning)
+    next(s for s in at.selectbox if s.label == "Churn flag covers").set_value(1).run()
     button = next(b for b in at.button if b.label.startswith("Import"))
     assert not button.disabled
     button.click().run()
@@ -262,6 +263,7 @@ def test_data_page_imports_a_questioned_file_once_the_user_confirms(tmp_path, mo
     at.file_uploader[0].set_value(("bank.csv", BANK_CSV.encode(), "text/csv")).run()
     confirm = next(c for c in at.checkbox if c.label.startswith("I have checked the 1 warning"))
     confirm.check().run()
+    next(s for s in at.selectbox if s.label == "Churn flag covers").set_value(1).run()
     button = next(b for b in at.button if b.label.startswith("Import"))
     assert not button.disabled
     button.click().run()
