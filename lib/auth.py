@@ -11,12 +11,15 @@ Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ig
 ``[[user]] name, role, password_hash`` (Argon2id). With no accounts file and no single sign-on
 configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
 A file that exists but cannot be used (empty, comments only, nameless entries, bad TOML) lets
-nobody in, with a message naming the file: access fails closed.
+nobody in, with a message naming the file: access fails closed. Failed sign-ins are limited
+per account and per client and logged without the password, and Argon2 verifications are
+bounded (``lib.signin_limits``).
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import tempfile
 import tomllib
@@ -28,6 +31,8 @@ import tomlkit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from lib.signin_limits import SignInLimits, SignInRefused
+
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
@@ -37,8 +42,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                         "run_operations", "delete_snapshot", "manage_users"}),
 }
 USERS_FILE_ENV = "RETENTION_USERS_FILE"
+TRUSTED_PROXIES_ENV = "RETENTION_TRUSTED_PROXIES"
 DEFAULT_USERS_FILE = Path(__file__).resolve().parent.parent / "data" / "users.toml"
 _hasher = PasswordHasher()
+#: The sign-in limits of this server process (tests replace it with one on a fake clock).
+SIGN_IN_LIMITS = SignInLimits()
+log = logging.getLogger("retention.auth")
 
 
 class PermissionDenied(Exception):
@@ -139,18 +148,59 @@ def still_allowed(user: User, path: Path | None = None) -> User | None:
     return User(user.name, account["role"] if account["role"] in ROLES else "viewer")
 
 
-def authenticate(name: str, password: str, path: Path | None = None) -> User | None:
-    """The user when ``password`` matches the stored hash, else None (no hint which part was wrong)."""
-    account = load_accounts(path).get(name.strip())
-    if account is None:
-        _hasher.hash(password)  # same work either way, so timing does not reveal names
+def authenticate(name: str, password: str, path: Path | None = None, *, client: str | None = None,
+                 limits: SignInLimits | None = None) -> User | None:
+    """The user when ``password`` matches the stored hash, else None (no hint which part was wrong).
+
+    ``client`` names where the attempt comes from (an address, or a browser session), for the
+    per-client limit; None (command line, tests) counts the account only. Raises
+    ``SignInRefused`` without checking anything while the account or the client is locked
+    after too many failures ("auth_locked"), or when every verification slot stayed busy
+    ("auth_busy"); see ``lib.signin_limits``. Failures are logged with the name and the client,
+    never the password.
+    """
+    limits = limits or SIGN_IN_LIMITS
+    account_name = name.strip()
+    wait = limits.retry_after(account_name, client)
+    if wait:
+        log.warning("sign-in refused while locked: name=%r client=%r retry_in=%ds",
+                    account_name[:80], client, wait)
+        raise SignInRefused("auth_locked", wait)
+    account = load_accounts(path).get(account_name)
+    with limits.verification_slot():   # Argon2 takes 64 MiB: a bounded number at once
+        if account is None:
+            _hasher.hash(password)  # same work either way, so timing does not reveal names
+            matched = False
+        else:
+            try:
+                matched = _hasher.verify(account["password_hash"], password)
+            except (VerificationError, InvalidHashError):
+                matched = False
+    if not matched:
+        locked = limits.record_failure(account_name, client)
+        log.warning("sign-in failed: name=%r client=%r failures=%d locked_for=%ds",
+                    account_name[:80], client, limits.failures(account_name), locked)
         return None
-    try:
-        _hasher.verify(account["password_hash"], password)
-    except (VerificationError, InvalidHashError):
-        return None
+    limits.record_success(account_name)
     role = account["role"] if account["role"] in ROLES else "viewer"
-    return User(name.strip(), role)
+    return User(account_name, role)
+
+
+def client_of(peer: str | None, forwarded_for: str | None, session_id: str) -> str:
+    """Who a sign-in comes from, for the per-client limit.
+
+    ``peer``: the address of the connection (None when it comes from this machine);
+    ``forwarded_for``: its X-Forwarded-For header. The header is believed only when the peer is
+    a reverse proxy listed in ``RETENTION_TRUSTED_PROXIES`` (comma-separated addresses;
+    ``localhost`` for a proxy on this machine), since any client can send it; then its last
+    entry (the one the proxy added) is the client. With no address, the browser session.
+    """
+    trusted = {a.strip() for a in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if a.strip()}
+    if forwarded_for and (peer or "localhost") in trusted:
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last
+    return peer or f"session:{session_id}"
 
 
 def role_of(name: str, path: Path | None = None) -> str:

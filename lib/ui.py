@@ -14,6 +14,7 @@ from typing import TypeVar
 import polars as pl
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import queries
 from lib import auth
@@ -253,7 +254,11 @@ def sign_in() -> User | None:
                 name = st.text_input(t("auth_name", code))
                 password = st.text_input(t("auth_password", code), type="password")
                 if st.form_submit_button(t("auth_sign_in", code), type="primary"):
-                    user = auth.authenticate(name, password)
+                    try:
+                        user = auth.authenticate(name, password, client=_client())
+                    except auth.SignInRefused as refused:
+                        st.error(t(refused.code, code, wait=_wait_text(refused.retry_seconds, code)))
+                        return None
                     if user is None:
                         st.error(t("auth_failed", code))
                     else:
@@ -265,6 +270,23 @@ def sign_in() -> User | None:
     st.session_state[Keys.USER] = user
     auth.set_actor(user)
     return user
+
+
+def _client() -> str:
+    """This session's client for the sign-in limits: its address, or its browser session."""
+    ctx, peer = get_script_run_ctx(), st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    # only text counts (AppTest's stand-in runtime answers with mock objects)
+    return auth.client_of(peer if isinstance(peer, str) else None,
+                          forwarded if isinstance(forwarded, str) else None,
+                          ctx.session_id if ctx else "")
+
+
+def _wait_text(seconds: int, code: str) -> str:
+    """A wait in the user's language: seconds below two minutes, else whole minutes rounded up."""
+    if seconds < 120:
+        return t("auth_wait_seconds", code, n=seconds)
+    return t("auth_wait_minutes", code, n=-(-seconds // 60))
 
 
 def user() -> User:

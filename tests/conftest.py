@@ -92,3 +92,15 @@ def acting_admin(tmp_path_factory):
     os.environ[USERS_FILE_ENV] = str(tmp_path_factory.mktemp("accounts") / "none.toml")
     with acting_as(User("test", "admin")):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_limits(monkeypatch):
+    """Every test starts with no failed sign-ins counted (the limits are per server process,
+    and the tests share one), so one test's wrong passwords cannot lock another's account."""
+    from lib import auth
+    from lib.signin_limits import SignInLimits
+
+    limits = SignInLimits()
+    monkeypatch.setattr(auth, "SIGN_IN_LIMITS", limits)
+    return limits

@@ -24,6 +24,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth_sign_in": ("Sign in", "登录"),
     "auth_sso_login": ("Sign in with your company account", "使用公司账号登录"),
     "auth_failed": ("User name or password is not right.", "用户名或密码不正确。"),
+    "auth_locked": ("Too many failed sign-ins for this user name or from this computer. Try again "
+                    "in {wait}.", "该用户名或本机登录失败次数过多。请在{wait}后再试。"),
+    "auth_busy": ("The server is checking many sign-ins right now. Try again in {wait}.",
+                  "服务器正在处理大量登录请求。请在{wait}后再试。"),
+    "auth_wait_seconds": ("{n} s", "{n} 秒"),
+    "auth_wait_minutes": ("{n} min", "{n} 分钟"),
     "auth_signed_in": ("Signed in as {name} ({role})", "当前用户 {name}（{role}）"),
     "auth_sign_out": ("Sign out", "退出登录"),
     "auth_single_user": ("Single-user mode: no accounts configured, you have admin rights. Add "
