@@ -562,7 +562,7 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
                  for flag, code, members in missing_codes],
         file_level=file_level,
         cells=cells,
-        row_level=list(getattr(raw, "row_warnings", [])),
+        row_level=list(raw.row_warnings),
         message_params=lambda field, column: _message_params(field, column, today_date,
                                                              snapshot),
     )
