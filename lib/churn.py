@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from lib.queries.churn import FEATURE_SOURCE_COLUMNS, LABEL_COLUMNS
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, RulesError, default_rules, finite_number
 
 #: Categorical contract fields the model reads.
 CATEGORICAL_FEATURES: tuple[str, ...] = ("brand", "plan", "contract", "payment_method", "province",
@@ -99,7 +99,7 @@ def churn_settings(rules: Rules) -> ChurnSettings:
     values: dict[str, object] = {}
     for key, (low, high) in _SETTINGS_RANGES.items():
         value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        if not finite_number(value) or not low <= value <= high:
             raise RulesError("rules_bad_number", key=f"churn_model.{key}", low=low, high=high)
         values[key] = float(value) if key in _FLOAT_SETTINGS else int(value)
     flag = section.get("exclude_involuntary")

@@ -117,28 +117,41 @@ def _print_summary(result, out) -> None:
         print(f"  {row['severity']:<8} {row['rows']:>8}  {row['code']}: {row['message_en']}", file=out)
 
 
+def _write_report(validation, report: Path | None) -> None:
+    """The summary on standard output and, when asked, the row-level report as CSV."""
+    _print_summary(validation, sys.stdout)
+    if report:
+        from lib.ingest import report_csv
+
+        report.write_bytes(report_csv(validation))
+
+
 def _run_file_command(args: argparse.Namespace) -> int:
     if args.command == "import" and args.churn_window_months is None and not args.churn_window_unknown:
         print(t("cli_churn_window_needed"), file=sys.stderr)
         return EXIT_REFUSED
     data = args.file.read_bytes()
     overrides = _overrides(args.map)
-    if args.command == "validate":
-        validation = check_file(data, args.file.name, overrides, args.snapshot_date, args.sheet,
-                                tenure_unit=args.tenure_unit)
-        result: ImportResult | None = None
-    else:
-        engine = make_engine(args.db)
-        result = import_file(engine, data, args.file.name, overrides=overrides,
-                             snapshot_date=args.snapshot_date, sheet=args.sheet,
-                             churn_window_months=args.churn_window_months, replace=args.replace,
-                             tenure_unit=args.tenure_unit)
-        validation = result.validation
-    _print_summary(validation, sys.stdout)
-    if args.report:
-        from lib.ingest import report_csv
-
-        args.report.write_bytes(report_csv(validation))
+    try:
+        if args.command == "validate":
+            validation = check_file(data, args.file.name, overrides, args.snapshot_date,
+                                    args.sheet, tenure_unit=args.tenure_unit)
+            result: ImportResult | None = None
+            refusal = validation.refusal()
+            if refusal is not None:  # the dry run says what the import would do
+                raise refusal
+        else:
+            engine = make_engine(args.db)
+            result = import_file(engine, data, args.file.name, overrides=overrides,
+                                 snapshot_date=args.snapshot_date, sheet=args.sheet,
+                                 churn_window_months=args.churn_window_months,
+                                 replace=args.replace, tenure_unit=args.tenure_unit)
+            validation = result.validation
+    except IngestError as exc:
+        if getattr(exc, "check", None) is not None:  # refused after validation: show the rows
+            _write_report(exc.check, args.report)
+        raise
+    _write_report(validation, args.report)
     if result is not None:
         dates = ", ".join(map(str, result.outcome.snapshot_dates))
         print(f"stored snapshot(s) {dates}: {result.outcome.rows_written} rows, "

@@ -92,8 +92,13 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
     ``churn_window_months``: months the file's churn flag covers, None when unknown (it has
     no default: see ``lib.snapshots.write_snapshots``).
 
-    Raises ``IngestError`` ``ingest_nothing_accepted`` when no row passed validation.
+    Raises ``IngestError`` ``ingest_nothing_accepted`` when no row passed validation, and the
+    validation's own refusal (``ValidationResult.refusal``: a NUL byte in some row) with the
+    validation attached as ``check``.
     """
+    refusal = validation.refusal()
+    if refusal is not None:
+        raise refusal
     if validation.rows_accepted == 0:
         raise IngestError("ingest_nothing_accepted", {"file": source_name},
                           "ingest_hint_fix_report")

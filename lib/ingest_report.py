@@ -47,7 +47,9 @@ class ProblemColumn:
 def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
                  missing: list[tuple[str, str, str, str]],
                  file_level: list[tuple[str, dict]],
-                 message_params: Callable[[str | None, str | None], dict]) -> pl.DataFrame:
+                 message_params: Callable[[str | None, str | None], dict],
+                 cells: pl.DataFrame | None = None,
+                 row_level: list[tuple[int, str, dict]] | None = None) -> pl.DataFrame:
     """The report of one validation.
 
     Parameters
@@ -60,6 +62,10 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
     file_level : ``(code, params)`` warnings about the whole file (row null); a :class:`Term`
         parameter is translated.
     message_params : template fields for a (field, column) pair.
+    cells : report rows found cell by cell (``row``, ``column``, ``field``, ``value``,
+        ``severity``, ``code``; no messages yet), e.g. NUL bytes in any column.
+    row_level : ``(row, code, params)`` warnings the reader found about one data row (a line
+        in another text encoding than the rest of the file); messages from ``params``.
     """
     none = pl.lit(None, pl.String)
     pieces = [work.filter(pl.col("blank")).select(
@@ -68,13 +74,16 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
     for p in problems:
         pieces.append(work.filter(pl.col(p.code).is_not_null()).select(
             pl.col("r").alias("row"), pl.lit(p.label).alias("column"),
-            pl.lit(p.field).alias("field"), p.raw.str.slice(0, VALUE_CHARS).alias("value"),
+            pl.lit(p.field).alias("field"), p.raw.str.slice(0, VALUE_CHARS).str.replace_all("\x00", "\u2400", literal=True)
+            .alias("value"),
             pl.col(p.severity).alias("severity"), pl.col(p.code).alias("code")))
     for flag, code, fields, columns in missing:
         pieces.append(work.filter(pl.col(flag)).select(
             pl.col("r").alias("row"), pl.lit(columns).alias("column"),
             pl.lit(fields).alias("field"), none.alias("value"),
             pl.lit("error").alias("severity"), pl.lit(code).alias("code")))
+    if cells is not None:
+        pieces.append(cells)
     rows = pl.concat([piece.cast({"row": pl.Int64, "value": pl.String}) for piece in pieces],
                      how="vertical").sort("row", maintain_order=True)
     keys = rows.select(["code", "field", "column"]).unique(maintain_order=True)
@@ -95,7 +104,18 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
          for code, params in file_level],
         schema=REPORT_SCHEMA,
     )
-    return pl.concat([head, rows.select(list(REPORT_SCHEMA))], how="vertical")
+    noted = pl.DataFrame(
+        [{"row": row, "column": params.get("column"), "field": params.get("field"),
+          "value": (params.get("value") or None) and str(params["value"])[:VALUE_CHARS],
+          "severity": "warning", "code": code,
+          "message_en": _message(code, "en", params), "message_zh": _message(code, "zh", params)}
+         for row, code, params in row_level or []],
+        schema=REPORT_SCHEMA,
+    )
+    body = rows.select(list(REPORT_SCHEMA))
+    if noted.height:
+        body = pl.concat([body, noted], how="vertical").sort("row", maintain_order=True)
+    return pl.concat([head, body], how="vertical")
 
 
 def _message(code: str, lang: str, params: dict) -> str:

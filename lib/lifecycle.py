@@ -28,7 +28,7 @@ from lib.queries.lifecycle import (
     Timeline,
     attribute_dimension,
 )
-from lib.rules import STAGES, Rules, RulesError
+from lib.rules import STAGES, Rules, RulesError, finite_number
 from lib.schema import CHURN_TYPES
 from lib.store import read_frame
 
@@ -84,7 +84,7 @@ def _number(section: dict, key: str, low: float, high: float) -> float:
     value = section.get(key)
     if value is None:
         raise RulesError("rules_missing_key", key=f"{SECTION}.{key}")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if not finite_number(value) or not low <= value <= high:
         raise RulesError("rules_bad_number", key=f"{SECTION}.{key}", low=low, high=high)
     return float(value)
 

@@ -29,7 +29,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.i18n import STRINGS, t
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, RulesError, default_rules, finite_number
 from lib.schema import FIELDS_BY_NAME, stored_dtypes
 
 SECTION = "need_tags"
@@ -95,7 +95,7 @@ class NeedTag:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return finite_number(value)
 
 
 def _term(key: str, entry: Any) -> Term:

@@ -30,7 +30,7 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from lib.rules import RulesError
+from lib.rules import RulesError, finite_number
 from lib.schema import riskiest_first
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "offers.toml"
@@ -82,7 +82,7 @@ def _range(entry: dict, key: str, offer_id: str) -> tuple[float, float]:
 
 def _cost(entry: dict, key: str, offer_id: str) -> float:
     value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if not finite_number(value) or value < 0:
         raise RulesError("offers_bad_cost", offer=offer_id, key=key)
     return float(value)
 

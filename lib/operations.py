@@ -23,7 +23,7 @@ from lib.churn_actions import BANDS, action_settings, apply_plan, assign, call_l
 from lib.queries import Filters
 from lib.queries import operations as q
 from lib.operations_power import OperationsError, draw_holdout
-from lib.rules import Rules, RulesError
+from lib.rules import Rules, RulesError, finite_number
 from lib.snapshots import bulk_insert
 from lib.store import callback_plans, now, plan_customers, plan_outcomes, read_frame
 
@@ -59,7 +59,7 @@ def operations_settings(rules: Rules) -> OperationsSettings:
 
     def share(key: str, low: float = 0.0, high: float = 1.0) -> float:
         value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value < high:
+        if not finite_number(value) or not low < value < high:
             raise RulesError("rules_bad_number", key=f"operations.{key}", low=low, high=high)
         return float(value)
 

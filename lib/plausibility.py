@@ -20,7 +20,7 @@ import polars as pl
 
 from lib.ingest_report import Term
 from lib.mapping import FieldSource, header_says, header_unit
-from lib.rules import Rules, RulesError
+from lib.rules import Rules, RulesError, finite_number
 from lib.schema import SPEND_COLUMNS, UNIT_FACTORS
 
 #: Units a tenure column may be read in, in the order they are offered (the contract unit first).
@@ -84,7 +84,7 @@ def import_checks(rules: Rules) -> ImportChecks:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return finite_number(value)
 
 
 def _number(section: dict, key: str, low: float, high: float) -> float:

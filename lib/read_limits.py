@@ -30,6 +30,11 @@ MAX_CELLS = 63_000_000
 #: Bytes of text one cell may hold. Excel itself stops at 32,767 characters (at most about 200 KB
 #: as escaped UTF-8 XML); a run of text longer than twice this between two XML tags is refused.
 MAX_CELL_BYTES = 256 * 1024
+#: Characters a text value may hold once imported (a contract text field such as province, city
+#: or plan, a customer id, an unmapped column kept as a segment dimension). Real names are a few
+#: dozen characters; a 210 MiB "province" broke every page that showed it (``MessageSizeError``).
+#: A longer value is blanked (refused for an id) with a row message by ``lib.validate``.
+MAX_TEXT_FIELD_CHARS = 1_000
 #: Uncompressed bytes of one worksheet's XML, and of the shared strings: about 60M cells of
 #: ordinary values (a million rows of 20 columns is about 700 MB). Checked on the zip's declared sizes, then on the bytes actually inflated.
 MAX_SHEET_XML_BYTES = 2**30

@@ -96,7 +96,8 @@ def _child(conn, reader: Callable, data: bytes, name: str, sheet: str | None,
         buffer = io.BytesIO()
         table.frame.write_ipc(buffer)
         meta = {"source_name": table.source_name, "encoding": table.encoding,
-                "delimiter": table.delimiter, "sheet": table.sheet, "warnings": table.warnings}
+                "delimiter": table.delimiter, "sheet": table.sheet, "warnings": table.warnings,
+                "row_warnings": table.row_warnings}
         conn.send(("ok", meta, peak()))
         conn.send_bytes(buffer.getbuffer())
     except IngestError as exc:

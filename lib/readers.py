@@ -55,6 +55,8 @@ class RawTable:
     delimiter : sniffed delimiter (CSV/TXT only).
     sheet : sheet read (workbooks only).
     warnings : ``(i18n code, params)`` of file-level problems that did not stop the read.
+    row_warnings : ``(data row, i18n code, params)`` of problems of one row the reader saw (a
+        line in another text encoding than the rest of the file).
     """
 
     frame: pl.DataFrame
@@ -63,6 +65,7 @@ class RawTable:
     delimiter: str | None = None
     sheet: str | None = None
     warnings: list[tuple[str, dict]] = field(default_factory=list)
+    row_warnings: list[tuple[int, str, dict]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -169,9 +172,9 @@ def _read(data: bytes, name: str, sheet: str | None) -> RawTable:
             raise IngestError("ingest_unsupported_format", {"file": name, "kind": kind},
                               "ingest_hint_formats")
     check_memory_for_text(len(data), name)
-    frame, encoding, delimiter, warnings = read_delimited(data, name)
+    frame, encoding, delimiter, warnings, row_warnings = read_delimited(data, name)
     table = _finish(frame, name, warnings)
-    table.encoding, table.delimiter = encoding, delimiter
+    table.encoding, table.delimiter, table.row_warnings = encoding, delimiter, row_warnings
     return table
 
 

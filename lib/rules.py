@@ -7,6 +7,7 @@ and when rules change.
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,14 @@ class Rules:
         return names[tier - 1]
 
 
+def finite_number(value: object) -> bool:
+    """True for a finite int or float. TOML allows ``nan`` and ``inf``, which no threshold, share
+    or count can mean (``nan`` compares false with everything, so a rule on it never fires); a
+    bool is no number. Every rules reader checks its numbers with this."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def _get(doc: dict[str, Any], section: str, key: str) -> Any:
     try:
         return doc[section][key]
@@ -93,7 +102,7 @@ def _get(doc: dict[str, Any], section: str, key: str) -> Any:
 
 def _number(doc: dict[str, Any], section: str, key: str, low: float, high: float) -> float:
     value = _get(doc, section, key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if not finite_number(value) or not low <= value <= high:
         raise RulesError("rules_bad_number", key=f"{section}.{key}", low=low, high=high)
     return float(value)
 
@@ -128,7 +137,7 @@ def _spend_bounds(doc: dict[str, Any]) -> tuple[float, ...]:
     ok = (
         isinstance(bounds, list)
         and len(bounds) == TIER_COUNT - 1
-        and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+        and all(finite_number(b) for b in bounds)
     )
     if not ok or bounds[0] != 0 or any(low >= high for low, high in zip(bounds, bounds[1:])):
         raise RulesError("rules_bad_bounds", count=TIER_COUNT - 1)

@@ -20,7 +20,7 @@ from lib import queries
 from lib.kpis import monthly_rate, pareto_curve, revenue_share_of_top
 from lib.queries import Filters
 from lib.queries import segments as q
-from lib.rules import TIER_COUNT, Rules, RulesError
+from lib.rules import TIER_COUNT, Rules, RulesError, finite_number
 from lib.schema import SPEND_BANDS_PER_E
 from lib.store import read_frame
 
@@ -73,7 +73,7 @@ def section_of(rules: Rules) -> dict[str, Any]:
 def number(section: dict[str, Any], key: str, low: float, high: float, prefix: str = SECTION) -> float:
     """A number of a rules section within [low, high], else ``RulesError`` naming the key."""
     value = section.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if not finite_number(value) or not low <= value <= high:
         raise RulesError("rules_bad_number", key=f"{prefix}.{key}", low=low, high=high)
     return float(value)
 

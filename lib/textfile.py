@@ -28,8 +28,14 @@ _TRUSTED_GUESSES = {"big5", "big5hkscs", "cp950", "cp1252", "latin_1", "iso8859_
                     "iso8859_2", "cp1251", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"}
 
 
-def decode(data: bytes, name: str) -> tuple[bytes, str, list[tuple[str, dict]]]:
-    """UTF-8 bytes of the text (BOM removed), the encoding name and any warning."""
+#: Lines of a text file in another encoding than the rest: (their encoding, 0-based line
+#: numbers of the decoded text).
+OddLines = tuple[str, list[int]]
+
+
+def decode(data: bytes, name: str) -> tuple[bytes, str, list[tuple[str, dict]], OddLines | None]:
+    """UTF-8 bytes of the text (BOM removed), the encoding name, any warning, and the lines
+    written in another encoding than the rest (see :func:`decode_mixed`), or None."""
     if data.startswith(b"\xef\xbb\xbf"):
         body = data[3:]
         try:
@@ -37,10 +43,10 @@ def decode(data: bytes, name: str) -> tuple[bytes, str, list[tuple[str, dict]]]:
         except UnicodeDecodeError:
             raise IngestError("ingest_unreadable_encoding", {"file": name},
                               "ingest_hint_encoding") from None
-        return body, "utf-8-sig", []
+        return body, "utf-8-sig", [], None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16").encode("utf-8"), "utf-16", []
+            return data.decode("utf-16").encode("utf-8"), "utf-16", [], None
         except UnicodeDecodeError:
             raise IngestError("ingest_unreadable_encoding", {"file": name},
                               "ingest_hint_encoding") from None
@@ -48,9 +54,50 @@ def decode(data: bytes, name: str) -> tuple[bytes, str, list[tuple[str, dict]]]:
         raise IngestError("ingest_binary_file", {"file": name}, "ingest_hint_formats")
     try:
         data.decode("utf-8")
-        return data, "utf-8", []
+        return data, "utf-8", [], None
     except UnicodeDecodeError:
         pass
+    mixed = decode_mixed(data)
+    if mixed is not None:
+        return mixed[0], mixed[1], [], mixed[2]
+    return (*_decode_legacy(data, name), None)
+
+
+def decode_mixed(data: bytes) -> tuple[bytes, str, OddLines] | None:
+    """A file of UTF-8 lines and GBK/GB18030 lines (two exports pasted together), each line
+    decoded in its own encoding: (UTF-8 bytes, the encoding of most lines, the other lines).
+
+    Read whole in one encoding, the other lines came out garbled with no word ("广东" as
+    "骞夸笢"). A line counts as UTF-8 when it has non-ASCII text and decodes as UTF-8, as GB
+    when it does not and decodes as GB18030 to Chinese text. None when the file is not such a
+    mix (no UTF-8 line with non-ASCII text, or a line neither decodes).
+    """
+    # The lossy decode is one C pass; the Python loops below see lines only in a mixed file.
+    texts = data.decode("utf-8", errors="replace").split("\n")
+    utf8 = [i for i, text in enumerate(texts) if not text.isascii() and "\ufffd" not in text]
+    # Chinese text in UTF-8 too: a GBK line that happens to be valid UTF-8 decodes to Latin,
+    # Cyrillic or rare ideographs, rarely to common ones.
+    if not utf8 or not _mostly_chinese("".join(texts[i] for i in utf8[:SAMPLE_LINES])):
+        return None
+    lines = data.split(b"\n")
+    gb = [i for i, text in enumerate(texts) if "\ufffd" in text]
+    out = list(texts)
+    try:
+        for i in gb:
+            out[i] = lines[i].decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    if not gb or not _mostly_chinese("".join(out[i] for i in gb[:SAMPLE_LINES])):
+        return None
+    gb_name = _gb_name(b"\n".join(lines[i] for i in gb))
+    body = "\n".join(out).encode("utf-8")
+    if len(gb) >= len(utf8):
+        return body, gb_name, ("utf-8", utf8)
+    return body, "utf-8", (gb_name, gb)
+
+
+def _decode_legacy(data: bytes, name: str) -> tuple[bytes, str, list[tuple[str, dict]]]:
+    """A file that is not UTF-8 (nor a mix of UTF-8 lines and GB lines), decoded whole."""
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
@@ -171,13 +218,13 @@ def title_rows(rows: list[list[str | None]]) -> int:
     return 0
 
 
-def read_delimited(data: bytes,
-                   name: str) -> tuple[pl.DataFrame, str, str, list[tuple[str, dict]]]:
+def read_delimited(data: bytes, name: str) -> tuple[pl.DataFrame, str, str, list[tuple[str, dict]],
+                                                   list[tuple[int, str, dict]]]:
     """Decode and parse delimited text: (frame of text with the header as its first row,
-    encoding, delimiter, warnings)."""
-    body, encoding, warnings = decode(data, name)
+    encoding, delimiter, warnings, row warnings ``(data row, code, params)``)."""
+    body, encoding, warnings, odd = decode(data, name)
     if b"\r" in body[:SAMPLE_BYTES] and b"\n" not in body[:SAMPLE_BYTES]:
-        body = body.replace(b"\r", b"\n")  # classic Mac line ends
+        body = body.replace(b"\r", b"\n")  # classic Mac line ends (no "\n": no odd lines)
     sample = body[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
     if _looks_binary(sample):
         raise IngestError("ingest_binary_file", {"file": name}, "ingest_hint_formats")
@@ -214,7 +261,29 @@ def read_delimited(data: bytes,
         warnings.append(("ingest_quotes_ignored", {"file": name}))
     if widths and max(widths) > widths[0]:
         warnings.append(("ingest_ragged_rows", {"file": name, "columns": widths[0]}))
-    return frame, encoding, delimiter, warnings
+    row_warnings: list[tuple[int, str, dict]] = []
+    if odd is not None:
+        quoted = ("ingest_quotes_ignored", {"file": name}) not in warnings
+        rows = data_rows_of_lines(body, odd[1], skip, quoted)
+        row_warnings = [(row, "ingest_line_encoding_differs",
+                         {"file": name, "line_encoding": odd[0].upper(), "encoding": encoding.upper()})
+                        for row in rows]
+    return frame, encoding, delimiter, warnings, row_warnings
+
+
+def data_rows_of_lines(body: bytes, lines: list[int], skip: int, quoted: bool) -> list[int]:
+    """1-based data rows holding the 0-based ``lines`` of ``body`` (a row spans several lines
+    when a quoted value holds a line break), after ``skip`` leading lines and the header;
+    lines of the skipped rows or the header are left out."""
+    wanted, rows, record, open_quote = set(lines), [], -1, False
+    for i, line in enumerate(body.split(b"\n")):
+        if not open_quote:
+            record += 1
+        if i in wanted and record - skip >= 1:
+            rows.append(record - skip)
+        if quoted and line.count(b'"') % 2:
+            open_quote = not open_quote
+    return sorted(set(rows))
 
 
 def _parse_csv(body: bytes, delimiter: str, quote: str | None) -> pl.DataFrame:

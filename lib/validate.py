@@ -23,6 +23,7 @@ from lib import coerce, plausibility
 from lib.ingest_errors import IngestError
 from lib.ingest_report import ProblemColumn, build_report
 from lib.mapping import Mapping, check_mapping
+from lib.read_limits import MAX_TEXT_FIELD_CHARS
 from lib.readers import RawTable
 from lib.rules import Rules, RulesError, default_rules
 from lib.schema import (
@@ -36,6 +37,18 @@ from lib.schema import (
 )
 
 EARLIEST_DATE = dt.date(1990, 1, 1)
+#: A snapshot date given at import may lie at most this many years after today (and not before
+#: ``EARLIEST_DATE``): 0001-01-01 or 2099-12-31 is a typing slip, refused. A date after today
+#: but within the year is warned about by ``lib.plausibility.snapshot_warnings``.
+SNAPSHOT_MAX_YEARS_AHEAD = 1
+#: Significant digits a spreadsheet keeps of a number (Excel's 15): a longer numeric id read
+#: from a workbook may have lost its last digits.
+SPREADSHEET_DIGITS = 15
+#: An id written in scientific notation ("1.23E+10"): a spreadsheet's rendering of a long
+#: number, which no longer holds the id's digits.
+SCIENTIFIC_ID = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"
+#: A NUL byte: no character of any text (PostgreSQL cannot store it).
+NUL = "\x00"
 #: Bounds outside which a number is implausible, per field: (low, high), inclusive.
 RANGES: dict[str, tuple[float, float]] = {"age": (10, 110), "tenure_months": (0, 1200)}
 #: Fields that cannot be negative (a negative value is blanked with a warning).
@@ -88,6 +101,26 @@ class ValidationResult:
     rows_accepted: int
     rows_rejected: int
     tenure_unit: str = "months"
+    source_name: str = ""
+
+    def refusal(self) -> IngestError | None:
+        """Why this file may not be imported at all, or None.
+
+        A NUL byte is no character of any text: a file holding one is damaged or not plain text
+        (within its first 256 KiB it is refused as binary before it is parsed). Its rows are
+        named in the report (``ingest_nul_byte``), and the import is refused rather than storing
+        the rest of a damaged file.
+        """
+        rows = self.report.filter(pl.col("code") == "ingest_nul_byte").get_column("row").unique(
+            maintain_order=True)
+        if rows.len() == 0:
+            return None
+        error = IngestError("ingest_nul_refused",
+                            {"file": self.source_name, "count": rows.len(),
+                             "rows": ", ".join(f"{r:,}" for r in rows.head(5).to_list())},
+                            "ingest_hint_nul")
+        error.check = self
+        return error
 
     def plausibility_warnings(self) -> pl.DataFrame:
         """The report rows of the plausibility checks: the user confirms them before importing."""
@@ -138,6 +171,33 @@ def validate(raw: RawTable, mapping: Mapping, snapshot_date: dt.date | None = No
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise IngestError("ingest_internal_error", {"file": name, "detail": detail},
                           "ingest_hint_report") from None
+
+
+def snapshot_date_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Earliest and latest snapshot date accepted at import: ``EARLIEST_DATE`` and
+    ``SNAPSHOT_MAX_YEARS_AHEAD`` years after ``today`` (28 February for a 29 February)."""
+    year = today.year + SNAPSHOT_MAX_YEARS_AHEAD
+    try:
+        return EARLIEST_DATE, today.replace(year=year)
+    except ValueError:
+        return EARLIEST_DATE, today.replace(year=year, day=28)
+
+
+def check_snapshot_date(snapshot: dt.date | None, today: dt.date, name: str) -> None:
+    """Refuse a snapshot date given at import outside :func:`snapshot_date_bounds`.
+
+    Raises
+    ------
+    IngestError ``ingest_snapshot_date_out_of_range`` naming the date and the bounds.
+    """
+    if snapshot is None:
+        return
+    earliest, latest = snapshot_date_bounds(today)
+    if not earliest <= snapshot <= latest:
+        raise IngestError("ingest_snapshot_date_out_of_range",
+                          {"file": name, "snapshot": snapshot.isoformat(),
+                           "earliest": earliest.isoformat(), "latest": latest.isoformat()},
+                          "ingest_hint_snapshot_date")
 
 
 def _as_date(value: object, name: str, what: str) -> dt.date | None:
@@ -215,12 +275,14 @@ def _problem(plan: _Plan, snap: pl.Expr, today: dt.date, snapshot_given: bool) -
     none = pl.lit(None, dtype=pl.String)
     unparsed = text.is_not_null() & value.is_null()
     out_of_range = (value < pl.lit(EARLIEST_DATE)) | (value > pl.lit(today))
+    too_long = text.str.len_chars() > MAX_TEXT_FIELD_CHARS
     if kind == "id":
-        problem = pl.when(value.is_null()).then(pl.lit("ingest_id_blank"))
+        problem = (pl.when(value.is_null()).then(pl.lit("ingest_id_blank"))
+                   .when(too_long).then(pl.lit("ingest_text_too_long")))
     elif kind == "text":
-        if field != "churn_type":
-            return none
-        problem = pl.when(unparsed).then(pl.lit("ingest_bad_churn_type"))
+        problem = pl.when(too_long).then(pl.lit("ingest_text_too_long"))
+        if field == "churn_type":
+            problem = problem.when(unparsed).then(pl.lit("ingest_bad_churn_type"))
     elif kind == "bool":
         problem = pl.when(unparsed).then(pl.lit("ingest_not_a_boolean"))
     elif kind == "date":
@@ -265,7 +327,67 @@ def _message_params(field: str | None, column: str | None, today: dt.date,
     low, high = RANGES.get(field or "", ("", ""))
     return {"field": field or "", "column": column or "", "today": today.isoformat(),
             "earliest": EARLIEST_DATE.isoformat(), "low": low, "high": high,
+            "max_chars": MAX_TEXT_FIELD_CHARS,
             "snapshot": snapshot.isoformat() if snapshot else ""}
+
+
+def _long_columns(work: pl.DataFrame, columns: list[str]) -> set[str]:
+    """Those of ``columns`` holding a value longer than ``MAX_TEXT_FIELD_CHARS`` (one pass)."""
+    if not columns or work.height == 0:
+        return set()
+    flags = work.select([(pl.col(c).str.len_chars() > MAX_TEXT_FIELD_CHARS).any().alias(c)
+                         for c in columns]).row(0, named=True)
+    return {c for c, flagged in flags.items() if flagged}
+
+
+def _cell_problems(work: pl.DataFrame, headers: list[str], src: list[str],
+                   long_extras: set[str]) -> pl.DataFrame | None:
+    """Report rows (no messages yet) for cells of any column: a NUL byte (error, row rejected)
+    and, in a kept (unmapped) column, a value longer than ``MAX_TEXT_FIELD_CHARS`` (warning,
+    value blanked). Columns are looked at one by one only when they hold such a cell."""
+    nul_columns: list[str] = []
+    if work.height and work.get_column("nul").any():
+        flags = work.select([pl.col(s).str.contains(NUL, literal=True).any().alias(s)
+                             for s in src]).row(0, named=True)
+        nul_columns = [s for s, flagged in flags.items() if flagged]
+    header_of = dict(zip(src, headers))
+    pieces = []
+    for s, code, severity, rows in (
+            [(s, "ingest_nul_byte", "error", pl.col(s).str.contains(NUL, literal=True))
+             for s in nul_columns]
+            + [(s, "ingest_text_too_long", "warning",
+                (pl.col(s).str.len_chars() > MAX_TEXT_FIELD_CHARS) & ~pl.col("rejected"))
+               for s in long_extras]):
+        pieces.append(work.filter(rows.fill_null(False)).select(
+            pl.col("r").alias("row"), pl.lit(header_of[s]).alias("column"),
+            pl.lit(None, pl.String).alias("field"),
+            pl.col(s).str.slice(0, 80).str.replace_all(NUL, "\u2400", literal=True).alias("value"),
+            pl.lit(severity).alias("severity"), pl.lit(code).alias("code")))
+    return pl.concat(pieces, how="vertical") if pieces else None
+
+
+def _id_warnings(work: pl.DataFrame, source, column: str, workbook: bool) -> list[tuple[str, dict]]:
+    """File-level warnings about the id column's text: ids in scientific notation ("1.23E+10",
+    a spreadsheet's rendering that no longer holds the digits: different customers may share
+    one), and, from a workbook, numeric ids longer than a spreadsheet's 15 significant digits
+    (a number cell cannot hold them exactly)."""
+    text = pl.col(column).str.strip_chars()
+    digits = text.str.replace(r"\.0+$", "").str.strip_chars_start("0")
+    counts = work.filter(~pl.col("blank")).select(
+        text.str.contains(SCIENTIFIC_ID).sum().alias("scientific"),
+        (digits.str.contains(r"^\d+$") & (digits.str.len_chars() > SPREADSHEET_DIGITS))
+        .sum().alias("long"),
+        text.filter(text.str.contains(SCIENTIFIC_ID)).first().alias("example"),
+    ).row(0, named=True)
+    params = {"column": " + ".join(source.columns), "field": "customer_id"}
+    warnings: list[tuple[str, dict]] = []
+    if counts["scientific"]:
+        warnings.append(("ingest_ids_scientific", params | {
+            "count": int(counts["scientific"]), "example": str(counts["example"])[:40]}))
+    if workbook and counts["long"]:
+        warnings.append(("ingest_ids_beyond_spreadsheet_digits", params | {
+            "count": int(counts["long"]), "digits": SPREADSHEET_DIGITS}))
+    return warnings
 
 
 def _extra_names(headers: list[str], skip: set[int]) -> dict[int, str]:
@@ -296,6 +418,7 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     name = str(raw.source_name)
     snapshot = _as_date(snapshot_date, name, "snapshot_date")
     today_date = _as_date(today, name, "today") or dt.date.today()
+    check_snapshot_date(snapshot, today_date, name)
     sources = check_mapping(mapping, list(raw.frame.columns), name, snapshot is not None)
     headers = list(raw.frame.columns)
     position = {h: i for i, h in enumerate(headers)}
@@ -384,7 +507,12 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
             expr = expr.when(~pl.col(group_of[p.field])).then(pl.lit("error"))
         return expr.otherwise(pl.lit("warning"))
 
-    hard = [blank, snap.is_null()]
+    # A NUL byte anywhere in the row (mapped or kept column) rejects it: the import is then
+    # refused (``ValidationResult.refusal``); PostgreSQL ended such an import with a traceback.
+    lf = lf.with_columns(pl.any_horizontal(
+        [pl.col(s).str.contains(NUL, literal=True).fill_null(False) for s in src]
+        or [pl.lit(False)]).alias("nul"))
+    hard = [blank, snap.is_null(), pl.col("nul")]
     for p in plans:
         if p.field in ALWAYS_HARD:
             hard.append(pl.col(p.problem).is_not_null())
@@ -396,7 +524,7 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     # Keep what the accepted frame, the report and the plausibility checks read (the parsed
     # tenure before its range check); the parse intermediates go.
     tenure_parsed = by_field["tenure_months"].typed if "tenure_months" in by_field else ""
-    keep = ["r", "blank", "rejected", *src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
+    keep = ["r", "blank", "rejected", "nul", *src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
             *(f"p_{p.field}" for p in plans), *(f"sev_{p.field}" for p in plans),
             *(flag for flag, _, _ in missing_codes), tenure_parsed]
     schema = lf.collect_schema()  # once: resolving it per column made this quadratic
@@ -409,11 +537,18 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     out_fields = [f for f in CONTRACT_COLUMNS
                   if f in sources or f == "customer_id" or (f == "snapshot_date" and snapshot)]
     extras = _extra_names(headers, set(used))
+    long_extras = _long_columns(work, [src[i] for i in extras])
     accepted = work.filter(~pl.col("rejected")).select(
         [pl.col(f"v_{f}").cast(dtypes[f]).alias(f) for f in out_fields]
-        + [pl.col(src[i]).alias(x) for i, x in extras.items()]
+        + [(pl.when(pl.col(src[i]).str.len_chars() > MAX_TEXT_FIELD_CHARS).then(None)
+            .otherwise(pl.col(src[i])) if src[i] in long_extras else pl.col(src[i])).alias(x)
+           for i, x in extras.items()]
     )
+    cells = _cell_problems(work, headers, src, long_extras)
     file_level = list(raw.warnings)
+    if "customer_id" in sources:
+        file_level += _id_warnings(work, sources["customer_id"], src[position[sources[
+            "customer_id"].columns[0]]], workbook=raw.sheet is not None)
     if "customer_id" not in sources:
         file_level.append(("ingest_ids_generated", {"file": name, "field": "customer_id"}))
     file_level += plausibility.plausibility_warnings(work, sources, tenure_parsed, snapshot,
@@ -426,10 +561,12 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
                   " / ".join(" + ".join(sources[f].columns) for f in members))
                  for flag, code, members in missing_codes],
         file_level=file_level,
+        cells=cells,
+        row_level=list(raw.row_warnings),
         message_params=lambda field, column: _message_params(field, column, today_date,
                                                              snapshot),
     )
     tenure = sources.get("tenure_months")
-    return ValidationResult(accepted=accepted, report=report, rows_read=n_rows,
+    return ValidationResult(source_name=name, accepted=accepted, report=report, rows_read=n_rows,
                             rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height,
                             tenure_unit=(tenure.unit if tenure else None) or "months")

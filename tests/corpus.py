@@ -27,6 +27,8 @@ class Case:
     data: bytes
     expect: str  # "clean" | "partial" | "refused"
     file_name: str = "snapshot.csv"
+    #: (data row, code) warnings the report must name (rows stored, but worth a look)
+    warns: tuple[tuple[int, str], ...] = ()
 
 
 def _csv(header: str, rows: list[str], sep: str = ",", encoding: str = "utf-8", newline: str = "\n") -> bytes:
@@ -61,8 +63,10 @@ def encoding_cases() -> list[Case]:
         Case("gbk_chinese_headers", _csv(ZH_HEADER, ZH_ROWS, encoding="gbk"), "clean"),
         Case("gb18030_chinese_headers", _csv(ZH_HEADER, ZH_ROWS, encoding="gb18030"), "clean"),
         Case("utf16_with_bom", _csv(HEADER, GOOD_ROWS, encoding="utf-16"), "clean"),
+        # every row stored, each line decoded in its own encoding; the GBK row (3) is named
         Case("mixed_utf8_and_gbk_lines",
-             _csv(HEADER, GOOD_ROWS[:2]) + "C9,5,No,50,广西\n".encode("gbk"), "clean"),
+             _csv(HEADER, GOOD_ROWS[:2]) + "C9,5,No,50,广西\n".encode("gbk"), "clean",
+             warns=((3, "ingest_line_encoding_differs"),)),
         Case("crlf_lines", _csv(HEADER, GOOD_ROWS, newline="\r\n"), "clean"),
         Case("cr_only_lines", _csv(HEADER, GOOD_ROWS, newline="\r"), "clean"),
         Case("no_trailing_newline", _csv(HEADER, GOOD_ROWS).rstrip(b"\n"), "clean"),

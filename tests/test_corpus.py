@@ -62,6 +62,8 @@ def test_each_bad_file_is_handled(case, seeded_file, tmp_path):
     kind = "clean" if validation.rows_rejected == 0 else "partial"
     assert kind == case.expect, validation.summary()
     assert validation.rows_accepted + validation.rows_rejected == validation.rows_read
+    named = set(validation.report.select("row", "code").iter_rows())
+    assert set(case.warns) <= named, validation.report
     if kind == "partial":
         errors = validation.report.filter(validation.report["severity"] == "error")
         assert errors.height >= validation.rows_rejected and errors["row"].null_count() == 0

@@ -14,6 +14,7 @@ from lib.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules_versions import rules_history, save_rules
 from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
+from lib.validate import snapshot_date_bounds
 from lib.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
 
@@ -69,8 +70,10 @@ with tab_import, ui.guard():
         left, middle, right = st.columns(3)
         snapshot_date = None
         if "snapshot_date" not in mapping:
+            earliest, latest = snapshot_date_bounds(dt.date.today())
             snapshot_date = left.date_input(t("data_snapshot_date", code),
-                                            value=last_month_end(dt.date.today()))
+                                            value=last_month_end(dt.date.today()),
+                                            min_value=earliest, max_value=latest)
         # no default: the user must say what the churn flag covers (or that nobody knows)
         window = middle.selectbox(
             t("data_churn_window", code), CHURN_WINDOW_CHOICES, index=None,

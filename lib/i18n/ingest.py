@@ -136,6 +136,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Download the problem report, correct the rejected rows (or the column mapping) and "
         "import the file again.",
         "请下载问题报告，修正被拒绝的行（或列映射）后重新导入文件。"),
+    "ingest_hint_snapshot_date": (
+        "Give the date the rows describe (YYYY-MM-DD), usually the last day of the exported month.",
+        "请填写这些数据所描述的日期（YYYY-MM-DD），通常是导出月份的最后一天。"),
+    "ingest_hint_nul": (
+        "Export the file again from its source system (the rows named in the report hold the "
+        "damaged bytes) and import the new copy.",
+        "请从源系统重新导出该文件（报告中列出的行含有损坏的字节），然后导入新文件。"),
+    "ingest_snapshot_date_out_of_range": (
+        "{file}: the snapshot date {snapshot} is outside the accepted range {earliest} to "
+        "{latest} (at most a year after today).",
+        "{file}：快照日期 {snapshot} 超出可接受范围 {earliest} 至 {latest}（最晚为今天起一年内）。"),
+    "ingest_nul_refused": (
+        "{file} was not imported: {count:,} row(s) hold a NUL byte, which is no character of any "
+        "text (rows {rows}…). The file is damaged or not plain text.",
+        "{file} 未导入：{count:,} 行含有 NUL 字节（不属于任何文本字符，行 {rows}…）。文件已损坏或不是纯文本。"),
     "ingest_hint_report": (
         "Please send the file and this message to the administrator.",
         "请将该文件和此消息发送给管理员。"),
@@ -202,6 +217,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "spend column instead before importing, unless it really is the monthly spend.",
         "{column}（{field}）的列名像是余额、工资或收入，而不是月消费（月中位数 {median}；最高星级门槛为 "
         "{top}）。除非它确实是月消费，否则请在导入前改为映射月消费列。"),
+    "ingest_ids_scientific": (
+        "{count:,} ids in {column} are written in scientific notation (such as {example}): a "
+        "spreadsheet's rendering of a long number, which has lost the id's last digits, so "
+        "different customers may look alike or alike ones different. Export the ids as text.",
+        "{column} 中有 {count:,} 个ID以科学计数法书写（例如 {example}）：这是电子表格对长数字的显示形式，"
+        "已丢失ID的末几位，不同客户可能被视为同一人或相反。请将ID导出为文本。"),
+    "ingest_ids_beyond_spreadsheet_digits": (
+        "{count:,} ids in {column} are numbers of more than {digits} digits: a spreadsheet keeps "
+        "only {digits} significant digits of a number cell, so their last digits may be lost. "
+        "Store the ids as text in the workbook (or export a CSV).",
+        "{column} 中有 {count:,} 个ID是超过 {digits} 位的数字：电子表格的数字单元格只保留 {digits} 位有效数字，"
+        "末几位可能已丢失。请在工作簿中将ID存为文本（或导出CSV）。"),
     "ingest_snapshot_in_future": (
         "The snapshot date {snapshot} is after today ({today}, {days} days ahead): the rows "
         "would describe a day that has not come yet. Check the snapshot date before importing.",
@@ -246,6 +273,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The date in {column} ({field}) could be day-first or month-first; write it as "
         "YYYY-MM-DD.",
         "{column}（{field}）中的日期无法确定日/月顺序；请写成 YYYY-MM-DD。"),
+    "ingest_text_too_long": (
+        "The value in {column} is longer than {max_chars:,} characters: it was left out (a "
+        "customer id that long rejects the row).",
+        "{column} 中的值超过 {max_chars:,} 个字符：已被舍弃（如果是客户ID，则该行被拒绝）。"),
+    "ingest_nul_byte": (
+        "{column} holds a NUL byte (shown as ␀), which is no character of any text: the row is "
+        "rejected and the file is not imported.",
+        "{column} 含有 NUL 字节（显示为 ␀），它不属于任何文本字符：该行被拒绝，文件不会被导入。"),
+    "ingest_line_encoding_differs": (
+        "This row is written in {line_encoding} while the rest of the file is {encoding}: it was "
+        "read as {line_encoding}. Check that its names read correctly.",
+        "该行使用 {line_encoding} 编码，而文件其余部分为 {encoding}：已按 {line_encoding} 读取。"
+        "请检查其中的文字是否显示正确。"),
     "ingest_date_out_of_range": (
         "The date in {column} ({field}) is before {earliest} or after {today}.",
         "{column}（{field}）中的日期早于 {earliest} 或晚于 {today}。"),
