@@ -100,7 +100,12 @@ def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float | Non
                              "range": [0, 1]},
                       yaxis={"tickformat": ".0%", "title": t("chart_revenue_share", lang),
                              "range": [0, 1.02]})
-    return style_figure(fig, t("chart_pareto", lang))
+    fig = style_figure(fig, t("chart_pareto", lang))
+    # the legend's long names below the axis title: at the top they ran into the chart's title,
+    # inside the plot into the "top x %" annotation
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.28,
+                              "xanchor": "left", "x": 0.0}, margin={"b": 110})
+    return fig
 
 
 def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
@@ -114,4 +119,9 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
         hovertemplate=t("chart_risk_hover", lang) + "<extra></extra>",
         showlegend=False,
     )
+    if risk.height and risk["revenue_at_risk"].is_null().all():
+        # no churn rate per month (the churn window is unknown): say so instead of empty axes
+        fig.add_annotation(text=t("kpi_revenue_at_risk_unknown_help", lang), showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, width=360)
+        fig.update_yaxes(visible=False)
     return style_figure(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))

@@ -172,7 +172,7 @@ def test_overview_of_an_unknown_window_shows_the_churn_share_and_no_rate(store_u
     at.switch_page("views/overview.py").run()
     assert not at.exception
     # hand count: 3 churners of 8 customers
-    assert metric(at, "Churn share of the file (window unknown)") == "37.5%"
+    assert metric(at, "Churn share (window unknown)") == "37.5%"
     assert "Monthly churn rate" not in [m.label.lstrip("⚠ ") for m in at.metric]
     assert metric(at, "Revenue at risk") == "–"
     assert any("churn flag's window of snapshot 2026-10-31 is unknown" in i.value for i in at.info)

@@ -71,8 +71,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "exclusions (involuntary, short tenure, group-paid), over the "
                                "churn flag's window of {window} months, converted to a month.",
                                "按规则剔除（被动离网、短在网、集团付费）后，快照流失标志观察期（{window} 个月）内的流失客户占比，折算为月。"),
-    "kpi_churn_share_unknown_window": ("Churn share of the file (window unknown)",
-                                       "文件中的流失占比（观察期未知）"),
+    "kpi_churn_share_unknown_window": ("Churn share (window unknown)",
+                                       "流失占比（观察期未知）"),
     "kpi_churn_share_unknown_window_help": (
         "Churners over customers, after the rules' exclusions, over whatever period the file's "
         "churn flag covers. The window was not given at import, so this is no rate per month "
