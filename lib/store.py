@@ -6,9 +6,13 @@ The same tables and queries run on PostgreSQL and, read-only, on Spark SQL.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -30,16 +34,144 @@ class StoreError(Exception):
         self.params = params
 
 
+#: Key of the one PostgreSQL advisory lock that serialises every writing transaction depending
+#: on the rules in force (imports, rules saves, deletes, scoring): ASCII "RETE".
+WRITER_LOCK_KEY = 0x52455445
+#: Seconds a writer waits for another import or rules change before it gives up with
+#: ``store_busy``; ``RETENTION_WRITER_WAIT_SECONDS`` overrides it for a process.
+WRITER_WAIT_ENV = "RETENTION_WRITER_WAIT_SECONDS"
+DEFAULT_WRITER_WAIT_SECONDS = 30.0
+#: A writer that has to wait is told the bound (seconds) once, e.g. to print a progress line.
+OnWait = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How an engine's writers wait for one another: at most ``seconds``; ``on_wait`` is called
+    once, with that bound, when a writer finds the store taken."""
+
+    seconds: float
+    on_wait: OnWait | None = None
+
+
+_WAITING: weakref.WeakKeyDictionary[sa.Engine, Waiting] = weakref.WeakKeyDictionary()
+#: In-process writers of a DuckDB file (the app's sessions are threads of one process), by URL.
+_LOCAL_WRITERS: dict[str, threading.Lock] = {}
+_LOCAL_WRITERS_GUARD = threading.Lock()
+
+
+def default_wait_seconds() -> float:
+    """The writer wait bound (seconds): ``RETENTION_WRITER_WAIT_SECONDS`` or the default."""
+    text = os.environ.get(WRITER_WAIT_ENV, "").strip()
+    try:
+        return max(float(text), 0.0) if text else DEFAULT_WRITER_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_WRITER_WAIT_SECONDS
+
+
+def waiting_of(engine: sa.Engine) -> Waiting:
+    """How writers on ``engine`` wait (set by ``make_engine``; the default otherwise)."""
+    return _WAITING.get(engine) or Waiting(default_wait_seconds())
+
+
+def writer_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means another writer holds the store (a lost race, worth a retry), as
+    opposed to a database that cannot be reached: our ``store_busy``, PostgreSQL's lock timeout,
+    serialisation failure or deadlock, DuckDB's file lock held by another process or its
+    write-write conflict."""
+    if isinstance(exc, StoreError):
+        return exc.code == "store_busy"
+    orig = getattr(exc, "orig", None) or exc
+    with contextlib.suppress(ImportError):
+        from psycopg import errors as pg_errors
+
+        if isinstance(orig, (pg_errors.LockNotAvailable, pg_errors.SerializationFailure,
+                             pg_errors.DeadlockDetected)):
+            return True
+    with contextlib.suppress(ImportError):
+        import duckdb
+
+        if isinstance(orig, duckdb.IOException) and "Could not set lock on file" in str(orig):
+            return True
+        if isinstance(orig, duckdb.TransactionException) and "conflict" in str(orig).lower():
+            return True
+    return False
+
+
+def _local_writer_lock(engine: sa.Engine) -> threading.Lock:
+    key = engine.url.render_as_string(hide_password=True)
+    with _LOCAL_WRITERS_GUARD:
+        return _LOCAL_WRITERS.setdefault(key, threading.Lock())
+
+
+def _acquire_local(lock: threading.Lock, waiting: Waiting) -> None:
+    if lock.acquire(blocking=False):
+        return
+    if waiting.on_wait:
+        waiting.on_wait(waiting.seconds)
+    if not lock.acquire(timeout=waiting.seconds):
+        raise StoreError("store_busy")
+
+
+def _advisory_lock(conn: sa.Connection, waiting: Waiting) -> None:
+    """Take the writers' transaction-level advisory lock, waiting at most ``waiting.seconds``;
+    PostgreSQL releases it at commit or rollback."""
+    key = {"key": WRITER_LOCK_KEY}
+    if conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), key).scalar():
+        return
+    if waiting.on_wait:
+        waiting.on_wait(waiting.seconds)
+    previous = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+    # lock_timeout bounds the wait (0 would mean forever); restored for the rest of the writer
+    bound = f"{max(int(waiting.seconds * 1000), 1)}ms"
+    conn.execute(sa.text("SELECT set_config('lock_timeout', :bound, true)"), {"bound": bound})
+    try:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), key)
+    except sa.exc.OperationalError as exc:
+        if writer_busy(exc):
+            raise StoreError("store_busy") from exc
+        raise
+    conn.execute(sa.text("SELECT set_config('lock_timeout', :bound, true)"), {"bound": previous})
+
+
+@contextlib.contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One writing transaction that depends on the rules in force, serialised with every other.
+
+    Imports, rules saves, deletes and scoring all write through this, so none of them grades,
+    counts or scores rows by rules another one is replacing. On PostgreSQL it takes a
+    transaction-level advisory lock first (``WRITER_LOCK_KEY``), across processes; on DuckDB
+    the file lock already admits one writing process, and a lock per file orders the threads
+    of this one (the app's sessions). A writer that cannot get its turn within the engine's
+    wait bound raises ``StoreError("store_busy")``, nothing changed. Never nest two.
+    """
+    waiting = waiting_of(engine)
+    local = _local_writer_lock(engine) if engine.dialect.name == "duckdb" else None
+    if local is not None:
+        _acquire_local(local, waiting)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                _advisory_lock(conn, waiting)
+            yield conn
+    finally:
+        if local is not None:
+            local.release()
+
+
 def database_url() -> str:
     """The configured database URL, or the embedded DuckDB file under data/."""
     return os.environ.get(DB_URL_ENV) or f"duckdb:///{DEFAULT_DB_PATH}"
 
 
-def make_engine(url: str | None = None) -> sa.Engine:
+def make_engine(url: str | None = None, *, wait_seconds: float | None = None,
+                on_wait: OnWait | None = None) -> sa.Engine:
     """Create the engine for ``url`` (default ``database_url()``) and bring the schema up to date.
 
-    A ``hive://`` URL (Spark Thrift Server) is a read-only store published by lib.store_spark:
-    it is checked, never migrated.
+    ``wait_seconds`` bounds how long its writers wait for another import or rules change
+    (default ``default_wait_seconds()``); ``on_wait`` is told when one has to wait (see
+    ``writing``). A ``hive://`` URL (Spark Thrift Server) is a read-only store published by
+    lib.store_spark: it is checked, never migrated.
     """
     url = url or database_url()
     if url.startswith("hive"):
@@ -54,6 +186,8 @@ def make_engine(url: str | None = None) -> sa.Engine:
     # cheap in-process handles, so allow many rather than make sessions queue (and time out).
     pool = {"pool_size": 10, "max_overflow": 40} if url.startswith("duckdb") else {}
     engine = sa.create_engine(url, **pool)
+    _WAITING[engine] = Waiting(default_wait_seconds() if wait_seconds is None else wait_seconds,
+                               on_wait)
     migrate(engine)
     return engine
 
@@ -456,9 +590,16 @@ def current_schema_version(conn: sa.Connection) -> int:
 def migrate(engine: sa.Engine) -> int:
     """Create a new database, or bring an older one up to date; return the resulting version.
 
-    A database newer than this code is refused rather than touched.
+    A database newer than this code is refused rather than touched. A store already up to date
+    is only read; creating or migrating one is a writer (``writing``), so two processes starting
+    on a new database do not both create it.
     """
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table(schema_version.name):
+            found = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+            if found == SCHEMA_VERSION:
+                return SCHEMA_VERSION
+    with writing(engine) as conn:
         version = current_schema_version(conn)
         if version == 0:
             metadata.create_all(conn)
@@ -469,7 +610,9 @@ def migrate(engine: sa.Engine) -> int:
     for target, step in MIGRATIONS:
         if target <= version:
             continue
-        with engine.begin() as conn:
+        with writing(engine) as conn:
+            if current_schema_version(conn) >= target:   # another process applied it meanwhile
+                continue
             step(conn)
             conn.execute(sa.insert(schema_version).values(version=target, applied_at=now()))
         version = target
