@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _engine(url: str | None) -> sa.Engine:
     """The store's engine; a writer that has to wait for another import or rules change says
     so once on standard error (bound: RETENTION_WRITER_WAIT_SECONDS)."""
-    return make_engine(url, on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
-                                                          file=sys.stderr, flush=True))
+    return make_engine(url, batch=True,
+                       on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
+                                                     file=sys.stderr, flush=True))
 
 
 def _overrides(options: list[str]) -> dict:

@@ -7,8 +7,12 @@ data/rules.toml), not by lib's SQL CASE.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import tomllib
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -21,6 +25,8 @@ from lib.rules import edit_rules_text
 from lib.rules_versions import current_rules, save_rules
 from lib.snapshots import write_snapshots
 from lib.store import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Two sets of tier bounds (currency per month) that put many demo customers in other tiers.
 BOUNDS = ([0, 40, 90, 150, 300], [0, 60, 120, 250, 500])
@@ -190,6 +196,74 @@ def test_the_command_line_waits_then_refuses_with_exit_2(pg_url, held_writer_loc
     assert "Waiting for another import or rules change to finish (at most 0.5 s)" in err
     assert "Another import or rules change is in progress" in err and "Traceback" not in err
     engine = make_engine(pg_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar() == 0
+    engine.dispose()
+
+
+APP_PROCESS = """
+import sys, time
+from lib.store import make_engine
+import sqlalchemy as sa
+engine = make_engine(sys.argv[1])          # a serving engine, as lib.ui makes it
+with engine.connect() as conn:             # a page was drawn: the file is open in this process
+    conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar()
+    if sys.argv[2] == "busy":              # a page still running its query
+        print("ready", flush=True)
+        time.sleep(60)
+print("ready", flush=True)
+time.sleep(60)                             # the app idles between requests
+"""
+
+
+def _app_holding(url: str, mode: str):
+    app = subprocess.Popen([sys.executable, "-c", APP_PROCESS, url, mode], cwd=ROOT,
+                           stdout=subprocess.PIPE, text=True)
+    assert app.stdout.readline().strip() == "ready"
+    return app
+
+
+def _cli_import(url: str, path, wait_seconds: float) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RETENTION_WRITER_WAIT_SECONDS": str(wait_seconds)}
+    return subprocess.run([sys.executable, "-m", "lib", "import", str(path), "--snapshot-date",
+                           "2026-10-31", "--db", url, "--churn-window-months", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def tiny_csv(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("customer_id,tenure_months,churned,arpu\na,10,no,10\nb,20,yes,20\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_batch_import_gets_the_duckdb_file_from_an_idle_app(duckdb_url, tiny_csv):
+    make_engine(duckdb_url).dispose()
+    app = _app_holding(duckdb_url, "idle")
+    try:
+        done = _cli_import(duckdb_url, tiny_csv, wait_seconds=30)
+    finally:
+        app.kill()
+        app.wait()
+    assert done.returncode == 0, done.stderr
+    assert "Waiting for another import or rules change to finish (at most 30 s)" in done.stderr
+    assert "stored snapshot(s) 2026-10-31: 2 rows" in done.stdout
+
+
+def test_a_batch_import_refused_while_a_page_holds_the_duckdb_file_says_try_again(duckdb_url,
+                                                                                  tiny_csv):
+    make_engine(duckdb_url).dispose()
+    app = _app_holding(duckdb_url, "busy")
+    try:
+        refused = _cli_import(duckdb_url, tiny_csv, wait_seconds=1)
+    finally:
+        app.kill()
+        app.wait()
+    assert refused.returncode == 2
+    assert "Another import or rules change is in progress" in refused.stderr
+    assert "Traceback" not in refused.stderr and "IOException" not in refused.stderr
+    engine = make_engine(duckdb_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar() == 0
     engine.dispose()
