@@ -25,7 +25,7 @@ from lib.queries import churn as q
 from lib.rules import Rules
 from lib.auth import require
 from lib.snapshots import bulk_insert, refresh_statistics
-from lib.store import StoreError, churn_models, churn_scores, read_frame, score_cube
+from lib.store import StoreError, churn_models, churn_scores, read_frame, score_cube, writing
 
 
 def store_model(engine: sa.Engine, card: ModelCard, model) -> int:
@@ -60,7 +60,7 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
     transaction.
     """
     settings = churn_settings(rules)
-    with engine.begin() as conn:
+    with writing(engine) as conn:   # the score cube groups by tier: not while tiers change
         card = ModelCard.from_json(conn.execute(sa.select(churn_models.c.card).where(
             churn_models.c.model_id == model_id)).scalar_one())
         if not card.accepted:

@@ -20,7 +20,7 @@ from lib.ingest import IngestError, parse_map_option
 from lib.importer import ImportResult, check_file, import_file
 from lib.rules import RulesError
 from lib.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import StoreError, make_engine
+from lib.store import StoreError, make_engine, writer_busy
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _engine(url: str | None) -> sa.Engine:
+    """The store's engine; a writer that has to wait for another import or rules change says
+    so once on standard error (bound: RETENTION_WRITER_WAIT_SECONDS)."""
+    return make_engine(url, batch=True,
+                       on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
+                                                     file=sys.stderr, flush=True))
+
+
 def _overrides(options: list[str]) -> dict:
     sources = [parse_map_option(option) for option in options]
     return {source.field: source for source in sources}
@@ -141,7 +149,7 @@ def _run_file_command(args: argparse.Namespace) -> int:
             if refusal is not None:  # the dry run says what the import would do
                 raise refusal
         else:
-            engine = make_engine(args.db)
+            engine = _engine(args.db)
             result = import_file(engine, data, args.file.name, overrides=overrides,
                                  snapshot_date=args.snapshot_date, sheet=args.sheet,
                                  churn_window_months=args.churn_window_months,
@@ -174,7 +182,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
     from lib.ingest import report_csv
 
     try:
-        result = record_outcome_file(make_engine(args.db), args.plan, data, args.file.name,
+        result = record_outcome_file(_engine(args.db), args.plan, data, args.file.name,
                                      mapping=mapping, sheet=args.sheet, source="cli")
     except IngestError as exc:
         if getattr(exc, "check", None) is not None:  # every row refused: show why, store nothing
@@ -202,7 +210,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     if not 1 <= args.customers <= 10_000_000:
         print(t("cli_demo_size"), file=sys.stderr)
         return EXIT_REFUSED
-    engine = make_engine(args.db)
+    engine = _engine(args.db)
     if args.if_empty and not store_is_empty(engine):
         print(t("cli_demo_skipped"))
         return EXIT_OK
@@ -237,5 +245,8 @@ def _run(args: argparse.Namespace) -> int:
         print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),
               file=sys.stderr)
     except sa.exc.SQLAlchemyError as exc:
+        if writer_busy(exc):   # another import or rules change holds the store
+            print(t("store_busy"), file=sys.stderr)
+            return EXIT_REFUSED
         print(t("cli_database_error", reason=type(getattr(exc, "orig", None) or exc).__name__), file=sys.stderr)
     return EXIT_REFUSED

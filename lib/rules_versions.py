@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from lib.auth import require
 from lib.rules import Rules, default_rules, parse_rules
 from lib.snapshots import apply_rules
-from lib.store import now, read_frame, rules_versions
+from lib.store import now, read_frame, rules_versions, writing
 
 
 def rules_in_force(conn: sa.Connection) -> Rules:
@@ -26,7 +26,11 @@ def rules_in_force(conn: sa.Connection) -> Rules:
 
 def current_rules(engine: sa.Engine) -> Rules:
     """The rules in force: the newest stored version, storing the defaults first if none is."""
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        rules = rules_in_force(conn)
+    if rules.version > 0:
+        return rules
+    with writing(engine) as conn:   # storing the defaults: one writer, so one version 1
         rules = rules_in_force(conn)
         if rules.version > 0:
             return rules
@@ -46,9 +50,11 @@ def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: st
     """
     actor = require("edit_rules")
     author = author or actor.name
-    previous = current_rules(engine)
-    rules = parse_rules(text, version=previous.version + 1)
-    with engine.begin() as conn:
+    parse_rules(text)   # refused before waiting for the writers' turn
+    current_rules(engine)
+    with writing(engine) as conn:
+        # the version is numbered inside the writers' turn: two saves never take the same one
+        rules = parse_rules(text, version=rules_in_force(conn).version + 1)
         conn.execute(
             sa.insert(rules_versions).values(
                 version=rules.version, created_at=now(), author=author, note=note, body=text

@@ -32,6 +32,8 @@ from lib.store import (
     now,
     read_frame,
     snapshots,
+    writer_busy,
+    writing,
 )
 
 #: Prefix of source columns outside the contract (set by ingest).
@@ -207,9 +209,24 @@ def write_snapshots(
     return outcome
 
 
+def rules_for_import(conn: sa.Connection, rules: Rules) -> Rules:
+    """The rules an import grades by, read inside its writing transaction: ``rules`` unless they
+    are a stored version no longer in force, then the version in force. A rules save that
+    committed after the importer read its rules has re-graded only the snapshots stored then;
+    grading the new one by the rules it replaced would leave it in the old tiers. Unstored rules
+    (version 0) are applied as given."""
+    from lib.rules_versions import rules_in_force  # it applies rules through this module
+
+    if rules.version == 0:
+        return rules
+    in_force = rules_in_force(conn)
+    return in_force if in_force.version not in (0, rules.version) else rules
+
+
 def _write(engine, frame, dates, rules, source_name, rows_read, rows_rejected,
            churn_window_months, replace, user_name, started, progress) -> ImportOutcome:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
+        rules = rules_for_import(conn, rules)
         clash = sorted(set(stored_dates(conn)) & set(dates))
         if clash and not replace:
             raise StoreError("store_snapshot_exists", dates=", ".join(map(str, clash)))
@@ -251,15 +268,21 @@ def _write(engine, frame, dates, rules, source_name, rows_read, rows_rejected,
 
 def _log_failure(engine, source_name, dates, rows_read, started, user_name, exc) -> None:
     message = exc.code if isinstance(exc, StoreError) else type(exc).__name__
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(import_log).values(
-                started_at=started, finished_at=now(), source_name=source_name,
-                snapshot_dates=", ".join(map(str, dates)), rows_read=rows_read,
-                rows_accepted=0, rows_rejected=rows_read, status="failed", message=message,
-                user_name=user_name,
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(import_log).values(
+                    started_at=started, finished_at=now(), source_name=source_name,
+                    snapshot_dates=", ".join(map(str, dates)), rows_read=rows_read,
+                    rows_accepted=0, rows_rejected=rows_read, status="failed", message=message,
+                    user_name=user_name,
+                )
             )
-        )
+    except sa.exc.OperationalError as log_exc:
+        # a DuckDB file taken by another process cannot take the log line either: the import's
+        # own error is the one to report
+        if not writer_busy(log_exc):
+            raise
 
 
 def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
@@ -276,7 +299,7 @@ def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
 def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
     """Delete one snapshot (rows, attributes, list entry) atomically; return rows deleted."""
     require("delete_snapshot")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if snapshot_date not in stored_dates(conn):
             raise StoreError("store_snapshot_missing", date=str(snapshot_date))
         count = conn.execute(

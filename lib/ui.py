@@ -27,7 +27,7 @@ from lib.read_limits import UPLOAD_CACHE_SECONDS
 from lib.read_worker import read_table_isolated
 from lib.rules import Rules, RulesError
 from lib.rules_versions import current_rules
-from lib.store import StoreError, database_url, make_engine, read_frame
+from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
@@ -317,6 +317,8 @@ def error_message(exc: BaseException, code: str) -> str:
             return t(exc.code, code, **exc.params)
         except (KeyError, IndexError):   # a code without its text must not become a traceback
             return f"{t('error_unexpected', code)} ({exc.code})"
+    if writer_busy(exc):   # a lost race with another writer, not an unreachable database
+        return t("store_busy", code)
     if isinstance(exc, sa.exc.OperationalError):
         return t("error_database", code)
     return t("error_unexpected", code)
@@ -335,7 +337,8 @@ def guard(stop: bool = False) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # the UI boundary: everything becomes a message
-        if isinstance(exc, (IngestError, StoreError, RulesError, auth.PermissionDenied)):
+        if isinstance(exc, (IngestError, StoreError, RulesError, auth.PermissionDenied)) \
+                or writer_busy(exc):
             # an ordinary user error, already explained on screen: one line, no traceback
             log.info("refused: %s", getattr(exc, "code", exc))
         else:

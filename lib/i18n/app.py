@@ -265,6 +265,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "store_schema_too_new": ("The database has schema version {found}, newer than this program "
                              "knows ({known}). Upgrade the program.",
                              "数据库结构版本 {found} 高于本程序支持的 {known}。请升级程序。"),
+    "store_busy": ("Another import or rules change is in progress; try again in a moment. "
+                   "Nothing was changed.",
+                   "另一项导入或规则修改正在进行中，请稍后重试。数据未被修改。"),
+    "store_waiting": ("Waiting for another import or rules change to finish (at most {seconds:g} s)…",
+                      "正在等待另一项导入或规则修改完成（最多 {seconds:g} 秒）…"),
     "store_step_prepare": ("Preparing…", "准备中…"),
     "store_step_rows": ("Writing customer rows…", "写入客户数据…"),
     "store_step_attributes": ("Writing extra columns…", "写入附加列…"),
