@@ -4,7 +4,9 @@ read the revenue at risk the scores imply.
 Scoring streams the active customers of a snapshot in batches of ``score_batch_rows`` (keyset
 pagination by customer id), predicts, explains and bulk-writes each batch, all inside one
 transaction: a snapshot's scores are replaced whole or not at all. Memory is bounded by one
-batch of features plus one probability per customer (8 bytes each).
+batch of features plus one probability per customer (8 bytes each). Training keeps its model
+and scores the snapshot in that same transaction, so a crash leaves the previous model and its
+scores in force. Every write here requires ``edit_rules`` (lib.auth).
 """
 from __future__ import annotations
 
@@ -29,15 +31,24 @@ from lib.store import StoreError, churn_models, churn_scores, read_frame, score_
 
 
 def store_model(engine: sa.Engine, card: ModelCard, model) -> int:
-    """Keep a trained model and its card (refused ones too, for the record); return its id."""
-    with engine.begin() as conn:
-        last = conn.execute(sa.select(sa.func.max(churn_models.c.model_id))).scalar()
-        model_id = int(last or 0) + 1
-        conn.execute(sa.insert(churn_models).values(
-            model_id=model_id, snapshot_date=card.as_of, created_at=card.created_at,
-            horizon_months=card.horizon_months, rules_version=card.rules_version,
-            card=card.to_json(), model=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL),
-        ))
+    """Keep a trained model and its card (refused ones too, for the record); return its id.
+
+    Raises ``PermissionDenied`` unless the acting user may ``edit_rules`` (checked here, so a
+    direct call from a viewer is refused as the page's button is)."""
+    require("edit_rules")
+    with writing(engine) as conn:   # model ids are numbered max + 1: one writer at a time
+        return _insert_model(conn, card, model)
+
+
+def _insert_model(conn: sa.Connection, card: ModelCard, model) -> int:
+    """Write the model row inside the caller's transaction; return its id."""
+    last = conn.execute(sa.select(sa.func.max(churn_models.c.model_id))).scalar()
+    model_id = int(last or 0) + 1
+    conn.execute(sa.insert(churn_models).values(
+        model_id=model_id, snapshot_date=card.as_of, created_at=card.created_at,
+        horizon_months=card.horizon_months, rules_version=card.rules_version,
+        card=card.to_json(), model=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL),
+    ))
     return model_id
 
 
@@ -58,53 +69,63 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
     codes (for about the riskiest ``reasons_top_share`` of customers, by the card's validated
     probabilities) to ``churn_scores``, replacing the snapshot's earlier scores, in one
     transaction.
+
+    Raises ``PermissionDenied`` unless the acting user may ``edit_rules``.
     """
-    settings = churn_settings(rules)
+    require("edit_rules")
     with writing(engine) as conn:   # the score cube groups by tier: not while tiers change
         card = ModelCard.from_json(conn.execute(sa.select(churn_models.c.card).where(
             churn_models.c.model_id == model_id)).scalar_one())
         if not card.accepted:
             raise StoreError("churn_model_refused")
-        model = load_model(conn, model_id)
-        reason_cut = card.probability_at_share(settings.reasons_top_share)
-        total = int(read_frame(conn, q.active_count(snapshot_date))["rows"][0])
-        conn.execute(sa.delete(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date))
-        probabilities, after, done = [], None, 0
-        while True:
-            batch = read_rows(conn, q.score_batch(snapshot_date, after, settings.score_batch_rows))
-            if batch.height == 0:
-                break
-            X = feature_frame(batch)
-            p = model.predict_proba(X)
-            reasons = [""] * batch.height
-            explained = np.flatnonzero(p >= reason_cut)
-            if explained.size:
-                _, effects, groups = group_effects(model, X.iloc[explained], p[explained])
-                texts = reason_codes(effects, groups, settings.reasons_per_customer,
-                                     settings.reason_min_effect)
-                for row, text in zip(explained.tolist(), texts):
-                    reasons[row] = text
-            bulk_insert(conn, churn_scores, pl.DataFrame({
-                "snapshot_date": pl.Series([snapshot_date] * batch.height, dtype=pl.Date),
-                "customer_id": batch["customer_id"],
-                "model_id": pl.Series([model_id] * batch.height, dtype=pl.Int32),
-                "churn_probability": pl.Series(p, dtype=pl.Float64),
-                "risk_decile": pl.Series([0] * batch.height, dtype=pl.Int16),
-                "reasons": pl.Series(reasons, dtype=pl.String),
-            }))
-            probabilities.append(p)
-            after = batch["customer_id"][-1]
-            done += batch.height
-            progress(done / max(total, 1))
-        if not probabilities:
-            raise StoreError("churn_no_rows")
-        cuts = np.quantile(np.concatenate(probabilities), np.linspace(0.1, 0.9, 9))
-        decile = sa.case(*[(churn_scores.c.churn_probability > float(cut), 10 - i)
-                           for i, cut in enumerate(cuts[::-1])], else_=1)
-        conn.execute(sa.update(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date)
-                     .values(risk_decile=decile))
-        rebuild_score_cube(conn, [snapshot_date])
-        refresh_statistics(conn, churn_scores, score_cube)
+        return _write_scores(conn, model_id, card, load_model(conn, model_id), snapshot_date, rules,
+                             progress)
+
+
+def _write_scores(conn: sa.Connection, model_id: int, card: ModelCard, model, snapshot_date: dt.date,
+                  rules: Rules, progress) -> int:
+    """Replace the snapshot's scores with model ``model_id``'s, and its score cube rows, inside
+    the caller's transaction; return the rows scored."""
+    settings = churn_settings(rules)
+    reason_cut = card.probability_at_share(settings.reasons_top_share)
+    total = int(read_frame(conn, q.active_count(snapshot_date))["rows"][0])
+    conn.execute(sa.delete(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date))
+    probabilities, after, done = [], None, 0
+    while True:
+        batch = read_rows(conn, q.score_batch(snapshot_date, after, settings.score_batch_rows))
+        if batch.height == 0:
+            break
+        X = feature_frame(batch)
+        p = model.predict_proba(X)
+        reasons = [""] * batch.height
+        explained = np.flatnonzero(p >= reason_cut)
+        if explained.size:
+            _, effects, groups = group_effects(model, X.iloc[explained], p[explained])
+            texts = reason_codes(effects, groups, settings.reasons_per_customer,
+                                 settings.reason_min_effect)
+            for row, text in zip(explained.tolist(), texts):
+                reasons[row] = text
+        bulk_insert(conn, churn_scores, pl.DataFrame({
+            "snapshot_date": pl.Series([snapshot_date] * batch.height, dtype=pl.Date),
+            "customer_id": batch["customer_id"],
+            "model_id": pl.Series([model_id] * batch.height, dtype=pl.Int32),
+            "churn_probability": pl.Series(p, dtype=pl.Float64),
+            "risk_decile": pl.Series([0] * batch.height, dtype=pl.Int16),
+            "reasons": pl.Series(reasons, dtype=pl.String),
+        }))
+        probabilities.append(p)
+        after = batch["customer_id"][-1]
+        done += batch.height
+        progress(done / max(total, 1))
+    if not probabilities:
+        raise StoreError("churn_no_rows")
+    cuts = np.quantile(np.concatenate(probabilities), np.linspace(0.1, 0.9, 9))
+    decile = sa.case(*[(churn_scores.c.churn_probability > float(cut), 10 - i)
+                       for i, cut in enumerate(cuts[::-1])], else_=1)
+    conn.execute(sa.update(churn_scores).where(churn_scores.c.snapshot_date == snapshot_date)
+                 .values(risk_decile=decile))
+    rebuild_score_cube(conn, [snapshot_date])
+    refresh_statistics(conn, churn_scores, score_cube)
     return done
 
 
@@ -115,9 +136,13 @@ def train_and_score(engine: sa.Engine, snapshot_date: dt.date, rules: Rules,
     require("edit_rules")   # training writes a model and scores: an analyst's job
     with engine.connect() as conn:
         card, model = train_churn_model(conn, snapshot_date, rules)
-    model_id = store_model(engine, card, model)
-    if card.accepted:
-        score_snapshot(engine, model_id, snapshot_date, rules, progress)
+    # The model and its scores in one transaction: "the newest model" (lib.queries.churn
+    # latest_model, the card the pages show) never names an accepted model whose scores were
+    # lost to a crash; until this commits, the previous model and its scores stay in force.
+    with writing(engine) as conn:   # the score cube groups by tier: not while tiers change
+        model_id = _insert_model(conn, card, model)
+        if card.accepted:
+            _write_scores(conn, model_id, card, model, snapshot_date, rules, progress)
     return model_id, card
 
 

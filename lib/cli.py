@@ -171,13 +171,12 @@ def _run_file_command(args: argparse.Namespace) -> int:
 
 
 def _run_outcomes(args: argparse.Namespace) -> int:
-    from lib.outcomes import auto_map, parse_map_option, record_outcome_file
-    from lib.read_worker import read_table_isolated
+    from lib.outcomes import auto_map, parse_map_option, read_outcome_file, record_outcome_file
 
     data = args.file.read_bytes()
     mapping = None
     if args.map:
-        mapping = auto_map(list(read_table_isolated(data, args.file.name, sheet=args.sheet).frame.columns))
+        mapping = auto_map(list(read_outcome_file(data, args.file.name, sheet=args.sheet).frame.columns))
         mapping.update(dict(parse_map_option(option) for option in args.map))
     from lib.ingest import report_csv
 

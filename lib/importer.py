@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from lib.auth import require
 from lib.derive import derive
 from lib.ingest import (
     FieldSource,
@@ -68,6 +69,16 @@ def with_unit(mapping: Mapping, field: str, unit: str) -> Mapping:
                                                   unit=None if contract_unit else unit)}
 
 
+def read_snapshot_file(data: bytes, source_name: str, sheet: str | None = None) -> RawTable:
+    """Read a snapshot file for an import (workbooks and columnar files in the bounded worker).
+
+    Raises ``PermissionDenied`` unless the acting user may ``import``, before a byte of the file
+    is read: an upload that writes is no way for other roles to have the app read a file.
+    """
+    require("import")
+    return read_table_isolated(data, source_name, sheet=sheet)
+
+
 def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
                snapshot_date: dt.date | None = None, sheet: str | None = None, *,
                tenure_unit: str | None = None, rules: Rules | None = None,
@@ -76,9 +87,10 @@ def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
     without touching the store.
 
     ``rules`` (default: the shipped rules) set the plausibility thresholds; ``today``
-    (default: ``date.today()``) is the latest plausible date.
+    (default: ``date.today()``) is the latest plausible date. Needs the ``import`` permission
+    (:func:`read_snapshot_file`).
     """
-    raw = read_table_isolated(data, source_name, sheet=sheet)
+    raw = read_snapshot_file(data, source_name, sheet=sheet)
     return validate(raw, mapping_for(raw, overrides, tenure_unit), snapshot_date=snapshot_date,
                     today=today, rules=rules)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from lib.ingest_errors import IngestError
 from lib.mapping import FieldSource, Mapping, auto_map, missing_requirements, parse_map_option
 from lib.readers import RawTable, read_table, sheet_names
-from lib.ingest_report import report_csv
+from lib.ingest_report import masked_report, report_csv
 from lib.validate import ValidationResult, validate
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "missing_requirements",
     "parse_map_option",
     "read_table",
+    "masked_report",
     "report_csv",
     "sheet_names",
     "validate",

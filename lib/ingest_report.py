@@ -4,7 +4,9 @@ formula-safe CSV export.
 Columns (``REPORT_SCHEMA``): ``row`` (1-based data row, null for the file), ``column`` (source
 header(s)), ``field``, ``value`` (source text, at most ``VALUE_CHARS``), ``severity`` ("error" =
 row rejected, "warning" = value blanked, row kept), ``code`` (i18n key), ``message_en``,
-``message_zh``. Messages are formatted once per (code, field, column), not once per row.
+``message_zh``. Messages are formatted once per (code, field, column), not once per row, so
+no message carries a row's value; a ``value`` of an identifier field is masked for roles that
+may not see identifiers (:func:`masked_report`), on screen and in the CSV.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.exports import csv_bytes
+from lib.auth import current_actor
+from lib.exports import csv_bytes, mask_identifier
+from lib.frames import relabel
 from lib.i18n import t
 
 VALUE_CHARS = 80
@@ -126,7 +130,29 @@ def _message(code: str, lang: str, params: dict) -> str:
         return t(code, lang)
 
 
+#: Report fields whose values are personal identifiers (masked unless the role may see them).
+IDENTIFIER_FIELDS: tuple[str, ...] = ("customer_id",)
+
+
+def masked_report(report: pl.DataFrame, can_see: bool | None = None) -> pl.DataFrame:
+    """``report`` with the ``value`` of every identifier field masked by the Action list's rule
+    (``lib.exports.mask_identifier``) unless ``can_see``.
+
+    ``can_see`` None: whether the acting user may ``see_identifiers`` (nobody signed in may
+    not), so a report leaves lib masked unless someone entitled asked for it.
+    """
+    if can_see is None:
+        actor = current_actor()
+        can_see = actor is not None and actor.can("see_identifiers")
+    if can_see or report.height == 0:
+        return report
+    masked = relabel(report["value"], mask_identifier)
+    return report.with_columns(pl.when(pl.col("field").is_in(IDENTIFIER_FIELDS)).then(masked)
+                               .otherwise(pl.col("value")).alias("value"))
+
+
 def report_csv(result) -> bytes:
     """The report of a ``ValidationResult`` (or a report frame) as formula-safe CSV bytes with a
-    BOM (see ``lib.exports.csv_bytes``)."""
-    return csv_bytes(getattr(result, "report", result))
+    BOM (see ``lib.exports.csv_bytes``), identifiers masked unless the acting user may see them
+    (:func:`masked_report`)."""
+    return csv_bytes(masked_report(getattr(result, "report", result)))

@@ -296,9 +296,12 @@ def check_outcomes(conn: sa.Connection, plan_id: int, table: pl.DataFrame, *,
 
     Raises
     ------
+    PermissionDenied unless the acting user may ``run_operations``: the check is a write's dry
+    run, and its row report tells which customers are on the plan's list or in its hold-out.
     IngestError ``outcomes_unknown_plan`` when the plan does not exist, ``outcomes_plan_draft``
     when it is still a draft.
     """
+    require("run_operations")
     plan = writable_plan(conn, plan_id, source_name)
     today = today or dt.date.today()
     created = plan["created_at"].date() if plan.get("created_at") else None
@@ -409,6 +412,16 @@ def record_outcomes(engine: sa.Engine, plan_id: int, table: pl.DataFrame, *, sou
     return OutcomeResult(check, int(plan_id), frame.height)
 
 
+def read_outcome_file(data: bytes, source_name: str, sheet: str | None = None) -> RawTable:
+    """Read a call centre's result file (workbooks in the bounded worker).
+
+    Raises ``PermissionDenied`` unless the acting user may ``run_operations``, before a byte of
+    the file is read.
+    """
+    require("run_operations")
+    return read_table_isolated(data, source_name, sheet=sheet)
+
+
 def record_outcome_file(engine: sa.Engine, plan_id: int, data: bytes, source_name: str, *,
                         mapping: OutcomeMapping | None = None, sheet: str | None = None,
                         source: str = "file", today: dt.date | None = None) -> OutcomeResult:
@@ -417,7 +430,7 @@ def record_outcome_file(engine: sa.Engine, plan_id: int, data: bytes, source_nam
     require("run_operations")
     with engine.connect() as conn:
         writable_plan(conn, plan_id, source_name)
-    raw = read_table_isolated(data, source_name, sheet=sheet)
+    raw = read_outcome_file(data, source_name, sheet=sheet)
     mapping = auto_map(list(raw.frame.columns)) if mapping is None else mapping
     return record_outcomes(engine, plan_id, mapped_table(raw, mapping), source=source,
                            source_name=source_name, column_labels=mapping, today=today)
@@ -425,7 +438,8 @@ def record_outcome_file(engine: sa.Engine, plan_id: int, data: bytes, source_nam
 
 def check_outcome_file(conn: sa.Connection, plan_id: int, raw: RawTable,
                        mapping: OutcomeMapping | None = None, today: dt.date | None = None) -> OutcomeCheck:
-    """Dry run of a read result file (the page's preview): mapping and checks, nothing written."""
+    """Dry run of a read result file (the page's preview): mapping and checks, nothing written;
+    ``run_operations`` needed (see :func:`check_outcomes`)."""
     mapping = auto_map(list(raw.frame.columns)) if mapping is None else mapping
     return check_outcomes(conn, plan_id, mapped_table(raw, mapping), source_name=raw.source_name,
                           column_labels=mapping, today=today)

@@ -128,9 +128,16 @@ def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
         return fn(conn, *args)
 
 
-def uploaded_table(upload) -> RawTable:
+def uploaded_table(upload, permission: str) -> RawTable:
     """An uploaded file (``st.file_uploader``'s value) read as a table: a sheet chooser for a
-    workbook of several sheets, then the file's facts and any reading warnings shown."""
+    workbook of several sheets, then the file's facts and any reading warnings shown.
+
+    ``permission``: what the upload writes needs ("import" for snapshots, "run_operations" for
+    outcomes; ``lib.auth.PERMISSIONS``). Checked before a byte of the file is read, so a role
+    without it is refused (``PermissionDenied``) even when a forged message delivers a file to
+    the disabled uploader: nothing is read, checked against the store or reported.
+    """
+    auth.require(permission)
     code = lang()
     data = upload.getvalue()
     sheets = sheet_names(data) if upload.name.lower().endswith(".xlsx") else []

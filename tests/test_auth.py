@@ -200,3 +200,18 @@ def test_an_unreadable_accounts_file_is_not_overwritten(tmp_path):
     with acting_as(User("root", "admin")), pytest.raises(PermissionDenied):
         save_account("ann", "analyst", "analyst pass", users)
     assert users.read_text() == "[[user]\nname = 'x'\n"
+
+
+def test_a_viewer_cannot_store_a_model_or_scores(engine):
+    from lib.churn_store import score_snapshot, store_model
+    from tests.factories import model_card
+
+    with acting_as(VIEWER):
+        with pytest.raises(PermissionDenied) as stored:
+            store_model(engine, model_card(S1, 3), None)
+        with pytest.raises(PermissionDenied) as scored:
+            score_snapshot(engine, 1, S1, current_rules(engine))
+    assert stored.value.params["action"] == scored.value.params["action"] == "edit_rules"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM churn_models")).scalar() == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM churn_scores")).scalar() == 0

@@ -175,3 +175,59 @@ def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url):
     with engine.connect() as conn:
         assert churn_view(conn, S3).scored_rows == 2661 - 386
     engine.dispose()
+
+
+def test_a_crash_while_scoring_leaves_the_previous_model_in_force(demo_engine, monkeypatch):
+    """Training writes its model, then scoring fails at its last step (the score cube): the
+    store must look exactly as before, read back with plain SQL, not through lib's queries."""
+    import sqlalchemy as sa
+
+    import lib.churn_store as churn_store
+
+    engine, rules = demo_engine
+    rules = parse_rules(edit_rules_text(rules.text, {
+        "churn_model.horizon_months": 2, "churn_model.min_train_churners": 20,
+        "churn_model.min_test_churners": 10, "churn_model.score_batch_rows": 1000,
+    }), version=rules.version)
+    latest = dt.date(2026, 10, 31)
+    trained = []
+    real_train = churn_store.train_churn_model
+
+    def keep(conn, as_of, rules_):
+        trained.append(real_train(conn, as_of, rules_))
+        return trained[-1]
+
+    monkeypatch.setattr(churn_store, "train_churn_model", keep)
+    first_id, card = train_and_score(engine, latest, rules)
+    assert card.accepted, card.refused
+
+    def state():
+        with engine.connect() as conn:
+            return (conn.execute(sa.text("SELECT model_id FROM churn_models ORDER BY model_id")).all(),
+                    conn.execute(sa.text("SELECT model_id, count(*), sum(churn_probability) FROM churn_scores"
+                                         " GROUP BY model_id")).all(),
+                    conn.execute(sa.text("SELECT model_id, sum(customers) FROM score_cube"
+                                         " GROUP BY model_id")).all())
+
+    before = state()
+    active = int(read_frame(engine, q.active_count(latest))["rows"][0])
+    assert before[0] == [(first_id,)]
+    assert [(m, n) for m, n, _ in before[1]] == [(first_id, active)]
+    assert before[2] == [(first_id, active)]
+
+    # the second training reuses the first one's fit (no second fit needed to test the crash)
+    monkeypatch.setattr(churn_store, "train_churn_model", lambda conn, as_of, rules_: trained[0])
+    written = []
+
+    def crash(conn, dates):
+        written.append(conn.execute(sa.text("SELECT max(model_id) FROM churn_models")).scalar())
+        raise RuntimeError("server lost between the scores and the score cube")
+
+    monkeypatch.setattr(churn_store, "rebuild_score_cube", crash)
+    with pytest.raises(RuntimeError):
+        train_and_score(engine, latest, rules)
+    assert written == [first_id + 1]          # the new model was written before the crash ...
+    assert state() == before                  # ... and rolled back with its scores
+    with engine.connect() as conn:
+        view = churn_view(conn, latest)
+    assert (view.model_id, view.scored_by, view.scored_rows) == (first_id, first_id, active)

@@ -286,13 +286,83 @@ def test_a_viewer_cannot_record_outcomes_even_through_lib(duck_plan):
             record_outcomes(engine, plan_id, rows_table(GOOD), source="app", today=TODAY)
         with pytest.raises(PermissionDenied):
             record_outcome_file(engine, plan_id, b"customer_id,outcome,date\nT1,reached,2026-09-05\n", "a.csv")
-        with engine.connect() as conn:   # reading is allowed
-            check = check_outcome_file(conn, plan_id, read_table(b"customer_id,outcome,date\nT1,reached,2026-09-05\n",
-                                                                 "a.csv"), today=TODAY)
-    assert check.rows_accepted == 1
+        with engine.connect() as conn:   # nor have a file checked against the plan (issue 21 item 6)
+            with pytest.raises(PermissionDenied):
+                check_outcome_file(conn, plan_id, read_table(b"customer_id,outcome,date\nT1,reached,2026-09-05\n",
+                                                             "a.csv"), today=TODAY)
     with acting_as(User("a", "analyst")):
         assert record_outcomes(engine, plan_id, rows_table(GOOD), source="app", today=TODAY).stored == 5
     assert set(_stored(engine, plan_outcomes)["recorded_by"]) == {"a"}
+
+
+# Guessed ids a viewer might upload to learn who is on the plan: H1 is in the hold-out; X1,
+# 13912345678 and C000123 are not on the list (tests/factories.operations_base).
+GUESSES = b"customer_id,outcome,date\nH1,reached,2026-09-05\nX1,reached,2026-09-05\n" \
+          b"13912345678,reached,2026-09-05\nC000123,reached,2026-09-05\n"
+
+
+@pytest.fixture
+def reader_spy(monkeypatch):
+    """Every file reader of lib's upload paths replaced by one that records its call and fails:
+    a refusal "before reading" must leave this list empty."""
+    import lib.importer
+    import lib.outcomes
+
+    calls = []
+
+    def read(*args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else kwargs.get("source_name"))
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(lib.outcomes, "read_table_isolated", read)
+    monkeypatch.setattr(lib.importer, "read_table_isolated", read)
+    return calls
+
+
+def test_a_viewers_upload_is_refused_before_the_file_is_read(duck_plan, reader_spy):
+    from lib.importer import check_file, import_file, read_snapshot_file
+    from lib.outcomes import read_outcome_file
+
+    engine, plan_id = duck_plan
+    with acting_as(User("v", "viewer")):
+        for call in (lambda: read_outcome_file(GUESSES, "guesses.csv"),
+                     lambda: record_outcome_file(engine, plan_id, GUESSES, "guesses.csv", today=TODAY),
+                     lambda: read_snapshot_file(GUESSES, "guesses.csv"),
+                     lambda: check_file(GUESSES, "guesses.csv", snapshot_date=TODAY),
+                     lambda: import_file(engine, GUESSES, "guesses.csv", snapshot_date=TODAY,
+                                         churn_window_months=1)):
+            with pytest.raises(PermissionDenied) as refused:
+                call()
+            assert refused.value.code == "auth_denied"
+    assert reader_spy == []
+
+
+def test_an_analyst_sees_the_check_with_identifiers_and_other_roles_masked(duck_plan):
+    from lib.ingest import masked_report, report_csv
+
+    engine, plan_id = duck_plan
+    with acting_as(User("a", "analyst")), engine.connect() as conn:
+        check = check_outcome_file(conn, plan_id, read_table(GUESSES, "guesses.csv"), today=TODAY)
+        analyst_csv = report_csv(check).decode("utf-8-sig")
+    report = check.report.filter(pl.col("field") == "customer_id")
+    assert report.select("value", "code").rows() == [
+        ("H1", "outcomes_holdout_customer"), ("X1", "outcomes_unknown_customer"),
+        ("13912345678", "outcomes_unknown_customer"), ("C000123", "outcomes_unknown_customer")]
+    assert all(f",{value}," in analyst_csv for value in report["value"].to_list())
+    # The masking rule of the Action list (lib.exports.mask_identifier), by hand:
+    #   11+ characters keep 3 + 4: 13912345678 -> 139 + 4 stars + 5678
+    #   6-10 characters keep 3 + 2: C000123 (7) -> C00 + 2 stars + 23
+    #   shorter keep the first:    H1 -> H*, X1 -> X*
+    masked = ["H*", "X*", "139****5678", "C00**23"]
+    shown = masked_report(check.report, can_see=False).filter(pl.col("field") == "customer_id")
+    assert shown["value"].to_list() == masked
+    assert shown["code"].to_list() == report["code"].to_list()           # the row's problem stays
+    assert masked_report(check.report, can_see=True).equals(check.report)
+    with acting_as(User("v", "viewer")):           # a report reaching a role without the right
+        viewer_csv = report_csv(check).decode("utf-8-sig")
+    for full, mask in zip(report["value"].to_list(), masked):
+        assert full not in viewer_csv.replace(mask, "")
+        assert f",{mask}," in viewer_csv
 
 
 # --------------------------------------------------------------------------- command line

@@ -125,3 +125,63 @@ def test_overview_has_no_operations_section_without_a_plan(tmp_path, monkeypatch
     at.run()
     assert not at.exception and not at.error
     assert all("reach rate" not in m.label for m in at.metric)
+
+
+def _signed_in(tmp_path, monkeypatch, name: str, role: str) -> AppTest:
+    """The app with an accounts file holding ``name`` as ``role``, that user's session already
+    signed in (the login form itself is tested in tests/test_auth.py)."""
+    from lib.auth import User, save_account
+    from lib.ui import Keys
+
+    users = tmp_path / "users.toml"
+    save_account(name, role, f"{name} password", users)
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state[Keys.USER] = User(name, role)
+    at.run()
+    at.switch_page("views/operations.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+GUESSES = "customer_id,outcome,date\nH1,已接通,2026-09-10\nX1,已接通,2026-09-10\n13912345678,已接通,2026-09-10\n"
+
+
+def test_a_viewers_outcome_upload_is_refused_before_reading(ops_store, tmp_path, monkeypatch):
+    import lib.ui
+
+    calls = []
+
+    def read(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(lib.ui, "read_table_isolated", read)
+    monkeypatch.setattr(lib.ui, "sheet_names", read)
+    at = _signed_in(tmp_path, monkeypatch, "vera", "viewer")
+    uploader = at.file_uploader[0]
+    assert uploader.disabled and "analyst or admin" in uploader.help
+    # A forged message can deliver a file to a disabled uploader; AppTest will not, so the
+    # page's courtesy is switched off instead: the refusal must come from lib (lib.ui).
+    import views.operations_outcomes
+
+    monkeypatch.setattr(views.operations_outcomes, "_can_record", lambda: True)
+    at.run()
+    assert not at.file_uploader[0].disabled
+    at.file_uploader[0].set_value(("guesses.csv", GUESSES.encode(), "text/csv")).run()
+    assert not at.exception, at.exception
+    assert calls == []
+    assert any("vera (viewer) may not do this (run_operations)" in e.value for e in at.error)
+    assert not any(m.label == "Rows to record" for m in at.metric)
+    shown = " ".join(str(d.value.to_dict()) for d in at.dataframe)
+    assert "13912345678" not in shown and "not on the plan" not in shown
+
+
+def test_an_analyst_sees_the_check_table_with_identifiers(ops_store, tmp_path, monkeypatch):
+    at = _signed_in(tmp_path, monkeypatch, "ann", "analyst")
+    assert not at.file_uploader[0].disabled
+    at.file_uploader[0].set_value(("guesses.csv", GUESSES.encode(), "text/csv")).run()
+    assert not at.exception, at.exception
+    assert _metric(at, "Rows rejected") == "3"
+    report = next(d.value for d in at.dataframe if "value" in d.value.columns)
+    assert report["value"].tolist() == ["H1", "X1", "13912345678"]       # in full: she may see them

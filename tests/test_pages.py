@@ -249,3 +249,37 @@ def test_a_page_whose_set_up_fails_shows_the_message_and_stops(hand_store, monke
     assert not at.exception, [e.value for e in at.exception]
     # once from the sidebar (it shows the rules version), once where the page stopped
     assert {e.value for e in at.error} == {"'lifecycle.usage_columns' must list usage columns among: sms."}
+
+
+def test_a_viewers_data_page_upload_is_refused_before_reading(hand_store, tmp_path, monkeypatch):
+    import lib.ui
+    from lib.auth import User, save_account
+
+    users = tmp_path / "users.toml"
+    save_account("vera", "viewer", "vera password", users)
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    calls = []
+
+    def read(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(lib.ui, "read_table_isolated", read)
+    monkeypatch.setattr(lib.ui, "sheet_names", read)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state[Keys.USER] = User("vera", "viewer")
+    at.run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception, at.exception
+    assert at.file_uploader[0].disabled and "Needs the analyst role" in at.file_uploader[0].help
+    # A forged message can deliver a file to a disabled uploader; AppTest will not, so the page
+    # is made to believe she may import: the acting user is still the viewer, and lib refuses.
+    monkeypatch.setattr(lib.ui, "user", lambda: User("vera", "admin"))
+    at.run()
+    assert not at.file_uploader[0].disabled
+    at.file_uploader[0].set_value(("tiny.csv", TINY_CSV, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert calls == []
+    assert any("vera (viewer) may not do this (import)" in e.value for e in at.error)
+    assert not any(m.label == "Rows accepted" for m in at.metric)
+    assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]

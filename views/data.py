@@ -9,7 +9,7 @@ from lib import ui
 from lib.i18n import t
 from lib.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
                           with_unit)
-from lib.ingest import auto_map, report_csv
+from lib.ingest import auto_map, masked_report, report_csv
 from lib.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules_versions import rules_history, save_rules
@@ -30,10 +30,13 @@ def last_month_end(today: dt.date) -> dt.date:
 
 
 with tab_import, ui.guard():
+    can_import = ui.user().can("import")
     upload = st.file_uploader(t("data_upload", code), type=["csv", "txt", "tsv", "xlsx", "parquet"],
-                              help=t("data_upload_help", code))
+                              disabled=not can_import,
+                              help=t("data_upload_help", code) if can_import
+                              else t("auth_role_needed", code, role=t("auth_role_analyst", code)))
     if upload is not None:
-        raw = ui.uploaded_table(upload)
+        raw = ui.uploaded_table(upload, "import")
         st.subheader(t("data_preview", code))
         ui.table(raw.frame.head(20))
 
@@ -103,7 +106,7 @@ with tab_import, ui.guard():
                 pl.col(message).alias(t("data_col_problem", code)),
             ))
             with st.expander(t("data_report_rows", code, n=result.report.height)):
-                ui.table(result.report.head(1000))
+                ui.table(masked_report(result.report.head(1000), ui.user().can("see_identifiers")))
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")

@@ -17,7 +17,7 @@ from lib import charts_operations, fmt, ui
 from lib.exports import mask_identifiers
 from lib.frames import relabel
 from lib.i18n import t
-from lib.ingest import report_csv
+from lib.ingest import masked_report, report_csv
 from lib.offers_calibration import campaign_calibration
 from lib.operations_results import outcomes_token, plan_calibration, plan_choices, plan_results
 from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
@@ -114,7 +114,8 @@ def _show_check(check: OutcomeCheck, name: str, code: str, key: str) -> None:
     c.metric(t("outcomes_rows_rejected", code), f"{check.rows_rejected:,}")
     if check.report.height:
         message = "message_zh" if code == "zh" else "message_en"
-        ui.table(check.report.select(
+        report = masked_report(check.report, ui.user().can("see_identifiers"))
+        ui.table(report.select(
             pl.col("row").alias(t("data_col_rows", code)), pl.col("column").alias(t("data_col_source", code)),
             pl.col("value"), pl.col(message).alias(t("data_col_problem", code))).head(1000))
         ui.download_button(t("outcomes_report_download", code), lambda: report_csv(check),
@@ -123,10 +124,12 @@ def _show_check(check: OutcomeCheck, name: str, code: str, key: str) -> None:
 
 def _upload(plan_id: int, code: str) -> None:
     upload = st.file_uploader(t("outcomes_upload", code), type=["csv", "txt", "tsv", "xlsx"],
-                              help=t("outcomes_upload_help", code), key=f"outcomes_upload_{plan_id}")
+                              disabled=not _can_record(),
+                              help=t("outcomes_upload_help", code) if _can_record()
+                              else t("outcomes_role_needed", code), key=f"outcomes_upload_{plan_id}")
     if upload is None:
         return
-    raw = ui.uploaded_table(upload)
+    raw = ui.uploaded_table(upload, "run_operations")
     ui.table(raw.frame.head(10))
     st.markdown(f"**{t('outcomes_mapping', code)}**")
     st.caption(t("outcomes_mapping_help", code))
