@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.exports import csv_bytes
-from lib.i18n import t
+from lib.i18n import t_text
 
 VALUE_CHARS = 80
 REPORT_SCHEMA: dict[str, pl.DataType] = {
@@ -99,11 +99,12 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
 
 
 def _message(code: str, lang: str, params: dict) -> str:
-    params = {k: t(v.key, lang) if isinstance(v, Term) else v for k, v in params.items()}
+    # plain text: these messages are table cells, CSV and CLI lines (escaped where shown as markdown)
+    params = {k: t_text(v.key, lang) if isinstance(v, Term) else v for k, v in params.items()}
     try:
-        return t(code, lang, **params)
+        return t_text(code, lang, **params)
     except (KeyError, IndexError, ValueError):
-        return t(code, lang)
+        return t_text(code, lang)
 
 
 def report_csv(result) -> bytes:
