@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from lib.charts import PALETTE, style_figure
-from lib.i18n import t
+from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 
 
 def reach_by_group(frame: pl.DataFrame, target: float, by_label: str, lang: str) -> go.Figure:

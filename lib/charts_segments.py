@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from lib.charts import PALETTE, style_figure
-from lib.i18n import t
+from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 from lib.segments import MOVES, SegmentSettings
 from lib.segments_clusters import ClusterView, cluster_name
@@ -196,7 +196,10 @@ def choropleth(view: GeoView, geojson: GeoJson, metric: str, lang: str) -> go.Fi
     fig = px.choropleth_map(frame, geojson=geojson.features, locations="area",
                             featureidkey=f"properties.{geojson.key}", color=metric,
                             color_continuous_scale=[c for _, c in SEQUENTIAL], map_style="white-bg",
-                            zoom=2.6, center={"lat": 35.0, "lon": 104.0}, opacity=0.9)
+                            zoom=2.6, center={"lat": 35.0, "lon": 104.0}, opacity=0.9,
+                            hover_name="area")
+    # px's default hover shows the raw location id; the hover name is a label (escaped below)
+    fig.update_traces(hovertemplate="%{hovertext}: %{z" + HOVER_FORMAT[METRICS[metric]] + "}<extra></extra>")
     fig.update_layout(coloraxis_colorbar={"title": t(f"seg_metric_{metric}", lang)})
     return style_figure(fig, t("seg_chart_choropleth", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
-from lib.i18n import t
+from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.importer import ImportResult, check_file, import_file
 from lib.rules import RulesError

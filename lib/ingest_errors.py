@@ -5,7 +5,7 @@ without importing each other.
 """
 from __future__ import annotations
 
-from lib.i18n import t
+from lib.i18n import t, t_text
 
 
 class IngestError(Exception):
@@ -31,9 +31,10 @@ class IngestError(Exception):
         self.hint_code = hint_code
         super().__init__(self.message("en"))
 
-    def _render(self, key: str, lang: str) -> str:
+    def _render(self, key: str, lang: str, markup: bool) -> str:
+        fill = t if markup else t_text
         try:
-            return t(key, lang, **self.params)
+            return fill(key, lang, **self.params)
         except (KeyError, IndexError, ValueError, AttributeError):
             # A template field the raiser forgot: show the template rather than fail; an unknown
             # key (a programming error, caught by the i18n tests) shows as itself.
@@ -42,10 +43,11 @@ class IngestError(Exception):
             except KeyError:
                 return str(key)
 
-    def message(self, lang: str = "en") -> str:
-        """The problem, then the hint, in ``lang`` ("en" or "zh")."""
+    def message(self, lang: str = "en", *, markup: bool = False) -> str:
+        """The problem, then the hint, in ``lang`` ("en" or "zh"), as plain text; with
+        ``markup=True`` for Streamlit markdown (file and column names escaped, ``lib.i18n.t``)."""
         sep = "" if lang == "zh" else " "
-        return f"{self._render(self.code, lang)}{sep}{self._render(self.hint_code, lang)}"
+        return f"{self._render(self.code, lang, markup)}{sep}{self._render(self.hint_code, lang, markup)}"
 
     def __reduce__(self):  # picklable across processes (pytest-xdist, multiprocessing)
         return (type(self), (self.code, self.params, self.hint_code))

@@ -18,7 +18,7 @@ import polars as pl
 from lib.auth import current_actor
 from lib.exports import csv_bytes, mask_identifier
 from lib.frames import relabel
-from lib.i18n import t
+from lib.i18n import t_text
 
 VALUE_CHARS = 80
 REPORT_SCHEMA: dict[str, pl.DataType] = {
@@ -123,11 +123,12 @@ def build_report(work: pl.DataFrame, problems: list[ProblemColumn],
 
 
 def _message(code: str, lang: str, params: dict) -> str:
-    params = {k: t(v.key, lang) if isinstance(v, Term) else v for k, v in params.items()}
+    # plain text: these messages are table cells, CSV and CLI lines (escaped where shown as markdown)
+    params = {k: t_text(v.key, lang) if isinstance(v, Term) else v for k, v in params.items()}
     try:
-        return t(code, lang, **params)
+        return t_text(code, lang, **params)
     except (KeyError, IndexError, ValueError):
-        return t(code, lang)
+        return t_text(code, lang)
 
 
 #: Report fields whose values are personal identifiers (masked unless the role may see them).

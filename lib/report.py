@@ -9,7 +9,7 @@ import html
 import plotly.graph_objects as go
 
 from lib import fmt
-from lib.i18n import t
+from lib.i18n import t_text as t   # HTML: escaped here with html.escape, not as markdown
 from lib.kpis import Overview
 from lib.queries import Filters
 from lib.rules import Rules

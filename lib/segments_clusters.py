@@ -272,7 +272,7 @@ def labels_frame(conn: sa.Connection, filters: Filters, model: ClusterModel) -> 
 def cluster_name(model: ClusterModel, cluster: int, lang: str) -> str:
     """Display name of a cluster from its centroid profile, made unique with a number when two
     profiles read the same ("data-heavy 2")."""
-    from lib.i18n import t
+    from lib.i18n import t_text as t   # a name for table cells and charts, not markdown
 
     def plain(i: int) -> str:
         kind, features = model.names[i]

@@ -318,7 +318,7 @@ def account_box() -> None:
 def error_message(exc: BaseException, code: str) -> str:
     """The user-facing message for an error of ours; a generic one for anything else."""
     if isinstance(exc, IngestError):
-        return exc.message(code)
+        return exc.message(code, markup=True)
     if isinstance(exc, (StoreError, RulesError, auth.PermissionDenied)):
         try:
             return t(exc.code, code, **exc.params)

@@ -10,6 +10,7 @@ from lib.importer import import_file
 from lib.seed import seed_demo
 from lib.store import make_engine
 from lib.ui import Keys
+from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
 BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
@@ -54,7 +55,7 @@ def test_demo_base_shows_every_view(demo_url, monkeypatch):
     assert_clean(at)
     assert at.title[0].value == "Lifecycle"
     assert [tab.label for tab in at.tabs] == list(TABS.values())
-    assert "involuntary churn, tenure under 3 months, group-paid lines" in at.info[0].value
+    assert "involuntary churn, tenure under 3 months, group-paid lines" in shown(at.info[0].value)
     texts = " ".join(m.value for m in at.markdown)
     assert "Maturity:" in texts and "Playbook: Bundling" in texts
     assert len(at.get("plotly_chart")) == 1                    # only the open tab draws

@@ -10,6 +10,7 @@ from lib.outcomes import record_outcomes, rows_table
 from lib.store import make_engine, plan_outcomes, read_frame
 from tests.factories import operations_base
 from tests.test_outcomes import GOOD, TODAY
+from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     url, plan_id = ops_store
     at = _page("views/offers.py")
     source = next(r for r in at.radio if r.label == "Calibrate from")
-    assert source.options[1] == f"Call-back plan #{plan_id} Autumn care"
+    assert shown(source.options[1]) == f"Call-back plan #{plan_id} Autumn care"   # radio options are markdown
     source.set_value(plan_id).run()
     assert not at.exception, at.exception
     # the hand-made plan has 4 hold-out customers: refused with the reason, nothing to use

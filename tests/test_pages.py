@@ -9,6 +9,7 @@ from lib.snapshots import list_snapshots, write_snapshots
 from lib.store import make_engine
 from lib.ui import Keys
 from tests.factories import S1, S2, two_snapshots
+from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
 BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
@@ -228,7 +229,7 @@ def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
     at.switch_page("views/data.py").run()
     at.file_uploader[0].set_value(("junk.csv", b"\x00\x01\x02\xff" * 100, "text/csv")).run()
     assert not at.exception
-    assert at.error and "junk.csv" in at.error[0].value
+    assert at.error and "junk.csv" in shown(at.error[0].value)
     assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]
 
 
@@ -248,7 +249,7 @@ def test_a_page_whose_set_up_fails_shows_the_message_and_stops(hand_store, monke
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     # once from the sidebar (it shows the rules version), once where the page stopped
-    assert {e.value for e in at.error} == {"'lifecycle.usage_columns' must list usage columns among: sms."}
+    assert {shown(e.value) for e in at.error} == {"'lifecycle.usage_columns' must list usage columns among: sms."}
 
 
 def test_a_viewers_data_page_upload_is_refused_before_reading(hand_store, tmp_path, monkeypatch):
@@ -280,6 +281,6 @@ def test_a_viewers_data_page_upload_is_refused_before_reading(hand_store, tmp_pa
     at.file_uploader[0].set_value(("tiny.csv", TINY_CSV, "text/csv")).run()
     assert not at.exception, at.exception
     assert calls == []
-    assert any("vera (viewer) may not do this (import)" in e.value for e in at.error)
+    assert any("vera (viewer) may not do this (import)" in shown(e.value) for e in at.error)
     assert not any(m.label == "Rows accepted" for m in at.metric)
     assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]

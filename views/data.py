@@ -7,6 +7,7 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
+from lib.markup import plain
 from lib.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
                           with_unit)
 from lib.ingest import auto_map, masked_report, report_csv
@@ -114,7 +115,7 @@ with tab_import, ui.guard():
         confirmed = True
         if doubts.height:
             for message in doubts["message_zh" if code == "zh" else "message_en"]:
-                st.warning(message)
+                st.warning(plain(message))   # a report cell: plain text, shown as markdown here
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
         if window is None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import charts_lifecycle as charts
 from lib import fmt, lifecycle, lifecycle_value, ui
-from lib.i18n import t
+from lib.i18n import t, t_text
 from lib.frames import relabel
 from lib.queries.lifecycle import ChurnDefinition
 from lib.rules import STAGES
@@ -41,7 +41,7 @@ def dimension_label(name: str | None) -> str:
         return t("lifecycle_dimension_none", code)
     if lifecycle.is_attribute(name):
         readable = lifecycle.attribute_name(name).replace("_", " ")
-        return t("lifecycle_dim_attribute", code, name=readable[:1].upper() + readable[1:])
+        return t_text("lifecycle_dim_attribute", code, name=readable[:1].upper() + readable[1:])
     return t(f"lifecycle_dim_{name}", code)
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from lib import charts_offers, fmt, ui
 from lib.i18n import t
+from lib.markup import plain
 from lib.frames import relabel
 from lib.offer_optimiser import greedy, optimise, single_offer
 from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
@@ -141,7 +142,7 @@ with tab_budget, ui.guard():
         caps = {}
         cap_cols = st.columns(6)
         for tier in range(1, 7):
-            cap = cap_cols[tier - 1].number_input(rules.tier_name(tier, code), 0.0, value=0.0, step=5000.0,
+            cap = cap_cols[tier - 1].number_input(plain(rules.tier_name(tier, code)), 0.0, value=0.0, step=5000.0,
                                                   key=f"offer_cap_{tier}", help=t("offers_cap_help", code))
             if cap > 0:
                 caps[tier] = cap

@@ -11,6 +11,7 @@ from lib.churn_actions import BANDS, STAGES, catalogue_entries, offer_names
 from lib.churn_store import churn_view
 from lib.exports import mask_identifiers
 from lib.i18n import t
+from lib.markup import plain
 from lib.offer_store import current_catalogue
 from lib.operations import (
     CHANNELS,
@@ -252,5 +253,5 @@ with ui.guard():
             st.session_state[OPEN_PLAN] = ids[0]
         chosen = st.selectbox(t("ops_open", code), options=ids, key=OPEN_PLAN,
                               format_func=lambda i: _plan_label(rows[i]))
-        st.subheader(_plan_label(rows[chosen]))
+        st.subheader(plain(_plan_label(rows[chosen])))   # a select box shows text, a subheader markdown
         _open_plan(rows[chosen], rules, catalogue)

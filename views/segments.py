@@ -6,7 +6,7 @@ import streamlit as st
 from lib import charts, charts_segments, fmt, segments, segments_clusters, segments_geo, ui
 from lib.exports import mask_identifiers
 from lib.frames import relabel
-from lib.i18n import t
+from lib.i18n import t, t_text
 
 code = ui.lang()
 st.title(t("page_segments", code))
@@ -138,7 +138,7 @@ if cluster_tab.open:
             table = view.clusters.with_columns(pl.Series("cluster_name", names)).select(
                 "cluster_name", "customers", "active", "revenue", "arpu", "monthly_churn",
                 *model.features)
-            show(table.rename({f: t("seg_col_mean", code, feature=t(f"seg_feature_{f}", code))
+            show(table.rename({f: t_text("seg_col_mean", code, feature=t(f"seg_feature_{f}", code))
                                for f in model.features}), "clusters", snapshot)
 
 if geo_tab.open:

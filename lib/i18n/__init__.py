@@ -3,14 +3,24 @@
 Catalogues are plain dicts ``key -> (english, chinese)`` in the modules of this package, one
 per area of the product, so that two people adding strings to different areas never collide.
 Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
+
+Most messages end up in Streamlit markdown (captions, alerts, labels), so ``t`` escapes every
+text field with ``lib.markup.plain``: a field is data (a province, a plan or file name), never
+markup. Where the text goes somewhere that is not markdown (the CLI, table cells, CSV, Plotly,
+the HTML report, a select box's options) use ``t_text``, which fills the fields as they are.
 """
 from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
 
 from lib.i18n import app, churn, distributed, ingest, lifecycle, offers, segments
 from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.markup import plain
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -37,10 +47,39 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
 
 
 def t(key: str, lang: str = "en", /, **fields: object) -> str:
-    """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in.
+    """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in, for markdown.
 
+    Text fields are escaped (``lib.markup.plain``) so that they show as written and can make no
+    link, image or format; numbers and dates are left for the template's format spec.
     An unknown key is a programming error and raises ``KeyError`` (a test walks every key).
     """
+    return Markdown(t_text(key, lang, **{name: _inert(value) for name, value in fields.items()}))
+
+
+class Markdown(str):
+    """A text ``t`` made (its fields already escaped): passed as a field of another message it
+    is taken as it is, so translated parts keep their look (``(chosen)``, not ``\\(chosen\\)``)."""
+
+    __slots__ = ()
+
+
+def t_text(key: str, lang: str = "en", /, **fields: object) -> str:
+    """The string ``key`` in ``lang`` with ``fields`` filled in as they are: for plain text
+    (the CLI, table cells and CSV, select-box options) or for a caller that escapes for its own
+    markup (Plotly labels, HTML)."""
     english, chinese = STRINGS[key]
     template = chinese if lang == "zh" else english
     return template.format(**fields) if fields else template
+
+
+#: A formatted number, share, change or date ("1,234", "12.5%", "+0.4 pp", "1.2万", "2026-10-31"):
+#: no letters that could spell a link, no brackets, so nothing to escape.
+_FIGURE = re.compile(r"[\d\s.,:%+\-–−/×]*(?:[kMB万亿]|pp|个百分点)?")
+
+
+def _inert(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, Markdown)):
+        return value          # no markup possible, or escaped already; keeps format specs working
+    if isinstance(value, str) and _FIGURE.fullmatch(value):
+        return value
+    return plain(value)
