@@ -83,7 +83,7 @@ test: dev sysdeps
 
 # 20 browser sessions clicking through the pages of a demo base for 2 minutes (README "Reliability").
 load: dev sysdeps
-	$(PY) -m tests.load --sessions $(or $(LOAD_SESSIONS),20) --seconds $(or $(LOAD_SECONDS),120)
+	$(PY) -m tools.load --sessions $(or $(LOAD_SESSIONS),20) --seconds $(or $(LOAD_SECONDS),120)
 
 # Not part of `make test` (Spark is about 500 MB and a JVM): installs requirements-distributed.txt,
 # runs tests/test_distributed.py against a throw-away Spark Thrift Server on 127.0.0.1 (master

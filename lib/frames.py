@@ -12,7 +12,7 @@ def relabel(values: pl.Series, label: Callable[[Any], str | None]) -> pl.Series:
     same name. ``label`` runs once per distinct value, in the calling thread, and polars maps
     the results. Not ``map_elements``: a Python function inside a polars expression runs on
     polars' thread pool, and with several sessions' script threads that can deadlock the pool
-    against another thread's conversion to pandas (a page stalled 120 s in ``tests/load.py``;
+    against another thread's conversion to pandas (a page stalled 120 s in ``tools/load.py``;
     pola-rs/polars#26821)."""
     mapping = {value: label(value) for value in values.drop_nulls().unique().to_list()}
     if not mapping:

@@ -7,6 +7,9 @@ harness (see tests/browser.py).
 - ``db_url``: parametrised over ``duckdb`` and ``postgresql``; the postgresql case carries the
   ``postgres`` marker, so ``-m "not postgres"`` leaves it out.
 - ``pg_server``: the server itself (a ``tests.pgserver.PgServer``).
+- ``telco_file``: the path of ``tests/data/telco_churn.csv``, the synthetic telecom churn export
+  with the BigML file's header and quirks (tests/data/README.md). Tests read no file outside
+  the repository.
 
 Without PostgreSQL server binaries the postgres cases skip with the reason, or fail when CI=true.
 """
@@ -14,11 +17,15 @@ Without PostgreSQL server binaries the postgres cases skip with the reason, or f
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from tests import pgserver
 from tests.browser import browser_page, chromium, served_app  # noqa: F401 - fixtures
+
+#: Made by tools/make_telco_fixture.py (fixed seed); its quirks are listed in tests/data/README.md.
+TELCO_CSV = Path(__file__).resolve().parent / "data" / "telco_churn.csv"
 
 POSTGRES_FIXTURES = {"pg_url", "pg_server"}
 BROWSER_FIXTURES = {"served_app", "chromium", "browser_page"}
@@ -63,6 +70,12 @@ def pg_url(pg_server, request):
     name, url = pg_server.create_database(request.node.name)
     yield url
     pg_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def telco_file() -> Path:
+    """The synthetic telecom churn export (2,000 rows; see tests/data/README.md)."""
+    return TELCO_CSV
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import datetime as dt
 import stat
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -17,7 +18,6 @@ from lib.store import customers, make_engine, read_frame
 from tests.factories import S1, two_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
-BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
 VIEWER, ANALYST = User("vera", "viewer"), User("ann", "analyst")
 
 
@@ -34,11 +34,11 @@ def rows(engine):
     return read_frame(engine, sa.select(sa.func.count().label("n")).select_from(customers))["n"][0]
 
 
-def test_a_viewer_cannot_write_through_any_code_path(engine):
+def test_a_viewer_cannot_write_through_any_code_path(engine, telco_file):
     rules = current_rules(engine)
     with acting_as(VIEWER):
         with pytest.raises(PermissionDenied) as caught:
-            import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
+            import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
         assert caught.value.code == "auth_denied" and caught.value.params["action"] == "import"
         with pytest.raises(PermissionDenied):
             write_snapshots(engine, two_snapshots()[0], rules=rules, source_name="x", replace=True, churn_window_months=1)
@@ -52,12 +52,13 @@ def test_a_viewer_cannot_write_through_any_code_path(engine):
     assert current_rules(engine).version == rules.version
 
 
-def test_an_analyst_imports_but_cannot_delete(engine):
+def test_an_analyst_imports_but_cannot_delete(engine, telco_file):
     with acting_as(ANALYST):
-        import_file(engine, BIGML.read_bytes(), "bigml.csv", snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
+        import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=dt.date(2026, 11, 30), churn_window_months=1)
         with pytest.raises(PermissionDenied):
             delete_snapshot(engine, S1)
-    assert rows(engine) == 12 + 2661
+    # the hand base's 12 rows plus the file's (its lines under the header, counted by polars)
+    assert rows(engine) == 12 + pl.read_csv(telco_file).height
 
 
 def test_nobody_signed_in_is_refused(engine):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.browser import (
@@ -65,10 +66,7 @@ def test_a_segment_table_downloads_when_clicked(served_app, browser_page):
     assert not rec.failures(), "\n".join(rec.failures())
 
 
-BIGML = REPO.parent / "shared" / "data" / "churn-bigml-80.csv"
-
-
-def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page):
+def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page, telco_file):
     """The issue-7 walk: sidebar filter, a download, the offers slider, CSV upload and import."""
     page, rec = browser_page.page, browser_page.recorder
     page.goto(served_app.base_url)
@@ -99,10 +97,12 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     after = page.locator('[data-testid="stMetric"]').nth(0).inner_text()
     assert before != after, "moving the depth slider changed nothing"
     screenshot(page, SHOTS_DIR / "walk-offers.png")
-    # upload the real BigML file on the Data page and import it
+    # upload the telecom export (the BigML file's shape) on the Data page and import it; its
+    # rows are counted here with polars alone
+    rows = pl.read_csv(telco_file).height
     page.goto(served_app.base_url + "/data")
     wait_for_streamlit(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(BIGML))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(telco_file))
     wait_for_streamlit(page)
     date = page.locator('[data-testid="stDateInput"] input').first
     date.fill("2026-11-30")               # the demo base already holds 2026-10-31
@@ -115,12 +115,12 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
     box.get_by_role("button", name="Open").click()
     page.locator('[role="option"]').filter(has_text="I don't know").click()
     wait_for_streamlit(page)
-    # BigML's "account length" is in days: the plausibility warning must be acknowledged
+    # the file's "Account length" is in days: the plausibility warning must be acknowledged
     page.get_by_text("I have checked the").first.click()
     wait_for_streamlit(page)
-    page.get_by_role("button", name="Import 2,661 rows").click()
+    page.get_by_role("button", name=f"Import {rows:,} rows").click()
     wait_for_streamlit(page)
-    page.get_by_text("Imported 2,661 rows").first.wait_for(timeout=30_000)
+    page.get_by_text(f"Imported {rows:,} rows").first.wait_for(timeout=30_000)
     screenshot(page, SHOTS_DIR / "walk-data-imported.png")
 
     assert not page.locator('[data-testid="stException"]').count()

@@ -78,6 +78,9 @@ def demo_engine(db_url):
     engine.dispose()
 
 
+# 58 s on DuckDB and 82 s on PostgreSQL at a load average of 13 on 2 cores (2026-12-04): over
+# the 30 s a test may take unmarked.
+@pytest.mark.slow
 def test_train_score_and_revenue_at_risk(demo_engine):
     engine, rules = demo_engine
     # small base: fewer churners needed than the shipped rules ask for
@@ -158,22 +161,21 @@ def test_a_call_list_export_is_the_file_and_its_log_line(db_url):
     engine.dispose()
 
 
-def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url):
-    from pathlib import Path
-
+def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url, telco_file):
     from lib.importer import import_file
 
-    bigml = Path(__file__).resolve().parents[2] / "shared" / "data" / "churn-bigml-80.csv"
+    # the file's rows and TRUE rows, counted here with polars alone
+    rows, churners = pl.read_csv(telco_file).select(pl.len(), pl.col("Churn").sum()).row(0)
     engine = make_engine(duckdb_url)
-    import_file(engine, bigml.read_bytes(), bigml.name, snapshot_date=S3, churn_window_months=3)
+    import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=S3, churn_window_months=3)
     model_id, card = train_and_score(engine, S3, current_rules(engine))
     assert (card.label, card.scheme, card.cv_folds) == ("same_row", "cv", 5)
     assert card.horizon_months == 3                      # the file's churn window
     assert card.limits()[0] == "churn_limit_same_row"
-    assert card.model.rows == 2661 and card.model.churners == 386
+    assert card.model.rows == rows and card.model.churners == churners
     assert card.accepted and card.model.roc_auc > card.baseline.roc_auc
     with engine.connect() as conn:
-        assert churn_view(conn, S3).scored_rows == 2661 - 386
+        assert churn_view(conn, S3).scored_rows == rows - churners
     engine.dispose()
 
 

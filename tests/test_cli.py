@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from lib.cli import main
@@ -10,7 +11,6 @@ from lib.snapshots import import_history, list_snapshots
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
 
 
 @pytest.fixture
@@ -18,14 +18,20 @@ def url(tmp_path):
     return f"duckdb:///{tmp_path}/cli.duckdb"
 
 
-def test_import_of_the_real_file(url, capsys):
-    code = main(["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url,
+def data_rows(path: Path) -> int:
+    """Rows of a CSV file under its header, counted with polars alone."""
+    return pl.read_csv(path).height
+
+
+def test_import_of_the_telco_file(url, capsys, telco_file):
+    rows = data_rows(telco_file)
+    code = main(["import", str(telco_file), "--snapshot-date", "2026-10-31", "--db", url,
                  "--churn-window-months", "3"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "rows read: 2661" in out and "rows accepted: 2661" in out
+    assert f"rows read: {rows}" in out and f"rows accepted: {rows}" in out
     listed = list_snapshots(make_engine(url)).row(0, named=True)
-    assert (str(listed["snapshot_date"]), listed["row_count"], listed["churn_window_months"]) == ("2026-10-31", 2661, 3)
+    assert (str(listed["snapshot_date"]), listed["row_count"], listed["churn_window_months"]) == ("2026-10-31", rows, 3)
 
 
 def test_map_option_corrects_the_auto_mapping(url, capsys, tmp_path):
@@ -38,14 +44,14 @@ def test_map_option_corrects_the_auto_mapping(url, capsys, tmp_path):
     assert list_snapshots(make_engine(url))["row_count"].to_list() == [2]
 
 
-def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys):
-    args = ["import", str(BIGML), "--snapshot-date", "2026-10-31", "--db", url, "--churn-window-months", "1"]
+def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys, telco_file):
+    args = ["import", str(telco_file), "--snapshot-date", "2026-10-31", "--db", url, "--churn-window-months", "1"]
     assert main(args) == 0
     capsys.readouterr()
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "already stored" in err and "\n" not in err
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [2661]
+    assert list_snapshots(make_engine(url))["row_count"].to_list() == [data_rows(telco_file)]
     assert main(args + ["--replace"]) == 0
 
 
@@ -97,11 +103,11 @@ def test_missing_file_is_a_clear_refusal(url, capsys, tmp_path):
     assert "Cannot read" in capsys.readouterr().err
 
 
-def test_validate_stores_nothing_and_writes_the_report(url, capsys, tmp_path):
+def test_validate_stores_nothing_and_writes_the_report(url, capsys, tmp_path, telco_file):
     report = tmp_path / "report.csv"
-    assert main(["validate", str(BIGML), "--snapshot-date", "2026-10-31", "--report", str(report)]) == 0
+    assert main(["validate", str(telco_file), "--snapshot-date", "2026-10-31", "--report", str(report)]) == 0
     assert report.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert "rows accepted: 2661" in capsys.readouterr().out
+    assert f"rows accepted: {data_rows(telco_file)}" in capsys.readouterr().out
 
 
 def test_demo_if_empty_seeds_once(url, capsys):

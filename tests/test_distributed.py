@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.test_parity import CASES, _context, _store, differences
@@ -146,9 +147,6 @@ def test_double_compiles_to_double_on_every_dialect():
     assert "AS DATE)" in str(dated.compile(dialect=spark))      # PyHive's own dialect says TIMESTAMP
 
 
-BIGML = Path(__file__).resolve().parents[2] / "shared" / "data" / "churn-bigml-80.csv"
-
-
 @pytest.fixture(scope="module")
 def spark_app(stores, tmp_path_factory):
     """``streamlit run dashboard.py`` on the published Spark store; yields its base URL."""
@@ -183,7 +181,8 @@ def _shown_errors(page) -> list[str]:
     return page_problems(page) + [" ".join(a.split()) for a in alerts]
 
 
-def test_the_app_reads_the_spark_store_and_refuses_writes_with_a_message(spark_app, browser_page):
+def test_the_app_reads_the_spark_store_and_refuses_writes_with_a_message(spark_app, browser_page,
+                                                                         telco_file):
     from lib.i18n import t
     from tests.browser import SHOTS_DIR, screenshot, wait_for_streamlit
 
@@ -197,20 +196,19 @@ def test_the_app_reads_the_spark_store_and_refuses_writes_with_a_message(spark_a
         assert page.locator('[data-testid="stPlotlyChart"]').count() > 0, f"no chart on {name!r}"
         if not name:
             assert page.locator('[data-testid="stMetric"]').count() > 0, "no KPI on the Overview"
-    if not BIGML.is_file():
-        pytest.skip(f"{BIGML} is not there: the import half is not run")
+    rows = pl.read_csv(telco_file).height      # the file's rows, counted with polars alone
     page.goto(base + "data")
     wait_for_streamlit(page, timeout=240)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(BIGML))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(telco_file))
     wait_for_streamlit(page, timeout=240)
     date = page.locator('[data-testid="stDateInput"] input').first
     date.fill("2026-11-30")               # after the base's last snapshot, as in test_browser
     date.dispatch_event("change")
     date.dispatch_event("blur")
     wait_for_streamlit(page, timeout=240)
-    page.get_by_text("I have checked the").first.click()   # BigML's tenure in days: acknowledged
+    page.get_by_text("I have checked the").first.click()   # tenure in days: acknowledged
     wait_for_streamlit(page, timeout=240)
-    page.get_by_role("button", name="Import 2,661 rows").click()
+    page.get_by_role("button", name=f"Import {rows:,} rows").click()
     wait_for_streamlit(page, timeout=240)
     screenshot(page, SHOTS_DIR / "spark-data-import.png")
     message = " ".join(t("store_spark_read_only", "en").split())

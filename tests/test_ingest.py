@@ -30,7 +30,6 @@ from lib.ingest import (
 )
 from lib.schema import contract_dtypes
 
-BIGML = Path("/work/shared/data/churn-bigml-80.csv")
 SNAP = dt.date(2024, 6, 30)
 TODAY = dt.date(2024, 7, 15)
 LIB = Path(__file__).resolve().parent.parent / "lib"
@@ -770,42 +769,49 @@ def test_binary_junk_from_a_seeded_generator():
     assert info.value.code in {"ingest_binary_file", "ingest_unreadable_encoding"}
 
 
-# --------------------------------------------------------------------------- the real BigML file
+# --------------------------------------------------------------------------- the telecom export
 
-def test_bigml_file_maps_and_validates():
-    raw = read_table(BIGML.read_bytes(), BIGML.name)
-    assert (raw.encoding, raw.delimiter, raw.frame.height) == ("utf-8", ",", 2661)
+def test_telco_file_maps_and_validates(telco_file):
+    # What the file holds, read here with polars alone (the fixture has the BigML file's header
+    # and quirks: tenure in days, split charges, TRUE/FALSE churn, no id).
+    plain = pl.read_csv(telco_file)
+    days = plain.get_column("Account length")
+    charges = ["Total day charge", "Total eve charge", "Total night charge", "Total intl charge"]
+    raw = read_table(telco_file.read_bytes(), telco_file.name)
+    assert (raw.encoding, raw.delimiter, raw.frame.height) == ("utf-8", ",", plain.height)
     mapping = auto_map(raw.frame.columns)
     assert mapping["province"] == FieldSource("province", ("State",))
     assert mapping["tenure_months"] == FieldSource("tenure_months", ("Account length",), "days")
     assert mapping["churned"] == FieldSource("churned", ("Churn",))
-    assert mapping["spend_m1"] == FieldSource(
-        "spend_m1", ("Total day charge", "Total eve charge", "Total night charge",
-                     "Total intl charge"))
+    assert mapping["spend_m1"] == FieldSource("spend_m1", tuple(charges))
     assert "customer_id" not in mapping
     assert missing_requirements(mapping, snapshot_date_given=True) == []
     result = validate(raw, mapping, snapshot_date=SNAP, today=TODAY)
-    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (2661, 2661, 0)
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (plain.height, plain.height, 0)
     acc = result.accepted
     assert acc.get_column("customer_id").head(2).to_list() == ["R0000001", "R0000002"]
-    # 386 churners of 2661 (14.5 %), counted with grep on the file: `grep -c ',TRUE$'`.
-    assert acc.get_column("churned").sum() == 386
-    assert round(acc.get_column("churned").mean() * 100, 1) == 14.5
-    # First row: KS, 128 days, charges 45.07 + 16.78 + 11.01 + 2.7 = 75.56.
-    first = acc.row(0, named=True)
-    assert first["province"] == "KS"
-    assert first["tenure_months"] == pytest.approx(128 * 12 / 365.25)
-    assert first["spend_m1"] == pytest.approx(75.56)
-    assert first["x_area_code"] == "415"
-    # "Account length" is read as days (its synonym): 1–243, median 100, 99th percentile 193
-    # (pandas: read_csv(...)["Account length"].quantile(0.99, interpolation="higher")), i.e.
-    # 193 × 12 / 365.25 = 6.3 months, under the 16 months of [import_checks]; read as months
-    # 193 fits. The unit is ambiguous, so the report says so (a warning, no row blanked).
+    # the churners are the rows whose Churn is TRUE
+    assert acc.get_column("churned").sum() == plain.get_column("Churn").sum()
+    # First row: its state, its days as months (× 12 / 365.25), its four charges summed.
+    first, plain_first = acc.row(0, named=True), plain.row(0, named=True)
+    assert first["province"] == plain_first["State"]
+    assert first["tenure_months"] == pytest.approx(plain_first["Account length"] * 12 / 365.25)
+    assert first["spend_m1"] == pytest.approx(sum(plain_first[c] for c in charges))
+    assert first["x_area_code"] == str(plain_first["Area code"])
+    # "Account length" is read as days (its synonym); its 99th percentile (the "higher" value,
+    # as pandas' quantile(0.99, interpolation="higher")) read as days is under the 16 months
+    # of [import_checks], read as months it fits. The unit is ambiguous, so the report says so
+    # (a warning, no row blanked).
+    p99 = days.quantile(0.99, interpolation="higher")
+    assert days.min() == 1 and days.max() == 243 and p99 * 12 / 365.25 < 16 <= p99
     assert result.report.get_column("code").to_list() == ["ingest_ids_generated",
                                                           "ingest_tenure_unit_values"]
     message = result.report.row(1, named=True)["message_en"]
-    assert "read as days: values 1–243, median 100, 99th percentile 193" in message
-    assert "at most 6.3 months" in message and "Read as months it would be 193 months" in message
+    median = f"{days.median():.1f}".removesuffix(".0")
+    assert (f"read as days: values 1–243, median {median}, 99th percentile {p99:.0f}"
+            in message)
+    assert f"at most {p99 * 12 / 365.25:.1f} months" in message
+    assert f"Read as months it would be {p99:.0f} months" in message
 
 
 # --------------------------------------------------------------------------- messages

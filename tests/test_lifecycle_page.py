@@ -1,4 +1,5 @@
-"""The Lifecycle page through AppTest: on a small demo base and on the imported BigML file."""
+"""The Lifecycle page through AppTest: on a small demo base and on an imported telecom export
+(tests/data/telco_churn.csv: the BigML churn file's header and quirks)."""
 import datetime as dt
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from lib.ui import Keys
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
-BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +110,12 @@ def test_page_in_chinese(demo_url, monkeypatch):
     assert "被动离网" in at.info[0].value
 
 
-def test_imported_bigml_file(tmp_path, monkeypatch):
-    url = f"duckdb:///{tmp_path}/bigml.duckdb"
+def test_imported_telco_file(tmp_path, monkeypatch, telco_file):
+    url = f"duckdb:///{tmp_path}/telco.duckdb"
     engine = make_engine(url)
-    result = import_file(engine, BIGML.read_bytes(), "churn-bigml-80.csv",
+    result = import_file(engine, telco_file.read_bytes(), telco_file.name,
                          snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
-    assert result.validation.rows_accepted == 2661
+    assert result.validation.rows_accepted == pl.read_csv(telco_file).height   # every row
     engine.dispose()
     at = lifecycle_page(url, monkeypatch)
     assert_clean(at)

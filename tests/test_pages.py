@@ -1,6 +1,7 @@
-"""Overview and Data pages through Streamlit's AppTest, on the hand-made base and a real file."""
+"""Overview and Data pages through Streamlit's AppTest, on the hand-made base and a telecom export."""
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,7 +13,6 @@ from tests.factories import S1, S2, two_snapshots
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
-BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
 
 
 @pytest.fixture
@@ -106,27 +106,29 @@ def test_what_is_stored_is_read_once_per_script_run(hand_store, monkeypatch):
     assert not at.exception and len(reads) == 2
 
 
-def test_data_page_imports_the_real_bigml_file(store_url):
+def test_data_page_imports_the_telco_file(store_url, telco_file):
+    # the file's rows and TRUE rows, counted with polars alone
+    rows, churners = pl.read_csv(telco_file).select(pl.len(), pl.col("Churn").sum()).row(0)
     at = app()
     at.switch_page("views/data.py").run()
     assert not at.exception
-    at.file_uploader[0].set_value(("churn-bigml-80.csv", BIGML.read_bytes(), "text/csv")).run()
+    at.file_uploader[0].set_value((telco_file.name, telco_file.read_bytes(), "text/csv")).run()
     assert not at.exception
-    assert metric(at, "Rows read") == "2,661"
-    assert metric(at, "Rows accepted") == "2,661"
+    assert metric(at, "Rows read") == f"{rows:,}"
+    assert metric(at, "Rows accepted") == f"{rows:,}"
     # the file's churn flag means "ever left": its window is not known
     window_box(at).set_value("unknown").run()
-    # "Account length" is read as days, its 99th percentile (193) as 6.3 months: the page
-    # questions the unit and waits for the user to confirm (lib.plausibility).
+    # "Account length" is read as days, its 99th percentile (about 190 days) as about 6 months,
+    # under the 16-month floor: the page questions the unit and waits for the user to confirm (lib.plausibility).
     assert any("Account length (tenure_months) is read as days" in w.value for w in at.warning)
     next(c for c in at.checkbox if c.label.startswith("I have checked")).check().run()
     import_button(at).click().run()
     assert not at.exception
-    assert any("Imported 2,661 rows" in s.value for s in at.success)
-    assert list_snapshots(make_engine(store_url))["row_count"].to_list() == [2661]
+    assert any(f"Imported {rows:,} rows" in s.value for s in at.success)
+    assert list_snapshots(make_engine(store_url))["row_count"].to_list() == [rows]
     at.switch_page("views/overview.py").run()
     assert not at.exception
-    assert metric(at, "Active customers") == f"{2661 - 386:,}"   # 386 rows say TRUE (14.5 %)
+    assert metric(at, "Active customers") == f"{rows - churners:,}"   # the rows that say FALSE
     assert "Monthly churn rate" not in [m.label.lstrip("⚠ ") for m in at.metric]
 
 

@@ -1,5 +1,6 @@
-"""The Segments page through AppTest: every view on a small demo base, and on the imported real
-BigML file (US states: no tile layout; no usage columns: no clusters)."""
+"""The Segments page through AppTest: every view on a small demo base, and on an imported telecom
+export with the BigML churn file's shape (tests/data/telco_churn.csv: US states: no tile
+layout; no usage columns: no clusters)."""
 import datetime as dt
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from lib.store import make_engine
 from lib.ui import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
-BIGML = ROOT.parent / "shared" / "data" / "churn-bigml-80.csv"
 TABS = {"value": "Value", "rfm": "RFM", "clusters": "Behaviour", "geography": "Geography",
         "migration": "Tier migration"}
 
@@ -87,18 +87,18 @@ def test_chinese_page(demo_url, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def bigml_url(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('bigml')}/bigml.duckdb"
+def telco_url(tmp_path_factory, telco_file):
+    url = f"duckdb:///{tmp_path_factory.mktemp('telco')}/telco.duckdb"
     engine = make_engine(url)
     with acting_as(User("test", "admin")):
-        import_file(engine, BIGML.read_bytes(), BIGML.name, snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
+        import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     engine.dispose()
     return url
 
 
 @pytest.mark.parametrize("tab", list(TABS))
-def test_every_view_on_the_real_bigml_file(bigml_url, monkeypatch, tab):
-    at = page(monkeypatch, bigml_url, TABS[tab])
+def test_every_view_on_the_telco_file(telco_url, monkeypatch, tab):
+    at = page(monkeypatch, telco_url, TABS[tab])
     text = " ".join(i.value for i in at.info) + " ".join(c.value for c in at.caption)
     if tab == "clusters":
         assert "need at least two usage columns" in text

@@ -1,6 +1,6 @@
 """Load: N concurrent browser sessions walking the app's pages for a while, on the demo base.
 
-``python -m tests.load [--sessions 20] [--seconds 120] [--customers 100000]`` (or ``make load``)
+``python -m tools.load [--sessions 20] [--seconds 120] [--customers 100000]`` (or ``make load``)
 serves the app with ``streamlit run`` on loopback, opens N browser contexts in Debian's
 Chromium (Playwright), and has each click through the sidebar navigation at random until the
 time is up. Every page view must finish without an exception element or a console error and

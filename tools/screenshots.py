@@ -1,8 +1,9 @@
-"""Screenshots of every page for people to look at: ``python -m tests.screenshots``.
+"""Screenshots of every page for people to look at: ``python -m tools.screenshots``.
 
 Serves the app on a demo base (default: the 100k-customer base ``make run`` seeds) and writes
-one PNG per page to ``tests/artifacts/screenshots/`` (git-ignored), plus the Chinese Overview.
-``--readme`` also refreshes docs/overview.png for the README.
+one PNG per page to ``tests/artifacts/screenshots/`` (git-ignored), plus the Chinese Overview
+and the Data page with a file uploaded (``--file``, default the repository's synthetic telecom
+export tests/data/telco_churn.csv). ``--readme`` also refreshes docs/overview.png for the README.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -28,13 +30,16 @@ from tests.browser import (
 )
 from tests.pgserver import free_port
 
-BIGML = REPO.parent / "shared" / "data" / "churn-bigml-80.csv"
+#: The file shown uploaded on the Data page unless ``--file`` names another.
+UPLOAD = REPO / "tests" / "data" / "telco_churn.csv"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default=f"duckdb:///{REPO / 'data' / 'retention.duckdb'}")
     parser.add_argument("--readme", action="store_true")
+    parser.add_argument("--file", type=Path, default=UPLOAD,
+                        help="the file uploaded on the Data page (CSV or workbook)")
     args = parser.parse_args()
     port = free_port()
     env = {**os.environ, "RETENTION_DB_URL": args.db, "RETENTION_USERS_FILE": "/nonexistent/users.toml"}
@@ -65,7 +70,7 @@ def main() -> int:
                     result.screenshots.append(screenshot(page, SHOTS_DIR / f"{path}-tab{i}.png"))
             page.goto(base + "data")
             wait_for_streamlit(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(BIGML))
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(args.file))
             wait_for_streamlit(page)
             result.screenshots.append(screenshot(page, SHOTS_DIR / "data-upload.png"))
             page.goto(base)
