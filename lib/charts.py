@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
-from lib.markup import plotly_text
+from lib.markup import plotly_text, unplain
 from lib.rules import Rules
 
 PALETTE = {
@@ -63,9 +63,11 @@ def inert_labels(fig: go.Figure) -> go.Figure:
 def _inert(value):
     """``value`` with its strings escaped; the very same object when nothing needed escaping."""
     if isinstance(value, str):
-        if not any(c in value for c in "<>&"):
+        if not any(c in value for c in "<>&\\"):
             return value
-        text = plotly_text(value)
+        # a label made by lib.i18n.t for markdown (its data fields backslash-escaped) shows its
+        # characters here without the backslashes: Plotly reads no markdown
+        text = plotly_text(unplain(value))
         for tag in _KEPT_TAGS:
             text = text.replace(plotly_text(tag), tag)
         return text

@@ -51,6 +51,22 @@ def plain(text: object) -> str:
     return "".join(out)
 
 
+def unplain(text: str) -> str:
+    """The characters ``plain`` escaped, without their backslashes: for a message made for
+    markdown (``lib.i18n.t``) that ends up where markdown is not read (a Plotly label, a table
+    cell), so that "Top\\-up" shows as "Top-up"."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == "\\" and i + 1 < n and text[i + 1] in _PUNCTUATION:
+            out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
 def plotly_text(text: object) -> str:
     """``text`` escaped for Plotly's labels (axis ticks, hover text, legend, annotations).
 

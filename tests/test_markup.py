@@ -230,3 +230,17 @@ def test_the_report_has_no_live_link_or_image(hostile_url):
     assert "\\u003ca " not in page and "\\u003cimg" not in page
     # the tier names are in the figures, as text: the tags escaped for Plotly
     assert "&lt;a href=" in page.split("<script", 1)[1] and "&lt;img src=" in page.split("<script", 1)[1]
+
+
+def test_a_message_made_for_markdown_shows_its_characters_in_a_chart():
+    # "Same offer to all: {offer}" is built by t() for markdown, then drawn as a Plotly label:
+    # the offer's name must read as written (no "Top\-up"), and its tag must stay inert
+    from lib import charts_offers
+    from lib.i18n import t
+    from lib.markup import plain, unplain
+
+    label = t("offers_plan_single", "en", offer="Top-up bonus: 50 <a href='http://evil.example'>x</a>")
+    fig = charts_offers.plan_comparison([(label, 1.0, 2.0)], "en")
+    assert fig.data[0].x[0] == ("Same offer to all: Top-up bonus: 50 "
+                                "&lt;a href='http://evil.example'&gt;x&lt;/a&gt;")
+    assert unplain(plain("a-b: ![x](http://e) \\ c")) == "a-b: ![x](http://e) \\ c"
