@@ -16,6 +16,7 @@ from lib.rules_versions import current_rules, save_rules
 from lib.snapshots import delete_snapshot, list_snapshots, write_snapshots
 from lib.store import customers, make_engine, read_frame
 from tests.factories import S1, two_snapshots
+from tests.rendered import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWER, ANALYST = User("vera", "viewer"), User("ann", "analyst")
@@ -136,7 +137,8 @@ def test_an_unusable_accounts_file_lets_nobody_in(engine, duckdb_url, tmp_path, 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
     assert not at.exception                                  # no Streamlit exception box
-    assert "cannot be used" in at.error[0].value and str(users) in at.error[0].value
+    shown_error = shown(at.error[0].value)      # AppTest gives markdown source: fields escaped
+    assert "cannot be used" in shown_error and str(users) in shown_error
     assert not at.metric and not at.text_input               # no page, no login form
     assert not any("Single-user mode" in c.value for c in at.caption)
     # the same file in Chinese
