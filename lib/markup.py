@@ -9,6 +9,7 @@ to every data field of a message.
 from __future__ import annotations
 
 import html
+import re
 import string
 
 # CommonMark lets a backslash escape any ASCII punctuation, which then shows as itself. Escaping
@@ -48,7 +49,22 @@ def plain(text: object) -> str:
             continue
         out.append("\\" + char if char in _PUNCTUATION else char)
         i += 1
-    return "".join(out)
+    return _AUTOLINK.sub(_join, "".join(out))
+
+
+def _join(match: re.Match) -> str:
+    before, after = (part for part in match.groups() if part is not None)
+    return before + WORD_JOINER + after
+
+
+#: U+2060 WORD JOINER: invisible, zero width, no line break.
+WORD_JOINER = "\u2060"
+# GFM autolink literals ("http://…", "www.…", "a@b.c") are found in the text *after* markdown
+# escapes are resolved (remark's find-and-replace on text nodes: seen in Chromium), so the
+# backslashes do not stop them; an invisible word joiner inside the pattern does ("http:⁠//",
+# "www⁠.", "a⁠@b") and the text still reads the same. Applied to escaped text, so the joiner
+# goes between the escaped characters (``_join``).
+_AUTOLINK = re.compile(r"(?i)(https?\\:)(\\/\\/)|(?<![\w.])(www)(\\\.)|(\w)(\\@)")
 
 
 def unplain(text: str) -> str:
@@ -64,7 +80,7 @@ def unplain(text: str) -> str:
             continue
         out.append(text[i])
         i += 1
-    return "".join(out)
+    return "".join(out).replace(WORD_JOINER, "")
 
 
 def plotly_text(text: object) -> str:

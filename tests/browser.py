@@ -23,6 +23,7 @@ Environment knobs (for developing the harness, not for CI):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -31,6 +32,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -131,22 +133,13 @@ def seed_demo(db_url: str, customers: int, log: Path) -> None:
                     pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
-    app = Path(os.environ.get("RETENTION_APP", "dashboard.py"))
-    if not app.is_absolute():
-        app = REPO / app
-    if not app.is_file():
-        pytest.skip(f"{app} does not exist yet: nothing to serve")
-
-    tmp = tmp_path_factory.mktemp("served-app")
-    db_url = f"duckdb:///{tmp}/demo.duckdb"
+@contextlib.contextmanager
+def serve(db_url: str, tmp: Path, app: Path | None = None, **env_extra: str) -> Iterator[ServedApp]:
+    """``streamlit run`` the app on ``db_url`` on a free loopback port until the block ends."""
+    app = app or REPO / "dashboard.py"
     log = tmp / "streamlit.log"
-    if os.environ.get("RETENTION_TEST_SEED", "1") != "0":
-        seed_demo(db_url, int(os.environ.get("RETENTION_TEST_CUSTOMERS", "3000")), tmp / "seed.log")
-
     port = free_port()
-    env = dict(os.environ, RETENTION_DB_URL=db_url, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, RETENTION_DB_URL=db_url, PYTHONUNBUFFERED="1", **env_extra)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -166,6 +159,22 @@ def served_app(tmp_path_factory):
         yield served
     finally:
         _kill_group(proc)
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory):
+    app = Path(os.environ.get("RETENTION_APP", "dashboard.py"))
+    if not app.is_absolute():
+        app = REPO / app
+    if not app.is_file():
+        pytest.skip(f"{app} does not exist yet: nothing to serve")
+
+    tmp = tmp_path_factory.mktemp("served-app")
+    db_url = f"duckdb:///{tmp}/demo.duckdb"
+    if os.environ.get("RETENTION_TEST_SEED", "1") != "0":
+        seed_demo(db_url, int(os.environ.get("RETENTION_TEST_CUSTOMERS", "3000")), tmp / "seed.log")
+    with serve(db_url, tmp, app) as served:
+        yield served
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,5 +12,6 @@ _ESCAPE = re.compile(r"\\([" + re.escape(string.punctuation) + r"])")
 
 
 def shown(markdown: str) -> str:
-    """``markdown`` with each backslash escape replaced by the character it escapes."""
-    return _ESCAPE.sub(r"\1", markdown)
+    """``markdown`` with each backslash escape replaced by the character it escapes, and without
+    U+2060 (the invisible word joiner that keeps "http://" and the like from becoming links)."""
+    return _ESCAPE.sub(r"\1", markdown).replace("\u2060", "")

@@ -26,21 +26,24 @@ from tests.rendered import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "![p](http://evil.example/x.png)"
+J = "\u2060"   # U+2060 WORD JOINER
 LINK = "[link](http://evil.example)"
 
 
 # --- the helpers, by hand --------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "escaped"), [
     # every ASCII punctuation character gets one backslash (CommonMark: it then shows as itself)
-    (IMAGE, r"\!\[p\]\(http\:\/\/evil\.example\/x\.png\)"),
-    (LINK, r"\[link\]\(http\:\/\/evil\.example\)"),
+    # GFM autolink literals survive backslashes (found after escapes are resolved): an
+    # invisible word joiner (U+2060, written J here) inside "http://", "www." and "a@" stops them
+    (IMAGE, r"\!\[p\]\(http\:" + J + r"\/\/evil\.example\/x\.png\)"),
+    (LINK, r"\[link\]\(http\:" + J + r"\/\/evil\.example\)"),
     (":red[x]", r"\:red\[x\]"),
     (":material/home:", r"\:material\/home\:"),
     ("$x$", r"\$x\$"),
     ("<b>x</b>", r"\<b\>x\<\/b\>"),
-    ('<a href="http://e.example">x</a>', r'\<a href\=\"http\:\/\/e\.example\"\>x\<\/a\>'),
-    ("www.evil.example", r"www\.evil\.example"),          # GFM autolink literal
-    ("a@evil.example", r"a\@evil\.example"),              # GFM e-mail autolink
+    ('<a href="http://e.example">x</a>', r'\<a href\=\"http\:' + J + r'\/\/e\.example\"\>x\<\/a\>'),
+    ("www.evil.example", "www" + J + r"\.evil\.example"),  # GFM autolink literal
+    ("a@evil.example", "a" + J + r"\@evil\.example"),      # GFM e-mail autolink
     ("北京 Beijing", "北京 Beijing"),                      # nothing to escape: unchanged
     ("# two\nlines", r"\# two lines"),                    # a line break could start a block
 ])
@@ -72,7 +75,7 @@ def test_plotly_text_escapes_tags_by_hand(text, escaped):
 def test_t_escapes_text_fields_and_keeps_numbers():
     # template "Kept as segment dimensions: {columns}" (lib/i18n/app.py), filled by hand
     assert t("data_kept_columns", "en", columns=IMAGE) == (
-        r"Kept as segment dimensions: \!\[p\]\(http\:\/\/evil\.example\/x\.png\)")
+        r"Kept as segment dimensions: \!\[p\]\(http\:" + J + r"\/\/evil\.example\/x\.png\)")
     assert t_text("data_kept_columns", "en", columns=IMAGE) == f"Kept as segment dimensions: {IMAGE}"
     # a number keeps its format spec ("{n:,}")
     assert t("data_import_button", "en", n=12345) == t_text("data_import_button", "en", n=12345)
@@ -244,3 +247,28 @@ def test_a_message_made_for_markdown_shows_its_characters_in_a_chart():
     assert fig.data[0].x[0] == ("Same offer to all: Top-up bonus: 50 "
                                 "&lt;a href='http://evil.example'&gt;x&lt;/a&gt;")
     assert unplain(plain("a-b: ![x](http://e) \\ c")) == "a-b: ![x](http://e) \\ c"
+
+
+#: For a failure message: the Streamlit element holding a link, and its text.
+WHERE = ("e => { const box = e.closest('[data-testid]') || e; "
+         "return box.getAttribute('data-testid') + ' :: ' + box.innerText.slice(0, 160); }")
+
+
+def test_no_stored_name_makes_the_browser_fetch_or_link_anything(hostile_url, browser_page, tmp_path):
+    """Served for real and clicked through in Chromium: the province, tier, plan and offer names
+    full of images and links make no request to another host and no link in any page."""
+    from tests.browser import serve, visit_all_pages, wait_for_streamlit
+
+    with serve(hostile_url, tmp_path, RETENTION_USERS_FILE=str(tmp_path / "absent.toml")) as served:
+        result = visit_all_pages(browser_page.page, served.base_url, tmp_path / "shots")
+        page = browser_page.page
+        for path in ("segments", "offers", "operations"):
+            page.goto(f"{served.base_url}/{path}")
+            wait_for_streamlit(page, timeout=180)
+            found = page.locator('a[href*="evil.example"], img[src*="evil.example"]')
+            assert found.count() == 0, [found.nth(i).evaluate(WHERE) for i in range(min(found.count(), 5))]
+        log = served.log_tail(200)
+    assert len(result.pages) >= 7
+    assert not [u for u in browser_page.recorder.requests if "evil.example" in u]
+    assert not result.failures, "\n".join(result.failures) + "\n--- server log ---\n" + log
+    assert "Traceback" not in log
