@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.rules import Rules, RulesError, finite_number
+from lib.rules import Rules, section_number
 
 SECTION = "economics"
 #: Saved rules from before the ``[economics]`` section kept margin and discount here.
@@ -57,12 +57,7 @@ def _section(rules: Rules) -> dict[str, Any]:
 
 
 def _number(section: dict[str, Any], key: str, low: float, high: float) -> float:
-    value = section.get(key)
-    if value is None:
-        raise RulesError("rules_missing_key", key=f"{SECTION}.{key}")
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{SECTION}.{key}", low=low, high=high)
-    return float(value)
+    return section_number(section, SECTION, key, low, high)
 
 
 def economics(rules: Rules) -> Economics:

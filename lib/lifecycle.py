@@ -28,7 +28,7 @@ from lib.queries.lifecycle import (
     Timeline,
     attribute_dimension,
 )
-from lib.rules import STAGES, Rules, RulesError, finite_number
+from lib.rules import STAGES, Rules, RulesError, section_number
 from lib.schema import CHURN_TYPES
 from lib.store import read_frame
 
@@ -81,12 +81,7 @@ COHORT_PERIODS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _number(section: dict, key: str, low: float, high: float) -> float:
-    value = section.get(key)
-    if value is None:
-        raise RulesError("rules_missing_key", key=f"{SECTION}.{key}")
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{SECTION}.{key}", low=low, high=high)
-    return float(value)
+    return section_number(section, SECTION, key, low, high)
 
 
 def settings(rules: Rules) -> Settings:

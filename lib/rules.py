@@ -93,6 +93,18 @@ def finite_number(value: object) -> bool:
             and math.isfinite(value))
 
 
+def section_number(section: dict[str, Any], name: str, key: str, low: float, high: float) -> float:
+    """``key`` of the rules section ``name`` (already read into ``section``) as a finite number
+    in [low, high]; ``RulesError`` naming ``name.key`` otherwise. The check every module that
+    owns a section applies to its numbers."""
+    value = section.get(key)
+    if value is None:
+        raise RulesError("rules_missing_key", key=f"{name}.{key}")
+    if not finite_number(value) or not low <= value <= high:
+        raise RulesError("rules_bad_number", key=f"{name}.{key}", low=low, high=high)
+    return float(value)
+
+
 def _get(doc: dict[str, Any], section: str, key: str) -> Any:
     try:
         return doc[section][key]
