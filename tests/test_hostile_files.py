@@ -361,3 +361,42 @@ def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing
     assert not at.exception
     assert at.error and "A1:XFD1048576" in shown(at.error[0].value) and "xfd.xlsx" in shown(at.error[0].value)
     assert list_snapshots(make_engine(url))["row_count"].to_list() == [6, 6]
+
+
+def test_the_served_app_survives_hostile_uploads_and_logs_no_traceback(tmp_path, browser_page):
+    """Served for real: the 5 KB XFD1048576 workbook, the no-``r=`` bomb and a 10,000-column
+    CSV uploaded through Chromium are each refused by name on the page; the server still answers
+    its health check after every one, the store is unchanged and its log holds no traceback."""
+    import urllib.request
+
+    from lib.rules_versions import current_rules
+    from lib.snapshots import list_snapshots, write_snapshots
+    from lib.store import make_engine
+    from tests.browser import serve, wait_for_streamlit
+    from tests.factories import two_snapshots
+
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    engine = make_engine(url)
+    for frame in two_snapshots():
+        write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
+    engine.dispose()
+    files = {
+        "xfd.xlsx": _workbook(tmp_path / "xfd.xlsx", lambda ws: ws.write(1048575, 16383, "z")),
+        "wide.csv": tmp_path / "wide.csv",
+    }
+    files["wide.csv"].write_text(",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" * 10_000) + "\n")
+    page = browser_page.page
+    with serve(url, tmp_path, RETENTION_USERS_FILE=str(tmp_path / "absent.toml")) as served:
+        for name, path in files.items():
+            page.goto(f"{served.base_url}/data")
+            wait_for_streamlit(page, timeout=180)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+            wait_for_streamlit(page, timeout=180)
+            alert = page.locator('[data-testid="stAlertContentError"]')
+            assert alert.count() and name in alert.first.inner_text(), name
+            assert not page.locator('[data-testid="stException"]').count()
+            with urllib.request.urlopen(f"{served.base_url}/_stcore/health", timeout=30) as health:
+                assert health.status == 200 and served.proc.poll() is None, name
+        log = served.log_tail(400)
+    assert "Traceback" not in log, log
+    assert list_snapshots(make_engine(url))["row_count"].to_list() == [6, 6]
