@@ -102,6 +102,10 @@ TIER_NAMES = [f"{LINK} 1", f"{LINK} 2", '<a href="http://evil.example">3</a>',
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory):
+    return hostile_store(f"duckdb:///{tmp_path_factory.mktemp('hostile')}/h.duckdb")
+
+
+def hostile_store(url: str) -> str:
     """A hand-made base (three monthly snapshots, one call-back plan) with markdown and HTML in
     every stored name: a province, the tier names in the rules, the plan's name and purpose,
     an offer's name in the catalogue."""
@@ -110,7 +114,6 @@ def hostile_url(tmp_path_factory):
     from lib.store import callback_plans, plan_customers
     from tests.factories import customer, snapshot
 
-    url = f"duckdb:///{tmp_path_factory.mktemp('hostile')}/h.duckdb"
     people = {f"C{i}": (IMAGE if i % 2 else "广东", 150 if i % 3 else 300) for i in range(40)}
     dates = (OPS_PLAN_SNAPSHOT, dt.date(2026, 9, 30), dt.date(2026, 10, 31))
     with acting_as(User("test", "admin")):
@@ -254,12 +257,14 @@ WHERE = ("e => { const box = e.closest('[data-testid]') || e; "
          "return box.getAttribute('data-testid') + ' :: ' + box.innerText.slice(0, 160); }")
 
 
-def test_no_stored_name_makes_the_browser_fetch_or_link_anything(hostile_url, browser_page, tmp_path):
+def test_no_stored_name_makes_the_browser_fetch_or_link_anything(browser_page, tmp_path):
     """Served for real and clicked through in Chromium: the province, tier, plan and offer names
     full of images and links make no request to another host and no link in any page."""
     from tests.browser import serve, visit_all_pages, wait_for_streamlit
 
-    with serve(hostile_url, tmp_path, RETENTION_USERS_FILE=str(tmp_path / "absent.toml")) as served:
+    # its own store file: the AppTests above keep theirs open in this process (one DuckDB writer)
+    url = hostile_store(f"duckdb:///{tmp_path}/served.duckdb")
+    with serve(url, tmp_path, RETENTION_USERS_FILE=str(tmp_path / "absent.toml")) as served:
         result = visit_all_pages(browser_page.page, served.base_url, tmp_path / "shots")
         page = browser_page.page
         for path in ("segments", "offers", "operations"):
