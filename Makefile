@@ -2,7 +2,8 @@
 # with sudo for the system packages).
 #
 #   make run            seed the demo base on first start, then serve the app (PORT=8501)
-#   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds)
+#   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds;
+#                       tests marked slow only with CI=true or ARGS="-m slow")
 #   make bench          benchmarks at 100k/1M/10M customers -> bench/RESULTS.md (BENCH_SIZES=... to choose)
 #   make load           20 concurrent browser sessions on the demo base for 2 minutes (LOAD_SESSIONS, LOAD_SECONDS)
 #   make test-distributed  the parity tests on Spark SQL (starts a local Spark Thrift Server; heavy)
@@ -24,6 +25,9 @@ ADDRESS ?=
 PYTEST_ARGS ?= -q
 ifeq ($(CI),true)
 PYTEST_ARGS += -p no:cacheprovider
+else
+# Tests marked slow (the 1 GB import) run in CI; locally `make test ARGS="-m slow"` runs them.
+PYTEST_ARGS += -m "not slow"
 endif
 ARGS ?=
 
