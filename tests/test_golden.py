@@ -115,12 +115,15 @@ def golden_url(tmp_path_factory):
     return url
 
 
-def open_page(url: str, monkeypatch, page: str | None = None) -> AppTest:
+def open_page(url: str, monkeypatch, page: str | None = None, lifecycle_tab: str | None = None) -> AppTest:
     monkeypatch.setenv("RETENTION_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
     if page:
-        at.switch_page(page).run()
+        at.switch_page(page)
+        if lifecycle_tab:                    # the Lifecycle page draws only its open tab
+            at.session_state["lifecycle_tab"] = lifecycle_tab
+        at.run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at
@@ -172,13 +175,7 @@ def _step_value(trace: dict, month: float) -> float:
 def test_lifecycle_survival_by_tier(golden_url, monkeypatch):
     import json
 
-    monkeypatch.setenv("RETENTION_DB_URL", golden_url)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.run()
-    at.switch_page("views/lifecycle.py")
-    at.session_state["lifecycle_tab"] = "Survival"
-    at.run()
-    assert not at.exception and not at.error
+    at = open_page(golden_url, monkeypatch, "views/lifecycle.py", "Survival")
     table = at.dataframe[0].value
     assert table.iloc[:, 1].tolist() == [4, 5, 3, 4, 1, 2]           # stayed 3 months
     assert table["Churners"].tolist() == [1, 3, 1, 2, 0, 0]
@@ -198,13 +195,7 @@ def test_lifecycle_survival_by_tier(golden_url, monkeypatch):
 def test_lifecycle_cohort_cells(golden_url, monkeypatch):
     import json
 
-    monkeypatch.setenv("RETENTION_DB_URL", golden_url)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.run()
-    at.switch_page("views/lifecycle.py")
-    at.session_state["lifecycle_tab"] = "Cohort retention"
-    at.run()
-    assert not at.exception and not at.error
+    at = open_page(golden_url, monkeypatch, "views/lifecycle.py", "Cohort retention")
     heat = [tr for c in at.get("plotly_chart") for tr in json.loads(c.proto.spec)["data"]
             if tr["type"] == "heatmap"]
     assert heat[0]["y"] == ["2023-12", "2024-01", "2024-02"]
