@@ -3,8 +3,8 @@
 ``ensure_base(customers, snapshots)`` returns the path of ``bench/work/demo_<N>_<S>.duckdb``,
 seeding it when missing:
 
-- up to ``SHARD_CUSTOMERS`` customers: one ``lib.demo`` simulation, one import per snapshot
-  (``lib.snapshots.write_snapshots``), as ``lib.seed.seed_demo`` does;
+- up to ``SHARD_CUSTOMERS`` customers: one ``lib.demo.generate`` simulation, one import per snapshot
+  (``lib.pipeline.snapshots.write_snapshots``), as ``lib.demo.seed.seed_demo`` does;
 - above it (10M), **in shards, snapshot by snapshot**, so memory stays bounded: one simulation
   of one snapshot of 10M customers holds ~7.5 GB of numpy state, frames and temporaries in Python
   (measured at 1M: 0.9 GB peak, linear), which this shared machine cannot spare. The base is
@@ -14,7 +14,7 @@ seeding it when missing:
   snapshot is stored as one import of the first shard (``write_snapshots``: snapshot list,
   import log, tiers, stages, cube), the other shards' rows appended with the same bulk path in
   one transaction, then tiers, stages and the cube recomputed for that date
-  (``lib.snapshots.apply_rules``). Customers are independent in the simulation (no interaction
+  (``lib.pipeline.snapshots.apply_rules``). Customers are independent in the simulation (no interaction
   between them), so the shards draw the same population as one simulation would; only the
   campaign draw and the gross-add noise are per shard. Python holds the shards' state (~90
   bytes per customer) plus one shard's frame at a time; DuckDB is capped by
@@ -60,7 +60,7 @@ def ensure_base(customers: int, snapshots: int = 12, seed: int = 7,
     start = time.perf_counter()
     with acting_as(User("bench", "admin")):
         if customers <= SHARD_CUSTOMERS:
-            from lib.seed import seed_demo
+            from lib.demo.seed import seed_demo
 
             seed_demo(engine, customers=customers, snapshots=snapshots, seed=seed, report=report)
         else:
@@ -72,10 +72,10 @@ def ensure_base(customers: int, snapshots: int = 12, seed: int = 7,
 
 
 def _seed_shards(engine: sa.Engine, customers: int, snapshots: int, seed: int, report) -> None:
-    from lib.demo import generate_snapshots
-    from lib.derive import derive
-    from lib.rules_versions import current_rules
-    from lib.snapshots import _stored_frame, apply_rules, bulk_insert, write_snapshots
+    from lib.demo.generate import generate_snapshots
+    from lib.pipeline.derive import derive
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import _stored_frame, apply_rules, bulk_insert, write_snapshots
     from lib.store import customers as customers_table
     from lib.store import snapshots as snapshots_table
 

@@ -8,10 +8,10 @@ Works on a copy of the Overview benchmark's seeded base (bench/work/demo_N_12.du
 store, never hold the lock of a file another benchmark is reading. Each step runs in a fresh
 child process, so its peak memory (max RSS) is its own:
 
-- **train**: ``lib.churn_train.train_churn_model`` as of the latest snapshot with the shipped
+- **train**: ``lib.churn.train.train_churn_model`` as of the latest snapshot with the shipped
   rules (200,000 sampled customers, time-based validation, logistic baseline, permutation
   importance, refit);
-- **score**: ``lib.churn_store.score_snapshot`` over every active customer of the latest
+- **score**: ``lib.churn.scores.score_snapshot`` over every active customer of the latest
   snapshot, batches of 100,000 with reason codes, written in one transaction;
 - **pandas baseline**: the same active rows loaded into one pandas frame, predicted in one call
   (no reasons, nothing written) — the memory a single-shot approach needs.
@@ -36,10 +36,10 @@ def _as_admin():
 
 
 def _train(url: str, queue: mp.Queue) -> None:
-    from lib.churn_store import store_model
-    from lib.churn_train import train_churn_model
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.churn.scores import store_model
+    from lib.churn.train import train_churn_model
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
     from lib.store import make_engine
 
     with _as_admin():
@@ -56,9 +56,9 @@ def _train(url: str, queue: mp.Queue) -> None:
 
 
 def _score(url: str, model_id: int, queue: mp.Queue) -> None:
-    from lib.churn_store import score_snapshot
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.churn.scores import score_snapshot
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
     from lib.store import make_engine
 
     with _as_admin():
@@ -75,11 +75,11 @@ def _score(url: str, model_id: int, queue: mp.Queue) -> None:
 def _pandas(url: str, model_id: int, queue: mp.Queue) -> None:
     import polars as pl
 
-    from lib.churn import feature_frame
-    from lib.churn_store import load_model
-    from lib.churn_train import read_rows
-    from lib.queries.churn import score_batch
-    from lib.snapshots import stored_dates
+    from lib.churn.model import feature_frame
+    from lib.churn.scores import load_model
+    from lib.churn.train import read_rows
+    from lib.churn.queries import score_batch
+    from lib.pipeline.snapshots import stored_dates
     from lib.store import make_engine
 
     engine = make_engine(url)
@@ -156,10 +156,10 @@ def page_bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tu
     """The Churn page's queries for a scored snapshot (model card and scoring state, revenue at
     risk by tier and province), cold and warm; then (``baseline``) pandas joining the scores to
     the snapshot's rows in memory and aggregating the same."""
-    from lib.churn_store import churn_view, revenue_at_risk_from_scores
-    from lib.queries import Filters
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.churn.scores import churn_view, revenue_at_risk_from_scores
+    from lib.store.filters import Filters
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
 
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])

@@ -28,11 +28,12 @@ import sqlalchemy as sa
 
 from bench.overview_bench import RESULTS, WORK, seed
 from bench.timing import load_pandas, mark, timed
-from lib import lifecycle, lifecycle_value
-from lib.lifecycle_survival import KaplanMeier
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.snapshots import stored_dates
+from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import value as lifecycle_value
+from lib.lifecycle.survival import KaplanMeier
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import stored_dates
 from lib.store import make_engine
 
 COLUMNS = ["snapshot_date", "snapshot_month", "customer_id", "tier", "stage", "churned",

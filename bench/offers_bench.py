@@ -14,8 +14,8 @@ import numpy as np
 import polars as pl
 
 from bench.timing import timed
-from lib.offer_optimiser import candidates, optimise
-from lib.offers import beta_from_range, default_catalogue, monte_carlo, simulate
+from lib.offers.optimiser import candidates, optimise
+from lib.offers.roi import beta_from_range, default_catalogue, monte_carlo, simulate
 
 
 def targets(tiers: int = 6, deciles: int = 10, seed: int = 0) -> pl.DataFrame:
@@ -89,12 +89,12 @@ def page_bench(engine, repeat: int, baseline: bool = True) -> list[tuple[str, fl
     import time
 
     from bench.timing import mark
-    from lib.economics import economics
-    from lib.offer_targets import offer_targets
-    from lib.offers_calibration import campaign_calibration
-    from lib.queries import Filters
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.rules.economics import economics
+    from lib.offers.targets import offer_targets
+    from lib.offers.calibration import campaign_calibration
+    from lib.store.filters import Filters
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
 
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])
@@ -104,7 +104,7 @@ def page_bench(engine, repeat: int, baseline: bool = True) -> list[tuple[str, fl
             return offer_targets(conn, filters, rules, economics(rules)), campaign_calibration(conn, filters)
 
     def fits():
-        from lib.offer_targets import _sbg_clv
+        from lib.offers.targets import _sbg_clv
 
         with engine.connect() as conn:
             return _sbg_clv(conn, filters, rules, economics(rules))

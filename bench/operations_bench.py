@@ -11,7 +11,7 @@ statement (a deterministic probability per customer, deciles by rank): the model
 
 Timed, warm (median of ``repeat``) after one cold call:
 
-- **selection**: ``lib.operations.plan_inputs`` for a tier 4-6 selection of the latest snapshot
+- **selection**: ``lib.operations.plans.plan_inputs`` for a tier 4-6 selection of the latest snapshot
   (count, the 5,000 highest-spend customers with their scores, baseline churn);
 - **call list**: ``plan_inputs`` from the Action list (high-risk band, 500 customers);
 - **power proposal** for 5,000 customers (closed form over every split);
@@ -81,13 +81,13 @@ def page_bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tu
     scored copy of the base)."""
     from bench.timing import mark
     from lib.auth import User, acting_as
-    from lib.churn_actions import catalogue_entries
-    from lib.offer_store import current_catalogue
-    from lib.operations import PlanDraft, create_plan, operations_settings, plan_inputs
-    from lib.operations_power import propose_holdout
-    from lib.queries import Filters
+    from lib.churn.actions import catalogue_entries
+    from lib.offers.store import current_catalogue
+    from lib.operations.plans import PlanDraft, create_plan, operations_settings, plan_inputs
+    from lib.operations.holdout import propose_holdout
+    from lib.store.filters import Filters
     from lib.rules import RulesError, default_rules
-    from lib.rules_versions import current_rules
+    from lib.rules.versions import current_rules
     from lib.store import read_frame
 
     rules = current_rules(engine)

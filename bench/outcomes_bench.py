@@ -10,8 +10,8 @@ before the latest and made active; outcomes of 90 % of its treated customers are
 
 Timed, warm (median of ``repeat``) after one cold call:
 
-- **record outcomes**: ``lib.outcomes.record_outcomes`` of ~3,400 rows (checks + one transaction);
-- **measured results**: ``lib.operations_results.plan_results`` (reach by manager, tier,
+- **record outcomes**: ``lib.operations.outcomes.record_outcomes`` of ~3,400 rows (checks + one transaction);
+- **measured results**: ``lib.operations.results.plan_results`` (reach by manager, tier,
   province; take-up; churn of both arms over the next 3 months; cost per save);
 - **Offers ROI calibration** from the plan (``plan_calibration``);
 - **Overview**: ``overview_operations`` (reach of active plans + latest plan's results);
@@ -35,12 +35,12 @@ from bench.timing import timed
 
 
 def prepare(customers: int, snapshots: int):
-    from lib.churn_actions import catalogue_entries
-    from lib.offer_store import current_catalogue
-    from lib.operations import PlanDraft, candidates_from_selection, create_plan, set_status
-    from lib.outcomes import plan_outcome_rows
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.churn.actions import catalogue_entries
+    from lib.offers.store import current_catalogue
+    from lib.operations.plans import PlanDraft, candidates_from_selection, create_plan, set_status
+    from lib.operations.outcomes import plan_outcome_rows
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
     from lib.store import callback_plans, make_engine
 
     path = ensure_base(customers, snapshots)
@@ -94,8 +94,8 @@ def pandas_arms(frame: pd.DataFrame, members: pd.DataFrame, month: int) -> pd.Da
 
 def run(customers: int, snapshots: int, repeat: int) -> list[tuple[str, float, str]]:
     from lib.auth import User, acting_as
-    from lib.operations_results import overview_operations, plan_calibration, plan_results
-    from lib.outcomes import record_outcomes, rows_table
+    from lib.operations.results import overview_operations, plan_calibration, plan_results
+    from lib.operations.outcomes import record_outcomes, rows_table
     from lib.store import plan_customers, read_frame
 
     with acting_as(User("bench", "admin")):

@@ -20,14 +20,14 @@ import polars as pl
 import sqlalchemy as sa
 
 from bench.timing import load_pandas, mark, timed
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.importer import import_file
-from lib.kpis import build_overview, quarter_photo_date, revenue_at_risk
-from lib.queries import Filters
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.ingest.importer import import_file
+from lib.overview.kpis import build_overview, quarter_photo_date, revenue_at_risk
+from lib.store.filters import Filters
 from lib.rules import Rules
-from lib.rules_versions import current_rules
-from lib.snapshots import stored_dates, write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import stored_dates, write_snapshots
 from lib.store import make_engine
 
 WORK = Path(__file__).resolve().parent / "work"

@@ -99,7 +99,7 @@ def _import_child(customers: int, repeat: int, queue: mp.Queue) -> None:
     from bench import timing
     from bench.overview_bench import bench_import
     from lib.auth import User, acting_as
-    from lib.demo import generate_snapshots
+    from lib.demo.generate import generate_snapshots
 
     latest = None
     for frame in generate_snapshots(customers=customers, snapshots=12):

@@ -6,7 +6,7 @@ Prints a Markdown table and writes it to bench/results/segments_<customers>.md.
 Uses a copy of the Overview benchmark's seeded base (bench/work/demo_N_S.duckdb, made by
 ``bench.overview_bench`` when missing), so writing RFM scores never touches the shared file.
 The cluster fit is timed apart (it is cached by the page and excluded from the target); the
-one-off RFM ranking of a snapshot (``lib.segments.rfm_cuts``) likewise. The pandas baseline runs the same views on rows
+one-off RFM ranking of a snapshot (``lib.segments.tiers.rfm_cuts``) likewise. The pandas baseline runs the same views on rows
 already in memory; both answers are compared.
 """
 from __future__ import annotations
@@ -21,12 +21,12 @@ import sqlalchemy as sa
 
 from bench.overview_bench import RESULTS, WORK, seed
 from bench.timing import mark, timed
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.segments import migration_view, rfm_cuts, rfm_view, settings, tier_dimension_view, value_view
-from lib.segments_clusters import cluster_view, fit_clusters
-from lib.segments_geo import area_view, province_view
-from lib.snapshots import stored_dates
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.segments.tiers import migration_view, rfm_cuts, rfm_view, settings, tier_dimension_view, value_view
+from lib.segments.clusters import cluster_view, fit_clusters
+from lib.segments.geo import area_view, province_view
+from lib.pipeline.snapshots import stored_dates
 from lib.store import make_engine
 
 COLUMNS = ["snapshot_date", "customer_id", "province", "city", "brand", "tier", "churned", "churn_type",

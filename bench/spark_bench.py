@@ -1,4 +1,4 @@
-"""Spark SQL (read-only store, lib.store_spark) against the embedded DuckDB store it came from.
+"""Spark SQL (read-only store, lib.store.spark) against the embedded DuckDB store it came from.
 
 Usage: ``python -m bench.spark_bench [--customers 1000000] [--repeat 3] [--driver-memory 3g]``
 Needs requirements-distributed.txt. Starts a throw-away Spark Thrift Server on loopback
@@ -19,8 +19,9 @@ from pathlib import Path
 
 from bench.timing import timed
 from lib.auth import User, acting_as
-from lib.queries import Filters, snapshot_list
-from lib.rules_versions import current_rules
+from lib.store.filters import Filters
+from lib.overview.queries import snapshot_list
+from lib.rules.versions import current_rules
 from lib.store import make_engine, read_frame
 
 WORK = Path(__file__).resolve().parent / "work"
@@ -29,10 +30,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def query_sets(rules, dates):
     """Each page's main computations (what a first visit runs), as ``fn(conn)``."""
-    from lib import lifecycle, segments, segments_geo
-    from lib.kpis import build_overview
-    from lib.economics import economics
-    from lib.offer_targets import offer_targets
+    from lib.lifecycle import cohorts as lifecycle
+    from lib.segments import tiers as segments
+    from lib.segments import geo as segments_geo
+    from lib.overview.kpis import build_overview
+    from lib.rules.economics import economics
+    from lib.offers.targets import offer_targets
 
     latest = dates[-1]
     everyone = Filters(latest)
@@ -71,7 +74,7 @@ def run(customers: int, repeat: int, driver_memory: str) -> str:
         shutil.copyfile(source, copy)
         source = copy
         started = time.perf_counter()
-        from lib.store_spark import load_from_duckdb
+        from lib.store.spark import load_from_duckdb
 
         with acting_as(User("bench", "admin")):
             done = load_from_duckdb(f"duckdb:///{source}", server.url, server.base / "published")

@@ -1,6 +1,6 @@
 """Batch commands: ``python -m lib import | validate | demo``.
 
-Same code path as the Data page (``lib.importer``). Exit codes: 0 done, 2 refused with a
+Same code path as the Data page (``lib.ingest.importer``). Exit codes: 0 done, 2 refused with a
 one-line reason on standard error.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
-from lib.importer import ImportResult, check_file, import_file
+from lib.ingest.importer import ImportResult, check_file, import_file
 from lib.rules import RulesError
-from lib.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
+from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
 from lib.store import StoreError, make_engine, writer_busy
 
 EXIT_OK = 0
@@ -171,7 +171,7 @@ def _run_file_command(args: argparse.Namespace) -> int:
 
 
 def _run_outcomes(args: argparse.Namespace) -> int:
-    from lib.outcomes import auto_map, parse_map_option, read_outcome_file, record_outcome_file
+    from lib.operations.outcomes import auto_map, parse_map_option, read_outcome_file, record_outcome_file
 
     data = args.file.read_bytes()
     mapping = None
@@ -204,7 +204,7 @@ def _run_users(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from lib.seed import seed_demo, store_is_empty
+    from lib.demo.seed import seed_demo, store_is_empty
 
     if not 1 <= args.customers <= 10_000_000:
         print(t("cli_demo_size"), file=sys.stderr)

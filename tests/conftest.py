@@ -112,7 +112,7 @@ def fresh_sign_in_limits(monkeypatch):
     """Every test starts with no failed sign-ins counted (the limits are per server process,
     and the tests share one), so one test's wrong passwords cannot lock another's account."""
     from lib import auth
-    from lib.signin_limits import SignInLimits
+    from lib.auth.signin_limits import SignInLimits
 
     limits = SignInLimits()
     monkeypatch.setattr(auth, "SIGN_IN_LIMITS", limits)

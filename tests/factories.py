@@ -7,12 +7,12 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from lib.churn_train import Metrics, ModelCard
-from lib.demo import generate_snapshots
-from lib.derive import derive
+from lib.churn.train import Metrics, ModelCard
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules, save_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 
 S1 = dt.date(2026, 9, 30)

@@ -1,8 +1,8 @@
 """What a user reads from a Streamlit markdown body (as AppTest's ``.value`` gives it).
 
 AppTest exposes the markdown source, where data fields carry backslash escapes
-(``lib.markup.plain``: ``a\\.csv``). CommonMark shows a backslash before ASCII punctuation as the
-punctuation alone; this undoes exactly that, independently of lib.markup, so page tests can look
+(``lib.common.markup.plain``: ``a\\.csv``). CommonMark shows a backslash before ASCII punctuation as the
+punctuation alone; this undoes exactly that, independently of lib.common.markup, so page tests can look
 for a file or column name as the user sees it.
 """
 import re

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import PermissionDenied, User, acting_as, authenticate, load_accounts, save_account
-from lib.importer import import_file
-from lib.offer_store import current_catalogue, save_catalogue
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import delete_snapshot, list_snapshots, write_snapshots
+from lib.ingest.importer import import_file
+from lib.offers.store import current_catalogue, save_catalogue
+from lib.rules.versions import current_rules, save_rules
+from lib.pipeline.snapshots import delete_snapshot, list_snapshots, write_snapshots
 from lib.store import customers, make_engine, read_frame
 from tests.factories import S1, two_snapshots
 from tests.rendered import shown
@@ -112,8 +112,8 @@ def test_the_app_asks_for_a_login_and_honours_the_role(engine, duckdb_url, tmp_p
 
 
 def test_a_viewer_cannot_export_or_train(engine):
-    from lib.churn_actions import record_export
-    from lib.churn_store import train_and_score
+    from lib.churn.actions import record_export
+    from lib.churn.scores import train_and_score
 
     with acting_as(VIEWER):
         with pytest.raises(PermissionDenied):
@@ -206,7 +206,7 @@ def test_an_unreadable_accounts_file_is_not_overwritten(tmp_path):
 
 
 def test_a_viewer_cannot_store_a_model_or_scores(engine):
-    from lib.churn_store import score_snapshot, store_model
+    from lib.churn.scores import score_snapshot, store_model
     from tests.factories import model_card
 
     with acting_as(VIEWER):

@@ -5,7 +5,7 @@ import io
 import polars as pl
 import pytest
 
-from lib.churn_actions import (
+from lib.churn.actions import (
     ActionSettings,
     CallList,
     Manager,
@@ -17,7 +17,7 @@ from lib.churn_actions import (
     mask_identifier,
     recommend,
 )
-from lib.exports import UTF8_BOM
+from lib.common.exports import UTF8_BOM
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
 
 RULES = default_rules()
@@ -113,7 +113,7 @@ def test_an_offers_plan_narrows_the_list_and_sets_its_offer():
 
     import polars as pl
 
-    from lib.churn_actions import CallList, apply_plan
+    from lib.churn.actions import CallList, apply_plan
 
     rows = pl.DataFrame({"customer_id": ["a", "b", "c"], "tier": [4, 4, 5], "risk_decile": [10, 9, 10],
                          "offer_id": ["x", "x", "x"]})

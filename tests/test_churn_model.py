@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sklearn.metrics import roc_auc_score
 
-from lib.churn import (
+from lib.churn.model import (
     EXCLUDED,
     FEATURES,
     BaselineModel,
@@ -19,10 +19,10 @@ from lib.churn import (
     refusal,
     risk_deciles,
 )
-from lib.churn_explain import group_effects, parse_reasons, reason_codes
-from lib.churn_train import plan_training
-from lib.kpis import revenue_at_risk
-from lib.queries.churn import expected_months_lost
+from lib.churn.explain import group_effects, parse_reasons, reason_codes
+from lib.churn.train import plan_training
+from lib.overview.kpis import revenue_at_risk
+from lib.churn.queries import expected_months_lost
 from lib.rules import default_rules
 
 
@@ -154,7 +154,7 @@ def test_training_plan_prefers_time_validation():
 def test_expected_months_lost_matches_the_overview_formula(p):
     h, horizon = 3, 12
     monthly = 1 - (1 - p) ** (1 / h)
-    expected = revenue_at_risk(1.0, monthly, horizon)      # lib.kpis: R Σ (1 - (1 - c)^k)
+    expected = revenue_at_risk(1.0, monthly, horizon)      # lib.overview.kpis: R Σ (1 - (1 - c)^k)
     engine = sa.create_engine("duckdb:///:memory:")
     with engine.connect() as conn:
         value = conn.execute(sa.select(sa.cast(expected_months_lost(

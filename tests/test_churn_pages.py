@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.rules_versions import current_rules
+from lib.rules.versions import current_rules
 from lib.store import make_engine
 from lib.ui import Keys
 from tests.factories import churn_base as seeded
@@ -80,8 +80,8 @@ def test_a_refused_model_is_not_presented(store_url):
 
 
 def test_an_offers_plan_is_handed_to_the_action_list(store_url):
-    from lib.churn_store import train_and_score
-    from lib.snapshots import stored_dates
+    from lib.churn.scores import train_and_score
+    from lib.pipeline.snapshots import stored_dates
 
     seeded(store_url)
     engine = make_engine(store_url)

@@ -5,17 +5,17 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib.churn_actions import export_history, record_export
-from lib.churn_explain import REASON_GROUPS, parse_reasons
-from lib.churn_store import churn_view, revenue_at_risk_from_scores, score_snapshot, train_and_score
-from lib.churn_train import read_rows
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.queries import Filters
-from lib.queries import churn as q
+from lib.churn.actions import export_history, record_export
+from lib.churn.explain import REASON_GROUPS, parse_reasons
+from lib.churn.scores import churn_view, revenue_at_risk_from_scores, score_snapshot, train_and_score
+from lib.churn.train import read_rows
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
+from lib.churn import queries as q
 from lib.rules import edit_rules_text, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine, read_frame
 from tests.factories import customer, snapshot
 
@@ -142,7 +142,7 @@ def test_a_call_list_export_is_the_file_and_its_log_line(db_url):
     import io
 
     from lib.auth import PermissionDenied, User, acting_as
-    from lib.churn_actions import export_call_list
+    from lib.churn.actions import export_call_list
 
     engine = make_engine(db_url)
     frame = pl.DataFrame({"customer": ["138****0001", "=cmd()"], "risk": [0.9, 0.8]})
@@ -162,7 +162,7 @@ def test_a_call_list_export_is_the_file_and_its_log_line(db_url):
 
 
 def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url, telco_file):
-    from lib.importer import import_file
+    from lib.ingest.importer import import_file
 
     # the file's rows and TRUE rows, counted here with polars alone
     rows, churners = pl.read_csv(telco_file).select(pl.len(), pl.col("Churn").sum()).row(0)
@@ -184,7 +184,7 @@ def test_a_crash_while_scoring_leaves_the_previous_model_in_force(demo_engine, m
     store must look exactly as before, read back with plain SQL, not through lib's queries."""
     import sqlalchemy as sa
 
-    import lib.churn_store as churn_store
+    import lib.churn.scores as churn_store
 
     engine, rules = demo_engine
     rules = parse_rules(edit_rules_text(rules.text, {

@@ -5,14 +5,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from lib.churn_train import train_churn_model, training_target
-from lib.kpis import build_overview, risk_by_tier
-from lib.economics import economics
-from lib.offer_targets import offer_targets
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.segments import churn_window, value_view
-from lib.snapshots import list_snapshots, write_snapshots
+from lib.churn.train import train_churn_model, training_target
+from lib.overview.kpis import build_overview, risk_by_tier
+from lib.rules.economics import economics
+from lib.offers.targets import offer_targets
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.segments.tiers import churn_window, value_view
+from lib.pipeline.snapshots import list_snapshots, write_snapshots
 from lib.store import SCHEMA_VERSION, StoreError, make_engine, schema_version
 from tests.factories import S2, customer, snapshot
 

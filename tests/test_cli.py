@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from lib.cli import main
-from lib.snapshots import import_history, list_snapshots
+from lib.pipeline.snapshots import import_history, list_snapshots
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib.importer import import_file
+from lib.ingest.importer import import_file
 from lib.ingest import IngestError
-from lib.rules_versions import current_rules
-from lib.snapshots import import_history, list_snapshots, write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import import_history, list_snapshots, write_snapshots
 from lib.store import customers, make_engine, read_frame
 from tests.corpus import big_csv, cases
 from tests.factories import two_snapshots
@@ -76,7 +76,7 @@ KILL_SCRIPT = """
 import datetime, sys, time
 from pathlib import Path
 from lib.store import make_engine
-from lib.importer import check_file, store_validated
+from lib.ingest.importer import check_file, store_validated
 from lib.auth import User, set_actor
 set_actor(User("test", "admin"))
 engine = make_engine(sys.argv[1])
@@ -123,7 +123,7 @@ BIG_FILE_MB = int(os.environ.get("RETENTION_BIG_FILE_MB", "1024"))
 
 @pytest.mark.slow
 def test_a_1_gb_file_imports_or_is_refused_for_memory_and_nothing_changes(seeded_file, tmp_path):
-    from lib.readers import TEXT_IMPORT_MEMORY_FACTOR, available_memory_bytes
+    from lib.ingest.readers import TEXT_IMPORT_MEMORY_FACTOR, available_memory_bytes
 
     if shutil.disk_usage(tmp_path).free < 6 * BIG_FILE_MB * 2**20:
         pytest.skip(f"less than {6 * BIG_FILE_MB} MB free for a {BIG_FILE_MB} MB file and its database")
@@ -148,7 +148,7 @@ def test_a_1_gb_file_imports_or_is_refused_for_memory_and_nothing_changes(seeded
 
 def test_a_file_too_big_for_the_free_memory_is_refused_by_name():
     """Hand-worked: 100 MB × 16 = 1.6 GB needed, 1 GB free -> refused, 64 MB would fit."""
-    from lib.readers import check_memory_for_text
+    from lib.ingest.readers import check_memory_for_text
 
     with pytest.raises(IngestError) as refused:
         check_memory_for_text(100 * 2**20, "export.csv", available=2**30)

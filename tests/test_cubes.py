@@ -1,4 +1,4 @@
-"""The lifetime cube, the score cube and the campaign contacts (lib/cubes.py) against the rows
+"""The lifetime cube, the score cube and the campaign contacts (lib/pipeline/cubes.py) against the rows
 they summarise, on DuckDB and PostgreSQL.
 
 The Offers and Lifecycle pages read lifetimes from the cube when it holds the rules' churn
@@ -18,18 +18,18 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib import lifecycle
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.offers_calibration import campaign_calibration
-from lib.queries import Filters
-from lib.queries import lifecycle as q
-from lib.churn_store import store_model
-from lib.cubes import rebuild_score_cube
-from lib.queries.offers import campaign_outcomes, scored_groups
+from lib.lifecycle import cohorts as lifecycle
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.offers.calibration import campaign_calibration
+from lib.store.filters import Filters
+from lib.lifecycle import queries as q
+from lib.churn.scores import store_model
+from lib.pipeline.cubes import rebuild_score_cube
+from lib.offers.queries import campaign_outcomes, scored_groups
 from lib.rules import edit_rules_text
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import delete_snapshot, stored_dates, write_snapshots
+from lib.rules.versions import current_rules, save_rules
+from lib.pipeline.snapshots import delete_snapshot, stored_dates, write_snapshots
 from lib.store import churn_scores, customers, lifetime_cube, make_engine, read_frame
 from tests.factories import model_card
 
@@ -194,7 +194,7 @@ def _store_scores(engine: sa.Engine, date: dt.date, model_id: int) -> None:
              "churn_probability": (zlib.crc32(cid.encode()) % 1000) / 1000,
              "risk_decile": zlib.crc32(cid.encode()) % 1000 // 100 + 1, "reasons": None}
             for cid in ids.to_list()])
-        rebuild_score_cube(conn, [date])             # as lib.churn_store.score_snapshot does
+        rebuild_score_cube(conn, [date])             # as lib.churn.scores.score_snapshot does
 
 
 def _assert_groups_match_rows(engine: sa.Engine, date: dt.date) -> None:

@@ -3,7 +3,7 @@ across snapshots. Tiers are computed here in polars from the documented default 
 (six-month average spend lower bounds 0/50/100/200/400 for 1-5 stars; six star = points
 >= 30000 or key person), independently of lib.rules. RFM scores and segments of a seeded store
 are recomputed from its rows in polars, with the segment ranges read from data/rules.toml by
-tomllib, independently of lib.segments.
+tomllib, independently of lib.segments.tiers.
 """
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib import segments
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.schema import contract_dtypes
-from lib.seed import seed_demo
+from lib.segments import tiers as segments
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.store.schema import contract_dtypes
+from lib.demo.seed import seed_demo
 from lib.store import make_engine, read_frame
 
 CUSTOMERS, SNAPSHOTS, SEED = 20_000, 12, 7
@@ -333,7 +333,7 @@ def with_months(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_some_customers_skip_months_and_prepaid_spend_is_lumpy_top_ups(frames, pooled):
-    # the shares lib.demo documents: prepaid 35-55 % of the base, nearly all of them with a
+    # the shares lib.demo.generate documents: prepaid 35-55 % of the base, nearly all of them with a
     # month without a top-up in the six; 4-12 % of the others with an unused month
     for frame in (frames[0], frames[-1]):
         last = with_months(frame)
@@ -364,7 +364,7 @@ def test_some_customers_skip_months_and_prepaid_spend_is_lumpy_top_ups(frames, p
 
 @pytest.fixture(scope="module")
 def stored_rfm(tmp_path_factory):
-    """The latest snapshot of a seeded demo store: its rows, and lib.segments' RFM view of it."""
+    """The latest snapshot of a seeded demo store: its rows, and lib.segments.tiers' RFM view of it."""
     engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('rfm')}/demo.duckdb")
     seed_demo(engine, customers=5000, snapshots=3, seed=7)
     with engine.connect() as conn:

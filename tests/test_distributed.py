@@ -1,5 +1,5 @@
 """Parity on Spark SQL: every page's computations give the same results on a Spark Thrift
-Server (tables published by lib.store_spark) as on the DuckDB store they were published from.
+Server (tables published by lib.store.spark) as on the DuckDB store they were published from.
 
 Skipped unless ``RETENTION_SPARK_URL`` names a running Spark Thrift Server
 (``hive://127.0.0.1:PORT/default``); ``make test-distributed`` starts one on loopback
@@ -38,9 +38,9 @@ pytestmark = pytest.mark.skipif(not SPARK_URL, reason="RETENTION_SPARK_URL is no
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     """(duckdb engine, spark engine): the parity base in DuckDB, published to Spark."""
-    from lib.segments import ensure_rfm
+    from lib.segments.tiers import ensure_rfm
     from lib.store import make_engine
-    from lib.store_spark import load_from_duckdb
+    from lib.store.spark import load_from_duckdb
 
     path = tmp_path_factory.mktemp("spark_source") / "store.duckdb"
     duck = make_engine(f"duckdb:///{path}")
@@ -133,8 +133,8 @@ def test_double_compiles_to_double_on_every_dialect():
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 
-    import lib.store_spark  # noqa: F401 - registers the hive:// dialect
-    from lib.queries.common import double
+    import lib.store.spark  # noqa: F401 - registers the hive:// dialect
+    from lib.store.filters import double
     from lib.store import customers
 
     statement = sa.select(double(sa.func.sum(customers.c.spend_m1)))

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.economics import economics, offer_defaults, offer_inputs
+from lib.rules.economics import economics, offer_defaults, offer_inputs
 from lib.rules import default_rules, parse_rules
-from lib.seed import seed_demo
+from lib.demo.seed import seed_demo
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

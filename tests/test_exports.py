@@ -3,7 +3,7 @@ import io
 
 import polars as pl
 
-from lib.exports import csv_bytes, xlsx_bytes
+from lib.common.exports import csv_bytes, xlsx_bytes
 
 FRAME = pl.DataFrame({
     "name": ["=HYPERLINK(\"http://x\")", "+1-555", "-2", "@SUM(A1)", "\tx", "张三", "plain"],
@@ -32,7 +32,7 @@ def test_xlsx_writes_text_not_formulas():
 
 
 def test_identifiers_are_masked_unless_the_role_may_see_them():
-    from lib.exports import mask_identifiers
+    from lib.common.exports import mask_identifiers
 
     frame = pl.DataFrame({"customer_id": ["13812345678", "C0001234", "AB"], "spend": [1.0, 2.0, 3.0]})
     assert mask_identifiers(frame)["customer_id"].to_list() == ["138****5678", "C00***34", "A*"]

@@ -1,7 +1,7 @@
-"""lib.frames.relabel: labels per distinct value, nulls kept, no Python inside polars."""
+"""lib.common.frames.relabel: labels per distinct value, nulls kept, no Python inside polars."""
 import polars as pl
 
-from lib.frames import relabel
+from lib.common.frames import relabel
 
 
 def test_each_distinct_value_is_labelled_once_and_nulls_stay_null():

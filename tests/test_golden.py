@@ -70,7 +70,7 @@ saves 0.39 × 0.10 × p = 0.038699; margin 0.35 × 257.5 = 90.125 a month, simpl
 tier 5: 0.3 targeted, no counted churner → saves 0, net −2.4; tier 6: 0.6 targeted → net −4.8.
 Total net −1.70; cost 12.0 over 0.0387 saves → 310.1 per save.
 
-Lifecycle survival at S2 by tier (the convention of lib.schema: a customer's lifetime counts the
+Lifecycle survival at S2 by tier (the convention of lib.store.schema: a customer's lifetime counts the
 joining month as month 1, so an active one is censored at S2's month − join month + 1 and a
 churner ends at its churn month − join month + 1; customers who joined before S0 enter at
 S0's month − join month; under the tenure exclusion entries are raised to 3 and lifetimes of
@@ -97,7 +97,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
-from lib.importer import import_file
+from lib.ingest.importer import import_file
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
 
-from lib import read_limits
-from lib.importer import check_file
-from lib.ingest_errors import IngestError
-from lib.read_worker import read_in_worker, read_table_isolated
-from lib.readers import read_table, sheet_names
+from lib.ingest import read_limits
+from lib.ingest.importer import check_file
+from lib.ingest.errors import IngestError
+from lib.ingest.read_worker import read_in_worker, read_table_isolated
+from lib.ingest.readers import read_table, sheet_names
 from tests.rendered import shown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,7 +226,7 @@ def test_a_parquet_too_big_for_the_free_memory_is_refused():
 # --------------------------------------------------------------------------- item 3: wide headers
 
 def test_10000_header_columns_are_refused_before_the_parse(monkeypatch):
-    import lib.textfile as textfile
+    import lib.ingest.textfile as textfile
 
     header = ",".join(f"c{i}" for i in range(10_000))
     data = (header + "\n" + ",".join("1" for _ in range(10_000)) + "\n").encode()
@@ -343,8 +343,8 @@ def test_an_ordinary_workbook_is_measured_exactly(tmp_path, monkeypatch):
 def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from lib.rules_versions import current_rules
-    from lib.snapshots import list_snapshots, write_snapshots
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import list_snapshots, write_snapshots
     from lib.store import make_engine
     from tests.factories import two_snapshots
 
@@ -369,8 +369,8 @@ def test_the_served_app_survives_hostile_uploads_and_logs_no_traceback(tmp_path,
     its health check after every one, the store is unchanged and its log holds no traceback."""
     import urllib.request
 
-    from lib.rules_versions import current_rules
-    from lib.snapshots import list_snapshots, write_snapshots
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import list_snapshots, write_snapshots
     from lib.store import make_engine
     from tests.browser import serve, wait_for_streamlit
     from tests.factories import two_snapshots

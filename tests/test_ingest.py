@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from lib.derive import derive
+from lib.pipeline.derive import derive
 from lib.i18n import STRINGS, t
 from lib.ingest import (
     FieldSource,
@@ -28,7 +28,7 @@ from lib.ingest import (
     sheet_names,
     validate,
 )
-from lib.schema import contract_dtypes
+from lib.store.schema import contract_dtypes
 
 SNAP = dt.date(2024, 6, 30)
 TODAY = dt.date(2024, 7, 15)
@@ -842,7 +842,7 @@ def test_ingest_error_message_joins_problem_and_hint():
     err = IngestError("ingest_empty_file", {"file": "a.csv"}, "ingest_hint_choose_file")
     assert err.message("en") == "a.csv is empty (no bytes or only blank lines). " + t(
         "ingest_hint_choose_file", "en")
-    # on a page the file name is markdown-escaped (lib.markup.plain): the dot gets a backslash
+    # on a page the file name is markdown-escaped (lib.common.markup.plain): the dot gets a backslash
     assert err.message("en", markup=True).startswith("a\\.csv is empty")
     assert err.message("zh").startswith("a.csv 是空文件")
     assert str(err) == err.message("en")

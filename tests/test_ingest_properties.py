@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from lib import coerce
+from lib.ingest import coerce
 from lib.ingest import (
     FieldSource,
     IngestError,
@@ -25,7 +25,7 @@ from lib.ingest import (
     report_csv,
     validate,
 )
-from lib.schema import CONTRACT_COLUMNS, contract_dtypes
+from lib.store.schema import CONTRACT_COLUMNS, contract_dtypes
 
 TODAY = dt.date(2024, 7, 15)
 SETTINGS = settings(max_examples=150, deadline=None,

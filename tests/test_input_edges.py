@@ -15,13 +15,13 @@ import tomlkit
 import xlsxwriter
 
 from lib.cli import main
-from lib.importer import check_file, import_file
+from lib.ingest.importer import check_file, import_file
 from lib.ingest import IngestError, auto_map, read_table, validate
-from lib.read_limits import MAX_TEXT_FIELD_CHARS
+from lib.ingest.read_limits import MAX_TEXT_FIELD_CHARS
 from lib.rules import DEFAULT_RULES_PATH, RulesError, parse_rules
-from lib.snapshots import list_snapshots
+from lib.pipeline.snapshots import list_snapshots
 from lib.store import make_engine
-from lib.textfile import SAMPLE_BYTES
+from lib.ingest.textfile import SAMPLE_BYTES
 
 HEADER = "customer_id,tenure_months,churned,arpu,province\n"
 SNAP = dt.date(2024, 6, 30)
@@ -193,9 +193,16 @@ def _shipped_numbers() -> list[tuple[str, str]]:
 
 
 def _every_reader(text: str) -> None:
-    from lib import churn, churn_actions, economics, lifecycle, need_tags, offers_calibration
-    from lib import operations, operations_results, plausibility, segments
-
+    from lib.churn import model as churn
+    from lib.churn import actions as churn_actions
+    from lib.rules import economics
+    from lib.lifecycle import cohorts as lifecycle
+    from lib.churn import need_tags
+    from lib.offers import calibration as offers_calibration
+    from lib.operations import plans as operations
+    from lib.operations import results as operations_results
+    from lib.ingest import plausibility
+    from lib.segments import tiers as segments
     rules = parse_rules(text, version=1)
     for reader in (plausibility.import_checks, churn.churn_settings, operations.operations_settings,
                    economics.economics, economics.offer_defaults, lifecycle.settings, segments.settings, need_tags.need_tags,

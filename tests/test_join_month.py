@@ -1,6 +1,6 @@
-"""Tenure and dates become months by the convention in ``lib.schema`` (*Months*).
+"""Tenure and dates become months by the convention in ``lib.store.schema`` (*Months*).
 
-Expected values never come from ``lib.derive``: join months are plain integer arithmetic
+Expected values never come from ``lib.pipeline.derive``: join months are plain integer arithmetic
 (``year * 12 + month - 1 - t``), join dates ``dateutil.relativedelta`` (which clamps to the
 month's end like the convention), day counts ``datetime`` subtraction, and the Kaplan–Meier
 median lifelines plus a hand count.
@@ -12,14 +12,14 @@ import pytest
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from lib import lifecycle
-from lib.derive import derive
-from lib.importer import import_file
-from lib.mapping import parse_map_option
-from lib.queries import Filters
-from lib.queries.lifecycle import ChurnDefinition
-from lib.rules_versions import current_rules
-from lib.schema import CHURN_TYPES
+from lib.lifecycle import cohorts as lifecycle
+from lib.pipeline.derive import derive
+from lib.ingest.importer import import_file
+from lib.ingest.mapping import parse_map_option
+from lib.store.filters import Filters
+from lib.lifecycle.queries import ChurnDefinition
+from lib.rules.versions import current_rules
+from lib.store.schema import CHURN_TYPES
 from lib.store import customers, make_engine
 
 D = dt.date
@@ -95,7 +95,7 @@ def test_a_join_date_gives_its_month_and_a_tenure_from_days():
     lifetimes = (derived["snapshot_month"] - derived["join_month"]).to_list()
     assert lifetimes == [life for _, _, life, _ in cases]
     # 381 / 30.4375 = 12.52, 30 / 30.4375 = 0.99, 61 / 30.4375 = 2.00: whole part off by one
-    # from the lifetime at month ends, as lib.schema documents.
+    # from the lifetime at month ends, as lib.store.schema documents.
     assert derived["tenure_months"].to_list() == pytest.approx([d / (365.25 / 12) for *_, d in cases])
 
 

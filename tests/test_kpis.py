@@ -4,8 +4,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib import fmt
-from lib.kpis import (
+from lib.common import fmt
+from lib.overview.kpis import (
     Kpi,
     monthly_rate,
     pareto_curve,

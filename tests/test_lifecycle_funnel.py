@@ -31,13 +31,13 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib import lifecycle
-from lib.derive import derive
-from lib.queries import Filters
-from lib.queries.lifecycle import ChurnDefinition
+from lib.lifecycle import cohorts as lifecycle
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
+from lib.lifecycle.queries import ChurnDefinition
 from lib.rules import edit_rules_text, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 
 D = dt.date

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.importer import import_file
-from lib.seed import seed_demo
+from lib.ingest.importer import import_file
+from lib.demo.seed import seed_demo
 from lib.store import make_engine
 from lib.ui import Keys
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
@@ -148,10 +148,10 @@ def test_imported_telco_file(tmp_path, monkeypatch, telco_file):
 
 def test_tier_clv_for_other_pages(demo_url):
     """The Offers ROI page's entry point: value per tier with units in the column names."""
-    from lib.lifecycle_value import tier_clv
-    from lib.queries import Filters
-    from lib.rules_versions import current_rules
-    from lib.snapshots import stored_dates
+    from lib.lifecycle.value import tier_clv
+    from lib.store.filters import Filters
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import stored_dates
 
     engine = make_engine(demo_url)
     with engine.connect() as conn:
@@ -174,12 +174,12 @@ def test_a_tier_the_data_do_not_identify_falls_back_visibly(tmp_path, monkeypatc
     projection and is valued by the simple CLV at its observed churn, recomputed here from the
     lifetime rows in plain polars: churners / Σ customers·(duration − entry). (A fit that runs
     to the optimiser's bound takes the same path: tests/test_lifecycle_stats.py.)"""
-    from lib.lifecycle import default_definition, lifetime_counts, settings
-    from lib.lifecycle_value import customer_value
-    from lib.queries import Filters
+    from lib.lifecycle.cohorts import default_definition, lifetime_counts, settings
+    from lib.lifecycle.value import customer_value
+    from lib.store.filters import Filters
     from lib.rules import edit_rules_text
-    from lib.rules_versions import current_rules, save_rules
-    from lib.snapshots import stored_dates
+    from lib.rules.versions import current_rules, save_rules
+    from lib.pipeline.snapshots import stored_dates
 
     url = f"duckdb:///{tmp_path}/small.duckdb"
     engine = make_engine(url)

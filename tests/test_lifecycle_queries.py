@@ -24,12 +24,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib import lifecycle
-from lib.derive import derive
-from lib.queries import Filters
-from lib.queries.lifecycle import ChurnDefinition
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.lifecycle import cohorts as lifecycle
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
+from lib.lifecycle.queries import ChurnDefinition
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 
 M1, M2, M3 = dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)

@@ -21,10 +21,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from lib.lifecycle import cohort_matrix
-from lib.lifecycle_sbg import (SBG, derl, fit_survival_curve, log_likelihood, log_likelihood_gradient,
+from lib.lifecycle.cohorts import cohort_matrix
+from lib.lifecycle.sbg import (SBG, derl, fit_survival_curve, log_likelihood, log_likelihood_gradient,
                                 monthly_rate, survival)
-from lib.lifecycle_survival import KaplanMeier, logrank
+from lib.lifecycle.survival import KaplanMeier, logrank
 
 try:
     import lifelines  # noqa: F401
@@ -248,7 +248,7 @@ def test_cohort_matrix_conditional_on_staying_two_months():
 @pytest.mark.parametrize("gamma, delta", [(0.704, 1.182), (0.668, 3.806)])
 def test_new_customer_lifetime_is_the_papers_del(gamma, delta):
     """A new customer's discounted expected lifetime (joining month included), as
-    lib.lifecycle_value computes it, equals DEL = 2F1(1, delta; gamma + delta; 1/(1+d)) of
+    lib.lifecycle.value computes it, equals DEL = 2F1(1, delta; gamma + delta; 1/(1+d)) of
     Fader & Hardie (2010)."""
     from scipy.special import hyp2f1
 
@@ -266,7 +266,7 @@ def test_sbg_fit_at_the_optimisers_bound_is_flagged():
     """sBG retention (δ + t − 1)/(γ + δ + t − 1) can only rise with t; on falling retention the
     likelihood keeps rising as γ and δ grow at a fixed ratio (a point-mass Beta): the fit ends on
     the box and is not identifiable. The published cohorts fit inside it."""
-    from lib.lifecycle_sbg import LOG_BOUND
+    from lib.lifecycle.sbg import LOG_BOUND
 
     model = fit_survival_curve(FALLING)
     assert model.problem_ == "at_bound" and not model.identifiable
@@ -290,7 +290,7 @@ def lifetime_rows(survivors):
 
 
 def test_fit_status_and_the_observed_churn_of_a_tier():
-    from lib.lifecycle_value import fit_status, fit_tiers, observed_monthly_churn
+    from lib.lifecycle.value import fit_status, fit_tiers, observed_monthly_churn
 
     rows = lifetime_rows(FALLING)
     fits = fit_tiers(rows, min_customers=100)
@@ -312,7 +312,7 @@ def test_observed_churn_is_the_geometric_maximum_likelihood():
     everyone (churn in month t: θ(1 − θ)^(t − 1 − s); alive after t: (1 − θ)^(t − s))."""
     from scipy.optimize import minimize_scalar
 
-    from lib.lifecycle_value import observed_monthly_churn
+    from lib.lifecycle.value import observed_monthly_churn
 
     rng = np.random.default_rng(3)
     entry = rng.integers(0, 6, 300)

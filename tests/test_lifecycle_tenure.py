@@ -52,12 +52,14 @@ import polars as pl
 import pytest
 from scipy import optimize, special
 
-from lib import lifecycle, lifecycle_value
-from lib.derive import derive
-from lib.queries import Filters
-from lib.queries import lifecycle as q
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.lifecycle import cohorts as lifecycle
+
+from lib.lifecycle import value as lifecycle_value
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
+from lib.lifecycle import queries as q
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine, read_frame
 
 D = dt.date

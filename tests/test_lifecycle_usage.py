@@ -20,10 +20,10 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib.derive import derive
+from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text, parse_rules
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules, save_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import customers, make_engine, read_frame
 
 JAN, APR = dt.date(2026, 1, 31), dt.date(2026, 4, 30)

@@ -10,15 +10,15 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib import charts
+from lib.overview import charts
 from lib.i18n import t, t_text
-from lib.kpis import build_overview
-from lib.markup import plain, plotly_text
-from lib.offer_store import current_catalogue, save_catalogue
-from lib.queries import Filters
-from lib.report import overview_html
+from lib.overview.kpis import build_overview
+from lib.common.markup import plain, plotly_text
+from lib.offers.store import current_catalogue, save_catalogue
+from lib.store.filters import Filters
+from lib.overview.report import overview_html
 from lib.rules import edit_rules_text
-from lib.rules_versions import current_rules, save_rules
+from lib.rules.versions import current_rules, save_rules
 from lib.store import make_engine
 from lib.ui import Keys
 from tests.factories import OPS_PLAN_SNAPSHOT
@@ -110,7 +110,7 @@ def hostile_store(url: str) -> str:
     every stored name: a province, the tier names in the rules, the plan's name and purpose,
     an offer's name in the catalogue."""
     from lib.auth import User, acting_as
-    from lib.snapshots import write_snapshots
+    from lib.pipeline.snapshots import write_snapshots
     from lib.store import callback_plans, plan_customers
     from tests.factories import customer, snapshot
 
@@ -241,9 +241,9 @@ def test_the_report_has_no_live_link_or_image(hostile_url):
 def test_a_message_made_for_markdown_shows_its_characters_in_a_chart():
     # "Same offer to all: {offer}" is built by t() for markdown, then drawn as a Plotly label:
     # the offer's name must read as written (no "Top\-up"), and its tag must stay inert
-    from lib import charts_offers
+    from lib.offers import charts as charts_offers
     from lib.i18n import t
-    from lib.markup import plain, unplain
+    from lib.common.markup import plain, unplain
 
     label = t("offers_plan_single", "en", offer="Top-up bonus: 50 <a href='http://evil.example'>x</a>")
     fig = charts_offers.plan_comparison([(label, 1.0, 2.0)], "en")

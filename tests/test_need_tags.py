@@ -10,15 +10,15 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib.cubes import rebuild_score_cube
-from lib.churn_actions import call_list, display_frame, export_bytes
-from lib.derive import derive
-from lib.exports import UTF8_BOM
-from lib.need_tags import collapse, need_tags, parse_need_tags, tag_columns, tags_text
-from lib.queries import Filters
+from lib.pipeline.cubes import rebuild_score_cube
+from lib.churn.actions import call_list, display_frame, export_bytes
+from lib.pipeline.derive import derive
+from lib.common.exports import UTF8_BOM
+from lib.churn.need_tags import collapse, need_tags, parse_need_tags, tag_columns, tags_text
+from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import churn_scores, customers, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +87,7 @@ def hand_base(url: str) -> sa.Engine:
         conn.execute(sa.insert(churn_scores), [
             {"snapshot_date": SNAP, "customer_id": cid, "model_id": 1, "churn_probability": 0.5,
              "risk_decile": 10, "reasons": "complaints:0.100"} for cid in CASES])
-        rebuild_score_cube(conn, [SNAP])             # as lib.churn_store.score_snapshot does
+        rebuild_score_cube(conn, [SNAP])             # as lib.churn.scores.score_snapshot does
     return engine
 
 

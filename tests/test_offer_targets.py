@@ -1,12 +1,12 @@
 """Targets for the Offers page from the store: observed-rate fallback, worked by hand."""
 import pytest
 
-from lib.economics import Economics
-from lib.offer_targets import offer_targets, tier_table
-from lib.offers import default_catalogue, simple_clv
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.economics import Economics
+from lib.offers.targets import offer_targets, tier_table
+from lib.offers.roi import default_catalogue, simple_clv
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 from tests.factories import S2, two_snapshots
 
@@ -42,9 +42,9 @@ def test_observed_fallback_on_the_hand_base(db_url):
 
 
 def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
-    from lib.lifecycle_value import tier_clv
-    from lib.seed import seed_demo
-    from lib.snapshots import stored_dates
+    from lib.lifecycle.value import tier_clv
+    from lib.demo.seed import seed_demo
+    from lib.pipeline.snapshots import stored_dates
 
     engine = make_engine(duckdb_url)
     seed_demo(engine, customers=5000, snapshots=12, seed=3)

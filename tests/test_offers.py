@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from lib.offer_optimiser import candidates, greedy, optimise, single_offer
-from lib.offers import (
+from lib.offers.optimiser import candidates, greedy, optimise, single_offer
+from lib.offers.roi import (
     Offer,
     beta_from_range,
     default_catalogue,
@@ -62,7 +62,7 @@ def test_depth_weights_are_linear_inside_a_decile():
 
 
 def test_depth_curve_marks_one_optimum():
-    # decile 10 is the riskiest (lib.churn.risk_deciles); targeting it alone is best: each of
+    # decile 10 is the riskiest (lib.churn.model.risk_deciles); targeting it alone is best: each of
     # its customers returns 0.3 × 0.5 × 0.4 × 1000 − 2 − 0.3 × 50 = 43, each of decile 1's
     # 0.3 × 0.5 × 0.01 × 1000 − 17 = −15.5
     two = targets([
@@ -348,7 +348,7 @@ def test_greedy_can_be_beaten():
 
 
 def test_catalogue_round_trips_through_the_editor_rows():
-    from lib.offers import catalogue_rows, catalogue_text
+    from lib.offers.roi import catalogue_rows, catalogue_text
 
     shipped = default_catalogue()
     assert parse_catalogue(catalogue_text(catalogue_rows(shipped))) == shipped
@@ -359,7 +359,7 @@ def test_catalogue_round_trips_through_the_editor_rows():
 
 
 def test_scenarios_round_trip_through_the_store(duckdb_url):
-    from lib.offer_store import list_scenarios, load_scenario, save_scenario
+    from lib.offers.store import list_scenarios, load_scenario, save_scenario
     from lib.store import make_engine
 
     engine = make_engine(duckdb_url)

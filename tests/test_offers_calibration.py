@@ -7,12 +7,12 @@ import pytest
 from scipy import optimize
 from scipy.stats import norm
 
-from lib.offers_calibration import (CalibrationMinimum, calibrate, calibrated_ranges, calibration_minimum,
+from lib.offers.calibration import (CalibrationMinimum, calibrate, calibrated_ranges, calibration_minimum,
                                     campaign_calibration, effect_range, newcombe_interval, wilson_interval)
-from lib.queries import Filters
+from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
-from lib.seed import seed_demo
-from lib.snapshots import stored_dates
+from lib.demo.seed import seed_demo
+from lib.pipeline.snapshots import stored_dates
 from lib.store import make_engine
 
 THIRTY = CalibrationMinimum(arm_customers=30, control_churners=1)

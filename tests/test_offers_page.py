@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.offer_store import current_catalogue, list_scenarios
-from lib.seed import seed_demo
+from lib.offers.store import current_catalogue, list_scenarios
+from lib.demo.seed import seed_demo
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,13 +7,13 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib.cubes import rebuild_score_cube
+from lib.pipeline.cubes import rebuild_score_cube
 from lib.auth import PermissionDenied, User, acting_as
-from lib.churn_actions import catalogue_entries
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.offer_store import current_catalogue
-from lib.operations import (
+from lib.churn.actions import catalogue_entries
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.offers.store import current_catalogue
+from lib.operations.plans import (
     PlanDraft,
     build_members,
     candidates_from_call_list,
@@ -25,11 +25,11 @@ from lib.operations import (
     plan_members,
     set_status,
 )
-from lib.operations_power import OperationsError, draw_holdout, holdout_size_needed, power_of, propose_holdout
-from lib.queries import Filters
+from lib.operations.holdout import OperationsError, draw_holdout, holdout_size_needed, power_of, propose_holdout
+from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import list_snapshots, write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import list_snapshots, write_snapshots
 from lib.store import churn_scores, make_engine, plan_customers, read_frame
 
 RULES = default_rules()
@@ -165,7 +165,7 @@ def scored(db_url):
             for i, cid in enumerate(ids["customer_id"].to_list())]
     with engine.begin() as conn:
         conn.execute(sa.insert(churn_scores), rows)
-        rebuild_score_cube(conn, [latest])           # as lib.churn_store.score_snapshot does
+        rebuild_score_cube(conn, [latest])           # as lib.churn.scores.score_snapshot does
     yield engine, latest
     engine.dispose()
 
@@ -300,7 +300,7 @@ def test_selection_and_call_list_are_the_same_on_both_engines(duckdb_url, pg_url
 def test_rules_saved_before_a_key_existed_take_the_shipped_value():
     """A stored rules version whose [operations] lacks keys added later (as on bases seeded by an
     earlier version) works on the shipped values instead of refusing the page."""
-    from lib.operations_results import results_settings
+    from lib.operations.results import results_settings
     from lib.rules import default_rules, parse_rules
 
     shipped = default_rules()

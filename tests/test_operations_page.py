@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib.demo import generate_snapshots
-from lib.derive import derive
-from lib.operations import FROM_ACTION_LIST_KEY, list_plans, plan_members
-from lib.rules_versions import current_rules
-from lib.snapshots import list_snapshots, write_snapshots
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
+from lib.operations.plans import FROM_ACTION_LIST_KEY, list_plans, plan_members
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import list_snapshots, write_snapshots
 from lib.store import churn_scores, customers, make_engine, read_frame
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,14 +21,14 @@ from scipy.stats import norm
 
 from lib.auth import PermissionDenied, User, acting_as
 from lib.cli import main
-from lib.ingest_errors import IngestError
-from lib.operations_results import (calibration_input, arm_churn, outcomes_token, overview_operations,
+from lib.ingest.errors import IngestError
+from lib.operations.results import (calibration_input, arm_churn, outcomes_token, overview_operations,
                                     plan_calibration, plan_choices, plan_results)
-from lib.outcomes import (auto_map, check_outcome_file, outcome_history, plan_outcome_rows,
+from lib.operations.outcomes import (auto_map, check_outcome_file, outcome_history, plan_outcome_rows,
                           record_outcome_file, record_outcomes, rows_table)
-from lib.readers import read_table
+from lib.ingest.readers import read_table
 from lib.rules import parse_rules
-from lib.rules_versions import current_rules
+from lib.rules.versions import current_rules
 from lib.store import callback_plans, make_engine, outcome_log, plan_outcomes, read_frame
 from tests.factories import operations_base
 
@@ -305,8 +305,8 @@ GUESSES = b"customer_id,outcome,date\nH1,reached,2026-09-05\nX1,reached,2026-09-
 def reader_spy(monkeypatch):
     """Every file reader of lib's upload paths replaced by one that records its call and fails:
     a refusal "before reading" must leave this list empty."""
-    import lib.importer
-    import lib.outcomes
+    import lib.ingest.importer
+    import lib.operations.outcomes
 
     calls = []
 
@@ -314,14 +314,14 @@ def reader_spy(monkeypatch):
         calls.append(args[1] if len(args) > 1 else kwargs.get("source_name"))
         raise AssertionError("the file was read")
 
-    monkeypatch.setattr(lib.outcomes, "read_table_isolated", read)
-    monkeypatch.setattr(lib.importer, "read_table_isolated", read)
+    monkeypatch.setattr(lib.operations.outcomes, "read_table_isolated", read)
+    monkeypatch.setattr(lib.ingest.importer, "read_table_isolated", read)
     return calls
 
 
 def test_a_viewers_upload_is_refused_before_the_file_is_read(duck_plan, reader_spy):
-    from lib.importer import check_file, import_file, read_snapshot_file
-    from lib.outcomes import read_outcome_file
+    from lib.ingest.importer import check_file, import_file, read_snapshot_file
+    from lib.operations.outcomes import read_outcome_file
 
     engine, plan_id = duck_plan
     with acting_as(User("v", "viewer")):
@@ -349,7 +349,7 @@ def test_an_analyst_sees_the_check_with_identifiers_and_other_roles_masked(duck_
         ("H1", "outcomes_holdout_customer"), ("X1", "outcomes_unknown_customer"),
         ("13912345678", "outcomes_unknown_customer"), ("C000123", "outcomes_unknown_customer")]
     assert all(f",{value}," in analyst_csv for value in report["value"].to_list())
-    # The masking rule of the Action list (lib.exports.mask_identifier), by hand:
+    # The masking rule of the Action list (lib.common.exports.mask_identifier), by hand:
     #   11+ characters keep 3 + 4: 13912345678 -> 139 + 4 stars + 5678
     #   6-10 characters keep 3 + 2: C000123 (7) -> C00 + 2 stars + 23
     #   shorter keep the first:    H1 -> H*, X1 -> X*

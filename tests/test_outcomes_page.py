@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib.outcomes import record_outcomes, rows_table
+from lib.operations.outcomes import record_outcomes, rows_table
 from lib.store import make_engine, plan_outcomes, read_frame
 from tests.factories import operations_base
 from tests.test_outcomes import GOOD, TODAY
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def offer_name(offer_id: str) -> str:
-    from lib.offers import DEFAULT_CATALOGUE_PATH, parse_catalogue
+    from lib.offers.roi import DEFAULT_CATALOGUE_PATH, parse_catalogue
 
     return next(o.name_en for o in parse_catalogue(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
                 if o.id == offer_id)
@@ -74,7 +74,7 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
 
 def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     from lib.rules import edit_rules_text
-    from lib.rules_versions import current_rules, save_rules
+    from lib.rules.versions import current_rules, save_rules
 
     url, plan_id = ops_store
     at = _page("views/offers.py")

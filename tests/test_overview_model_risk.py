@@ -2,11 +2,11 @@
 scores (and says so); before, from the observed churn rate per tier."""
 import pytest
 
-from lib.churn_store import revenue_at_risk_from_scores, train_and_score
-from lib.kpis import build_overview
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.snapshots import stored_dates
+from lib.churn.scores import revenue_at_risk_from_scores, train_and_score
+from lib.overview.kpis import build_overview
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import stored_dates
 from lib.store import make_engine
 from tests.factories import churn_base as seeded
 
@@ -34,9 +34,9 @@ def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):
 def test_offer_targets_restate_model_probabilities_over_the_chosen_horizon(duckdb_url):
     import polars as pl
 
-    from lib.economics import Economics
-    from lib.offer_targets import offer_targets
-    from lib.queries.offers import scored_groups
+    from lib.rules.economics import Economics
+    from lib.offers.targets import offer_targets
+    from lib.offers.queries import scored_groups
 
     seeded(duckdb_url)                                   # the model's horizon: 2 months
     engine = make_engine(duckdb_url)

@@ -5,8 +5,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.rules_versions import current_rules
-from lib.snapshots import list_snapshots, write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import list_snapshots, write_snapshots
 from lib.store import make_engine
 from lib.ui import Keys
 from tests.factories import S1, S2, two_snapshots
@@ -119,7 +119,7 @@ def test_data_page_imports_the_telco_file(store_url, telco_file):
     # the file's churn flag means "ever left": its window is not known
     window_box(at).set_value("unknown").run()
     # "Account length" is read as days, its 99th percentile (about 190 days) as about 6 months,
-    # under the 16-month floor: the page questions the unit and waits for the user to confirm (lib.plausibility).
+    # under the 16-month floor: the page questions the unit and waits for the user to confirm (lib.ingest.plausibility).
     assert any("Account length (tenure_months) is read as days" in shown(w.value) for w in at.warning)
     next(c for c in at.checkbox if c.label.startswith("I have checked")).check().run()
     import_button(at).click().run()

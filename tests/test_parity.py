@@ -19,7 +19,6 @@ import datetime as dt
 import importlib
 import inspect
 import math
-import pkgutil
 import sys
 import zlib
 from collections.abc import Callable
@@ -30,28 +29,32 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-import lib.queries
-from lib.cubes import rebuild_score_cube
+from lib.pipeline.cubes import rebuild_score_cube
 from tests.factories import model_card
-from lib import kpis, lifecycle, lifecycle_value, segments, segments_clusters, segments_geo
-from lib.churn_actions import BANDS, call_list, catalogue_entries, export_history
-from lib.churn_store import churn_view, decile_summary, revenue_at_risk_from_scores, store_model
-from lib.churn_train import read_rows
-from lib.offer_store import current_catalogue
-from lib.economics import Economics, economics
-from lib.offer_targets import offer_targets
-from lib.offers_calibration import campaign_calibration
-from lib.operations import PlanDraft, create_plan, list_plans, plan_inputs, plan_members, set_status
-from lib.operations_results import (arm_churn, outcomes_token, overview_operations, plan_calibration,
+from lib.overview import kpis
+from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import value as lifecycle_value
+from lib.segments import tiers as segments
+from lib.segments import clusters as segments_clusters
+from lib.segments import geo as segments_geo
+from lib.churn.actions import BANDS, call_list, catalogue_entries, export_history
+from lib.churn.scores import churn_view, decile_summary, revenue_at_risk_from_scores, store_model
+from lib.churn.train import read_rows
+from lib.offers.store import current_catalogue
+from lib.rules.economics import Economics, economics
+from lib.offers.targets import offer_targets
+from lib.offers.calibration import campaign_calibration
+from lib.operations.plans import PlanDraft, create_plan, list_plans, plan_inputs, plan_members, set_status
+from lib.operations.results import (arm_churn, outcomes_token, overview_operations, plan_calibration,
                                     plan_choices, plan_results)
-from lib.outcomes import OUTCOMES, outcome_history, plan_outcome_rows, record_outcomes, rows_table
-from lib.queries import Filters
-from lib.queries import churn as qchurn
-from lib.queries import lifecycle as qlifecycle
-from lib.queries import overview as qoverview
-from lib.rules_versions import current_rules
-from lib.seed import seed_demo
-from lib.snapshots import refresh_statistics
+from lib.operations.outcomes import OUTCOMES, outcome_history, plan_outcome_rows, record_outcomes, rows_table
+from lib.store.filters import Filters
+from lib.churn import queries as qchurn
+from lib.lifecycle import queries as qlifecycle
+from lib.overview import queries as qoverview
+from lib.rules.versions import current_rules
+from lib.demo.seed import seed_demo
+from lib.pipeline.snapshots import refresh_statistics
 from lib.store import callback_plans, churn_scores, customer_segments, make_engine, read_frame, score_cube
 
 CUSTOMERS, SNAPSHOTS, SEED = 3000, 12, 11
@@ -158,7 +161,7 @@ def _store(engine: sa.Engine) -> None:
     store_model(engine, model_card(latest, rules.section("churn_model").get("horizon_months", 3)), None)
     with engine.begin() as conn:
         conn.execute(sa.insert(churn_scores), rows)
-        rebuild_score_cube(conn, [latest])              # as lib.churn_store.score_snapshot does
+        rebuild_score_cube(conn, [latest])              # as lib.churn.scores.score_snapshot does
         refresh_statistics(conn, churn_scores, score_cube)
     _plan(engine, rules, dates)
 
@@ -403,17 +406,24 @@ CASES: dict[str, Case] = {
 # --- running and comparing -------------------------------------------------------------------
 
 
+#: the modules holding SQL builders, by the short name the argument table below uses
+QUERY_MODULES = {"churn": "lib.churn.queries", "common": "lib.store.filters",
+                 "lifecycle": "lib.lifecycle.queries", "offers": "lib.offers.queries",
+                 "operations": "lib.operations.queries", "outcomes": "lib.operations.outcome_queries",
+                 "overview": "lib.overview.queries", "segments": "lib.segments.queries"}
+
+
 def _query_functions() -> dict[str, Callable]:
-    """Public query builders of lib/queries/*: module-level functions returning a statement."""
+    """Public query builders of every domain's queries module: functions returning a statement."""
     found = {}
-    for info in pkgutil.iter_modules(lib.queries.__path__):
-        module = importlib.import_module(f"lib.queries.{info.name}")
+    for key, module_name in QUERY_MODULES.items():
+        module = importlib.import_module(module_name)
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue
             returns = str(inspect.signature(fn).return_annotation)
             if any(kind in returns for kind in ("Select", "Subquery", "Insert", "Join")):
-                found[f"{info.name}.{name}"] = fn
+                found[f"{key}.{name}"] = fn
     return found
 
 
@@ -586,7 +596,7 @@ def test_ties_keep_one_order(results):
 
 
 def test_postgresql_plans_on_fresh_statistics(engines):
-    """Imports and scorings refresh PostgreSQL's planner statistics (lib.snapshots.
+    """Imports and scorings refresh PostgreSQL's planner statistics (lib.pipeline.snapshots.
     refresh_statistics): without them the first call list after a scoring ran as nested loops
     over the whole customers table (10-90 s on this 36,000-row base instead of 0.2 s)."""
     with engines["postgresql"].connect() as conn:

@@ -1,4 +1,4 @@
-"""Plausibility warnings at import (lib.plausibility through lib.validate, the CLI and the Data
+"""Plausibility warnings at import (lib.ingest.plausibility through lib.ingest.validate, the CLI and the Data
 page): a tenure unit that looks wrong, spend that looks like a balance, a snapshot after today.
 
 Every file is written by hand below, so the warnings it must (or must not) raise are known by
@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import main
-from lib.importer import check_file, mapping_for
+from lib.ingest.importer import check_file, mapping_for
 from lib.ingest import FieldSource, IngestError, auto_map, read_table, validate
-from lib.plausibility import CODES
+from lib.ingest.plausibility import CODES
 from lib.rules import default_rules, edit_rules_text, parse_rules
-from lib.snapshots import list_snapshots
+from lib.pipeline.snapshots import list_snapshots
 from lib.store import customers, make_engine, read_frame
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,10 +4,10 @@ Every expected figure below is worked by hand from the base's docstring.
 """
 import pytest
 
-from lib.kpis import build_overview
-from lib.queries import Filters
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.overview.kpis import build_overview
+from lib.store.filters import Filters
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 from tests.factories import S1, S2, two_snapshots
 
@@ -103,8 +103,8 @@ def polars_tier(frame, rules):
 def test_cube_figures_equal_a_direct_count_on_the_demo_base(db_url):
     import polars as pl
 
-    from lib.demo import generate_snapshots
-    from lib.derive import derive
+    from lib.demo.generate import generate_snapshots
+    from lib.pipeline.derive import derive
 
     engine = make_engine(db_url)
     rules = current_rules(engine)

@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from lib.auth import User, acting_as
-from lib.demo import generate_snapshots
-from lib.derive import derive
+from lib.demo.generate import generate_snapshots
+from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text
-from lib.rules_versions import current_rules, save_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules, save_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def test_imports_racing_rules_saves_leave_every_snapshot_graded_by_the_rules_in_
         write_snapshots(engine, frame, rules=first, source_name="before", churn_window_months=1)
 
     def import_one(frame):
-        # the importer's path (lib.importer.store_validated): rules read, then the write
+        # the importer's path (lib.ingest.importer.store_validated): rules read, then the write
         return lambda: write_snapshots(engine, frame, rules=current_rules(engine),
                                        source_name="batch", churn_window_months=1)
 

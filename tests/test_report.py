@@ -3,12 +3,12 @@ import re
 
 import pytest
 
-from lib import charts
-from lib.kpis import build_overview
-from lib.queries import Filters
-from lib.report import overview_html
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.overview import charts
+from lib.overview.kpis import build_overview
+from lib.store.filters import Filters
+from lib.overview.report import overview_html
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 from tests.factories import S2, two_snapshots
 

@@ -14,12 +14,16 @@ import pytest
 import sqlalchemy as sa
 from sklearn.metrics import adjusted_rand_score
 
-from lib import segments, segments_clusters, segments_geo
-from lib.derive import derive
-from lib.queries import Filters
+from lib.segments import tiers as segments
+
+from lib.segments import clusters as segments_clusters
+
+from lib.segments import geo as segments_geo
+from lib.pipeline.derive import derive
+from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import customer_segments, make_engine, read_frame
 from tests.factories import S1, S2, customer, snapshot
 
@@ -197,7 +201,7 @@ def test_tiers_and_revenue_by_tier(migration_engine):
 
 
 def test_band_quantiles_are_within_a_band_of_numpy():
-    from lib.schema import SPEND_BANDS_PER_E
+    from lib.store.schema import SPEND_BANDS_PER_E
 
     spend = np.random.default_rng(1).lognormal(4, 0.8, 5000)
     bands = np.floor(np.log1p(spend) * SPEND_BANDS_PER_E).astype(int) + 1
@@ -312,7 +316,7 @@ def test_cluster_features_are_checked():
 # --- geography -------------------------------------------------------------------------------
 
 def test_tile_layout_covers_the_demo_provinces_once():
-    from lib.demo_world import PROVINCES
+    from lib.demo.world import PROVINCES
 
     layout = segments_geo.tiles()
     assert sorted(layout["province"].to_list()) == sorted(p[0] for p in PROVINCES)

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
-from lib.importer import import_file
-from lib.seed import seed_demo
+from lib.ingest.importer import import_file
+from lib.demo.seed import seed_demo
 from lib.store import make_engine
 from lib.ui import Keys
 

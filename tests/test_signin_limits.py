@@ -18,9 +18,11 @@ import pytest
 from argon2.exceptions import VerifyMismatchError
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, signin_limits
+from lib import auth
+
+from lib.auth import signin_limits
 from lib.auth import User, acting_as, authenticate, client_of, save_account
-from lib.signin_limits import SignInLimits, SignInRefused, lockout_seconds
+from lib.auth.signin_limits import SignInLimits, SignInRefused, lockout_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -233,8 +235,8 @@ def test_the_client_is_the_address_or_the_session(monkeypatch):
 
 
 def test_the_login_form_says_when_to_try_again(accounts, duckdb_url, monkeypatch, clock):
-    from lib.rules_versions import current_rules
-    from lib.snapshots import write_snapshots
+    from lib.rules.versions import current_rules
+    from lib.pipeline.snapshots import write_snapshots
     from lib.store import make_engine
     from tests.factories import two_snapshots
 
@@ -279,7 +281,7 @@ def test_upload_limit_is_the_documented_one_and_fits_what_imports_take():
     # The largest text file an import can take: it needs 16 × its size in memory
     # (TEXT_IMPORT_MEMORY_FACTOR), and a read may use at most 8 GiB (WORKER_MEMORY_BYTES):
     # 8192 MiB / 16 = 512 MiB. A bigger upload would only be refused after being held.
-    from lib.read_limits import WORKER_MEMORY_BYTES
-    from lib.readers import TEXT_IMPORT_MEMORY_FACTOR
+    from lib.ingest.read_limits import WORKER_MEMORY_BYTES
+    from lib.ingest.readers import TEXT_IMPORT_MEMORY_FACTOR
 
     assert limit_mb == WORKER_MEMORY_BYTES // TEXT_IMPORT_MEMORY_FACTOR // 2**20 == 512

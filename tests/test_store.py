@@ -5,10 +5,10 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib import snapshots as snapshots_module
+from lib.pipeline import snapshots as snapshots_module
 from lib.rules import RulesError, edit_rules_text
-from lib.rules_versions import current_rules, rules_history, save_rules
-from lib.snapshots import delete_snapshot, import_history, list_snapshots, write_snapshots
+from lib.rules.versions import current_rules, rules_history, save_rules
+from lib.pipeline.snapshots import delete_snapshot, import_history, list_snapshots, write_snapshots
 from lib.store import SCHEMA_VERSION, StoreError, customer_attributes, customers, make_engine, read_frame, schema_version
 from tests.factories import S1, S2, customer, snapshot, two_snapshots
 
@@ -135,7 +135,6 @@ def test_delete_snapshot(engine):
 
 def test_a_new_migration_is_applied_once(db_url, monkeypatch):
     from lib import store
-
     make_engine(db_url).dispose()
     calls = []
 

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.kpis import build_overview, top_revenue_share
-from lib.queries import Filters
+from lib.overview.kpis import build_overview, top_revenue_share
+from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
-from lib.rules_versions import current_rules
-from lib.snapshots import write_snapshots
+from lib.rules.versions import current_rules
+from lib.pipeline.snapshots import write_snapshots
 from lib.store import make_engine
 from tests.factories import customer, snapshot
 

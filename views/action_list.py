@@ -2,8 +2,10 @@
 account manager; exports with identifiers masked, each one logged."""
 import streamlit as st
 
-from lib import fmt, ui
-from lib.churn_actions import (
+from lib.common import fmt
+
+from lib import ui
+from lib.churn.actions import (
     BANDS,
     apply_plan,
     STAGES,
@@ -14,10 +16,10 @@ from lib.churn_actions import (
     export_history,
     offer_names,
 )
-from lib.churn_store import churn_view
-from lib.need_tags import has_contract_end, legend, need_tags
-from lib.offer_store import current_catalogue
-from lib.operations import FROM_ACTION_LIST_KEY
+from lib.churn.scores import churn_view
+from lib.churn.need_tags import has_contract_end, legend, need_tags
+from lib.offers.store import current_catalogue
+from lib.operations.plans import FROM_ACTION_LIST_KEY
 from lib.i18n import t
 
 code = ui.lang()

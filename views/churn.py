@@ -2,11 +2,15 @@
 the scored base puts at risk."""
 import streamlit as st
 
-from lib import charts_churn, fmt, ui
-from lib.churn import churn_settings
-from lib.churn_card import card_markdown, comparison, validation_text
-from lib.churn_store import churn_view, revenue_at_risk_from_scores, train_and_score
-from lib.churn_train import training_target
+from lib.churn import charts as charts_churn
+
+from lib.common import fmt
+
+from lib import ui
+from lib.churn.model import churn_settings
+from lib.churn.card import card_markdown, comparison, validation_text
+from lib.churn.scores import churn_view, revenue_at_risk_from_scores, train_and_score
+from lib.churn.train import training_target
 from lib.i18n import t
 
 code = ui.lang()

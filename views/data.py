@@ -7,16 +7,16 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
-from lib.markup import plain
-from lib.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
+from lib.common.markup import plain
+from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
                           with_unit)
 from lib.ingest import auto_map, masked_report, report_csv
-from lib.plausibility import TENURE_UNITS
+from lib.ingest.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
-from lib.rules_versions import rules_history, save_rules
-from lib.schema import FIELDS_BY_NAME, UNIT_FACTORS
-from lib.validate import snapshot_date_bounds
-from lib.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
+from lib.rules.versions import rules_history, save_rules
+from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
+from lib.ingest.validate import snapshot_date_bounds
+from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
 
 code = ui.lang()

@@ -2,13 +2,16 @@
 import polars as pl
 import streamlit as st
 
-from lib import charts_lifecycle as charts
-from lib import fmt, lifecycle, lifecycle_value, ui
+from lib.lifecycle import charts
+from lib.common import fmt
+from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import value as lifecycle_value
+from lib import ui
 from lib.i18n import t, t_text
-from lib.frames import relabel
-from lib.queries.lifecycle import ChurnDefinition
+from lib.common.frames import relabel
+from lib.lifecycle.queries import ChurnDefinition
 from lib.rules import STAGES
-from lib.schema import CHURN_TYPES
+from lib.store.schema import CHURN_TYPES
 
 code = ui.lang()
 st.title(t("page_lifecycle", code))

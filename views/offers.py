@@ -5,16 +5,20 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from lib import charts_offers, fmt, ui
+from lib.offers import charts as charts_offers
+
+from lib.common import fmt
+
+from lib import ui
 from lib.i18n import t
-from lib.markup import plain
-from lib.frames import relabel
-from lib.offer_optimiser import greedy, optimise, single_offer
-from lib.offer_store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
-from lib.economics import Economics, economics_of, offer_inputs
-from lib.offer_targets import offer_targets, tier_table
-from lib.offers import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
-from lib.offers_calibration import calibrated_ranges, calibration_minimum
+from lib.common.markup import plain
+from lib.common.frames import relabel
+from lib.offers.optimiser import greedy, optimise, single_offer
+from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
+from lib.rules.economics import Economics, economics_of, offer_inputs
+from lib.offers.targets import offer_targets, tier_table
+from lib.offers.roi import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+from lib.offers.calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
 code = ui.lang()

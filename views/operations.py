@@ -6,14 +6,16 @@ import secrets
 import polars as pl
 import streamlit as st
 
-from lib import fmt, ui
-from lib.churn_actions import BANDS, STAGES, catalogue_entries, offer_names
-from lib.churn_store import churn_view
-from lib.exports import mask_identifiers
+from lib.common import fmt
+
+from lib import ui
+from lib.churn.actions import BANDS, STAGES, catalogue_entries, offer_names
+from lib.churn.scores import churn_view
+from lib.common.exports import mask_identifiers
 from lib.i18n import t
-from lib.markup import plain
-from lib.offer_store import current_catalogue
-from lib.operations import (
+from lib.common.markup import plain
+from lib.offers.store import current_catalogue
+from lib.operations.plans import (
     CHANNELS,
     FROM_ACTION_LIST_KEY,
     NEXT_STATUS,
@@ -26,7 +28,7 @@ from lib.operations import (
     plan_members,
     set_status,
 )
-from lib.operations_power import power_of, propose_holdout
+from lib.operations.holdout import power_of, propose_holdout
 from views import operations_outcomes
 
 code = ui.lang()

@@ -3,7 +3,7 @@ page (views/operations.py calls ``render(plan_id)``).
 
 Measured results (reach rate against target, take-up, churn of contacted vs hold-out, cost per
 save); the call centre's result file (mapping, row-level report, record); outcomes edited in a
-table; the history of everything recorded. Every write goes through lib.outcomes.record_outcomes.
+table; the history of everything recorded. Every write goes through lib.operations.outcomes.record_outcomes.
 """
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from lib import charts_operations, fmt, ui
-from lib.exports import mask_identifiers
-from lib.frames import relabel
+from lib.operations import charts as charts_operations
+
+from lib.common import fmt
+
+from lib import ui
+from lib.common.exports import mask_identifiers
+from lib.common.frames import relabel
 from lib.i18n import t
 from lib.ingest import masked_report, report_csv
-from lib.offers_calibration import campaign_calibration
-from lib.operations_results import outcomes_token, plan_calibration, plan_choices, plan_results
-from lib.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
+from lib.offers.calibration import campaign_calibration
+from lib.operations.results import outcomes_token, plan_calibration, plan_choices, plan_results
+from lib.operations.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
                           outcome_history, plan_outcome_rows, record_outcomes, rows_table)
 
 
@@ -236,7 +240,7 @@ def _changed_rows(rows: pl.DataFrame, before: pd.DataFrame, after: pd.DataFrame)
 def calibration_source(filters, rules, code: str) -> tuple[pl.DataFrame, str | None]:
     """For the Offers ROI page: a choice between the past campaign in the snapshots and each
     call-back plan with results; returns that source's calibration table
-    (``lib.offers_calibration.calibrate`` shape) and the plan's label (None = the campaign)."""
+    (``lib.offers.calibration.calibrate`` shape) and the plan's label (None = the campaign)."""
     with ui.engine().connect() as conn:
         token = outcomes_token(conn)
     plans = ui.compute(plan_choices, token)

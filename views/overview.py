@@ -1,11 +1,15 @@
 """Overview: the executives' KPIs against targets, trend, concentration and revenue at risk."""
 import streamlit as st
 
-from lib import charts, fmt, ui
+from lib.overview import charts
+
+from lib.common import fmt
+
+from lib import ui
 from lib.i18n import t
-from lib.kpis import build_overview
-from lib.operations_results import OperationsOverview, outcomes_token, overview_operations
-from lib.report import overview_html
+from lib.overview.kpis import build_overview
+from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
+from lib.overview.report import overview_html
 
 code = ui.lang()
 

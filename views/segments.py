@@ -3,9 +3,21 @@ tier migration. Every view follows the sidebar's filters and downloads as CSV.""
 import polars as pl
 import streamlit as st
 
-from lib import charts, charts_segments, fmt, segments, segments_clusters, segments_geo, ui
-from lib.exports import mask_identifiers
-from lib.frames import relabel
+from lib.overview import charts
+
+from lib.segments import charts as charts_segments
+
+from lib.common import fmt
+
+from lib.segments import tiers as segments
+
+from lib.segments import clusters as segments_clusters
+
+from lib.segments import geo as segments_geo
+
+from lib import ui
+from lib.common.exports import mask_identifiers
+from lib.common.frames import relabel
 from lib.i18n import t, t_text
 
 code = ui.lang()

@@ -5,7 +5,7 @@ per area of the product, so that two people adding strings to different areas ne
 Templates use ``str.format`` fields: ``t("data_import_button", "zh", n=3)``.
 
 Most messages end up in Streamlit markdown (captions, alerts, labels), so ``t`` escapes every
-text field with ``lib.markup.plain``: a field is data (a province, a plan or file name), never
+text field with ``lib.common.markup.plain``: a field is data (a province, a plan or file name), never
 markup. Where the text goes somewhere that is not markdown (the CLI, table cells, CSV, Plotly,
 the HTML report, a select box's options) use ``t_text``, which fills the fields as they are.
 """
@@ -20,7 +20,7 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
-from lib.markup import plain
+from lib.common.markup import plain
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -49,7 +49,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
 def t(key: str, lang: str = "en", /, **fields: object) -> str:
     """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in, for markdown.
 
-    Text fields are escaped (``lib.markup.plain``) so that they show as written and can make no
+    Text fields are escaped (``lib.common.markup.plain``) so that they show as written and can make no
     link, image or format; numbers and dates are left for the template's format spec.
     An unknown key is a programming error and raises ``KeyError`` (a test walks every key).
     """

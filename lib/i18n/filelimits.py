@@ -1,5 +1,5 @@
-"""Strings of the limits on what an uploaded file may make the reader build (``lib.read_limits``)
-and of the reading worker (``lib.read_worker``). Keys are ``IngestError`` codes."""
+"""Strings of the limits on what an uploaded file may make the reader build (``lib.ingest.read_limits``)
+and of the reading worker (``lib.ingest.read_worker``). Keys are ``IngestError`` codes."""
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {

@@ -184,7 +184,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The file has no customer id column: ids R0000001, R0000002, … were made from the row "
         "numbers.",
         "文件中没有客户ID列：已按行号生成 R0000001、R0000002 … 作为客户ID。"),
-    # ---------------------------------------------------------------- plausibility (lib.plausibility)
+    # ---------------------------------------------------------------- plausibility (lib.ingest.plausibility)
     "ingest_tenure_unit_values": (
         "{column} (tenure_months) is read as {unit}: values {low}–{high}, median {median}, 99th "
         "percentile {longest}, so 99 % of customers would have at most {longest_months} months "

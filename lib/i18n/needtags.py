@@ -1,4 +1,4 @@
-"""Strings of the need tags (需求标签) shown on the call list (lib/need_tags.py)."""
+"""Strings of the need tags (需求标签) shown on the call list (lib/churn/need_tags.py)."""
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""Strings of the Call-back plans page (回访计划) and lib/operations.py."""
+"""Strings of the Call-back plans page (回访计划) and lib/operations/plans.py."""
 from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -128,7 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops_col_manager": ("Account manager", "客户经理"),
     "ops_col_offer_id": ("Offer", "优惠"),
     "ops_from_list": ("Create a call-back plan from this list", "用此名单创建回访计划"),
-    # lib/operations.py errors
+    # lib/operations/plans.py errors
     "ops_bad_effect": ("The effect to detect ({effect} pp) must be above 0 and below the baseline "
                        "churn ({baseline} %).",
                        "需检测的效果（{effect} 个百分点）须大于 0 且小于基准流失率（{baseline}%）。"),

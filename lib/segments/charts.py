@@ -1,0 +1,273 @@
+"""Figures of the Segments page: data in, Plotly figure out, labels from lib.i18n."""
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+
+from lib.overview.charts import PALETTE, style_figure
+from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
+from lib.rules import Rules
+from lib.segments.tiers import MOVES, SegmentSettings
+from lib.segments.clusters import ClusterView, cluster_name
+from lib.segments.geo import METRICS, GeoJson, GeoView
+
+SEQUENTIAL = [[0.0, "#EEF4F7"], [0.5, "#6F9AB2"], [1.0, "#0B3D5C"]]
+DIVERGING = [[0.0, "#2C7BB6"], [0.5, "#F7F7F7"], [1.0, "#D7191C"]]
+MOVE_COLOURS = {"up": "#2E8B57", "same": PALETTE["muted"], "down": PALETTE["accent"],
+                "churned": PALETTE["danger"]}
+HOVER_FORMAT = {"count": ":,.0f", "share": ":.1%", "currency": ":,.0f"}
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Legend under the plot, so it never covers the title of a half-width chart."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left",
+                              "x": 0.0})
+    return fig
+
+
+def _tier_names(rules: Rules, tiers, lang: str) -> list[str]:
+    return [rules.tier_name(int(tier), lang) for tier in tiers]
+
+
+def tier_value(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
+    """Share of active customers and of revenue per tier, side by side."""
+    names = _tier_names(rules, tiers["tier"].to_list(), lang)
+    fig = go.Figure()
+    fig.add_bar(x=names, y=tiers["customer_share"].to_list(), name=t("seg_customer_share", lang),
+                marker_color=PALETTE["muted"], customdata=tiers["active"].to_list(),
+                hovertemplate="%{x}: %{y:.1%} (%{customdata:,})<extra></extra>")
+    fig.add_bar(x=names, y=tiers["revenue_share"].to_list(), name=t("seg_revenue_share", lang),
+                marker_color=PALETTE["primary"], customdata=tiers["revenue"].to_list(),
+                hovertemplate="%{x}: %{y:.1%} (%{customdata:,.0f})<extra></extra>")
+    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%"})
+    return _legend_below(style_figure(fig, t("seg_chart_tier_value", lang)))
+
+
+def tier_dimension(frame: pl.DataFrame, rules: Rules, dimension_label: str, lang: str) -> go.Figure:
+    """Active customers per tier × value of a dimension (brand, plan, …), as a heatmap."""
+    values = sorted(set(frame["value"].to_list()))
+    tiers = sorted(set(frame["tier"].to_list()))
+    cells = {(r["tier"], r["value"]): r["active"] for r in frame.iter_rows(named=True)}
+    z = [[cells.get((tier, value), 0) for value in values] for tier in tiers]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=values, y=_tier_names(rules, tiers, lang), colorscale=SEQUENTIAL,
+        texttemplate="%{z:,}", hovertemplate="%{y} × %{x}: %{z:,}<extra></extra>",
+        colorbar={"title": t("seg_active", lang)}))
+    fig.update_xaxes(type="category")
+    height = max(300, 60 + 40 * len(tiers))
+    return style_figure(fig, t("seg_chart_tier_dimension", lang, dimension=dimension_label), height)
+
+
+def arpu_box(arpu: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
+    """Latest-month spend per tier: box from the quartiles, whiskers at the 10th and 90th
+    percentiles, mean marked (quantiles computed in SQL)."""
+    names = _tier_names(rules, arpu["tier"].to_list(), lang)
+    fig = go.Figure(go.Box(
+        x=names, q1=arpu["p25"].to_list(), median=arpu["p50"].to_list(), q3=arpu["p75"].to_list(),
+        lowerfence=arpu["p10"].to_list(), upperfence=arpu["p90"].to_list(),
+        mean=arpu["mean"].to_list(), marker_color=PALETTE["primary"], boxpoints=False,
+        name=t("seg_arpu", lang), showlegend=False))
+    ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+             if arpu.height and arpu["p10"].min() / 2 <= v <= arpu["p90"].max() * 2]
+    fig.update_layout(yaxis={"type": "log", "title": t("seg_arpu_axis", lang), "tickvals": ticks,
+                             "ticktext": [f"{v:,}" for v in ticks]})
+    return style_figure(fig, t("seg_chart_arpu", lang))
+
+
+def rfm_grid(grid: pl.DataFrame, config: SegmentSettings, lang: str) -> go.Figure:
+    """Customers per recency score × fm score, each cell labelled with its segment."""
+    names = {seg.key: seg.name(lang) for seg in config.rfm}
+    z = [[0] * 5 for _ in range(5)]
+    text = [[""] * 5 for _ in range(5)]
+    for row in grid.iter_rows(named=True):
+        z[row["fm"] - 1][row["r"] - 1] = row["customers"]
+        text[row["fm"] - 1][row["r"] - 1] = names[row["segment"]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[1, 2, 3, 4, 5], y=[1, 2, 3, 4, 5], text=text, texttemplate="%{z:,}",
+        textfont={"size": 12}, colorscale=SEQUENTIAL, xgap=2, ygap=2,
+        hovertemplate="R %{x} · FM %{y} · %{text}: %{z:,}<extra></extra>",
+        colorbar={"title": t("seg_customers", lang)}))
+    fig.update_xaxes(title=t("seg_axis_recency", lang), dtick=1)
+    fig.update_yaxes(title=t("seg_axis_fm", lang), dtick=1)
+    return style_figure(fig, t("seg_chart_rfm_grid", lang), 420)
+
+
+def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
+    """Customers per RFM segment (bars) and their monthly churn rate (line, right axis)."""
+    names = segments["name_zh" if lang == "zh" else "name_en"].to_list()
+    fig = go.Figure()
+    fig.add_bar(x=names, y=segments["customers"].to_list(), name=t("seg_customers", lang),
+                marker_color=PALETTE["primary"], hovertemplate="%{x}: %{y:,}<extra></extra>")
+    fig.add_scatter(x=names, y=segments["monthly_churn"].to_list(), name=t("seg_churn", lang),
+                    yaxis="y2", mode="markers", marker={"size": 11, "color": PALETTE["accent"]},
+                    hovertemplate="%{x}: %{y:.2%}<extra></extra>")
+    fig.update_layout(yaxis={"tickformat": ",.0f"},
+                      yaxis2={"overlaying": "y", "side": "right", "tickformat": ".1%",
+                              "showgrid": False, "rangemode": "tozero"})
+    fig.update_xaxes(tickangle=-35)
+    return _legend_below(style_figure(fig, t("seg_chart_rfm_segments", lang), 420))
+
+
+def cluster_profile(view: ClusterView, lang: str) -> go.Figure:
+    """Centroids in standardised units (0 = the base's average) per cluster and feature."""
+    model = view.model
+    names = [cluster_name(model, i, lang) for i in range(model.k)]
+    features = [t(f"seg_feature_{f}", lang) for f in model.features]
+    z = [[model.centers[i][j] for i in range(model.k)] for j in range(len(model.features))]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=features, colorscale=DIVERGING, zmid=0, texttemplate="%{z:+.1f}",
+        textfont={"size": 13}, xgap=2, ygap=2,
+        hovertemplate="%{x} · %{y}: %{z:+.2f} σ<extra></extra>", colorbar={"title": "σ"}))
+    fig.update_xaxes(type="category", tickangle=0 if model.k <= 4 else -30)
+    fig.update_yaxes(autorange="reversed")
+    return style_figure(fig, t("seg_chart_cluster_profile", lang), 420)
+
+
+def cluster_tiers(view: ClusterView, rules: Rules, lang: str) -> go.Figure:
+    """Customers per cluster, stacked by tier."""
+    model = view.model
+    fig = go.Figure()
+    for tier in range(1, 7):
+        part = view.by_tier.filter(pl.col("tier") == tier)
+        counts = dict(zip(part["cluster"].to_list(), part["customers"].to_list()))
+        fig.add_bar(x=[cluster_name(model, i, lang) for i in range(model.k)],
+                    y=[counts.get(i, 0) for i in range(model.k)], name=rules.tier_name(tier, lang),
+                    marker_color=PALETTE["tiers"][tier - 1],
+                    hovertemplate="%{x} · " + rules.tier_name(tier, lang) + ": %{y:,}<extra></extra>")
+    fig.update_layout(barmode="stack", yaxis={"tickformat": ",.0f"})
+    fig.update_xaxes(tickangle=0 if model.k <= 4 else -30)
+    return _legend_below(style_figure(fig, t("seg_chart_cluster_tiers", lang), 420))
+
+
+def _metric_values(areas: pl.DataFrame, metric: str) -> list:
+    return areas[metric].to_list()
+
+
+def province_tiles(view: GeoView, metric: str, lang: str) -> go.Figure:
+    """Equal-area tile map of provinces coloured by ``metric`` (no borders, no map tiles)."""
+    placed = view.areas.filter(pl.col("x").is_not_null())
+    width = int(placed["x"].max()) + 1 if placed.height else 1
+    height = int(placed["y"].max()) + 1 if placed.height else 1
+    z = [[None] * width for _ in range(height)]
+    text = [[""] * width for _ in range(height)]
+    unit = METRICS[metric]
+    for row in placed.iter_rows(named=True):
+        z[row["y"]][row["x"]] = row[metric]
+        label = row["tile"] if lang == "zh" else _wrap(row["name_en"])
+        text[row["y"]][row["x"]] = label
+    fig = go.Figure(go.Heatmap(
+        z=z, text=text, texttemplate="%{text}", colorscale=SEQUENTIAL, xgap=4, ygap=4,
+        hovertemplate="%{text}: %{z" + HOVER_FORMAT[unit] + "}<extra></extra>",
+        colorbar={"title": t(f"seg_metric_{metric}", lang),
+                  "tickformat": ".1%" if unit == "share" else ",.0f"},
+        textfont={"size": 10}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return style_figure(fig, t("seg_chart_tiles", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
+
+
+def _wrap(name: str) -> str:
+    """Long English province names on two lines inside a tile."""
+    if len(name) <= 8:
+        return name
+    if " " in name:
+        return name.replace(" ", "<br>", 1)
+    return name[:6] + "-<br>" + name[6:]
+
+
+def ranked_bars(areas: pl.DataFrame, metric: str, lang: str, limit: int = 40) -> go.Figure:
+    """Areas ranked by ``metric`` as horizontal bars (largest on top), at most ``limit``."""
+    top = areas.sort(metric, descending=True, nulls_last=True).head(limit)
+    unit = METRICS[metric]
+    fig = go.Figure(go.Bar(
+        x=top[metric].to_list(), y=top["area"].to_list(), orientation="h",
+        marker_color=PALETTE["primary"],
+        hovertemplate="%{y}: %{x" + HOVER_FORMAT[unit] + "}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(tickformat=".1%" if unit == "share" else ",.0f")
+    return style_figure(fig, t("seg_chart_ranked", lang, metric=t(f"seg_metric_{metric}", lang)),
+                   max(320, 60 + 18 * top.height))
+
+
+def choropleth(view: GeoView, geojson: GeoJson, metric: str, lang: str) -> go.Figure:
+    """Choropleth from the operator's GeoJSON on a blank background (no map tiles fetched)."""
+    frame = view.areas.select("area", metric).to_pandas()
+    fig = px.choropleth_map(frame, geojson=geojson.features, locations="area",
+                            featureidkey=f"properties.{geojson.key}", color=metric,
+                            color_continuous_scale=[c for _, c in SEQUENTIAL], map_style="white-bg",
+                            zoom=2.6, center={"lat": 35.0, "lon": 104.0}, opacity=0.9,
+                            hover_name="area")
+    # px's default hover shows the raw location id; the hover name is a label (escaped below)
+    fig.update_traces(hovertemplate="%{hovertext}: %{z" + HOVER_FORMAT[METRICS[metric]] + "}<extra></extra>")
+    fig.update_layout(coloraxis_colorbar={"title": t(f"seg_metric_{metric}", lang)})
+    return style_figure(fig, t("seg_chart_choropleth", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
+
+
+def migration_sankey(matrix: pl.DataFrame, rules: Rules, lang: str, measure: str = "customers") -> go.Figure:
+    """Tier moves between two snapshots: from-tier (left) to to-tier or churned (right).
+
+    ``measure`` is ``customers`` or ``revenue_from`` (latest-month spend in the first snapshot).
+    """
+    left = [rules.tier_name(tier, lang) for tier in range(1, 7)]
+    right = [rules.tier_name(tier, lang) for tier in range(1, 7)] + [t("seg_move_churned", lang)]
+    colours = PALETTE["tiers"] + PALETTE["tiers"] + [PALETTE["danger"]]
+    source, target, value, colour, hover = [], [], [], [], []
+    for row in matrix.iter_rows(named=True):
+        if not row[measure]:
+            continue
+        source.append(row["from_tier"] - 1)
+        target.append(6 + (6 if row["to_tier"] == 0 else row["to_tier"] - 1))
+        value.append(row[measure])
+        colour.append(_rgba(MOVE_COLOURS[row["move"]], 0.45))
+        hover.append(t(f"seg_move_{row['move']}", lang))
+    xs, ys = _node_positions(matrix, measure)
+    fig = go.Figure(go.Sankey(
+        arrangement="fixed",
+        node={"label": left + right, "color": colours, "pad": 14, "thickness": 16, "x": xs, "y": ys},
+        link={"source": source, "target": target, "value": value, "color": colour,
+              "customdata": hover,
+              "hovertemplate": "%{source.label} → %{target.label} (%{customdata}): %{value:,.0f}"
+                               "<extra></extra>"}))
+    key = "seg_chart_sankey_customers" if measure == "customers" else "seg_chart_sankey_revenue"
+    return style_figure(fig, t(key, lang), 480)
+
+
+def _node_positions(matrix: pl.DataFrame, measure: str) -> tuple[list[float], list[float]]:
+    """Node centres: tiers top (6★) to bottom (1★) on both sides, churned at the bottom right,
+    each as tall as its flow."""
+    total = float(matrix[measure].sum()) or 1.0
+    left = {tier: float(matrix.filter(pl.col("from_tier") == tier)[measure].sum()) for tier in range(1, 7)}
+    right = {tier: float(matrix.filter(pl.col("to_tier") == tier)[measure].sum()) for tier in range(0, 7)}
+
+    def centres(sizes: dict[int, float], order: list[int]) -> dict[int, float]:
+        gap = 0.02
+        y, out = 0.01, {}
+        for key in order:
+            height = sizes[key] / total * (1 - gap * len(order))
+            out[key] = min(0.99, y + height / 2)
+            y += height + gap
+        return out
+
+    lc = centres(left, [6, 5, 4, 3, 2, 1])
+    rc = centres(right, [6, 5, 4, 3, 2, 1, 0])
+    xs = [0.01] * 6 + [0.99] * 7
+    ys = [lc[tier] for tier in range(1, 7)] + [rc[tier] for tier in range(1, 7)] + [rc[0]]
+    return xs, ys
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def move_bars(moves: pl.DataFrame, lang: str) -> go.Figure:
+    """Customers and revenue change per move (up, same, down, churned)."""
+    labels = [t(f"seg_move_{m}", lang) for m in moves["move"].to_list()]
+    fig = go.Figure(go.Bar(
+        x=labels, y=moves["revenue_change"].to_list(),
+        marker_color=[MOVE_COLOURS[m] for m in MOVES if m in moves["move"].to_list()],
+        customdata=moves["customers"].to_list(),
+        hovertemplate="%{x}: %{y:+,.0f} (%{customdata:,})<extra></extra>"))
+    fig.update_layout(yaxis={"tickformat": ",.0f"})
+    return style_figure(fig, t("seg_chart_moves", lang), 340)
