@@ -65,27 +65,20 @@ class ActionSettings:
 
 def action_settings(rules: Rules) -> ActionSettings:
     """Parse ``[churn_actions]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section_or_shipped("churn_actions")
-
-    def integer(key: str, low: int, high: int) -> int:
-        value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise RulesError("rules_bad_number", key=f"churn_actions.{key}", low=low, high=high)
-        return value
-
-    high = integer("high_min_decile", 2, 10)
-    medium = integer("medium_min_decile", 1, high)
-    assignment = section.get("assignment")
-    if assignment not in ("region", "capacity"):
-        raise RulesError("churn_rules_bad_assignment", key="churn_actions.assignment")
-    managers = []
-    for entry in section.get("managers", []):
+    section = rules.read("churn_actions")
+    high = section.integer("high_min_decile", 2, 10)
+    medium = section.integer("medium_min_decile", 1, high)
+    assignment = section.choice("assignment", ("region", "capacity"), code="churn_rules_bad_assignment")
+    managers, entries = [], section.value("managers")   # one list, whole (lib.rules.reader rule 4)
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RulesError("churn_rules_bad_manager", key="churn_actions.managers")
+    for entry in entries:
         name, provinces, capacity = entry.get("name"), entry.get("provinces", []), entry.get("capacity")
         if (not isinstance(name, str) or not name.strip() or not isinstance(provinces, list)
                 or isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0):
             raise RulesError("churn_rules_bad_manager", key="churn_actions.managers")
         managers.append(Manager(name.strip(), tuple(str(p) for p in provinces), capacity))
-    return ActionSettings(high, medium, integer("call_list_max_rows", 1, 1_000_000), assignment,
+    return ActionSettings(high, medium, section.integer("call_list_max_rows", 1, 1_000_000), assignment,
                           tuple(managers))
 
 

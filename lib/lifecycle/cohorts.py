@@ -28,7 +28,7 @@ from lib.lifecycle.queries import (
     Timeline,
     attribute_dimension,
 )
-from lib.rules import STAGES, Rules, RulesError, section_number
+from lib.rules import STAGES, Rules
 from lib.store.schema import CHURN_TYPES
 from lib.store import read_frame
 
@@ -80,43 +80,32 @@ class Settings:
 COHORT_PERIODS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
-def _number(section: dict, key: str, low: float, high: float) -> float:
-    return section_number(section, SECTION, key, low, high)
-
-
 def settings(rules: Rules) -> Settings:
     """Parse and check the ``[lifecycle_analysis]`` section of ``rules``.
 
     Rules saved before the section existed do not have it: the shipped defaults'
     (``data/rules.toml``) apply until an analyst saves a version that has it.
     """
-    section = rules.section_or_shipped(SECTION)
+    section = rules.read(SECTION)
     money = economics(rules)
-    types = section.get("churn_types")
-    if not isinstance(types, list) or not types or any(t not in CHURN_TYPES for t in types):
-        raise RulesError("lifecycle_bad_churn_types", key=f"{SECTION}.churn_types",
-                         allowed=", ".join(CHURN_TYPES))
-    period = section.get("funnel_cohort_period")
-    if period not in (*COHORT_PERIODS, "auto"):
-        raise RulesError("lifecycle_bad_period", key=f"{SECTION}.funnel_cohort_period",
-                         allowed=", ".join([*COHORT_PERIODS, "auto"]))
+    survival_months = section.integer("funnel_survival_months", 1, 120)
     return Settings(
-        churn_types=tuple(types),
-        value_drop_share=_number(section, "value_drop_share", 0.01, 1),
-        cohort_months=int(_number(section, "cohort_months", 1, 240)),
-        projection_months=int(_number(section, "projection_months", 1, 600)),
+        churn_types=section.choices("churn_types", CHURN_TYPES, code="lifecycle_bad_churn_types"),
+        value_drop_share=section.share("value_drop_share", 0.01, 1),
+        cohort_months=section.integer("cohort_months", 1, 240),
+        projection_months=section.integer("projection_months", 1, 600),
         margin_share=money.margin_share,
         annual_discount_rate=money.annual_discount,
-        max_groups=int(_number(section, "max_groups", 1, 20)),
-        min_fit_customers=int(_number(section, "min_fit_customers", 1, 1e9)),
-        funnel_survival_months=int(_number(section, "funnel_survival_months", 1, 120)),
-        funnel_growth_months=int(_number(section, "funnel_growth_months",
-                                         section.get("funnel_survival_months", 1), 240)),
-        funnel_growth_spend_share=_number(section, "funnel_growth_spend_share", 0, 10),
-        funnel_join_months=int(_number(section, "funnel_join_months", 1, 600)),
-        funnel_cohort_period=period,
-        funnel_max_cohorts=int(_number(section, "funnel_max_cohorts", 1, 240)),
-        dimension_max_values=int(_number(section, "dimension_max_values", 2, 10000)),
+        max_groups=section.integer("max_groups", 1, 20),
+        min_fit_customers=section.integer("min_fit_customers", 1, 1e9),
+        funnel_survival_months=survival_months,
+        funnel_growth_months=section.integer("funnel_growth_months", survival_months, 240),
+        funnel_growth_spend_share=section.number("funnel_growth_spend_share", 0, 10),
+        funnel_join_months=section.integer("funnel_join_months", 1, 600),
+        funnel_cohort_period=section.choice("funnel_cohort_period", (*COHORT_PERIODS, "auto"),
+                                            code="lifecycle_bad_period"),
+        funnel_max_cohorts=section.integer("funnel_max_cohorts", 1, 240),
+        dimension_max_values=section.integer("dimension_max_values", 2, 10000),
     )
 
 

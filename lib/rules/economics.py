@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.rules import Rules, section_number
+from lib.rules import Rules, Section
 
 SECTION = "economics"
-#: Saved rules from before the ``[economics]`` section kept margin and discount here.
-_LEGACY_SECTION = "lifecycle_analysis"
+#: Saved rules from before the ``[economics]`` section kept margin and discount in
+#: ``[lifecycle_analysis]``: such a version's own values still count.
+_RENAMED = {"margin_share": "lifecycle_analysis", "annual_discount_rate": "lifecycle_analysis"}
 
 
 @dataclass(frozen=True)
@@ -47,33 +48,24 @@ class OfferDefaults:
     budget: float
 
 
-def _section(rules: Rules) -> dict[str, Any]:
-    section = rules.section(SECTION)
-    if not section:
-        # a version saved before [economics] existed: its own margin and discount still count
-        legacy = rules.section(_LEGACY_SECTION)
-        section = {k: legacy[k] for k in ("margin_share", "annual_discount_rate") if k in legacy}
-    return {**rules.section_or_shipped(SECTION), **section}
-
-
-def _number(section: dict[str, Any], key: str, low: float, high: float) -> float:
-    return section_number(section, SECTION, key, low, high)
+def _section(rules: Rules) -> Section:
+    return rules.read(SECTION, renamed=_RENAMED)
 
 
 def economics(rules: Rules) -> Economics:
     """The rules' economics; the offer horizon is the rules' revenue-at-risk horizon."""
     section = _section(rules)
-    return Economics(margin_share=_number(section, "margin_share", 0, 1),
-                     annual_discount=_number(section, "annual_discount_rate", 0, 1),
+    return Economics(margin_share=section.share("margin_share"),
+                     annual_discount=section.share("annual_discount_rate"),
                      horizon_months=rules.risk_horizon_months,
-                     acquisition_cost=_number(section, "acquisition_cost", 0, 1e9))
+                     acquisition_cost=section.number("acquisition_cost", 0, 1e9))
 
 
 def offer_defaults(rules: Rules) -> OfferDefaults:
     """The rules' starting depth and budget for Offers ROI."""
     section = _section(rules)
-    return OfferDefaults(depth_share=_number(section, "offer_depth_share", 0, 1),
-                         budget=_number(section, "offer_budget", 0, 1e12))
+    return OfferDefaults(depth_share=section.share("offer_depth_share"),
+                         budget=section.number("offer_budget", 0, 1e12))
 
 
 def offer_inputs(rules: Rules, saved: dict[str, Any] | None = None) -> dict[str, Any]:

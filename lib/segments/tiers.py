@@ -20,7 +20,7 @@ from lib.overview import queries as overview_queries
 from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top
 from lib.store.filters import Filters
 from lib.segments import queries as q
-from lib.rules import TIER_COUNT, Rules, RulesError, finite_number
+from lib.rules import TIER_COUNT, Rules, RulesError, Section
 from lib.store.schema import SPEND_BANDS_PER_E
 from lib.store import read_frame
 
@@ -61,23 +61,6 @@ class SegmentSettings:
         return next(seg for seg in self.rfm if seg.holds(recency, fm))
 
 
-def section_of(rules: Rules) -> dict[str, Any]:
-    """The ``[segments]`` section of ``rules``; rules versions stored before the section existed
-    get the shipped default's (``data/rules.toml``)."""
-    section = rules.section_or_shipped(SECTION)
-    if not section:
-        raise RulesError("rules_missing_key", key=SECTION)
-    return section
-
-
-def number(section: dict[str, Any], key: str, low: float, high: float, prefix: str = SECTION) -> float:
-    """A number of a rules section within [low, high], else ``RulesError`` naming the key."""
-    value = section.get(key)
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{prefix}.{key}", low=low, high=high)
-    return float(value)
-
-
 def _score_range(entry: dict[str, Any], key: str, where: str) -> tuple[int, int]:
     value = entry.get(key)
     ok = (isinstance(value, list) and len(value) == 2
@@ -88,8 +71,8 @@ def _score_range(entry: dict[str, Any], key: str, where: str) -> tuple[int, int]
     return int(value[0]), int(value[1])
 
 
-def _rfm_segments(section: dict[str, Any]) -> tuple[RfmSegment, ...]:
-    entries = section.get("rfm")
+def _rfm_segments(section: Section) -> tuple[RfmSegment, ...]:
+    entries = section.value("rfm")   # one list, whole (lib.rules.reader rule 4)
     if not isinstance(entries, list) or not entries:
         raise RulesError("rules_missing_key", key=f"{SECTION}.rfm")
     found: list[RfmSegment] = []
@@ -110,12 +93,12 @@ def _rfm_segments(section: dict[str, Any]) -> tuple[RfmSegment, ...]:
 
 def settings(rules: Rules) -> SegmentSettings:
     """Parse and check the rules' ``[segments]`` section."""
-    section = section_of(rules)
+    section = rules.read(SECTION)
     return SegmentSettings(
-        pareto_top_share=number(section, "pareto_top_share", 0.01, 0.99),
-        watch_list_size=int(number(section, "watch_list_size", 1, 100_000)),
+        pareto_top_share=section.share("pareto_top_share", 0.01, 0.99),
+        watch_list_size=section.integer("watch_list_size", 1, 100_000),
         rfm=_rfm_segments(section),
-        undivided_share=number(section, "undivided_share", 0.5, 1.0),
+        undivided_share=section.share("undivided_share", 0.5, 1.0),
     )
 
 
