@@ -94,8 +94,7 @@ with ui.guard():
             right.plotly_chart(charts_churn.risk_by_province(risk.by_province,
                                                              risk.horizon_months, code),
                                width="stretch", config=CHART)
-            st.page_link("views/action_list.py", label=t("page_action_list", code),
-                         icon=":material/call:")
+            ui.pages.page_link(ui.pages.ACTION_LIST, code)
 
 with ui.guard():
     if card is not None:

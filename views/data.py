@@ -47,7 +47,7 @@ with tab_import, ui.guard():
         rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
         units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
         edited = st.data_editor(
-            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
+            rows, hide_index=True, width="stretch", key=ui.scoped(ui.Keys.MAPPING, upload.file_id, raw.sheet),
             column_config={
                 "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
                 "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
@@ -65,7 +65,7 @@ with tab_import, ui.guard():
                 index=TENURE_UNITS.index(mapped_unit) if mapped_unit in TENURE_UNITS else 0,
                 format_func=lambda u: t(f"ingest_unit_{u}", code),
                 help=t("data_tenure_unit_help", code),
-                key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
+                key=ui.scoped(ui.Keys.TENURE_UNIT, upload.file_id, raw.sheet, tenure.columns, mapped_unit))
             mapping = with_unit(mapping, "tenure_months", unit)
         kept = unmapped_columns(raw, mapping)
         if kept:
@@ -81,7 +81,7 @@ with tab_import, ui.guard():
         # no default: the user must say what the churn flag covers (or that nobody knows)
         window = middle.selectbox(
             t("data_churn_window", code), CHURN_WINDOW_CHOICES, index=None,
-            key=f"churn_window_{upload.file_id}", placeholder=t("data_churn_window_placeholder", code),
+            key=ui.scoped(ui.Keys.CHURN_WINDOW, upload.file_id), placeholder=t("data_churn_window_placeholder", code),
             format_func=lambda choice: t("data_churn_window_unknown", code) if choice == WINDOW_UNKNOWN
             else t("data_churn_window_one" if choice == 1 else "data_churn_window_n", code, n=choice),
             help=t("data_churn_window_help", code))
@@ -117,7 +117,7 @@ with tab_import, ui.guard():
             for message in doubts["message_zh" if code == "zh" else "message_en"]:
                 st.warning(plain(message))   # a report cell: plain text, shown as markdown here
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
-                                    key=f"plausible_{upload.file_id}_{raw.sheet}")
+                                    key=ui.scoped(ui.Keys.PLAUSIBLE, upload.file_id, raw.sheet))
         if window is None:
             st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
@@ -166,7 +166,7 @@ with tab_snapshots, ui.guard():
 with tab_rules, ui.guard():
     rules = ui.rules()
     st.caption(t("rules_in_force", code, version=rules.version))
-    with st.form("rules_form"):
+    with st.form(ui.Keys.RULES_FORM):
         st.markdown(t("rules_tiers", code))
         bounds = list(rules.tier_spend_min)
         cols = st.columns(4)

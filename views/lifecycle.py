@@ -18,27 +18,6 @@ st.title(t("page_lifecycle", code))
 CONFIG = {"displaylogo": False}
 
 
-class K:
-    """Widget keys of this page."""
-
-    TYPES = "lifecycle_types"
-    INVOLUNTARY = "lifecycle_exclude_involuntary"
-    TENURE = "lifecycle_exclude_tenure"
-    GROUP_PAID = "lifecycle_exclude_group_paid"
-    VALUE_DROP = "lifecycle_value_drop"
-    COHORT_DIM = "lifecycle_cohort_dimension"
-    COHORT_VALUE = "lifecycle_cohort_value"
-    SURVIVAL_DIM = "lifecycle_survival_dimension"
-    GROUP_A = "lifecycle_group_a"
-    GROUP_B = "lifecycle_group_b"
-    MARGIN = "lifecycle_margin"
-    DISCOUNT = "lifecycle_discount"
-    TAB = "lifecycle_tab"
-    FUNNEL_DIM = "lifecycle_funnel_dimension"
-    FUNNEL_VALUE = "lifecycle_funnel_value"
-    FUNNEL_COHORTS = "lifecycle_funnel_cohorts"
-
-
 def dimension_label(name: str | None) -> str:
     if name is None:
         return t("lifecycle_dimension_none", code)
@@ -72,19 +51,19 @@ with ui.guard(stop=True):
     with st.expander(t("lifecycle_definition", code), expanded=False):
         left, right = st.columns(2)
         types = left.multiselect(t("lifecycle_types", code), options=list(CHURN_TYPES),
-                                 default=list(settings.churn_types), key=K.TYPES,
+                                 default=list(settings.churn_types), key=ui.Keys.LIFECYCLE_TYPES,
                                  format_func=lambda x: t(f"lifecycle_type_{x}", code),
                                  help=t("lifecycle_types_help", code))
         value_drop = left.slider(t("lifecycle_value_drop", code), min_value=0.05, max_value=0.9,
                                  value=settings.value_drop_share, step=0.05, format="%.2f",
-                                 key=K.VALUE_DROP, help=t("lifecycle_value_drop_help", code))
+                                 key=ui.Keys.LIFECYCLE_VALUE_DROP, help=t("lifecycle_value_drop_help", code))
         involuntary = right.toggle(t("lifecycle_exclude_involuntary", code),
-                                   value=rules.exclude_involuntary, key=K.INVOLUNTARY)
+                                   value=rules.exclude_involuntary, key=ui.Keys.LIFECYCLE_INVOLUNTARY)
         tenure = right.toggle(t("lifecycle_exclude_tenure", code,
                                 months=rules.exclude_min_tenure_months),
-                              value=rules.exclude_min_tenure_months > 0, key=K.TENURE)
+                              value=rules.exclude_min_tenure_months > 0, key=ui.Keys.LIFECYCLE_TENURE)
         group_paid = right.toggle(t("lifecycle_exclude_group_paid", code),
-                                  value=rules.exclude_group_paid, key=K.GROUP_PAID)
+                                  value=rules.exclude_group_paid, key=ui.Keys.LIFECYCLE_GROUP_PAID)
     if not types:
         st.warning(t("lifecycle_no_types", code))
         st.stop()
@@ -104,7 +83,7 @@ with ui.guard(stop=True):
 stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
     [t(f"lifecycle_tab_{name}", code)
      for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
-    key=K.TAB, on_change="rerun")
+    key=ui.Keys.LIFECYCLE_TAB, on_change="rerun")
 dimensions = ui.compute(lifecycle.dimension_names, filters, settings.dimension_max_values)
 
 if stages_tab.open:
@@ -128,7 +107,7 @@ if stages_tab.open:
 
 if funnel_tab.open:
     with funnel_tab, ui.guard():
-        funnel_dim, funnel_value = segment_picker(K.FUNNEL_DIM, K.FUNNEL_VALUE,
+        funnel_dim, funnel_value = segment_picker(ui.Keys.LIFECYCLE_FUNNEL_DIM, ui.Keys.LIFECYCLE_FUNNEL_VALUE,
                                                   "lifecycle_funnel_dimension")
         funnel = ui.compute(lifecycle.funnel, filters, rules, definition, funnel_dim, funnel_value)
         table = funnel.cohorts
@@ -141,7 +120,7 @@ if funnel_tab.open:
             complete = table.filter((pl.col("step") == "active") & pl.col("customers").is_not_null())
             default = [*complete.sort("cohort")["label"].to_list()[-1:], labels[-1]]
             chosen = st.multiselect(t("lifecycle_funnel_cohorts", code), labels,
-                                    default=list(dict.fromkeys(default)), key=K.FUNNEL_COHORTS,
+                                    default=list(dict.fromkeys(default)), key=ui.Keys.LIFECYCLE_FUNNEL_COHORTS,
                                     max_selections=settings.max_groups)
             if chosen:
                 st.plotly_chart(charts.funnel_bars(table, chosen, funnel.steps, code),
@@ -156,7 +135,7 @@ if funnel_tab.open:
 
 if cohorts_tab.open:
     with cohorts_tab, ui.guard():
-        cohort_dim, cohort_value = segment_picker(K.COHORT_DIM, K.COHORT_VALUE,
+        cohort_dim, cohort_value = segment_picker(ui.Keys.LIFECYCLE_COHORT_DIM, ui.Keys.LIFECYCLE_COHORT_VALUE,
                                                   "lifecycle_cohort_dimension")
         matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
                             cohort_dim, cohort_value)
@@ -172,7 +151,7 @@ if cohorts_tab.open:
 if survival_tab.open:
     with survival_tab, ui.guard():
         survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
-                                    index=1, format_func=dimension_label, key=K.SURVIVAL_DIM)
+                                    index=1, format_func=dimension_label, key=ui.Keys.LIFECYCLE_SURVIVAL_DIM)
         view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
                           settings.max_groups)
         if view.summary.height == 0:
@@ -203,9 +182,9 @@ if survival_tab.open:
                 def label(v):
                     return charts.group_label(survival_dim, v, rules, code)
 
-                group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=K.GROUP_A,
+                group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=ui.Keys.LIFECYCLE_GROUP_A,
                                       format_func=label)
-                group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=K.GROUP_B,
+                group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=ui.Keys.LIFECYCLE_GROUP_B,
                                       format_func=label)
                 if group_a == group_b:
                     st.info(t("lifecycle_logrank_need_two", code))
@@ -221,9 +200,9 @@ if value_tab.open:
     with value_tab, ui.guard():
         left, right = st.columns(2)
         margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
-                             key=K.MARGIN, help=t("lifecycle_margin_help", code))
+                             key=ui.Keys.LIFECYCLE_MARGIN, help=t("lifecycle_margin_help", code))
         discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
-                                settings.annual_discount_rate, 0.01, key=K.DISCOUNT,
+                                settings.annual_discount_rate, 0.01, key=ui.Keys.LIFECYCLE_DISCOUNT,
                                 help=t("lifecycle_discount_help", code))
         value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
                            settings.projection_months, settings.min_fit_customers)

@@ -147,7 +147,7 @@ with tab_budget, ui.guard():
         cap_cols = st.columns(6)
         for tier in range(1, 7):
             cap = cap_cols[tier - 1].number_input(plain(rules.tier_name(tier, code)), 0.0, value=0.0, step=5000.0,
-                                                  key=f"offer_cap_{tier}", help=t("offers_cap_help", code))
+                                                  key=ui.scoped(ui.Keys.OFFER_CAP, tier), help=t("offers_cap_help", code))
             if cap > 0:
                 caps[tier] = cap
     plan = ui.memo(optimise, targets.frame, catalogue, budget, caps or None)
@@ -168,13 +168,13 @@ with tab_budget, ui.guard():
     if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
-        st.switch_page("views/action_list.py")
+        ui.pages.switch_page(ui.pages.ACTION_LIST)
     ui.csv_download(t("offers_plan_download", code), rows, "offer_plan", filters.snapshot_date)
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))
     edited = st.data_editor(pd.DataFrame(catalogue_rows(catalogue)), num_rows="dynamic",
-                            hide_index=True, width="stretch", key=f"catalogue_{version}")
+                            hide_index=True, width="stretch", key=ui.scoped(ui.Keys.CATALOGUE_EDITOR, version))
     if st.button(t("offers_catalogue_save", code), type="primary", disabled=not ui.user().can("edit_offers")):
         saved = save_catalogue(ui.engine(), catalogue_text(edited.to_dict("records")))
         ui.clear_caches()

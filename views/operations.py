@@ -17,7 +17,6 @@ from lib.common.markup import plain
 from lib.offers.store import current_catalogue
 from lib.operations.plans import (
     CHANNELS,
-    FROM_ACTION_LIST_KEY,
     NEXT_STATUS,
     PlanDraft,
     create_plan,
@@ -35,41 +34,41 @@ code = ui.lang()
 st.title(t("page_operations", code))
 CAN_RUN = ui.user().can("run_operations")
 CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
-OPEN_PLAN = "ops_open_plan"
-SEED = "ops_seed"
+OPEN_PLAN = ui.Keys.OPS_OPEN_PLAN
+SEED = ui.Keys.OPS_SEED
 
 
 def _done(message: str) -> None:
     ui.clear_caches()
-    st.session_state["ops_flash"] = message
+    st.session_state[ui.Keys.OPS_FLASH] = message
     st.rerun()
 
 
 def _new_plan(filters, rules, catalogue) -> None:
     settings = operations_settings(rules)
-    handoff = st.session_state.pop(FROM_ACTION_LIST_KEY, None)
+    handoff = st.session_state.pop(ui.Keys.FROM_ACTION_LIST, None)
     if handoff is not None:
-        st.session_state["ops_source"] = "action_list"
-        st.session_state["ops_bands"] = list(handoff.get("bands", ["high"]))
-        st.session_state["ops_stages"] = list(handoff.get("stages", []))
+        st.session_state[ui.Keys.OPS_SOURCE] = "action_list"
+        st.session_state[ui.Keys.OPS_BANDS] = list(handoff.get("bands", ["high"]))
+        st.session_state[ui.Keys.OPS_STAGES] = list(handoff.get("stages", []))
     scored_by = ui.compute(churn_view, filters.snapshot_date).scored_by
-    if st.session_state.get("ops_source") not in ("action_list", "selection"):
-        st.session_state["ops_source"] = "action_list" if scored_by is not None else "selection"
+    if st.session_state.get(ui.Keys.OPS_SOURCE) not in ("action_list", "selection"):
+        st.session_state[ui.Keys.OPS_SOURCE] = "action_list" if scored_by is not None else "selection"
     source = st.radio(t("ops_source", code), options=["action_list", "selection"], horizontal=True,
-                      format_func=lambda s: t(f"ops_source_{s}", code), key="ops_source")
+                      format_func=lambda s: t(f"ops_source_{s}", code), key=ui.Keys.OPS_SOURCE)
     offer_plan = None
     if source == "action_list":
         if scored_by is None:
             st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
-            st.page_link("views/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
+            ui.pages.page_link(ui.pages.CHURN, code)
             return
         offer_plan = st.session_state.get(ui.Keys.OFFER_PLAN) or None
         left, right = st.columns(2)
-        st.session_state.setdefault("ops_bands", ["high"])
+        st.session_state.setdefault(ui.Keys.OPS_BANDS, ["high"])
         bands = left.multiselect(t("actions_bands", code), options=list(BANDS),
-                                 format_func=lambda b: t(f"churn_band_{b}", code), key="ops_bands",
+                                 format_func=lambda b: t(f"churn_band_{b}", code), key=ui.Keys.OPS_BANDS,
                                  placeholder=t("sidebar_all", code), disabled=bool(offer_plan))
-        stages = right.multiselect(t("actions_stages", code), options=list(STAGES), key="ops_stages",
+        stages = right.multiselect(t("actions_stages", code), options=list(STAGES), key=ui.Keys.OPS_STAGES,
                                    format_func=lambda s: t(f"churn_stage_{s}", code),
                                    placeholder=t("sidebar_all", code), disabled=bool(offer_plan))
         tiers, provinces = filters.tiers, filters.provinces
@@ -77,15 +76,15 @@ def _new_plan(filters, rules, catalogue) -> None:
                      code, snapshot=fmt.date(filters.snapshot_date)))
     else:
         a, b, c = st.columns(3)
-        st.session_state.setdefault("ops_tiers", list(filters.tiers))
-        st.session_state.setdefault("ops_provinces", list(filters.provinces))
+        st.session_state.setdefault(ui.Keys.OPS_TIERS, list(filters.tiers))
+        st.session_state.setdefault(ui.Keys.OPS_PROVINCES, list(filters.provinces))
         tiers = a.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)),
-                              format_func=lambda tier: rules.tier_name(tier, code), key="ops_tiers",
+                              format_func=lambda tier: rules.tier_name(tier, code), key=ui.Keys.OPS_TIERS,
                               placeholder=t("sidebar_all", code))
-        stages = b.multiselect(t("actions_stages", code), options=list(STAGES), key="ops_sel_stages",
+        stages = b.multiselect(t("actions_stages", code), options=list(STAGES), key=ui.Keys.OPS_SEL_STAGES,
                                format_func=lambda s: t(f"churn_stage_{s}", code),
                                placeholder=t("sidebar_all", code))
-        provinces = c.multiselect(t("sidebar_provinces", code), key="ops_provinces",
+        provinces = c.multiselect(t("sidebar_provinces", code), key=ui.Keys.OPS_PROVINCES,
                                   options=ui.province_options(filters.snapshot_date, ui.data_token()),
                                   placeholder=t("sidebar_all", code))
         bands = ()
@@ -104,12 +103,12 @@ def _new_plan(filters, rules, catalogue) -> None:
     left, right = st.columns(2)
     baseline = left.number_input(
         t("ops_baseline", code), min_value=0.1, max_value=99.9, step=0.5,
-        value=min(99.9, max(0.1, round(inputs.baseline.rate * 100, 1))), key=f"ops_baseline_{source}_{round(inputs.baseline.rate, 4)}",
+        value=min(99.9, max(0.1, round(inputs.baseline.rate * 100, 1))), key=ui.scoped(ui.Keys.OPS_BASELINE, source, round(inputs.baseline.rate, 4)),
         help=t(f"ops_baseline_{inputs.baseline.source}_help", code)) / 100
     # The rules' effect, or half the baseline when the baseline is too low for it.
     default_effect = min(settings.target_effect, round(baseline / 2, 3))
     effect = right.number_input(t("ops_effect", code), min_value=0.1, max_value=50.0, step=0.5,
-                                value=max(0.1, round(default_effect * 100, 1)), key=f"ops_effect_{default_effect}",
+                                value=max(0.1, round(default_effect * 100, 1)), key=ui.scoped(ui.Keys.OPS_EFFECT, default_effect),
                                 help=t("ops_effect_help", code)) / 100
     if effect >= baseline:
         st.warning(t("ops_bad_effect", code, baseline=round(baseline * 100, 1), effect=round(effect * 100, 1)))
@@ -145,7 +144,7 @@ def _new_plan(filters, rules, catalogue) -> None:
                      border=True)
     if SEED not in st.session_state:
         st.session_state[SEED] = secrets.randbelow(1_000_000) + 1
-    with st.form("ops_new_plan"):
+    with st.form(ui.Keys.OPS_NEW_PLAN_FORM):
         left, right = st.columns(2)
         name = left.text_input(t("ops_name", code))
         channel = right.selectbox(t("ops_channel", code), options=list(CHANNELS),
@@ -197,10 +196,10 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
     if CAN_RUN:
         buttons = st.columns([1, 1, 4])
         following = NEXT_STATUS.get(plan["status"])
-        if following and buttons[0].button(t(f"ops_to_{following}", code), key=f"ops_status_{plan_id}"):
+        if following and buttons[0].button(t(f"ops_to_{following}", code), key=ui.scoped(ui.Keys.OPS_STATUS, plan_id)):
             set_status(ui.engine(), plan_id, following)
             _done(t("ops_status_changed", code, plan=plan_id, status=t(f"ops_status_{following}", code)))
-        if plan["status"] == "draft" and buttons[1].button(t("ops_delete", code), key=f"ops_delete_{plan_id}"):
+        if plan["status"] == "draft" and buttons[1].button(t("ops_delete", code), key=ui.scoped(ui.Keys.OPS_DELETE, plan_id)):
             delete_plan(ui.engine(), plan_id)
             st.session_state.pop(OPEN_PLAN, None)
             _done(t("ops_deleted", code, plan=plan_id))
@@ -220,7 +219,7 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
     operations_outcomes.render(plan_id, names)
 
 
-flash = st.session_state.pop("ops_flash", None)
+flash = st.session_state.pop(ui.Keys.OPS_FLASH, None)
 if flash:
     st.success(flash)
 

@@ -44,7 +44,7 @@ def operations_section(ops: OperationsOverview) -> None:
                         fmt.number(latest.cost_per_save, "currency", code),
                         help=t("outcomes_no_saves", code) if no_saves else None, border=True)
         st.caption(" · ".join(notes))
-    st.page_link("views/operations.py", label=t("overview_ops_open", code), icon=":material/support_agent:")
+    ui.pages.page_link(ui.pages.OPERATIONS, code, "overview_ops_open")
 
 
 st.title(t("page_overview", code))

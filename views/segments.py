@@ -23,11 +23,10 @@ from lib.i18n import t, t_text
 code = ui.lang()
 st.title(t("page_segments", code))
 PLOT = {"displaylogo": False}
-TAB_KEY = "segments_tab"
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
-    ui.csv_download(t("seg_download", code), frame, f"segments_{stem}", snapshot, key=f"download_{stem}")
+    ui.csv_download(t("seg_download", code), frame, f"segments_{stem}", snapshot, key=ui.scoped(ui.Keys.SEG_DOWNLOAD, stem))
 
 
 #: Column → i18n key of its header, for tables on screen and in downloads.
@@ -72,7 +71,7 @@ if ui.compute(segments.churn_window, snapshot) is None:
     st.info(t("seg_window_unknown", code, snapshot=fmt.date(snapshot)))
 names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
 value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
-    [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")
+    [t(n, code) for n in names], key=ui.Keys.SEGMENTS_TAB, on_change="rerun")
 
 if value_tab.open:
     with value_tab, ui.guard():
@@ -86,7 +85,7 @@ if value_tab.open:
         left.plotly_chart(charts_segments.tier_value(view.tiers, rules, code), config=PLOT)
         with right:
             share = st.slider(t("seg_top_share", code), 0.01, 0.99, config.pareto_top_share, 0.01,
-                              format="%.2f", key="seg_top_share")
+                              format="%.2f", key=ui.Keys.SEG_TOP_SHARE)
             revenue = segments.top_share(view.pareto, share)
             st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)
             st.caption(t("seg_top_result", code, customers=fmt.number(share, "share", code),
@@ -96,7 +95,7 @@ if value_tab.open:
         with left:
             if view.dimensions:
                 dimension = st.selectbox(t("seg_dimension", code), view.dimensions,
-                                         format_func=lambda d: t(f"seg_dim_{d}", code), key="seg_dimension")
+                                         format_func=lambda d: t(f"seg_dim_{d}", code), key=ui.Keys.SEG_DIMENSION)
                 crossed = ui.compute(segments.tier_dimension_view, filters, dimension)
                 st.plotly_chart(charts_segments.tier_dimension(
                     crossed, rules, t(f"seg_dim_{dimension}", code), code), config=PLOT)
@@ -131,7 +130,7 @@ if cluster_tab.open:
     with cluster_tab, ui.guard():
         settings = segments_clusters.cluster_settings(rules)
         options = [None, *range(settings.k_min, settings.k_max + 1)]
-        k = st.selectbox(t("seg_k", code), options, key="seg_k",
+        k = st.selectbox(t("seg_k", code), options, key=ui.Keys.SEG_K,
                          format_func=lambda v: t("seg_k_auto", code) if v is None else str(v))
         model = ui.compute(segments_clusters.fit_clusters, snapshot, rules, k)
         if model is None:
@@ -155,7 +154,7 @@ if cluster_tab.open:
 
 if geo_tab.open:
     with geo_tab, ui.guard():
-        metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key="seg_metric",
+        metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key=ui.Keys.SEG_METRIC,
                               format_func=lambda m: t(f"seg_metric_{m}", code))
         view = ui.compute(segments_geo.province_view, filters, rules)
         if view.areas.height == 0:
@@ -183,11 +182,11 @@ if geo_tab.open:
                 show(provinces.select(columns), "provinces", snapshot, height=480)
             order = provinces["area"].to_list()
             left, right = st.columns(2)
-            province = left.selectbox(t("seg_drill_province", code), order, key="seg_drill_province")
+            province = left.selectbox(t("seg_drill_province", code), order, key=ui.Keys.SEG_DRILL_PROVINCE)
             cities = segments_geo.ranked(
                 ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)
             city = right.selectbox(t("seg_drill_city", code), [None, *cities["area"].to_list()],
-                                   key="seg_drill_city",
+                                   key=ui.Keys.SEG_DRILL_CITY,
                                    format_func=lambda c: t("seg_drill_all", code) if c is None else c)
             if city is None:
                 drill, stem = cities, "cities"
@@ -204,12 +203,12 @@ if migration_tab.open:
             st.info(t("seg_migration_single", code, date=fmt.date(snapshot)))
         else:
             left, right = st.columns(2)
-            start = left.selectbox(t("seg_from_snapshot", code), list(reversed(dates)), key="seg_from")
+            start = left.selectbox(t("seg_from_snapshot", code), list(reversed(dates)), key=ui.Keys.SEG_FROM)
             right.caption(t("seg_to_snapshot", code, date=fmt.date(snapshot)))
             view = ui.compute(segments.migration_view, filters, rules, start)
             st.caption(t("seg_migration_note", code, start=fmt.date(start), end=fmt.date(snapshot)))
             measure = st.radio(t("seg_sankey_measure", code), ["customers", "revenue_from"],
-                               horizontal=True, key="seg_sankey_measure",
+                               horizontal=True, key=ui.Keys.SEG_SANKEY_MEASURE,
                                format_func=lambda m: t("seg_customers" if m == "customers" else "seg_revenue", code))
             left, right = st.columns([3, 2])
             left.plotly_chart(charts_segments.migration_sankey(view.matrix, rules, code, measure),

@@ -1,4 +1,6 @@
-"""The one module of lib that imports Streamlit: cached data, session keys, the sidebar, errors.
+"""The one package of lib that imports Streamlit: cached data, the sidebar, errors.
+
+Session keys are in ``lib.ui.keys``, the page registry in ``lib.ui.pages``.
 
 Pages call these helpers and lib's pure functions; they hold no SQL and no maths.
 """
@@ -28,25 +30,11 @@ from lib.ingest.read_worker import read_table_isolated
 from lib.rules import Rules, RulesError
 from lib.rules.versions import current_rules
 from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
+from lib.ui import pages
+from lib.ui.keys import Keys, scoped  # noqa: F401  (pages use ui.Keys and ui.scoped)
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
-
-
-class Keys:
-    """Session-state keys of what the user chose; defined once here."""
-
-    LANG = "lang"
-    SNAPSHOT = "snapshot"
-    PROVINCES = "provinces"
-    TIERS = "tiers"
-    PENDING_DELETE = "pending_delete"
-    VALIDATION = "validation"
-    OFFER_INPUTS = "offer_inputs"
-    USER = "user"
-    OFFER_CALIBRATION = "offer_calibration"
-    OFFER_PLAN = "offer_plan"
-    DATA_TOKEN = "data_token"
 
 
 @st.cache_resource(show_spinner=False)
@@ -190,7 +178,7 @@ def filters_or_stop(empty_message: str) -> Filters:
     filters = current_filters()
     if filters is None:
         st.info(t(empty_message, lang()))
-        st.page_link("views/data.py", label=t("page_data", lang()), icon=":material/upload_file:")
+        pages.page_link(pages.DATA, lang())
         st.stop()
     return filters
 
@@ -256,7 +244,7 @@ def sign_in() -> User | None:
             if user is None:
                 st.session_state.pop(Keys.USER, None)
         if user is None:
-            with st.form("login"):
+            with st.form(Keys.LOGIN_FORM):
                 st.subheader(t("auth_title", code))
                 name = st.text_input(t("auth_name", code))
                 password = st.text_input(t("auth_password", code), type="password")
