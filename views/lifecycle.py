@@ -7,6 +7,7 @@ from lib.common import fmt
 from lib.lifecycle import cohorts as lifecycle
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
+from lib.ui.tables import Column
 from lib.i18n import t, t_text
 from lib.common.frames import relabel
 from lib.lifecycle.queries import ChurnDefinition
@@ -16,6 +17,12 @@ from lib.store.schema import CHURN_TYPES
 code = ui.lang()
 st.title(t("page_lifecycle", code))
 CONFIG = {"displaylogo": False}
+
+
+#: Value decliners per tier: the share is shown multiplied by 100, to two decimals, as before.
+VALUE_DECLINE_TABLE = {"tier": "lifecycle_col_tier", "active": Column("lifecycle_col_active", "count"),
+                       "value_declined": Column("lifecycle_col_value_declined", "count"),
+                       "value_declined_share": Column("lifecycle_col_value_declined_share", suffix=" (%)")}
 
 
 def dimension_label(name: str | None) -> str:
@@ -262,10 +269,5 @@ if churn_tab.open:
             st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
             decline = breakdown.value_decline
             decline = decline.with_columns(relabel(decline["tier"], lambda x: rules.tier_name(int(x), code)))
-            ui.table(decline.select(
-                pl.col("tier").alias(t("lifecycle_col_tier", code)),
-                pl.col("active").alias(t("lifecycle_col_active", code)),
-                pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
-                (pl.col("value_declined_share") * 100).round(2).alias(
-                    t("lifecycle_col_value_declined_share", code) + " (%)"),
-            ))
+            ui.labelled_table(decline.with_columns((pl.col("value_declined_share") * 100).round(2)),
+                              VALUE_DECLINE_TABLE, code)

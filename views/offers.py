@@ -10,6 +10,7 @@ from lib.offers import charts as charts_offers
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.common.frames import relabel
@@ -21,6 +22,16 @@ from lib.offers.roi import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth
 from lib.offers.calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
+#: The per-tier outcome table (lib.offers.targets.tier_table): header and unit of each column.
+TIER_TABLE = {
+    "tier": "offers_col_tier", "targeted": Column("offers_col_targeted", "count"),
+    "takers": Column("offers_col_takers", "count"), "saves": Column("offers_col_saves", "expected"),
+    "value_saved": Column("offers_col_value_saved", "currency"), "cost": Column("offers_col_cost", "currency"),
+    "giveaway_cost": Column("offers_col_giveaway_cost", "currency"),
+    "net_value": Column("offers_col_net_value", "currency"), "roi": Column("offers_col_roi", "share"),
+    "payback_months": Column("offers_col_payback_months", "months"),
+    "cost_per_save": Column("offers_col_cost_per_save", "currency"),
+}
 code = ui.lang()
 st.title(t("page_offers", code))
 
@@ -120,12 +131,7 @@ with tab_sim, ui.guard():
                      acquisition=fmt.number(acquisition, "currency", code)))
     table = tier_table(targets.frame, offer, depth)
     table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
-    formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
-               "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",
-               "payback_months": "%.1f", "cost_per_save": "%,.0f"}
-    ui.table(table.rename({k: t(f"offers_col_{k}", code) for k in table.columns}),
-             column_config={t(f"offers_col_{k}", code): st.column_config.NumberColumn(format=f)
-                            for k, f in formats.items()})
+    ui.labelled_table(table, TIER_TABLE, code)
     st.session_state[ui.Keys.OFFER_INPUTS] = {
         "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
         "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,

@@ -9,6 +9,7 @@ import streamlit as st
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.churn.actions import BANDS, STAGES, catalogue_entries, offer_names
 from lib.churn.scores import churn_view
 from lib.common.exports import mask_identifiers
@@ -34,6 +35,14 @@ code = ui.lang()
 st.title(t("page_operations", code))
 CAN_RUN = ui.user().can("run_operations")
 CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
+#: Headers of a plan's customer list (lib.operations.plans.plan_members) and of the plan listing.
+MEMBER_TABLE = {k: f"ops_col_{k}" for k in ("customer_id", "arm", "tier", "stage", "province", "manager",
+                                             "offer_id")}
+PLAN_TABLE = {"plan_id": "ops_col_plan_id", "name": "ops_col_name", "status": "ops_col_status",
+              "channel": "ops_col_channel", "treated": Column("ops_col_treated", "count"),
+              "holdout": Column("ops_col_holdout", "count"), "outcomes": Column("ops_col_outcomes", "count"),
+              "window_start": "ops_col_window_start", "window_end": "ops_col_window_end",
+              "created_by": "ops_col_created_by", "created_at": "ops_col_created_at"}
 OPEN_PLAN = ui.Keys.OPS_OPEN_PLAN
 SEED = ui.Keys.OPS_SEED
 
@@ -214,7 +223,7 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
                                        default=pl.col("stage"), return_dtype=pl.String),
         pl.col("offer_id").replace_strict(names, default=pl.col("offer_id"), return_dtype=pl.String),
     ).with_columns(pl.col("offer_id", "manager").fill_null("—"))    # hold-out: no call, no offer
-    ui.table(shown.rename({k: t(f"ops_col_{k}", code) for k in shown.columns}))
+    ui.labelled_table(shown, MEMBER_TABLE, code)
     st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
     operations_outcomes.render(plan_id, names)
 
@@ -247,7 +256,7 @@ with ui.guard():
             "treated", "holdout", "outcomes", pl.col("window_start").cast(pl.String).fill_null("—"),
             pl.col("window_end").cast(pl.String).fill_null("—"), "created_by", pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
         )
-        ui.table(listing.rename({k: t(f"ops_col_{k}", code) for k in listing.columns}))
+        ui.labelled_table(listing, PLAN_TABLE, code)
         rows = {r["plan_id"]: r for r in plans.iter_rows(named=True)}
         ids = list(rows)
         if st.session_state.get(OPEN_PLAN) not in ids:

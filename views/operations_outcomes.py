@@ -18,6 +18,7 @@ from lib.operations import charts as charts_operations
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t
@@ -27,6 +28,15 @@ from lib.operations.results import outcomes_token, plan_calibration, plan_choice
 from lib.operations.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
                           outcome_history, plan_outcome_rows, record_outcomes, rows_table)
 
+
+
+#: Take-up per offer (lib.operations.results): header and unit of each column.
+TAKE_UP_TABLE = {"offer_id": "outcomes_col_offer", "treated": Column("outcomes_treated", "count"),
+                 "reached": Column("outcomes_col_reached", "count"),
+                 "accepted": Column("outcomes_col_accepted", "count"),
+                 "take_up": Column("outcomes_col_take_up", "share"),
+                 "take_up_reached": Column("outcomes_col_take_up_reached", "share"),
+                 "cost": Column("outcomes_col_cost", "currency")}
 
 def render(plan_id: int, offer_names: dict[str, str]) -> None:
     """Draw the outcomes and results of plan ``plan_id`` (Streamlit); ``offer_names``: offer id ->
@@ -76,15 +86,9 @@ def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str)
                                                          code), width="stretch")
 
     st.markdown(f"**{t('outcomes_take_up', code)}**")
-    formats = {"offer_id": None, "treated": "%d", "reached": "%d", "accepted": "%d", "take_up": "percent",
-               "take_up_reached": "percent", "cost": "%,.0f"}
-    labels = {k: t("outcomes_treated" if k == "treated" else f"outcomes_col_{k.removesuffix('_id')}", code)
-              for k in formats}
     take_up = res.take_up.with_columns(
         relabel(res.take_up["offer_id"], lambda o: offer_names.get(o, o)).fill_null(t("outcomes_no_offer", code)))
-    ui.table(take_up.select(list(formats)),
-             column_config={k: st.column_config.NumberColumn(labels[k], format=f) if f
-                            else st.column_config.TextColumn(labels[k]) for k, f in formats.items()})
+    ui.labelled_table(take_up, TAKE_UP_TABLE, code, rename=False)
 
     st.markdown(f"**{t('outcomes_churn_title', code)}**")
     if res.later_snapshots == 0:

@@ -16,6 +16,7 @@ from lib.segments import clusters as segments_clusters
 from lib.segments import geo as segments_geo
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t, t_text
@@ -47,13 +48,11 @@ SHARES = {"monthly_churn", "revenue_share", "customer_share", "vip_share"}
 
 def show(frame: pl.DataFrame, stem: str, snapshot, height: int | None = None, download_it: bool = True) -> None:
     """A result table with translated headers (shares as percentages) and its CSV download."""
-    names = {c: t(HEADERS[c], code) for c in frame.columns if c in HEADERS}
-    config = {names[c]: st.column_config.NumberColumn(names[c], format="percent")
-              for c in frame.columns if c in SHARES}
-    money = [c for c in frame.columns if c in names and c not in SHARES and frame.schema[c] == pl.Float64]
-    config |= {names[c]: st.column_config.NumberColumn(names[c], format="localized") for c in money}
-    shown = frame.with_columns(pl.col(money).round(1)).rename(names)
-    ui.table(shown, column_config=config, **({"height": height} if height else {}))
+    money = [c for c in frame.columns if c in HEADERS and c not in SHARES and frame.schema[c] == pl.Float64]
+    columns = {c: Column(HEADERS[c], "share" if c in SHARES else "amount" if c in money else None)
+               for c in frame.columns if c in HEADERS}
+    shown = ui.labelled_table(frame.with_columns(pl.col(money).round(1)), columns, code, others=True,
+                              **({"height": height} if height else {}))
     if download_it:
         download(shown, stem, snapshot)
 

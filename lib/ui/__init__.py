@@ -31,6 +31,7 @@ from lib.rules import Rules, RulesError
 from lib.rules.versions import current_rules
 from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
 from lib.ui import pages
+from lib.ui.tables import labelled_table  # noqa: F401  (pages use ui.labelled_table)
 from lib.ui.keys import Keys, scoped  # noqa: F401  (pages use ui.Keys and ui.scoped)
 
 log = logging.getLogger("retention")
