@@ -12,7 +12,8 @@ from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validate
                           with_unit)
 from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
-from lib.rules import edit_rules_text
+from lib.rules import TIER_COUNT, TIERS, edit_rules_text
+from lib.rules.economics import HORIZON_MONTHS_RANGE
 from lib.rules.versions import rules_history, save_rules
 from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
@@ -170,26 +171,26 @@ with tab_rules, ui.guard():
         st.markdown(t("rules_tiers", code))
         bounds = list(rules.tier_spend_min)
         cols = st.columns(4)
-        for tier in range(2, 6):
+        for tier in TIERS[1:-1]:   # tiers 2-5: tier 1 starts at 0, six-star is by points
             bounds[tier - 1] = cols[tier - 2].number_input(
                 t("rules_tier_min", code, tier=rules.tier_name(tier, code)), min_value=0.0,
                 value=float(rules.tier_spend_min[tier - 1]), step=10.0)
         cols = st.columns(3)
-        vip_min = cols[0].number_input(t("rules_vip_min_tier", code), 1, 6, rules.vip_min_tier)
+        vip_min = cols[0].number_input(t("rules_vip_min_tier", code), 1, TIER_COUNT, rules.vip_min_tier)
         points_min = cols[1].number_input(t("rules_points_min", code), min_value=0.0,
                                           value=rules.six_star_points_min, step=1000.0)
         key_person = cols[2].checkbox(t("rules_key_person", code), value=rules.six_star_key_person)
         st.markdown(t("rules_targets", code))
         cols = st.columns(5)
         retention = cols[0].number_input(t("kpi_vip_retention", code), 0.0, 1.0,
-                                         rules.target_vip_retention_quarter_min, 0.01)
+                                         rules.target_vip_retention_quarter_min, step=0.01)
         churn_max = cols[1].number_input(t("kpi_monthly_churn", code), 0.0, 1.0,
-                                         rules.target_monthly_churn_max, 0.001, format="%.3f")
+                                         rules.target_monthly_churn_max, step=0.001, format="%.3f")
         ratio_max = cols[2].number_input(t("kpi_churn_to_gross_add", code), 0.0, 100.0,
-                                         rules.target_churn_to_gross_add_max, 0.05)
+                                         rules.target_churn_to_gross_add_max, step=0.05)
         arpu_min = cols[3].number_input(t("kpi_arpu", code), 0.0, value=rules.target_arpu_min,
                                         step=5.0)
-        horizon = cols[4].number_input(t("rules_horizon", code), 1, 120, rules.risk_horizon_months)
+        horizon = cols[4].number_input(t("rules_horizon", code), *HORIZON_MONTHS_RANGE, rules.risk_horizon_months)
         note = st.text_input(t("rules_note", code))
         if st.form_submit_button(t("rules_save", code), type="primary", disabled=not ui.user().can("edit_rules")):
             text = edit_rules_text(rules.text, {

@@ -7,6 +7,7 @@ from lib.common import fmt
 from lib.lifecycle import cohorts as lifecycle
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
+from lib.rules.economics import ANNUAL_DISCOUNT_RANGE, MARGIN_SHARE_RANGE
 from lib.ui.tables import Column
 from lib.i18n import t, t_text
 from lib.common.frames import relabel
@@ -41,7 +42,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
                                key=dim_key)
     value = None
     if dimension:
-        values = ui.compute(lifecycle.dimension_values, filters, dimension, 50)
+        values = ui.compute(lifecycle.dimension_values, filters, dimension, settings.dimension_max_values)
         value = right.selectbox(t("lifecycle_cohort_value", code), values, key=value_key,
                                 format_func=lambda v: charts.group_label(dimension, v, rules, code))
     return dimension, value
@@ -61,8 +62,8 @@ with ui.guard(stop=True):
                                  default=list(settings.churn_types), key=ui.Keys.LIFECYCLE_TYPES,
                                  format_func=lambda x: t(f"lifecycle_type_{x}", code),
                                  help=t("lifecycle_types_help", code))
-        value_drop = left.slider(t("lifecycle_value_drop", code), min_value=0.05, max_value=0.9,
-                                 value=settings.value_drop_share, step=0.05, format="%.2f",
+        value_drop = left.slider(t("lifecycle_value_drop", code), *lifecycle.VALUE_DROP_SHARE_RANGE,
+                                 value=settings.value_drop_share, step=0.01, format="%.2f",
                                  key=ui.Keys.LIFECYCLE_VALUE_DROP, help=t("lifecycle_value_drop_help", code))
         involuntary = right.toggle(t("lifecycle_exclude_involuntary", code),
                                    value=rules.exclude_involuntary, key=ui.Keys.LIFECYCLE_INVOLUNTARY)
@@ -197,19 +198,18 @@ if survival_tab.open:
                     st.info(t("lifecycle_logrank_need_two", code))
                 else:
                     test = lifecycle.compare(view, group_a, group_b)
-                    p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
-                    verdict = t("lifecycle_logrank_differ" if test.p_value < 0.05 else
+                    verdict = t("lifecycle_logrank_differ" if test.differs(settings.logrank_alpha) else
                                 "lifecycle_logrank_same", code)
-                    st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic, p=p,
-                                  verdict=verdict))
+                    st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic,
+                                  p=fmt.p_value(test.p_value), verdict=verdict))
 
 if value_tab.open:
     with value_tab, ui.guard():
         left, right = st.columns(2)
-        margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
+        margin = left.slider(t("lifecycle_margin", code), *MARGIN_SHARE_RANGE, settings.margin_share, step=0.05,
                              key=ui.Keys.LIFECYCLE_MARGIN, help=t("lifecycle_margin_help", code))
-        discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
-                                settings.annual_discount_rate, 0.01, key=ui.Keys.LIFECYCLE_DISCOUNT,
+        discount = right.slider(t("lifecycle_discount", code), *ANNUAL_DISCOUNT_RANGE,
+                                settings.annual_discount_rate, step=0.01, key=ui.Keys.LIFECYCLE_DISCOUNT,
                                 help=t("lifecycle_discount_help", code))
         value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
                            settings.projection_months, settings.min_fit_customers)

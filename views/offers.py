@@ -5,6 +5,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
+from lib.rules import TIERS
 from lib.offers import charts as charts_offers
 
 from lib.common import fmt
@@ -16,7 +17,15 @@ from lib.common.markup import plain
 from lib.common.frames import relabel
 from lib.offers.optimiser import greedy, optimise, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
-from lib.rules.economics import Economics, economics_of, offer_inputs
+from lib.rules.economics import (
+    ACQUISITION_COST_RANGE,
+    ANNUAL_DISCOUNT_RANGE,
+    HORIZON_MONTHS_RANGE,
+    MARGIN_SHARE_RANGE,
+    Economics,
+    economics_of,
+    offer_inputs,
+)
 from lib.offers.targets import offer_targets, tier_table
 from lib.offers.roi import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
 from lib.offers.calibration import calibrated_ranges, calibration_minimum
@@ -42,13 +51,13 @@ with ui.guard(stop=True):
     loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
 
     a, b, c, d = st.columns(4)
-    margin = a.slider(t("offers_margin", code), 0.05, 1.0, float(loaded["margin_share"]), 0.05,
+    margin = a.slider(t("offers_margin", code), *MARGIN_SHARE_RANGE, float(loaded["margin_share"]), step=0.05,
                       help=t("offers_margin_help", code))
-    discount = b.number_input(t("offers_discount", code), 0.0, 1.0,
-                              float(loaded["annual_discount"]), 0.01)
-    horizon = c.number_input(t("offers_horizon", code), 1, 60,
+    discount = b.number_input(t("offers_discount", code), *ANNUAL_DISCOUNT_RANGE,
+                              float(loaded["annual_discount"]), step=0.01)
+    horizon = c.number_input(t("offers_horizon", code), *HORIZON_MONTHS_RANGE,
                              int(loaded["horizon_months"]))
-    acquisition = d.number_input(t("offers_acquisition", code), 0.0,
+    acquisition = d.number_input(t("offers_acquisition", code), *ACQUISITION_COST_RANGE,
                                  value=float(loaded["acquisition_cost"]), step=50.0,
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)
@@ -113,8 +122,8 @@ with tab_sim, ui.guard():
                   take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
                   effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}",
                   coverage=fmt.number(RANGE_COVERAGE, "share", code))
-                + (" " + t("offers_calibrated_clipped", code) if len(override) > 3 and override[3] else ""))
-    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), 5,
+                + (" " + t("offers_calibrated_clipped", code) if any(override[3:]) else ""))
+    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), step=5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)
     spread = ui.memo(monte_carlo, targets.frame, offer, depth)
@@ -151,7 +160,7 @@ with tab_budget, ui.guard():
     with st.expander(t("offers_caps", code)):
         caps = {}
         cap_cols = st.columns(6)
-        for tier in range(1, 7):
+        for tier in TIERS:
             cap = cap_cols[tier - 1].number_input(plain(rules.tier_name(tier, code)), 0.0, value=0.0, step=5000.0,
                                                   key=ui.scoped(ui.Keys.OFFER_CAP, tier), help=t("offers_cap_help", code))
             if cap > 0:

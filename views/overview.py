@@ -58,17 +58,16 @@ with ui.guard():
 
     columns = st.columns(4)
     for i, kpi in enumerate(view.kpis):
-        with columns[i % 4]:
+        with columns[i % len(columns)]:
             label = t(kpi.key, code)
             if kpi.meets_target is False:
                 label = f"⚠ {label}"
             target = "" if kpi.target is None else t(
                 "kpi_target_min" if kpi.target_kind == "min" else "kpi_target_max", code,
                 target=fmt.number(kpi.target, kpi.unit, code))
-            good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
             st.metric(label, fmt.number(kpi.value, kpi.unit, code),
                       delta=fmt.change(kpi.change, kpi.unit, code),
-                      delta_color="normal" if good_when_up else "inverse",
+                      delta_color="normal" if kpi.good_when_up else "inverse",
                       help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
                              photo=fmt.date(view.photo_date), window=view.churn_window_months)
@@ -90,7 +89,7 @@ with ui.guard():
         charts.risk_by_tier(view.risk_by_tier, rules, code),
     ]
     for i, figure in enumerate(figures):
-        with (left if i % 2 == 0 else right):
+        with (left, right)[i % 2]:
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
     with ui.engine().connect() as conn:   # not cached: recording outcomes changes no snapshot

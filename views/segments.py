@@ -83,7 +83,7 @@ if value_tab.open:
         left, right = st.columns(2)
         left.plotly_chart(charts_segments.tier_value(view.tiers, rules, code), config=PLOT)
         with right:
-            share = st.slider(t("seg_top_share", code), 0.01, 0.99, config.pareto_top_share, 0.01,
+            share = st.slider(t("seg_top_share", code), *segments.PARETO_TOP_SHARE_RANGE, config.pareto_top_share, step=0.01,
                               format="%.2f", key=ui.Keys.SEG_TOP_SHARE)
             revenue = segments.top_share(view.pareto, share)
             st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)

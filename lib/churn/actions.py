@@ -24,7 +24,7 @@ from lib.i18n import t
 from lib.churn.need_tags import collapse, need_tags, tag_columns, tags_text
 from lib.store.filters import Filters
 from lib.churn import queries as q
-from lib.rules import Rules, RulesError
+from lib.rules import TIERS, Rules, RulesError
 from lib.store import customers, export_log, now, read_frame
 
 BANDS: tuple[str, ...] = ("high", "medium", "low")
@@ -230,7 +230,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
     issue decides who may)."""
     r = calls.rows
     ids = r["customer_id"] if can_see_identifiers else relabel(r["customer_id"], mask_identifier)
-    tier_name = {k: rules.tier_name(k, lang) for k in range(1, 7)}
+    tier_name = {k: rules.tier_name(k, lang) for k in TIERS}
     tags = need_tags(rules)
     if "need_tags" not in r.columns:   # a list built without tags (older caches, hand-made)
         r = r.with_columns(need_tags=pl.lit("", dtype=pl.String))

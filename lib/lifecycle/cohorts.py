@@ -28,7 +28,7 @@ from lib.lifecycle.queries import (
     Timeline,
     attribute_dimension,
 )
-from lib.rules import STAGES, Rules
+from lib.rules import TIERS, STAGES, Rules
 from lib.store.schema import CHURN_TYPES
 from lib.store import read_frame
 
@@ -57,6 +57,7 @@ class Settings:
     funnel_max_cohorts : most cohorts "auto" allows before coarsening the period.
     dimension_max_values : an extra file column with more distinct values than this is a
         measure, not offered as a dimension.
+    logrank_alpha : significance level (0–1) below which two survival curves differ.
     """
 
     churn_types: tuple[str, ...]
@@ -74,8 +75,11 @@ class Settings:
     funnel_cohort_period: str = "auto"
     funnel_max_cohorts: int = 12
     dimension_max_values: int = 50
+    logrank_alpha: float = 0.05
 
 
+#: Shares of spend lost (0–1) a value-decline rule may take (rules and the page's slider).
+VALUE_DROP_SHARE_RANGE = (0.01, 1.0)
 #: Periods a funnel cohort may span, in months.
 COHORT_PERIODS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
@@ -91,7 +95,7 @@ def settings(rules: Rules) -> Settings:
     survival_months = section.integer("funnel_survival_months", 1, 120)
     return Settings(
         churn_types=section.choices("churn_types", CHURN_TYPES, code="lifecycle_bad_churn_types"),
-        value_drop_share=section.share("value_drop_share", 0.01, 1),
+        value_drop_share=section.share("value_drop_share", *VALUE_DROP_SHARE_RANGE),
         cohort_months=section.integer("cohort_months", 1, 240),
         projection_months=section.integer("projection_months", 1, 600),
         margin_share=money.margin_share,
@@ -106,6 +110,7 @@ def settings(rules: Rules) -> Settings:
                                             code="lifecycle_bad_period"),
         funnel_max_cohorts=section.integer("funnel_max_cohorts", 1, 240),
         dimension_max_values=section.integer("dimension_max_values", 2, 10000),
+        logrank_alpha=section.share("logrank_alpha", exclusive=True),
     )
 
 
@@ -139,7 +144,7 @@ def stages(conn: sa.Connection, filters: Filters) -> pl.DataFrame:
     """Customers per stage × tier in the chosen snapshot (every stage present, in order)."""
     counts = read_frame(conn, q.stage_by_tier(filters))
     full = pl.DataFrame({"stage": list(STAGES)}).join(
-        pl.DataFrame({"tier": list(range(1, 7))}, schema={"tier": pl.Int64}), how="cross")
+        pl.DataFrame({"tier": list(TIERS)}, schema={"tier": pl.Int64}), how="cross")
     if counts.height:
         counts = counts.with_columns(pl.col("tier").cast(pl.Int64), pl.col("customers").cast(pl.Int64))
         full = full.join(counts, on=["stage", "tier"], how="left")

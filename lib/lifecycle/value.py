@@ -32,7 +32,7 @@ from lib.offers.roi import simple_clv
 from lib.store.filters import Filters
 from lib.lifecycle import queries as q
 from lib.lifecycle.queries import ChurnDefinition
-from lib.rules import Rules
+from lib.rules import TIERS, Rules
 from lib.store import read_frame
 
 
@@ -69,7 +69,7 @@ def fit_tiers(rows: pl.DataFrame, min_customers: int) -> dict[int, SBG]:
     ``lifecycle.lifetime_counts`` by tier; tiers with fewer than ``min_customers`` or no churn
     are left out. A fit may still not be identifiable: see ``SBG.problem_``."""
     fits: dict[int, SBG] = {}
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = rows.filter(pl.col("segment") == str(tier))
         if part.height == 0 or part["customers"].sum() < min_customers or part["event"].sum() == 0:
             continue
@@ -122,7 +122,7 @@ def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
     spend_by_tier = {int(r["tier"]): r for r in spend.iter_rows(named=True)}
     records, projections = [], []
     months = np.arange(0, projection_months + 1)
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = rows.filter(pl.col("segment") == str(tier))
         fit = fits.get(tier)
         info = spend_by_tier.get(tier, {"active": 0, "spend_avg_6m": None})

@@ -51,6 +51,14 @@ class OperationsSettings:
     continuity_correction: bool
     fallback_baseline_churn: float
     max_plan_customers: int
+    #: days of the contact window a new plan proposes, from today
+    default_window_days: int = 14
+
+    def default_effect(self, baseline: float) -> float:
+        """The effect (absolute churn reduction, share 0-1) a new plan starts from: the rules'
+        target, or half the ``baseline`` churn when that is too low for it (an effect must
+        stay below the baseline), to three decimals."""
+        return min(self.target_effect, round(baseline / 2, 3))
 
 
 def operations_settings(rules: Rules) -> OperationsSettings:
@@ -68,6 +76,7 @@ def operations_settings(rules: Rules) -> OperationsSettings:
         continuity_correction=section.flag("continuity_correction"),
         fallback_baseline_churn=share("fallback_baseline_churn"),
         max_plan_customers=section.integer("max_plan_customers", 1, 1_000_000),
+        default_window_days=section.integer("default_window_days", 1, 366),
     )
 
 

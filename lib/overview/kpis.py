@@ -35,6 +35,9 @@ class Kpi:
     target_kind: Literal["min", "max"] | None = None
     #: i18n key of the card's explanation when it is not ``key + "_help"``
     help_key: str | None = None
+    #: whether a rise is good news (colours the change): False for churn, churn per gross add
+    #: and revenue at risk, whose rise is bad whether or not they have a ceiling
+    good_when_up: bool = True
 
     @property
     def meets_target(self) -> bool | None:
@@ -239,11 +242,13 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
             rules.target_vip_retention_quarter_min, "min"),
         _churn_kpi(now, before, window, windows.get(previous) if previous else None, rules),
         Kpi("kpi_churn_to_gross_add", pick(now, "churn_to_gross_add"), "ratio",
-            pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max"),
+            pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max",
+            good_when_up=False),
         Kpi("kpi_arpu", pick(now, "arpu"), "currency", pick(before, "arpu"),
             rules.target_arpu_min, "min"),
         Kpi("kpi_revenue_at_risk", _total_at_risk(risk), "currency",
-            help_key="kpi_revenue_at_risk_unknown_help" if window is None and scored is None else None),
+            help_key="kpi_revenue_at_risk_unknown_help" if window is None and scored is None else None,
+            good_when_up=False),
     )
     top = rules.overview_top_customer_share
     return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
@@ -262,9 +267,10 @@ def _churn_kpi(now: dict | None, before: dict | None, window: int | None,
 
     if window is None:
         previous = pick(before, "churn_share") if before is not None and previous_window is None else None
-        return Kpi("kpi_churn_share_unknown_window", pick(now, "churn_share"), "share", previous)
+        return Kpi("kpi_churn_share_unknown_window", pick(now, "churn_share"), "share", previous,
+                   good_when_up=False)
     return Kpi("kpi_monthly_churn", pick(now, "monthly_churn"), "share", pick(before, "monthly_churn"),
-               rules.target_monthly_churn_max, "max")
+               rules.target_monthly_churn_max, "max", good_when_up=False)
 
 
 def _total_at_risk(risk: pl.DataFrame) -> float | None:

@@ -146,6 +146,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         target_monthly_churn_max=targets.share("monthly_churn_max"),
         target_churn_to_gross_add_max=targets.number("churn_to_gross_add_max", 0, 100),
         target_arpu_min=targets.number("arpu_min", 0, 1e9),
+        # the same range as lib.rules.economics.HORIZON_MONTHS_RANGE (the pages' input)
         risk_horizon_months=Section(doc, "revenue_at_risk").integer("horizon_months", 1, 120),
         overview_top_customer_share=Section(doc, "overview").share("top_customer_share", 0.01, 0.99),
         **_usage_rule(life),

@@ -13,6 +13,14 @@ from typing import Any
 from lib.rules import Rules, Section
 
 SECTION = "economics"
+
+#: Ranges the rules accept, and so the ranges of the pages' what-if inputs (a saved value
+#: always fits its input): margin and discount are shares 0–1, acquisition cost in currency,
+#: the horizon in months (``[revenue_at_risk] horizon_months``).
+MARGIN_SHARE_RANGE = (0.0, 1.0)
+ANNUAL_DISCOUNT_RANGE = (0.0, 1.0)
+ACQUISITION_COST_RANGE = (0.0, 1e9)
+HORIZON_MONTHS_RANGE = (1, 120)
 #: Saved rules from before the ``[economics]`` section kept margin and discount in
 #: ``[lifecycle_analysis]``: such a version's own values still count.
 _RENAMED = {"margin_share": "lifecycle_analysis", "annual_discount_rate": "lifecycle_analysis"}
@@ -55,10 +63,10 @@ def _section(rules: Rules) -> Section:
 def economics(rules: Rules) -> Economics:
     """The rules' economics; the offer horizon is the rules' revenue-at-risk horizon."""
     section = _section(rules)
-    return Economics(margin_share=section.share("margin_share"),
-                     annual_discount=section.share("annual_discount_rate"),
+    return Economics(margin_share=section.share("margin_share", *MARGIN_SHARE_RANGE),
+                     annual_discount=section.share("annual_discount_rate", *ANNUAL_DISCOUNT_RANGE),
                      horizon_months=rules.risk_horizon_months,
-                     acquisition_cost=section.number("acquisition_cost", 0, 1e9))
+                     acquisition_cost=section.number("acquisition_cost", *ACQUISITION_COST_RANGE))
 
 
 def offer_defaults(rules: Rules) -> OfferDefaults:

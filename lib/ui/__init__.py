@@ -27,7 +27,7 @@ from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, sheet_n
 from lib.store.filters import Filters
 from lib.ingest.read_limits import UPLOAD_CACHE_SECONDS
 from lib.ingest.read_worker import read_table_isolated
-from lib.rules import Rules, RulesError
+from lib.rules import TIERS, Rules, RulesError
 from lib.rules.versions import current_rules
 from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
 from lib.ui import pages
@@ -208,7 +208,7 @@ def sidebar() -> None:
         st.multiselect(t("sidebar_provinces", code), options=options, key=Keys.PROVINCES,
                        placeholder=t("sidebar_all", code))
         in_force = rules()
-        st.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)), key=Keys.TIERS,
+        st.multiselect(t("sidebar_tiers", code), options=list(TIERS), key=Keys.TIERS,
                        format_func=lambda tier: in_force.tier_name(tier, code),
                        placeholder=t("sidebar_all", code))
         st.caption(t("sidebar_rules_version", code, version=in_force.version))
