@@ -4,7 +4,13 @@ import streamlit as st
 
 from lib.lifecycle import charts
 from lib.common import fmt
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import dimensions as lifecycle_dimensions
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import breakdown as lifecycle_breakdown
+from lib.lifecycle import funnel as lifecycle_funnel
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
 from lib.rules.economics import ANNUAL_DISCOUNT_RANGE, MARGIN_SHARE_RANGE
@@ -29,8 +35,8 @@ VALUE_DECLINE_TABLE = {"tier": "lifecycle_col_tier", "active": Column("lifecycle
 def dimension_label(name: str | None) -> str:
     if name is None:
         return t("lifecycle_dimension_none", code)
-    if lifecycle.is_attribute(name):
-        readable = lifecycle.attribute_name(name).replace("_", " ")
+    if lifecycle_dimensions.is_attribute(name):
+        readable = lifecycle_dimensions.attribute_name(name).replace("_", " ")
         return t_text("lifecycle_dim_attribute", code, name=readable[:1].upper() + readable[1:])
     return t(f"lifecycle_dim_{name}", code)
 
@@ -42,7 +48,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
                                key=dim_key)
     value = None
     if dimension:
-        values = ui.compute(lifecycle.dimension_values, filters, dimension, settings.dimension_max_values)
+        values = ui.compute(lifecycle_dimensions.dimension_values, filters, dimension, settings.dimension_max_values)
         value = right.selectbox(t("lifecycle_cohort_value", code), values, key=value_key,
                                 format_func=lambda v: charts.group_label(dimension, v, rules, code))
     return dimension, value
@@ -51,7 +57,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("lifecycle_empty")
     rules = ui.rules()
-    settings = lifecycle.settings(rules)
+    settings = lifecycle_settings.settings(rules)
     stored = [d for d in ui.snapshot_dates(ui.data_token()) if d <= filters.snapshot_date]
     st.caption(t("lifecycle_caption", code, snapshot=fmt.date(filters.snapshot_date),
                  snapshots=len(stored), version=rules.version))
@@ -62,7 +68,7 @@ with ui.guard(stop=True):
                                  default=list(settings.churn_types), key=ui.Keys.LIFECYCLE_TYPES,
                                  format_func=lambda x: t(f"lifecycle_type_{x}", code),
                                  help=t("lifecycle_types_help", code))
-        value_drop = left.slider(t("lifecycle_value_drop", code), *lifecycle.VALUE_DROP_SHARE_RANGE,
+        value_drop = left.slider(t("lifecycle_value_drop", code), *lifecycle_settings.VALUE_DROP_SHARE_RANGE,
                                  value=settings.value_drop_share, step=0.01, format="%.2f",
                                  key=ui.Keys.LIFECYCLE_VALUE_DROP, help=t("lifecycle_value_drop_help", code))
         involuntary = right.toggle(t("lifecycle_exclude_involuntary", code),
@@ -92,11 +98,11 @@ stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tab
     [t(f"lifecycle_tab_{name}", code)
      for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
     key=ui.Keys.LIFECYCLE_TAB, on_change="rerun")
-dimensions = ui.compute(lifecycle.dimension_names, filters, settings.dimension_max_values)
+dimensions = ui.compute(lifecycle_dimensions.dimension_names, filters, settings.dimension_max_values)
 
 if stages_tab.open:
     with stages_tab, ui.guard():
-        stages = ui.compute(lifecycle.stages, filters)
+        stages = ui.compute(lifecycle_stages.stages, filters)
         st.plotly_chart(charts.stage_tier(stages, rules, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_stage_rules", code, version=rules.version,
                      acq=rules.acquisition_max_tenure_months, trend=rules.decline_max_spend_trend,
@@ -117,7 +123,7 @@ if funnel_tab.open:
     with funnel_tab, ui.guard():
         funnel_dim, funnel_value = segment_picker(ui.Keys.LIFECYCLE_FUNNEL_DIM, ui.Keys.LIFECYCLE_FUNNEL_VALUE,
                                                   "lifecycle_funnel_dimension")
-        funnel = ui.compute(lifecycle.funnel, filters, rules, definition, funnel_dim, funnel_value)
+        funnel = ui.compute(lifecycle_funnel.funnel, filters, rules, definition, funnel_dim, funnel_value)
         table = funnel.cohorts
         if table.height == 0:
             st.info(t("lifecycle_no_funnel", code))
@@ -145,7 +151,7 @@ if cohorts_tab.open:
     with cohorts_tab, ui.guard():
         cohort_dim, cohort_value = segment_picker(ui.Keys.LIFECYCLE_COHORT_DIM, ui.Keys.LIFECYCLE_COHORT_VALUE,
                                                   "lifecycle_cohort_dimension")
-        matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
+        matrix = ui.compute(lifecycle_cohorts.cohorts, filters, rules, definition, settings.cohort_months,
                             cohort_dim, cohort_value)
         if matrix.height == 0:
             st.info(t("lifecycle_no_cohorts", code))
@@ -160,7 +166,7 @@ if survival_tab.open:
     with survival_tab, ui.guard():
         survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
                                     index=1, format_func=dimension_label, key=ui.Keys.LIFECYCLE_SURVIVAL_DIM)
-        view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
+        view = ui.compute(lifecycle_curves.survival, filters, rules, definition, survival_dim,
                           settings.max_groups)
         if view.summary.height == 0:
             st.info(t("lifecycle_no_lifetimes", code))
@@ -197,7 +203,7 @@ if survival_tab.open:
                 if group_a == group_b:
                     st.info(t("lifecycle_logrank_need_two", code))
                 else:
-                    test = lifecycle.compare(view, group_a, group_b)
+                    test = lifecycle_curves.compare(view, group_a, group_b)
                     verdict = t("lifecycle_logrank_differ" if test.differs(settings.logrank_alpha) else
                                 "lifecycle_logrank_same", code)
                     st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic,
@@ -254,7 +260,7 @@ if value_tab.open:
 
 if churn_tab.open:
     with churn_tab, ui.guard():
-        breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)
+        breakdown = ui.compute(lifecycle_breakdown.churn_breakdown, filters, rules, definition, value_drop)
         if breakdown.by_type.height == 0:
             st.info(t("lifecycle_no_churners", code))
         else:

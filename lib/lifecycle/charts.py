@@ -6,7 +6,7 @@ import polars as pl
 
 from lib.overview.charts import PALETTE, style_figure
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
-from lib.lifecycle.cohorts import month_label
+from lib.lifecycle.stages import month_label
 from lib.lifecycle.queries import FunnelSteps
 from lib.rules import TIERS, STAGES, Rules
 

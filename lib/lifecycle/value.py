@@ -1,7 +1,7 @@
 """sBG retention projection and customer value (CLV) per tier.
 
 Fits the shifted-beta-geometric model (``lib.lifecycle.sbg``) per tier to the lifetimes of
-``lib.lifecycle.cohorts`` and values customers with it. Other pages (Offers ROI) read the value of a
+``lib.lifecycle.curves.lifetime_counts`` and values customers with it. Other pages (Offers ROI) read the value of a
 customer per tier from ``tier_clv``; every money column is in currency and named ``_currency``,
 lifetimes in months (``_months``).
 
@@ -26,7 +26,8 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from lib.lifecycle.cohorts import kaplan_meier, lifetime_counts, default_definition, settings
+from lib.lifecycle.curves import kaplan_meier, lifetime_counts
+from lib.lifecycle.settings import default_definition, settings
 from lib.lifecycle.sbg import SBG, monthly_rate
 from lib.offers.roi import simple_clv
 from lib.store.filters import Filters

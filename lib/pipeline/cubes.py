@@ -21,7 +21,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from lib.lifecycle.cohorts import default_definition, timeline
+from lib.lifecycle.settings import default_definition
+from lib.lifecycle.stages import timeline
 from lib.store.filters import Filters
 from lib.lifecycle.queries import lifetime_cube_rows
 from lib.rules import Rules, RulesError, churn_counted
