@@ -33,8 +33,9 @@ from lib.store.schema import contract_dtypes
 SNAP = dt.date(2024, 6, 30)
 TODAY = dt.date(2024, 7, 15)
 LIB = Path(__file__).resolve().parent.parent / "lib"
-INGEST_MODULES = ["ingest.py", "ingest_errors.py", "readers.py", "textfile.py", "mapping.py",
-                  "coerce.py", "validate.py", "ingest_report.py", "plausibility.py", "importer.py"]
+INGEST_MODULES = ["ingest/__init__.py", "ingest/errors.py", "ingest/readers.py", "ingest/textfile.py",
+                  "ingest/mapping.py", "ingest/coerce.py", "ingest/validate.py", "ingest/report.py",
+                  "ingest/plausibility.py", "ingest/importer.py"]
 
 
 # --------------------------------------------------------------------------- helpers
