@@ -181,8 +181,9 @@ def workspaces_tab(code: str) -> None:
         ui.table(pl.DataFrame({
             t_text("ws_col_name", code): [label(w, code) for w in listed],
             t_text("ws_col_kind", code): [t_text(f"ws_kind_{w.kind}", code) for w in listed],
-            t_text("ws_col_created", code): [None if w.created_at == dt.datetime.min else w.created_at
-                                             for w in listed],
+            # the main store predates the registry: no creation time to show
+            t_text("ws_col_created", code): ["–" if w.created_at == dt.datetime.min
+                                             else w.created_at.strftime("%Y-%m-%d %H:%M") for w in listed],
             t_text("ws_col_store", code): [sa.make_url(w.store_url).render_as_string(hide_password=True)
                                            for w in listed],
         }, strict=False))

@@ -278,14 +278,18 @@ def _unregister(slug: str, engine_for: EngineFor) -> None:
 def list_workspaces(engine_for: EngineFor = make_engine) -> list[Workspace]:
     """Every workspace: the main store (when there is one) first, then the registered ones in
     the order they were created. A store's kind is its own marker's where it has one."""
-    found = [w for w in _registered(engine_for) if w.slug != MAIN_SLUG]
     url = main_url()
+    if url is not None and url.startswith("hive"):
+        # a published read-only store (Spark SQL): one workspace, no registry, no marker probe
+        # (each round trip costs 0.3–1 s there)
+        return [Workspace(MAIN_SLUG, "", OWN, dt.datetime.min, url)]
+    found = [w for w in _registered(engine_for) if w.slug != MAIN_SLUG]
     if url is not None and url not in {w.store_url for w in found}:
         engine = engine_for(url)
         with engine.connect() as conn:
             marker = store_marker(conn)
         found.insert(0, Workspace(MAIN_SLUG, (marker[1] if marker else None) or "",
-                                  store_kind(engine), dt.datetime.min, url))
+                                  marker[0] if marker else store_kind(engine), dt.datetime.min, url))
     return found
 
 
