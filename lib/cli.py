@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     outcomes.add_argument("--report", type=Path, help="write the row-level report as CSV here")
     outcomes.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+    outcomes.add_argument("--workspace", metavar="NAME",
+                          help="the workspace holding the plan (default: the newest own workspace)")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -190,18 +192,7 @@ def _import_target(args: argparse.Namespace) -> sa.Engine | None:
     not given."""
     from lib import workspaces
 
-    url = args.db
-    if url is None and args.workspace:
-        chosen = next((w for w in workspaces.list_workspaces()
-                       if args.workspace in (w.slug, w.name)), None)
-        if chosen is None:
-            chosen = workspaces.create_workspace(args.workspace)
-            print(t("cli_ws_created", name=chosen.name, store=chosen.store_url))
-        url = chosen.store_url
-    elif url is None:
-        chosen = workspaces.default_workspace(workspaces.list_workspaces())
-        url = chosen.store_url if chosen else None   # None: the configured store, as always
-    engine = _engine(url)
+    engine = _engine(_workspace_url(args, create=True))
     if not args.into_demo and workspaces.store_kind(engine) == workspaces.DEMO:
         with engine.connect() as conn:
             marker = workspaces.store_marker(conn)
@@ -209,6 +200,27 @@ def _import_target(args: argparse.Namespace) -> sa.Engine | None:
                 name=(marker[1] if marker else None) or workspaces.DEMO), file=sys.stderr)
         return None
     return engine
+
+
+def _workspace_url(args: argparse.Namespace, *, create: bool) -> str | None:
+    """The store a command works on: ``--db``, else ``--workspace NAME`` (by name or id;
+    created when new and ``create``), else the newest own workspace; None for the configured
+    store, as before workspaces."""
+    from lib import workspaces
+
+    if args.db is not None:
+        return args.db
+    if args.workspace:
+        chosen = next((w for w in workspaces.list_workspaces()
+                       if args.workspace in (w.slug, w.name)), None)
+        if chosen is None:
+            if not create:
+                raise StoreError("ws_unknown", name=args.workspace)
+            chosen = workspaces.create_workspace(args.workspace)
+            print(t("cli_ws_created", name=chosen.name, store=chosen.store_url))
+        return chosen.store_url
+    chosen = workspaces.default_workspace(workspaces.list_workspaces())
+    return chosen.store_url if chosen else None
 
 
 def _share_text(share: float | None) -> str:
@@ -244,7 +256,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
     from lib.ingest import report_csv
 
     try:
-        result = record_outcome_file(_engine(args.db), args.plan, data, args.file.name,
+        result = record_outcome_file(_engine(_workspace_url(args, create=False)), args.plan, data, args.file.name,
                                      mapping=mapping, sheet=args.sheet, source="cli")
     except IngestError as exc:
         if getattr(exc, "check", None) is not None:  # every row refused: show why, store nothing

@@ -174,3 +174,11 @@ def test_a_deleted_snapshot_says_so_after_the_rerun(tmp_path, monkeypatch):
     next(b for b in at.button if b.label == "Yes, delete").click().run()
     assert not at.exception
     assert any("Deleted snapshot 2024-01-31 (2 rows)." in s.value for s in at.success)
+
+
+def test_an_unreadable_workspace_list_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB_URL", f"duckdb:///{tmp_path}/app.duckdb")
+    (tmp_path / "workspaces.toml").write_text("[[workspace]\nslug = ", encoding="utf-8")
+    at = app()
+    assert not at.exception
+    assert any("workspaces.toml cannot be read" in shown(e.value) for e in at.error)

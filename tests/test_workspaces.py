@@ -223,3 +223,22 @@ def test_a_true_next_month_is_not_taken_for_a_repeat(tmp_path):
     assert (overlap.file_customers, overlap.previous_customers, overlap.previous_churners) == (4, 4, 1)
     assert (overlap.ids_share, overlap.unchanged_tenure_share, overlap.churners_again_share) == (0.75, 0.0, 0.0)
     assert not overlap.repeats(repeat_thresholds(default_rules()))
+
+
+def test_a_failed_first_import_leaves_no_empty_workspace(home, tmp_path, telco_file):
+    empty = ws.create_workspace("Empty")
+    ws.discard_empty_workspace(empty)
+    assert not (tmp_path / "workspaces" / "empty.duckdb").exists()
+    assert [w.slug for w in ws.list_workspaces()] == ["main"]
+    kept = ws.create_workspace("Kept")
+    assert main(["import", str(telco_file), "--snapshot-date", str(JAN), "--churn-window-unknown",
+                 "--workspace", "Kept"]) == 0
+    ws.discard_empty_workspace(kept)              # it holds a snapshot: never dropped this way
+    assert sql_count(tmp_path / "workspaces" / "kept.duckdb", "SELECT count(*) FROM snapshots") == 1
+
+
+def test_outcomes_name_an_unknown_workspace_in_one_line(home, capsys, tmp_path):
+    path = tmp_path / "outcomes.csv"
+    path.write_text("customer_id,outcome,date\nc1,reached,2024-01-31\n")
+    assert main(["outcomes", str(path), "--plan", "1", "--workspace", "Nowhere"]) == 2
+    assert capsys.readouterr().err.strip() == "There is no workspace named Nowhere."

@@ -130,12 +130,11 @@ with tab_import, ui.guard():
                      or not confirmed or window is None,
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
-            into, created = workspace.import_engine(target)
-            outcome = store_validated(
+            outcome, created = workspace.import_into(target, lambda into: store_validated(
                 into, result, upload.name, snapshot_date=snapshot_date,
                 churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
-            )
+            ))
             ui.clear_caches()
             imported = t("data_imported", code, rows=outcome.rows_written,
                          dates=", ".join(map(str, outcome.snapshot_dates)),

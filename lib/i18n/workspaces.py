@@ -37,6 +37,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ws_demo_removed": ("Removed the demo workspace ({rows:,} customer rows).",
                         "已删除演示工作区（{rows:,} 行客户数据）。"),
     "ws_no_demo": ("There is no demo workspace.", "没有演示工作区。"),
+    "ws_unknown": ("There is no workspace named {name}.", "没有名为 {name} 的工作区。"),
     "ws_name_empty": ("Give the workspace a name.", "请为工作区命名。"),
     "ws_name_taken": ("A workspace named {name} exists already: choose another name.",
                       "已有名为 {name} 的工作区：请换一个名称。"),

@@ -7,7 +7,9 @@ top of every run (``resolve``); ``lib.ui.engine()`` is its store's engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -21,6 +23,8 @@ from lib.pipeline.derive import derive
 from lib.pipeline.snapshots import list_snapshots
 from lib.ui import Keys
 from lib.workspaces import Workspace
+
+T = TypeVar("T")
 
 #: The Data page's answers to "This file goes to" while the demo is chosen.
 TARGET_NEW, TARGET_DEMO = "new", "demo"
@@ -138,12 +142,19 @@ def import_target(code: str) -> ImportTarget:
     return ImportTarget(None, name)
 
 
-def import_engine(target: ImportTarget) -> tuple[sa.Engine, Workspace | None]:
-    """The engine an import writes to; a new workspace is created first (and returned)."""
+def import_into(target: ImportTarget, store: Callable[[sa.Engine], T]) -> tuple[T, Workspace | None]:
+    """``store(engine)`` on the engine an import writes to; a new workspace is created first
+    (and returned), and dropped again when ``store`` fails, so a failed first import leaves no
+    empty workspace behind."""
     if target.new_name is None:
-        return ui.engine(), None
+        return store(ui.engine()), None
     created = ws.create_workspace(target.new_name, engine_for=ui._engine_for)
-    return ui._engine_for(created.store_url), created
+    try:
+        return store(ui._engine_for(created.store_url)), created
+    except Exception:
+        ws.discard_empty_workspace(created, engine_for=ui._engine_for)
+        ui._engine_for.clear()   # the dropped store's engine must not be handed out again
+        raise
 
 
 def _share(share: float | None) -> str:

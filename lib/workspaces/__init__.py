@@ -31,6 +31,7 @@ import datetime as dt
 import os
 import re
 import threading
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,16 +207,27 @@ def registry_path() -> Path | None:
     return folder / "workspaces.toml" if folder is not None else None
 
 
-def _read_file(path: Path) -> tomlkit.TOMLDocument:
+def _read_file(path: Path) -> dict:
+    """The registry file as plain data: ``workspace`` (a list of tables) and ``demo_seeded``."""
     if not path.exists():
-        return tomlkit.document()
+        return {}
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8"))
-    except (OSError, tomlkit.exceptions.ParseError) as exc:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise StoreError("ws_registry_unreadable", path=str(path), reason=str(exc)) from exc
 
 
-def _write_file(path: Path, doc: tomlkit.TOMLDocument) -> None:
+def _write_file(path: Path, data: dict) -> None:
+    """Write the registry afresh (one ``[[workspace]]`` table per workspace)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Workspaces of the retention dashboard (lib/workspaces); written by the app."))
+    if data.get("demo_seeded"):
+        doc["demo_seeded"] = True
+    entries = tomlkit.aot()
+    for entry in data.get("workspace", []):
+        entries.append(tomlkit.item(dict(entry)))
+    if data.get("workspace"):
+        doc["workspace"] = entries
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
     temporary.write_text(tomlkit.dumps(doc), encoding="utf-8")
@@ -226,11 +238,14 @@ def _registered(engine_for: EngineFor) -> list[Workspace]:
     path = registry_path()
     if path is not None:
         with _FILE_GUARD:
-            doc = _read_file(path)
-        return [Workspace(str(w["slug"]), str(w["name"]), str(w["kind"]),
-                          w["created_at"].replace(tzinfo=None) if isinstance(w["created_at"], dt.datetime)
-                          else dt.datetime.fromisoformat(str(w["created_at"])), str(w["store_url"]))
-                for w in doc.get("workspace", [])]
+            data = _read_file(path)
+        try:
+            return [Workspace(str(w["slug"]), str(w["name"]), str(w["kind"]),
+                              w["created_at"].replace(tzinfo=None) if isinstance(w["created_at"], dt.datetime)
+                              else dt.datetime.fromisoformat(str(w["created_at"])), str(w["store_url"]))
+                    for w in data.get("workspace", [])]
+        except (KeyError, TypeError, ValueError) as exc:   # edited by hand into something else
+            raise StoreError("ws_registry_unreadable", path=str(path), reason=f"{type(exc).__name__}: {exc}") from exc
     with engine_for(configured_url()).connect() as conn:
         if not sa.inspect(conn).has_table(workspace_registry.name):
             return []
@@ -242,14 +257,10 @@ def _register(workspace: Workspace, engine_for: EngineFor) -> None:
     path = registry_path()
     if path is not None:
         with _FILE_GUARD:
-            doc = _read_file(path)
-            table = doc.setdefault("workspace", tomlkit.aot())
-            entry = tomlkit.table()
-            for key in ("slug", "name", "kind", "store_url"):
-                entry[key] = getattr(workspace, key)
-            entry["created_at"] = workspace.created_at
-            table.append(entry)
-            _write_file(path, doc)
+            data = _read_file(path)
+            data.setdefault("workspace", []).append(
+                {key: getattr(workspace, key) for key in ("slug", "name", "kind", "store_url", "created_at")})
+            _write_file(path, data)
         return
     with engine_for(configured_url()).begin() as conn:
         workspace_registry.create(conn, checkfirst=True)
@@ -262,13 +273,9 @@ def _unregister(slug: str, engine_for: EngineFor) -> None:
     path = registry_path()
     if path is not None:
         with _FILE_GUARD:
-            doc = _read_file(path)
-            kept = tomlkit.aot()
-            for entry in doc.get("workspace", []):
-                if entry["slug"] != slug:
-                    kept.append(entry)
-            doc["workspace"] = kept
-            _write_file(path, doc)
+            data = _read_file(path)
+            data["workspace"] = [entry for entry in data.get("workspace", []) if entry["slug"] != slug]
+            _write_file(path, data)
         return
     with engine_for(configured_url()).begin() as conn:
         if sa.inspect(conn).has_table(workspace_registry.name):
@@ -352,6 +359,21 @@ def remove_workspace(workspace: Workspace, engine_for: EngineFor = make_engine,
     close the engine it keeps for the store first (DuckDB holds the file while one is open).
     """
     require("delete_snapshot")
+    _drop(workspace, engine_for, dispose)
+
+
+def discard_empty_workspace(workspace: Workspace, engine_for: EngineFor = make_engine) -> None:
+    """Undo ``create_workspace`` when the import it was made for failed: an own workspace that
+    holds no snapshot is dropped (needs only ``import``, like creating it); any other is kept."""
+    require("import")
+    from lib.pipeline.snapshots import stored_dates
+
+    if workspace.is_demo or workspace.slug == MAIN_SLUG or stored_dates(engine_for(workspace.store_url)):
+        return
+    _drop(workspace, engine_for, lambda _url: None)
+
+
+def _drop(workspace: Workspace, engine_for: EngineFor, dispose: Callable[[str], None]) -> None:
     from lib.store import metadata, migrate
 
     engine = engine_for(workspace.store_url)
@@ -390,6 +412,6 @@ def note_demo_seeded() -> None:
     if path is None:
         return
     with _FILE_GUARD:
-        doc = _read_file(path)
-        doc["demo_seeded"] = True
-        _write_file(path, doc)
+        data = _read_file(path)
+        data["demo_seeded"] = True
+        _write_file(path, data)
