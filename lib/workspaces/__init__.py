@@ -354,8 +354,8 @@ def remove_workspace(workspace: Workspace, engine_for: EngineFor = make_engine,
 
     Needs the ``delete_snapshot`` permission (admin). A workspace of its own store is dropped
     (its DuckDB file deleted, its schema dropped) and unregistered; the main store of a
-    single-URL deployment cannot be dropped, so its tables are emptied and rebuilt instead (it
-    stays the configured store, now an empty own workspace). ``dispose(url)`` lets the caller
+    single-URL deployment cannot be dropped, so its tables are emptied instead (it stays the
+    configured store, now an empty own workspace). ``dispose(url)`` lets the caller
     close the engine it keeps for the store first (DuckDB holds the file while one is open).
     """
     require("delete_snapshot")
@@ -374,14 +374,17 @@ def discard_empty_workspace(workspace: Workspace, engine_for: EngineFor = make_e
 
 
 def _drop(workspace: Workspace, engine_for: EngineFor, dispose: Callable[[str], None]) -> None:
-    from lib.store import metadata, migrate
+    from lib.store import metadata, schema_version, writing
 
     engine = engine_for(workspace.store_url)
-    if workspace.slug == MAIN_SLUG or workspace.store_url == configured_url():
-        with engine.begin() as conn:
-            metadata.drop_all(conn)
+    if workspace.store_url == configured_url():
+        # the configured store cannot go: every row goes (children first), the tables and the
+        # schema version stay, so nothing needs migrating again
+        with writing(engine) as conn:
+            for table in reversed(metadata.sorted_tables):
+                if table is not schema_version and sa.inspect(conn).has_table(table.name):
+                    conn.execute(sa.delete(table))
             workspace_marker.drop(conn, checkfirst=True)
-        migrate(engine)
         _unregister(workspace.slug, engine_for)
         return
     path = _duckdb_path(workspace.store_url)
