@@ -42,10 +42,9 @@ import tomlkit
 from lib import DATA_DIR
 from lib.auth import require
 from lib.store import DB_URL_ENV, StoreError, make_engine, now
+from lib.workspaces.marker import (  # noqa: F401 - the kinds and the marker, re-exported
+    DEMO, DEMO_SOURCE, KINDS, OWN, mark_store, store_kind, store_marker, workspace_marker)
 
-DEMO = "demo"
-OWN = "own"
-KINDS: tuple[str, ...] = (DEMO, OWN)
 #: Slug of the store the configured URL (or the legacy embedded file) names.
 MAIN_SLUG = "main"
 #: Slug of the demo workspace in embedded mode.
@@ -53,24 +52,14 @@ DEMO_SLUG = "demo"
 REGISTRY_ENV = "RETENTION_WORKSPACES"
 #: The embedded store file from before workspaces (``lib.store.DEFAULT_DB_PATH``).
 LEGACY_PATH = DATA_DIR / "retention.duckdb"
-#: Source name the demo seeding gives its snapshots (``lib.demo.seed.DEMO_SOURCE``): a store
-#: seeded before markers existed, holding only such snapshots, is a demo store.
-DEMO_SOURCE = "demo"
 SLUG_MAX = 40
 
 EngineFor = Callable[[str], sa.Engine]
 
-_marker_metadata = sa.MetaData()
-#: One row: what this store is (``kind`` demo | own), its name and when it was marked.
-workspace_marker = sa.Table(
-    "workspace_marker", _marker_metadata,
-    sa.Column("kind", sa.String, nullable=False),
-    sa.Column("name", sa.String),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
+_registry_metadata = sa.MetaData()
 #: The server registry (PostgreSQL): one row per workspace besides the main schema.
 workspace_registry = sa.Table(
-    "workspace_registry", _marker_metadata,
+    "workspace_registry", _registry_metadata,
     sa.Column("slug", sa.String, primary_key=True),
     sa.Column("name", sa.String, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
@@ -158,39 +147,6 @@ def slugify(name: str, taken: set[str]) -> str:
     while slug in taken or slug in (MAIN_SLUG, DEMO_SLUG):
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-# -- a store's own marker ------------------------------------------------------------------
-
-def mark_store(engine: sa.Engine, kind: str, name: str | None = None) -> None:
-    """Write the store's marker row (replacing any): it is a ``kind`` store named ``name``."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}")
-    with engine.begin() as conn:
-        workspace_marker.create(conn, checkfirst=True)
-        conn.execute(sa.delete(workspace_marker))
-        conn.execute(sa.insert(workspace_marker).values(kind=kind, name=name, created_at=now()))
-
-
-def store_marker(conn: sa.Connection) -> tuple[str, str | None] | None:
-    """The store's (kind, name) marker, or None when it has none."""
-    if not sa.inspect(conn).has_table(workspace_marker.name):
-        return None
-    row = conn.execute(sa.select(workspace_marker.c.kind, workspace_marker.c.name)).first()
-    return (row.kind, row.name) if row else None
-
-
-def store_kind(engine: sa.Engine) -> str:
-    """demo or own: the store's marker; a store without one is the demo when every snapshot it
-    holds came from the demo seeding (seeded before markers existed), else own."""
-    from lib.store import snapshots
-
-    with engine.connect() as conn:
-        marker = store_marker(conn)
-        if marker is not None:
-            return marker[0]
-        sources = conn.execute(sa.select(snapshots.c.source_name).distinct()).scalars().all()
-    return DEMO if sources and set(sources) == {DEMO_SOURCE} else OWN
 
 
 # -- the registry --------------------------------------------------------------------------
