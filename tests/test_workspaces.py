@@ -61,7 +61,8 @@ def test_a_new_workspace_is_a_marked_store_of_its_own(home, tmp_path):
     assert sql_count(file_path(created.store_url), "SELECT count(*) FROM workspace_marker WHERE kind = 'own'") == 1
     listed = ws.list_workspaces()
     assert [w.slug for w in listed] == ["main", "shop-2026-q1"]      # the configured store first
-    assert (tmp_path / "workspaces.toml").exists()
+    # a store beside the registry is recorded by its relative path: the folder can move
+    assert 'store_file = "workspaces/shop-2026-q1.duckdb"' in (tmp_path / "workspaces.toml").read_text()
     with pytest.raises(StoreError) as taken:
         ws.create_workspace("shop 2026 · q1")
     assert taken.value.code == "ws_name_taken"

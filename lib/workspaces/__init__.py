@@ -190,16 +190,34 @@ def _write_file(path: Path, data: dict) -> None:
     os.replace(temporary, path)   # readers see the old or the new registry, never half of one
 
 
+def _file_entry(workspace: Workspace, folder: Path) -> dict:
+    """A registry file entry; a store file beside the registry is recorded by its relative
+    path (``store_file``), so the data folder can be moved or copied with its workspaces."""
+    entry = {key: getattr(workspace, key) for key in ("slug", "name", "kind", "created_at")}
+    path = _duckdb_path(workspace.store_url)
+    if path is not None and path.resolve().is_relative_to(folder.resolve()):
+        entry["store_file"] = path.resolve().relative_to(folder.resolve()).as_posix()
+    else:
+        entry["store_url"] = workspace.store_url
+    return entry
+
+
+def _from_file_entry(entry: dict, folder: Path) -> Workspace:
+    created = entry["created_at"]
+    created = (created.replace(tzinfo=None) if isinstance(created, dt.datetime)
+               else dt.datetime.fromisoformat(str(created)))
+    url = (f"duckdb:///{folder / str(entry['store_file'])}" if "store_file" in entry
+           else str(entry["store_url"]))
+    return Workspace(str(entry["slug"]), str(entry["name"]), str(entry["kind"]), created, url)
+
+
 def _registered(engine_for: EngineFor) -> list[Workspace]:
     path = registry_path()
     if path is not None:
         with _FILE_GUARD:
             data = _read_file(path)
         try:
-            return [Workspace(str(w["slug"]), str(w["name"]), str(w["kind"]),
-                              w["created_at"].replace(tzinfo=None) if isinstance(w["created_at"], dt.datetime)
-                              else dt.datetime.fromisoformat(str(w["created_at"])), str(w["store_url"]))
-                    for w in data.get("workspace", [])]
+            return [_from_file_entry(entry, path.parent) for entry in data.get("workspace", [])]
         except (KeyError, TypeError, ValueError) as exc:   # edited by hand into something else
             raise StoreError("ws_registry_unreadable", path=str(path), reason=f"{type(exc).__name__}: {exc}") from exc
     with engine_for(configured_url()).connect() as conn:
@@ -214,8 +232,7 @@ def _register(workspace: Workspace, engine_for: EngineFor) -> None:
     if path is not None:
         with _FILE_GUARD:
             data = _read_file(path)
-            data.setdefault("workspace", []).append(
-                {key: getattr(workspace, key) for key in ("slug", "name", "kind", "store_url", "created_at")})
+            data.setdefault("workspace", []).append(_file_entry(workspace, path.parent))
             _write_file(path, data)
         return
     with engine_for(configured_url()).begin() as conn:
@@ -297,7 +314,7 @@ def register_demo(url: str, name: str, engine_for: EngineFor = make_engine) -> W
     """Record the seeded demo store at ``url`` (marked demo by the seeding) in the registry,
     unless it is the main store or already listed; return its workspace."""
     for workspace in list_workspaces(engine_for):
-        if workspace.store_url == url:
+        if workspace.store_url == url or workspace.slug == DEMO_SLUG:
             return workspace
     workspace = Workspace(DEMO_SLUG, name, DEMO, now(), url)
     _register(workspace, engine_for)
