@@ -217,7 +217,8 @@ def _workspace_url(args: argparse.Namespace, *, create: bool) -> str | None:
             if not create:
                 raise StoreError("ws_unknown", name=args.workspace)
             chosen = workspaces.create_workspace(args.workspace)
-            print(t("cli_ws_created", name=chosen.name, store=chosen.store_url))
+            print(t("cli_ws_created", name=chosen.name,
+                    store=sa.make_url(chosen.store_url).render_as_string(hide_password=True)))
         return chosen.store_url
     chosen = workspaces.default_workspace(workspaces.list_workspaces())
     return chosen.store_url if chosen else None

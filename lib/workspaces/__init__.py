@@ -224,7 +224,9 @@ def _registered(engine_for: EngineFor) -> list[Workspace]:
         if not sa.inspect(conn).has_table(workspace_registry.name):
             return []
         rows = conn.execute(sa.select(workspace_registry).order_by(workspace_registry.c.created_at))
-        return [Workspace(r.slug, r.name, r.kind, r.created_at, r.store_url) for r in rows]
+        # the URL is rebuilt from the configured one: the table keeps no password, and a changed
+        # password or host reaches every workspace
+        return [Workspace(r.slug, r.name, r.kind, r.created_at, new_store_url(r.slug)) for r in rows]
 
 
 def _register(workspace: Workspace, engine_for: EngineFor) -> None:
@@ -239,7 +241,8 @@ def _register(workspace: Workspace, engine_for: EngineFor) -> None:
         workspace_registry.create(conn, checkfirst=True)
         conn.execute(sa.insert(workspace_registry).values(
             slug=workspace.slug, name=workspace.name, kind=workspace.kind,
-            created_at=workspace.created_at, store_url=workspace.store_url))
+            created_at=workspace.created_at,
+            store_url=sa.make_url(workspace.store_url).render_as_string(hide_password=True)))
 
 
 def _unregister(slug: str, engine_for: EngineFor) -> None:
