@@ -243,3 +243,16 @@ def test_outcomes_name_an_unknown_workspace_in_one_line(home, capsys, tmp_path):
     path.write_text("customer_id,outcome,date\nc1,reached,2024-01-31\n")
     assert main(["outcomes", str(path), "--plan", "1", "--workspace", "Nowhere"]) == 2
     assert capsys.readouterr().err.strip() == "There is no workspace named Nowhere."
+
+
+def test_only_an_admin_removes_the_demo_and_a_viewer_creates_nothing(home, tmp_path):
+    from lib.auth import PermissionDenied, User, acting_as
+
+    demo_file = tmp_path / "demo.duckdb"
+    seed_demo(make_engine(f"duckdb:///{demo_file}"), customers=300, snapshots=2)
+    demo = ws.register_demo(f"duckdb:///{demo_file}", "Demo")
+    with acting_as(User("ann", "analyst")), pytest.raises(PermissionDenied):
+        ws.remove_workspace(demo)
+    with acting_as(User("vera", "viewer")), pytest.raises(PermissionDenied):
+        ws.create_workspace("Mine")
+    assert demo_file.exists() and [w.slug for w in ws.list_workspaces()] == ["main", "demo"]
