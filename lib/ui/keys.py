@@ -23,6 +23,20 @@ class Keys:
     USER = "user"
     DATA_TOKEN = "data_token"
     LOGIN_FORM = "login"
+    #: the chosen workspace's slug (the sidebar switcher's value; survives reruns and pages)
+    WORKSPACE = "workspace"
+    #: a workspace to switch to at the start of the next run (the switcher is drawn already)
+    WORKSPACE_NEXT = "workspace_next"
+    #: this run's workspace and the listing it was chosen from (read once per run)
+    WORKSPACE_RUN = "workspace_run"
+    #: messages kept until the next run shows them: (kind, text) pairs, kind success | info
+    FLASH = "flash"
+    PENDING_REMOVE_DEMO = "pending_remove_demo"
+    WS_IMPORT_TARGET = "ws_import_target"
+    WS_IMPORT_NEW_NAME = "ws_import_new_name"
+    WS_REPEAT_CONFIRM = "repeat"          # scoped by upload and sheet
+    WS_CREATE_FORM = "ws_create"
+    WS_CREATE_NAME = "ws_create_name"
 
     # --- Data page -----------------------------------------------------------------------------
     PENDING_DELETE = "pending_delete"
