@@ -201,13 +201,13 @@ def _every_reader(text: str) -> None:
     from lib.offers import calibration as offers_calibration
     from lib.operations import plans as operations
     from lib.operations import results as operations_results
-    from lib.ingest import plausibility
+    from lib.ingest import plausibility, repeat
     from lib.segments import tiers as segments
     rules = parse_rules(text, version=1)
     for reader in (plausibility.import_checks, churn.churn_settings, operations.operations_settings,
                    economics.economics, economics.offer_defaults, lifecycle_settings.settings, segments.settings, need_tags.need_tags,
                    churn_actions.action_settings, offers_calibration.calibration_minimum,
-                   operations_results.results_settings):
+                   operations_results.results_settings, repeat.repeat_thresholds):
         reader(rules)
 
 
