@@ -1,0 +1,47 @@
+"""Strings of currency, tier proposals, card targets and readable tables (issue 17, items 4–5)."""
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "rules_bad_currency_code": ("'{key}' must be a three-letter currency code such as CNY or USD.",
+                                "“{key}”必须是三个字母的货币代码，例如 CNY 或 USD。"),
+    "rules_bad_currency_symbol": ("'{key}' must be a currency symbol of at most four characters "
+                                  "such as ¥ or $.", "“{key}”必须是不超过四个字符的货币符号，例如 ¥ 或 $。"),
+    # tier proposal (Data page)
+    "tiers_proposal_title": ("Star tiers for this file", "适合本文件的星级门槛"),
+    "tiers_proposal_intro": (
+        "The rules in force grade by {symbol}{top} a month and more for {vip}; in this file "
+        "{share} of customers would be VIPs. Proposed from this file's six-month average spend "
+        "(VIPs are 5–10 % of a base): check the currency and the thresholds, then save them as a "
+        "new rules version before you import.",
+        "现行规则以月均消费 {symbol}{top} 及以上为{vip}；本文件中 {share} 的客户将是 VIP。以下门槛按本文件"
+        "近六个月月均消费提出（VIP 一般占客户的 5–10 %）：请核对货币与门槛，导入前保存为新的规则版本。"),
+    "tiers_proposal_fits": ("The thresholds in force fit this file: {share} of its customers are VIPs.",
+                            "现行门槛适合本文件：{share} 的客户为 VIP。"),
+    "tiers_proposal_ask": ("Propose star-tier thresholds from this file", "按本文件提出星级门槛"),
+    "tiers_currency_code": ("Currency code", "货币代码"),
+    "tiers_currency_symbol": ("Currency symbol", "货币符号"),
+    "tiers_threshold": ("{tier} from ({currency} a month)", "{tier}起（{currency}/月）"),
+    "tiers_threshold_help": ("Proposed: {value} — the top {share} of this file's customers by "
+                             "six-month average spend.",
+                             "建议值：{value}——按近六个月月均消费排名前 {share} 的客户。"),
+    "tiers_preview": ("With these thresholds: {shares}. VIPs ({vip} and up): {vip_share}.",
+                      "按这些门槛：{shares}。VIP（{vip}及以上）：{vip_share}。"),
+    "tiers_save": ("Save thresholds as a new rules version", "将门槛保存为新规则版本"),
+    "tiers_saved_note": ("Tier thresholds proposed from {file}", "按 {file} 提出的星级门槛"),
+    "tiers_no_spend": ("This file has no spend values, so no thresholds can be proposed.",
+                       "本文件没有消费数值，无法提出门槛。"),
+    # Overview without VIPs
+    "overview_no_vip": (
+        "No customer of this snapshot is a VIP: nobody reaches {threshold} a month ({vip}), the "
+        "rules' lower bound. The thresholds may not fit this data's currency or scale; every VIP "
+        "figure stays empty until they do. Check the star tiers in the rules on the Data page.",
+        "本快照没有 VIP 客户：无人达到规则中{vip}的下限（月均 {threshold}）。门槛可能与数据的货币或量级不符；"
+        "在门槛调整前，所有 VIP 指标均为空。请在“数据”页检查规则中的星级门槛。"),
+    "overview_no_vip_link": ("Star tiers in the rules (Data page)", "规则中的星级门槛（数据页）"),
+    # cards
+    "kpi_target_caption_min": ("Target ≥ {target}", "目标 ≥ {target}"),
+    "kpi_target_caption_max": ("Target ≤ {target}", "目标 ≤ {target}"),
+    "kpi_no_target": ("No target", "无目标"),
+    # report
+    "report_file_stem": ("overview_report_en", "overview_report_zh"),
+}
