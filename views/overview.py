@@ -9,7 +9,7 @@ from lib import ui
 from lib.i18n import t
 from lib.overview.kpis import build_overview
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
-from lib.overview.report import overview_html
+from lib.overview.report import overview_html, report_file_name
 
 code = ui.lang()
 
@@ -102,4 +102,4 @@ with ui.guard():
     ui.download_button(
         t("overview_download", code),
         lambda: overview_html(view, figures, filters, rules, code).encode("utf-8"),
-        file_name=ui.download_name("overview", view.snapshot_date, "html"), mime="text/html")
+        file_name=report_file_name(code, view.snapshot_date), mime="text/html")

@@ -151,8 +151,9 @@ def axis_labels(ticks: Sequence[float], unit: str, lang: str = "en",
 def _scale(size: float, lang: str) -> tuple[float, str]:
     """The unit a number of this size is shown in on an axis: 万/亿 in Chinese, k/M/B else."""
     # the thresholds the cards use (``_money``): k only from 10,000
-    scales = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e9, "B"), (1e6, "M"), (1e4, "k"))
-    return next(((scale, suffix) for scale, suffix in scales if size >= scale), (1.0, ""))
+    scales = (((1e8, 1e8, "亿"), (1e4, 1e4, "万")) if lang == "zh"
+              else ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")))
+    return next(((scale, suffix) for least, scale, suffix in scales if size >= least), (1.0, ""))
 
 
 def column_formatter(unit: str, lang: str = "en",

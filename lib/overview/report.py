@@ -4,6 +4,7 @@ Plotly's script is inlined once with the first figure; the page loads nothing fr
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import plotly.graph_objects as go
@@ -23,6 +24,12 @@ th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #e3e8ec}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .miss{color:#C0392B;font-weight:600} .ok{color:#1E7B4A}
 """
+
+
+def report_file_name(lang: str, snapshot: dt.date | None) -> str:
+    """The report's download name: its language and snapshot, e.g.
+    ``overview_report_zh_2026-10-31.html`` (two reports forwarded side by side stay apart)."""
+    return f"{t('report_file_stem', lang)}_{fmt.date(snapshot) if snapshot else 'all'}.html"
 
 
 def _kpi_rows(overview: Overview, lang: str) -> str:
