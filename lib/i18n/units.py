@@ -6,6 +6,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "“{key}”必须是三个字母的货币代码，例如 CNY 或 USD。"),
     "rules_bad_currency_symbol": ("'{key}' must be a currency symbol of at most four characters "
                                   "such as ¥ or $.", "“{key}”必须是不超过四个字符的货币符号，例如 ¥ 或 $。"),
+    "rules_bad_top_shares": ("'{key}' must list {count} decreasing shares between 0 and 1.",
+                             "“{key}”必须列出 {count} 个介于 0 和 1 之间、递减的占比。"),
+    "rules_bad_share_band": ("'{key}' must be two shares from 0 to 1, the lower first.",
+                             "“{key}”必须是两个 0 到 1 之间的占比，较小者在前。"),
     # tier proposal (Data page)
     "tiers_proposal_title": ("Star tiers for this file", "适合本文件的星级门槛"),
     "tiers_proposal_intro": (
