@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from lib import ui
-from lib.i18n import t
+from lib.common import fmt
+from lib.i18n import t, t_text
 from lib.common.markup import plain
 from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
                           with_unit)
@@ -14,6 +15,7 @@ from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
+from lib.rules.proposal import propose_tiers, tier_shares, vip_share
 from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
@@ -28,6 +30,53 @@ tab_import, tab_snapshots, tab_rules = st.tabs(
 
 def last_month_end(today: dt.date) -> dt.date:
     return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str) -> None:
+    """Star tiers that fit this file (issue 17): proposed from its spend, open on a workspace's
+    first import when the thresholds in force do not fit, else on request (the expander)."""
+    rules = ui.rules()
+    proposal = propose_tiers(spend, rules)
+    if proposal is None:
+        st.caption(t("tiers_no_spend", code))
+        return
+    money = rules.currency
+    vip_name = rules.tier_name(rules.vip_min_tier, code)
+    first = not ui.snapshot_dates(ui.data_token())
+    with st.expander(t("tiers_proposal_title", code), expanded=first and not proposal.fits_already,
+                     icon=":material/workspace_premium:"):
+        if proposal.fits_already:
+            st.success(t("tiers_proposal_fits", code, share=fmt.number(proposal.current_vip_share, "share")))
+        else:
+            top = rules.tier_spend_min[rules.vip_min_tier - 1] if rules.vip_min_tier < 6 else None
+            st.info(t("tiers_proposal_intro", code, symbol=money.symbol, vip=vip_name,
+                      top=fmt.number(top, "count"), share=fmt.number(proposal.current_vip_share, "share")))
+        left, right = st.columns(2)
+        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
+                                        key=f"tiers_code_{key}")
+        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=4,
+                                  key=f"tiers_symbol_{key}")
+        bounds = [0.0]
+        for column, tier in zip(st.columns(4), range(2, 6)):
+            proposed = proposal.spend_min[tier - 1]
+            bounds.append(column.number_input(
+                t("tiers_threshold", code, tier=rules.tier_name(tier, code), currency=currency_code),
+                min_value=0.0, value=float(proposed), key=f"tiers_{tier}_{key}",
+                help=t("tiers_threshold_help", code, value=f"{symbol}{proposed:,.2f}",
+                       share=fmt.number(proposal.top_shares[tier - 2], "share"))))
+        shares = tier_shares(spend, tuple(bounds), rules)
+        st.caption(t("tiers_preview", code, vip=vip_name,
+                     shares=" · ".join(f"{rules.tier_name(i + 1, code)} {fmt.number(x, 'share')}"
+                                       for i, x in enumerate(shares)),
+                     vip_share=fmt.number(vip_share(shares, rules), "share")))
+        if st.button(t("tiers_save", code), type="primary", key=f"tiers_save_{key}",
+                     disabled=not ui.user().can("edit_rules")):
+            text = edit_rules_text(rules.text, {"tiers.spend_min": bounds,
+                                                "currency.code": currency_code.strip().upper(),
+                                                "currency.symbol": symbol.strip()})
+            saved = save_rules(ui.engine(), text, note=t_text("tiers_saved_note", code, file=file_name))
+            ui.clear_caches()
+            st.success(t("rules_saved", code, version=saved.version))
 
 
 with tab_import, ui.guard():
@@ -111,6 +160,9 @@ with tab_import, ui.guard():
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")
+        with ui.guard():
+            tier_proposal_section(ui.upload_spend(upload.file_id, raw.sheet, mapping, snapshot_date,
+                                                  result), upload.name, f"{upload.file_id}_{raw.sheet}")
         doubts = result.plausibility_warnings()
         confirmed = True
         if doubts.height:

@@ -7,7 +7,7 @@ from lib.common import fmt
 
 from lib import ui
 from lib.i18n import t
-from lib.overview.kpis import build_overview
+from lib.overview.kpis import build_overview, delta_color, vip_spend_min
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
 from lib.overview.report import overview_html, report_file_name
 
@@ -56,6 +56,7 @@ with ui.guard():
     st.caption(t("overview_caption", code, snapshot=fmt.date(view.snapshot_date),
                  previous=fmt.date(view.previous_date), version=view.rules_version))
 
+    money = rules.currency
     columns = st.columns(4)
     for i, kpi in enumerate(view.kpis):
         with columns[i % 4]:
@@ -64,16 +65,19 @@ with ui.guard():
                 label = f"⚠ {label}"
             target = "" if kpi.target is None else t(
                 "kpi_target_min" if kpi.target_kind == "min" else "kpi_target_max", code,
-                target=fmt.number(kpi.target, kpi.unit, code))
-            good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
-            st.metric(label, fmt.number(kpi.value, kpi.unit, code),
-                      delta=fmt.change(kpi.change, kpi.unit, code),
-                      delta_color="normal" if good_when_up else "inverse",
+                target=fmt.number(kpi.target, kpi.unit, code, money))
+            st.metric(label, fmt.number(kpi.value, kpi.unit, code, money),
+                      delta=fmt.change(kpi.change, kpi.unit, code, money),
+                      delta_color=delta_color(kpi),
                       help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
-                             photo=fmt.date(view.photo_date), window=view.churn_window_months)
-                      + (f" {target}" if target else ""),
+                             photo=fmt.date(view.photo_date), window=view.churn_window_months),
                       border=True)
+            st.caption(target or t("kpi_no_target", code))   # the target on the card, not in a tooltip
+    if view.without_vips:
+        st.info(t("overview_no_vip", code, vip=rules.tier_name(rules.vip_min_tier, code),
+                  threshold=fmt.number(vip_spend_min(rules), "currency", code, money)))
+        st.page_link("views/data.py", label=t("overview_no_vip_link", code), icon=":material/tune:")
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))

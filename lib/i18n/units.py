@@ -43,8 +43,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "在门槛调整前，所有 VIP 指标均为空。请在“数据”页检查规则中的星级门槛。"),
     "overview_no_vip_link": ("Star tiers in the rules (Data page)", "规则中的星级门槛（数据页）"),
     # cards
-    "kpi_target_caption_min": ("Target ≥ {target}", "目标 ≥ {target}"),
-    "kpi_target_caption_max": ("Target ≤ {target}", "目标 ≤ {target}"),
     "kpi_no_target": ("No target", "无目标"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),

@@ -69,10 +69,11 @@ class TierProposal:
 
 
 def customer_spend(accepted: pl.DataFrame, snapshot_date: dt.date | None = None) -> pl.DataFrame:
-    """Per accepted row of a validated file: ``spend_avg_6m`` (currency a month, as the store
-    derives it), ``points`` and ``key_person`` (what makes a six-star customer)."""
+    """Per active customer of a validated file (accepted rows not flagged churned: the base
+    the VIP figures count): ``spend_avg_6m`` (currency a month, as the store derives it),
+    ``points`` and ``key_person`` (what makes a six-star customer)."""
     derived = derive(accepted, snapshot_date)
-    return derived.select("spend_avg_6m", "points", "key_person")
+    return derived.filter(~pl.col("churned")).select("spend_avg_6m", "points", "key_person")
 
 
 def tiers_of(spend: pl.DataFrame, spend_min: tuple[float, ...], rules: Rules) -> pl.Series:

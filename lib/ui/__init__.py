@@ -166,6 +166,15 @@ def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Ma
     return validate(_raw, mapping, snapshot_date=snapshot_date, rules=rules, today=today)
 
 
+@st.cache_data(show_spinner=False, max_entries=8, ttl=UPLOAD_CACHE_SECONDS)
+def upload_spend(file_id: str, sheet: str | None, mapping: Mapping, snapshot_date: dt.date | None,
+                 _result: ValidationResult) -> pl.DataFrame:
+    """The accepted rows' six-month average spend (currency a month), points and key-person
+    flag (``lib.rules.proposal.customer_spend``), derived once per upload and mapping."""
+    from lib.rules.proposal import customer_spend
+    return customer_spend(_result.accepted, snapshot_date)
+
+
 def clear_caches() -> None:
     """After a write: drop cached data so the rest of this run and the next read the new state."""
     st.cache_data.clear()
