@@ -138,8 +138,8 @@ def test_overview_kpis(golden_url, monkeypatch):
     assert shown["VIP retention this quarter"] == ("62.5%", "-25.0 pp")
     assert shown["Monthly churn rate"] == ("25.0%", "+14.5 pp")
     assert shown["Churn / gross adds"] == ("3.50", "+1.50")
-    assert shown["ARPU"] == ("123.4", "-18.5")
-    assert shown["Revenue at risk"][0] == "12.0k"
+    assert shown["ARPU"] == ("¥123.4", "-¥18.5")   # the rules' currency (CNY, ¥)
+    assert shown["Revenue at risk"][0] == "¥12.0k"
     missed = {m.label for m in at.metric if m.label.startswith("⚠")}
     assert missed == {"⚠ Monthly churn rate", "⚠ Churn / gross adds", "⚠ VIP retention this quarter"}
 

@@ -73,7 +73,7 @@ with ui.guard():
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
                              photo=fmt.date(view.photo_date), window=view.churn_window_months),
                       border=True)
-            st.caption(target or t("kpi_no_target", code))   # the target on the card, not in a tooltip
+            st.caption(target or t("card_no_target", code))   # the target on the card, not in a tooltip
     if view.without_vips:
         st.info(t("overview_no_vip", code, vip=rules.tier_name(rules.vip_min_tier, code),
                   threshold=fmt.number(vip_spend_min(rules), "currency", code, money)))

@@ -43,7 +43,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "在门槛调整前，所有 VIP 指标均为空。请在“数据”页检查规则中的星级门槛。"),
     "overview_no_vip_link": ("Star tiers in the rules (Data page)", "规则中的星级门槛（数据页）"),
     # cards
-    "kpi_no_target": ("No target", "无目标"),
+    "card_no_target": ("No target", "无目标"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),
 }
