@@ -109,3 +109,25 @@ def test_first_import_proposes_tiers_and_the_saved_ones_make_vips(store_url, tel
     assert 0.05 <= vips / active <= 0.10
     assert metric(at, "ARPU").startswith("$")
     assert not any("No customer of this snapshot is a VIP" in shown(i.value) for i in at.info)
+
+
+def test_a_draft_plan_reads_not_started_not_a_red_zero(tmp_path, monkeypatch):
+    """tests/factories.operations_base's plan set back to draft (nobody was due a call yet):
+    the Overview's reach card says "Not started", with no change against the target, no ⚠."""
+    import sqlalchemy as sa
+
+    from lib.store import callback_plans
+    from tests.factories import operations_base
+
+    url = f"duckdb:///{tmp_path}/ops.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    plan_id = operations_base(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(callback_plans).where(callback_plans.c.plan_id == plan_id)
+                     .values(status="draft"))
+    engine.dispose()
+    at = app()
+    assert not at.exception
+    reach = next(m for m in at.metric if m.label.endswith("Service reach rate"))
+    assert reach.value == "Not started" and not reach.delta and not reach.label.startswith("⚠")

@@ -30,6 +30,7 @@ CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     view = ui.compute(churn_view, filters.snapshot_date)
     if view.scored_by is None:
         st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
@@ -60,7 +61,7 @@ with ui.guard(stop=True):
              border=True)
     b.metric(t("actions_kpi_expected_loss", code),
              fmt.number(float(calls.rows["expected_loss"].sum()) if calls.rows.height else 0.0,
-                        "currency", code),
+                        "currency", code, money),
              help=t("actions_kpi_expected_loss_help", code), border=True)
     c.metric(t("actions_kpi_unassigned", code),
              fmt.number(calls.rows["manager"].null_count() if calls.rows.height else 0, "count", code),

@@ -27,6 +27,7 @@ st.title(t("page_offers", code))
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("overview_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     version, catalogue, catalogue_toml = current_catalogue(ui.engine())
     loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
 
@@ -110,15 +111,22 @@ with tab_sim, ui.guard():
     cols = st.columns(5)
     cols[0].metric(t("offers_targeted", code), fmt.number(total.targeted, "count", code))
     cols[1].metric(t("offers_saves", code), fmt.number(total.saves, "count", code))
-    cols[2].metric(t("offers_net_value", code), fmt.number(total.net_value, "currency", code),
-                   help=t("offers_interval", code, low=fmt.number(spread.low, "currency", code),
-                          high=fmt.number(spread.high, "currency", code), draws=spread.draws))
+    cols[2].metric(t("offers_net_value", code), fmt.number(total.net_value, "currency", code, money),
+                   help=t("offers_interval", code, low=fmt.number(spread.low, "currency", code, money),
+                          high=fmt.number(spread.high, "currency", code, money), draws=spread.draws))
     cols[3].metric(t("offers_roi", code), fmt.number(total.roi, "share", code))
     cols[4].metric(t("offers_p_positive", code), fmt.number(spread.p_positive, "share", code))
+    st.markdown(t("offers_interval_text", code, value=fmt.number(total.net_value, "currency", code, money),
+                  low=fmt.number(spread.low, "currency", code, money),
+                  high=fmt.number(spread.high, "currency", code, money), draws=spread.draws,
+                  p_positive=fmt.number(spread.p_positive, "share", code)))
     if total.cost_per_save is not None:
-        st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code),
-                     acquisition=fmt.number(acquisition, "currency", code)))
+        st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code, money),
+                     acquisition=fmt.number(acquisition, "currency", code, money)))
     table = tier_table(targets.frame, offer, depth)
+    if table.height:
+        st.plotly_chart(charts_offers.simulation(table, total.net_value, spread.low, spread.high, rules, code),
+                        width="stretch")
     table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
     formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
                "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",

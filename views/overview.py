@@ -19,10 +19,10 @@ def operations_section(ops: OperationsOverview) -> None:
     plan's measured result (churn reduction against its hold-out, cost per save)."""
     st.subheader(t("overview_ops_title", code))
     reach, reduction, per_save = st.columns(3)
-    rate = ops.reach_rate
+    rate = None if ops.not_started else ops.reach_rate
     reach.metric(("⚠ " if rate is not None and rate < ops.reach_target else "")
                  + t("outcomes_reach_rate", code),
-                 fmt.number(rate, "share", code),
+                 t("ops_not_started", code) if ops.not_started else fmt.number(rate, "share", code),
                  delta=fmt.change(None if rate is None else rate - ops.reach_target, "share", code),
                  help=t("overview_ops_reach_help", code, plans=", ".join(ops.plans),
                         target=fmt.number(ops.reach_target, "share", code)), border=True)
@@ -41,7 +41,7 @@ def operations_section(ops: OperationsOverview) -> None:
                          help=" · ".join(notes), border=True)
         no_saves = latest.cost_per_save is None
         per_save.metric(t("outcomes_cost_per_save", code),
-                        fmt.number(latest.cost_per_save, "currency", code),
+                        fmt.number(latest.cost_per_save, "currency", code, ui.rules().currency),
                         help=t("outcomes_no_saves", code) if no_saves else None, border=True)
         st.caption(" · ".join(notes))
     st.page_link("views/operations.py", label=t("overview_ops_open", code), icon=":material/support_agent:")

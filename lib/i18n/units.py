@@ -44,6 +44,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview_no_vip_link": ("Star tiers in the rules (Data page)", "规则中的星级门槛（数据页）"),
     # cards
     "card_no_target": ("No target", "无目标"),
+    # Offers ROI simulation
+    "offers_sim_title": ("Value saved and cost by tier; net value with its 90 % interval",
+                         "各星级挽留价值与成本；净价值及其 90% 区间"),
+    "offers_sim_total": ("Net value (all tiers)", "净价值（全部星级）"),
+    "offers_interval_text": ("Net value {value}: 90 % of {draws:,} Monte Carlo draws of take-up "
+                             "and effect fall between {low} and {high}; the chance of a positive "
+                             "ROI is {p_positive}.",
+                             "净价值 {value}：接受率与效果的 {draws:,} 次蒙特卡洛抽样中，90% 落在 {low} 至 "
+                             "{high} 之间；ROI 为正的概率为 {p_positive}。"),
+    # call-back plans
+    "ops_not_started": ("Not started", "尚未开始"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),
 }
