@@ -10,6 +10,8 @@ from lib.churn.actions import (
     apply_plan,
     STAGES,
     call_list,
+    call_list_units,
+    call_list_widths,
     catalogue_entries,
     display_frame,
     export_call_list,
@@ -69,7 +71,9 @@ with ui.guard(stop=True):
     if calls.rows.height == 0:
         st.info(t("actions_empty", code))
     else:
-        ui.table(frame)
+        ui.table(frame, units=call_list_units(rules, code),
+                 column_config={name: st.column_config.Column(width=width)
+                                for name, width in call_list_widths(rules, code).items()})
         st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
         tags = need_tags(rules)
         with st.expander(t("needtags_legend", code)):
