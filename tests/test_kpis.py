@@ -127,3 +127,21 @@ def test_axis_ticks_read_in_the_cards_units_and_never_repeat(low, high, unit, la
 ])
 def test_table_cells_by_unit(value, unit, lang, expected):
     assert fmt.column_formatter(unit, lang, fmt.Currency("USD", "$"))(value) == expected
+
+
+@pytest.mark.parametrize(("feature", "lang", "expected"), [
+    ("data_gb", "en", "data (GB a month)"),
+    ("voice_minutes", "zh", "语音（分钟/月）"),
+    ("spend_avg_6m", "en", "spend (USD a month)"),
+])
+def test_cluster_features_are_named_with_their_units(feature, lang, expected):
+    from lib.segments.charts import feature_label
+    assert feature_label(feature, lang, "USD") == expected
+
+
+@pytest.mark.parametrize(("column", "dtype", "unit"), [
+    ("arpu", pl.Float64, "currency"), ("monthly_churn", pl.Float64, "share"),
+    ("customers", pl.Int64, "count"), ("mean_minutes", pl.Float64, "number"), ("tier", pl.String, None)])
+def test_segment_columns_have_units(column, dtype, unit):
+    from lib.segments.columns import unit_of
+    assert unit_of(column, dtype) == unit

@@ -55,6 +55,21 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "{high} 之间；ROI 为正的概率为 {p_positive}。"),
     # call-back plans
     "ops_not_started": ("Not started", "尚未开始"),
+    # units of the behavioural features (cluster profiles)
+    "seg_unit_data_gb": ("GB a month", "GB/月"),
+    "seg_unit_voice_minutes": ("minutes a month", "分钟/月"),
+    "seg_unit_outgoing_calls": ("calls a month", "次/月"),
+    "seg_unit_sms": ("messages a month", "条/月"),
+    "seg_unit_roaming": ("minutes a month", "分钟/月"),
+    "seg_unit_spend_avg_6m": ("{currency} a month", "{currency}/月"),
+    "seg_unit_spend_m1": ("{currency} a month", "{currency}/月"),
+    "seg_unit_tenure_months": ("months", "月"),
+    "seg_unit_points": ("points", "分"),
+    "seg_unit_service_calls": ("calls", "次"),
+    "seg_unit_complaints": ("complaints", "次"),
+    "seg_feature_with_unit": ("{feature} ({unit})", "{feature}（{unit}）"),
+    "seg_profile_hover": ("{cluster} · {feature}: {z} σ from the average; mean {mean} {unit}",
+                          "{cluster} · {feature}：偏离平均 {z} σ；均值 {mean} {unit}"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),
 }

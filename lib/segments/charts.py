@@ -109,16 +109,37 @@ def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
     return _legend_below(style_figure(fig, t("seg_chart_rfm_segments", lang), 420))
 
 
-def cluster_profile(view: ClusterView, lang: str) -> go.Figure:
-    """Centroids in standardised units (0 = the base's average) per cluster and feature."""
+def feature_unit(feature: str, lang: str, currency: str = "") -> str:
+    """The unit a behavioural feature is counted in ("GB a month"; money in ``currency``)."""
+    return t(f"seg_unit_{feature}", lang, currency=currency)
+
+
+def feature_label(feature: str, lang: str, currency: str = "") -> str:
+    """A feature's name with its unit: "data (GB a month)", "流量（GB/月）"."""
+    return t("seg_feature_with_unit", lang, feature=t(f"seg_feature_{feature}", lang),
+             unit=feature_unit(feature, lang, currency))
+
+
+def cluster_profile(view: ClusterView, lang: str, currency: str = "") -> go.Figure:
+    """Centroids in standardised units (0 = the base's average) per cluster and feature, each
+    feature named with its unit; hover gives the cluster's mean in that unit."""
     model = view.model
     names = [cluster_name(model, i, lang) for i in range(model.k)]
-    features = [t(f"seg_feature_{f}", lang) for f in model.features]
+    features = [feature_label(f, lang, currency) for f in model.features]
     z = [[model.centers[i][j] for i in range(model.k)] for j in range(len(model.features))]
+    by_cluster = {row["cluster"]: row for row in view.clusters.iter_rows(named=True)}
+
+    def hover(i: int, j: int, feature: str) -> str:
+        mean = by_cluster.get(i, {}).get(feature)
+        return t("seg_profile_hover", lang, cluster=names[i], feature=t(f"seg_feature_{feature}", lang),
+                 z=f"{model.centers[i][j]:+.2f}", mean="–" if mean is None else f"{mean:,.1f}",
+                 unit=feature_unit(feature, lang, currency))
+
+    text = [[hover(i, j, f) for i in range(model.k)] for j, f in enumerate(model.features)]
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=features, colorscale=DIVERGING, zmid=0, texttemplate="%{z:+.1f}",
-        textfont={"size": 13}, xgap=2, ygap=2,
-        hovertemplate="%{x} · %{y}: %{z:+.2f} σ<extra></extra>", colorbar={"title": "σ"}))
+        textfont={"size": 13}, xgap=2, ygap=2, text=text, hovertemplate="%{text}<extra></extra>",
+        colorbar={"title": "σ"}))
     fig.update_xaxes(type="category", tickangle=0 if model.k <= 4 else -30)
     fig.update_yaxes(autorange="reversed")
     return style_figure(fig, t("seg_chart_cluster_profile", lang), 420)
