@@ -25,7 +25,9 @@ def depth_curves(curves: dict[int, pl.DataFrame], rules: Rules, lang: str) -> go
                         showlegend=False, hoverinfo="skip")
     fig.add_hline(y=0, line_color=PALETTE["muted"], line_width=1)
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("offers_depth_axis", lang)},
-                      yaxis={"tickformat": ",.0f", "title": t("offers_net_value", lang)})
+                      yaxis={"title": t("offers_net_value", lang)})
+    values = [v for curve in curves.values() for v in curve["net_value"].to_list()]
+    unit_axis(fig, "yaxis", values, "currency", lang, rules.currency)
     return style_figure(fig, t("offers_depth_title", lang), height=380)
 
 
@@ -37,7 +39,8 @@ def plan_comparison(rows: list[tuple[str, float, float]], lang: str) -> go.Figur
                 marker_color=PALETTE["primary"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.add_bar(x=labels, y=[r[2] for r in rows], name=t("offers_cost", lang),
                 marker_color=PALETTE["muted"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f"})
+    fig.update_layout(barmode="group")
+    unit_axis(fig, "yaxis", [r[1] for r in rows] + [r[2] for r in rows], "currency", lang)
     return style_figure(fig, t("offers_compare_title", lang), height=360)
 
 

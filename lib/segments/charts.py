@@ -5,7 +5,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.overview.charts import PALETTE, style_figure
+from lib.overview.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 from lib.segments.tiers import MOVES, SegmentSettings
@@ -40,7 +40,9 @@ def tier_value(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     fig.add_bar(x=names, y=tiers["revenue_share"].to_list(), name=t("seg_revenue_share", lang),
                 marker_color=PALETTE["primary"], customdata=tiers["revenue"].to_list(),
                 hovertemplate="%{x}: %{y:.1%} (%{customdata:,.0f})<extra></extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%"})
+    fig.update_layout(barmode="group")
+    unit_axis(fig, "yaxis", tiers["customer_share"].to_list() + tiers["revenue_share"].to_list(),
+              "share", lang)
     return _legend_below(style_figure(fig, t("seg_chart_tier_value", lang)))
 
 
@@ -102,9 +104,9 @@ def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
     fig.add_scatter(x=names, y=segments["monthly_churn"].to_list(), name=t("seg_churn", lang),
                     yaxis="y2", mode="markers", marker={"size": 11, "color": PALETTE["accent"]},
                     hovertemplate="%{x}: %{y:.2%}<extra></extra>")
-    fig.update_layout(yaxis={"tickformat": ",.0f"},
-                      yaxis2={"overlaying": "y", "side": "right", "tickformat": ".1%",
-                              "showgrid": False, "rangemode": "tozero"})
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    unit_axis(fig, "yaxis", segments["customers"].to_list(), "count", lang)
+    unit_axis(fig, "yaxis2", segments["monthly_churn"].to_list(), "share", lang)
     fig.update_xaxes(tickangle=-35)
     return _legend_below(style_figure(fig, t("seg_chart_rfm_segments", lang), 420))
 
@@ -290,5 +292,5 @@ def move_bars(moves: pl.DataFrame, lang: str) -> go.Figure:
         marker_color=[MOVE_COLOURS[m] for m in MOVES if m in moves["move"].to_list()],
         customdata=moves["customers"].to_list(),
         hovertemplate="%{x}: %{y:+,.0f} (%{customdata:,})<extra></extra>"))
-    fig.update_layout(yaxis={"tickformat": ",.0f"})
+    unit_axis(fig, "yaxis", moves["revenue_change"].to_list(), "currency", lang)
     return style_figure(fig, t("seg_chart_moves", lang), 340)
