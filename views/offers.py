@@ -17,7 +17,7 @@ from lib.offers.optimiser import greedy, optimise, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.rules.economics import Economics, economics_of, offer_inputs
 from lib.offers.targets import offer_targets, tier_table
-from lib.offers.roi import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+from lib.offers.roi import RANGE_COVERAGE, TIER_TABLE_UNITS, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
 from lib.offers.calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
@@ -128,12 +128,8 @@ with tab_sim, ui.guard():
         st.plotly_chart(charts_offers.simulation(table, total.net_value, spread.low, spread.high, rules, code),
                         width="stretch")
     table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
-    formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
-               "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",
-               "payback_months": "%.1f", "cost_per_save": "%,.0f"}
     ui.table(table.rename({k: t(f"offers_col_{k}", code) for k in table.columns}),
-             column_config={t(f"offers_col_{k}", code): st.column_config.NumberColumn(format=f)
-                            for k, f in formats.items()})
+             units={t(f"offers_col_{k}", code): unit for k, unit in TIER_TABLE_UNITS.items()})
     st.session_state[ui.Keys.OFFER_INPUTS] = {
         "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
         "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,

@@ -59,7 +59,7 @@ with ui.guard():
     money = rules.currency
     columns = st.columns(4)
     for i, kpi in enumerate(view.kpis):
-        with columns[i % 4]:
+        with columns[i % 4], st.container(border=True):   # the target inside the card
             label = t(kpi.key, code)
             if kpi.meets_target is False:
                 label = f"⚠ {label}"
@@ -71,8 +71,7 @@ with ui.guard():
                       delta_color=delta_color(kpi),
                       help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
-                             photo=fmt.date(view.photo_date), window=view.churn_window_months),
-                      border=True)
+                             photo=fmt.date(view.photo_date), window=view.churn_window_months))
             st.caption(target or t("card_no_target", code))   # the target on the card, not in a tooltip
     if view.without_vips:
         st.info(t("overview_no_vip", code, vip=rules.tier_name(rules.vip_min_tier, code),
