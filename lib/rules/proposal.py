@@ -6,7 +6,7 @@ empty. On a workspace's first import (or when asked) the Data page proposes thre
 file instead, for the analyst to accept or edit and save as a new rules version.
 
 Which share of customers each tier starts at is data (``[tier_proposal] top_shares``, with the
-reasons from the domain documents in ``data/rules.toml``). Money is currency per month (the
+reasons in ``data/rules.toml`` and docs/domain.md). Money is currency per month (the
 six-month average spend, ``spend_avg_6m``); shares are 0–1.
 """
 from __future__ import annotations
