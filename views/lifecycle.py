@@ -264,7 +264,11 @@ if value_tab.open:
             pl.col("residual_value_currency").round(0)
             .alias(t("lifecycle_col_residual_total", code)),
         )
-        ui.table(shown)
+        money_columns = ("lifecycle_col_spend", "lifecycle_col_margin", "lifecycle_col_clv_new",
+                         "lifecycle_col_clv_residual", "lifecycle_col_residual_total")
+        ui.table(shown, units={**{t(k, code): "currency" for k in money_columns},
+                               t("lifecycle_col_active", code): "count",
+                               **{t(k, code): "months" for k in ("lifecycle_col_lifetime", "lifecycle_col_derl")}})
         ui.csv_download(t("lifecycle_download_value", code), tiers, "customer_value", filters.snapshot_date)
 
 if churn_tab.open:

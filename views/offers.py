@@ -13,7 +13,7 @@ from lib import ui
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.common.frames import relabel
-from lib.offers.optimiser import greedy, optimise, single_offer
+from lib.offers.optimiser import greedy, optimise, plan_table, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.rules.economics import Economics, economics_of, offer_inputs
 from lib.offers.targets import offer_targets, tier_table
@@ -167,8 +167,8 @@ with tab_budget, ui.guard():
     st.caption(t("offers_method_note", code))
     if plan.gap:
         st.warning(t("offers_method_gap", code, gap=fmt.number(plan.gap, "share", code)))
-    rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
-    ui.table(rows)
+    shown, units = plan_table(plan.rows, names, rules, code)
+    ui.table(shown, units=units)
     if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))

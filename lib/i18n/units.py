@@ -70,6 +70,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "seg_feature_with_unit": ("{feature} ({unit})", "{feature}（{unit}）"),
     "seg_profile_hover": ("{cluster} · {feature}: {z} σ from the average; mean {mean} {unit}",
                           "{cluster} · {feature}：偏离平均 {z} σ；均值 {mean} {unit}"),
+    "offers_col_decile": ("Risk decile", "风险十分位"),
+    "offers_col_customers": ("Customers", "客户数"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),
 }
