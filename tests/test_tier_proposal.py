@@ -109,3 +109,27 @@ def test_a_bad_currency_is_refused(line, bad):
     assert text != default_rules().text
     with pytest.raises(RulesError):
         parse_rules(text)
+
+
+def test_the_command_line_names_thresholds_that_fit(tmp_path, capsys, telco_file):
+    """`python -m lib import` of the USD file into the shipped (CNY) rules: a hint on stderr
+    with the current VIP share (0.0 %, none of its spend reaches 200) and proposed bounds;
+    nothing of the kind for a file the rules fit."""
+    from lib.cli import main
+
+    url = f"duckdb:///{tmp_path}/cli.duckdb"
+    code = main(["import", str(telco_file), "--snapshot-date", "2026-10-31", "--db", url,
+                 "--churn-window-unknown"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "with the rules in force 0.0% of this file's active customers are VIPs" in err
+    assert "[tiers] spend_min = [0, " in err
+    fitting = tmp_path / "fits.csv"
+    # 100 customers: 92 at 60 a month, 8 at 250 (4 star): 8 % VIPs, inside the 5–10 % band
+    fitting.write_text("id,tenure,churned,arpu\n" + "".join(
+        f"c{i},24,no,{250 if i < 8 else 60}\n" for i in range(100)), encoding="utf-8")
+    code = main(["validate", str(fitting), "--snapshot-date", "2026-10-31",
+                 "--map", "id=customer_id", "--map", "tenure=tenure_months",
+                 "--map", "churned=churned", "--map", "arpu=arpu"])
+    assert code == 0
+    assert "Star tiers" not in capsys.readouterr().err

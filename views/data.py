@@ -16,6 +16,7 @@ from lib.ingest.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
 from lib.rules.proposal import propose_tiers, tier_shares, vip_share
+from lib.overview.kpis import vip_spend_min
 from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
@@ -48,9 +49,9 @@ def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str) -> None
         if proposal.fits_already:
             st.success(t("tiers_proposal_fits", code, share=fmt.number(proposal.current_vip_share, "share")))
         else:
-            top = rules.tier_spend_min[rules.vip_min_tier - 1] if rules.vip_min_tier < 6 else None
-            st.info(t("tiers_proposal_intro", code, symbol=money.symbol, vip=vip_name,
-                      top=fmt.number(top, "count"), share=fmt.number(proposal.current_vip_share, "share")))
+            top = vip_spend_min(rules)
+            st.info(t("tiers_proposal_intro", code, vip=vip_name, top=fmt.number(top, "currency", code, money),
+                      share=fmt.number(proposal.current_vip_share, "share")))
         left, right = st.columns(2)
         currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
                                         key=f"tiers_code_{key}")

@@ -13,11 +13,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # tier proposal (Data page)
     "tiers_proposal_title": ("Star tiers for this file", "适合本文件的星级门槛"),
     "tiers_proposal_intro": (
-        "The rules in force grade by {symbol}{top} a month and more for {vip}; in this file "
+        "The rules in force grade by {top} a month and more for {vip}; in this file "
         "{share} of customers would be VIPs. Proposed from this file's six-month average spend "
         "(VIPs are 5–10 % of a base): check the currency and the thresholds, then save them as a "
         "new rules version before you import.",
-        "现行规则以月均消费 {symbol}{top} 及以上为{vip}；本文件中 {share} 的客户将是 VIP。以下门槛按本文件"
+        "现行规则以月均消费 {top} 及以上为{vip}；本文件中 {share} 的客户将是 VIP。以下门槛按本文件"
         "近六个月月均消费提出（VIP 一般占客户的 5–10 %）：请核对货币与门槛，导入前保存为新的规则版本。"),
     "tiers_proposal_fits": ("The thresholds in force fit this file: {share} of its customers are VIPs.",
                             "现行门槛适合本文件：{share} 的客户为 VIP。"),
@@ -72,6 +72,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "{cluster} · {feature}：偏离平均 {z} σ；均值 {mean} {unit}"),
     "offers_col_decile": ("Risk decile", "风险十分位"),
     "offers_col_customers": ("Customers", "客户数"),
+    "cli_tier_hint": ("Star tiers: with the rules in force {share} of this file's active customers "
+                      "are VIPs (rules' currency {currency}). Thresholds that fit its spend: "
+                      "[tiers] spend_min = [{bounds}] ({vip_share} VIPs); set them and [currency] on "
+                      "the Data page or save edited rules.",
+                      "星级：按现行规则，本文件在网客户中 VIP 占 {share}（规则货币 {currency}）。适合其消费的门槛："
+                      "[tiers] spend_min = [{bounds}]（VIP 占 {vip_share}）；请在“数据”页设置门槛与 [currency]，或保存修改后的规则。"),
     # report
     "report_file_stem": ("overview_report_en", "overview_report_zh"),
 }
