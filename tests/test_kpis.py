@@ -145,3 +145,10 @@ def test_cluster_features_are_named_with_their_units(feature, lang, expected):
 def test_segment_columns_have_units(column, dtype, unit):
     from lib.segments.columns import unit_of
     assert unit_of(column, dtype) == unit
+
+
+def test_money_headers_name_the_currency():
+    from lib.segments.columns import money_header
+    assert money_header("ARPU", "arpu", fmt.Currency("USD", "$"), "en") == "ARPU (USD)"
+    assert money_header("收入", "revenue", fmt.Currency(), "zh") == "收入（CNY）"
+    assert money_header("Customers", "customers", fmt.Currency(), "en") == "Customers"

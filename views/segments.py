@@ -12,7 +12,7 @@ from lib.common import fmt
 from lib.segments import tiers as segments
 
 from lib.segments import clusters as segments_clusters
-from lib.segments.columns import unit_of
+from lib.segments.columns import money_header, unit_of
 
 from lib.segments import geo as segments_geo
 
@@ -49,7 +49,8 @@ HEADERS = {"customers": "seg_customers", "active": "seg_active", "revenue": "seg
 def show(frame: pl.DataFrame, stem: str, snapshot, height: int | None = None, download_it: bool = True) -> None:
     """A result table with translated headers, numbers by unit (lib.segments.queries.unit_of)
     and its CSV download."""
-    names = {c: t(HEADERS[c], code) for c in frame.columns if c in HEADERS}
+    names = {c: money_header(t(HEADERS[c], code), c, rules.currency, code)
+             for c in frame.columns if c in HEADERS}
     shown = frame.rename(names)
     units = {names.get(c, c): unit_of(c, frame.schema[c]) for c in frame.columns}
     ui.table(shown, units={c: u for c, u in units.items() if u}, **({"height": height} if height else {}))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from lib.common.fmt import Currency
+
 #: shares 0–1
 SHARE_COLUMNS = frozenset({"monthly_churn", "revenue_share", "customer_share", "vip_share"})
 #: currency (a month, or over the horizon for revenue at risk)
@@ -25,3 +27,11 @@ def unit_of(column: str, dtype: pl.DataType) -> str | None:
     if dtype.is_float():
         return "number"
     return None
+
+
+def money_header(header: str, column: str, currency: Currency, lang: str) -> str:
+    """``header`` with the currency code when ``column`` holds money ("ARPU (CNY)"), so a
+    table and its CSV download say what the amounts are in."""
+    if column not in MONEY_COLUMNS:
+        return header
+    return f"{header}（{currency.code}）" if lang == "zh" else f"{header} ({currency.code})"
