@@ -45,6 +45,7 @@ def test_cards_show_their_target_and_a_zero_change_is_grey(store_url):
     assert arpu.value == "¥60.0"
     assert arpu.delta == "¥0.0"
     assert arpu.proto.color == Metric.MetricColor.GRAY
+    assert arpu.proto.direction == Metric.MetricDirection.NONE        # no up arrow on a zero
     vip_share = next(m for m in at.metric if m.label == "VIP revenue share")
     assert vip_share.delta == "0.0 pp" and vip_share.proto.color == Metric.MetricColor.GRAY
     active = next(m for m in at.metric if m.label == "Active customers")

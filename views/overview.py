@@ -7,7 +7,7 @@ from lib.common import fmt
 
 from lib import ui
 from lib.i18n import t
-from lib.overview.kpis import build_overview, delta_color, vip_spend_min
+from lib.overview.kpis import build_overview, delta_arrow, delta_color, vip_spend_min
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
 from lib.overview.report import overview_html, report_file_name
 
@@ -68,7 +68,7 @@ with ui.guard():
                 target=fmt.number(kpi.target, kpi.unit, code, money))
             st.metric(label, fmt.number(kpi.value, kpi.unit, code, money),
                       delta=fmt.change(kpi.change, kpi.unit, code, money),
-                      delta_color=delta_color(kpi),
+                      delta_color=delta_color(kpi), delta_arrow=delta_arrow(kpi),
                       help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
                              photo=fmt.date(view.photo_date), window=view.churn_window_months))

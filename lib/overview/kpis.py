@@ -62,6 +62,11 @@ def delta_color(kpi: Kpi) -> Literal["normal", "inverse", "off"]:
     return "normal" if good_when_up else "inverse"
 
 
+def delta_arrow(kpi: Kpi) -> Literal["auto", "off"]:
+    """No arrow on a change that shows as zero (an up arrow on "0" would still read as a rise)."""
+    return "off" if kpi.change is not None and fmt.is_zero_change(kpi.change, kpi.unit) else "auto"
+
+
 def vip_spend_min(rules: Rules) -> float | None:
     """Lower bound of the first VIP tier (currency a month); None when VIPs are six-star
     only (graded by points or as key persons, not by spend)."""
