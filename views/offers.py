@@ -173,7 +173,7 @@ with tab_budget, ui.guard():
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
         st.switch_page("views/action_list.py")
-    ui.csv_download(t("offers_plan_download", code), rows, "offer_plan", filters.snapshot_date)
+    ui.csv_download(t("offers_plan_download", code), shown, "offer_plan", filters.snapshot_date)
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))
