@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
+from lib.i18n import surface
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
@@ -223,7 +224,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
-    with acting_as(User(getpass.getuser(), "admin")):
+    with acting_as(User(getpass.getuser(), "admin")), surface("cli"):
         return _run(args)
 
 

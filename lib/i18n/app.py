@@ -258,7 +258,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "store_no_rows": ("There are no rows to store.", "没有可存储的行。"),
     "store_bad_window": ("The churn window must be at least one month (got {value}).",
                          "流失观察期至少为 1 个月（当前 {value}）。"),
-    "store_snapshot_exists": ("Snapshot {dates} is already stored. Delete it on the Data page or "
+    "store_snapshot_exists": (
+        "Snapshot {dates} is already stored. Delete it on the Data page (Snapshots tab) or import with “Replace a stored snapshot of the same date” ticked.",
+        '快照 {dates} 已存在。请先在“数据”页的“快照”页签删除，或勾选“替换同日期的已存快照”后导入。'),
+    "store_snapshot_exists_cli": ("Snapshot {dates} is already stored. Delete it on the Data page or "
                               "import with 'replace' ticked (--replace on the command line).",
                               "快照 {dates} 已存在。请先在“数据”页删除，或勾选“替换”导入（命令行用 --replace）。"),
     "store_snapshot_missing": ("Snapshot {date} is not stored.", "快照 {date} 不存在。"),

@@ -1,11 +1,18 @@
-"""Which source column(s) feed which contract field: auto-mapping by synonyms, the CLI's
-``--map`` syntax and the check of what is still missing.
+"""Which source column(s) feed which field: the one header auto-mapper (snapshot files and
+contact-outcome files alike: :func:`match_headers` over a :class:`Vocabulary`), the snapshot
+proposal with a confidence and a reason per field (:func:`propose`: by name, and for the churn
+flag by name and content), the CLI's ``--map`` syntax and the check of what is still missing.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
+from lib.i18n import t_text
+from lib.ingest.coerce import BOOL_VALUES
 from lib.ingest.errors import IngestError
 from lib.store.schema import (
     CONTRACT_COLUMNS,
@@ -49,14 +56,173 @@ class FieldSource:
 
 Mapping = dict[str, FieldSource]
 
+#: Confidence (0–1) of each way a field is found; the editor shows it and a reason beside it.
+CONFIDENCE: dict[str, float] = {
+    "synonym_values": 0.98,   # a known name whose values fit the field (churn flag: two values)
+    "synonym": 0.95,          # a known name, values not looked at (no sample, or not checkable)
+    "synonym_note": 0.85,     # a known name once a bracketed note is dropped ("月均消费(元)")
+    "churn_name_values": 0.9,  # a name that speaks of churn, with two-valued flag values
+    "charges": 0.7,           # spend as the sum of several charge columns
+    "churn_name_only": 0.6,   # a name that speaks of churn, values not seen
+    "not_flag": 0.35,         # a known churn name whose values are not a flag: check it
+}
+#: Words of a header that speak of customers leaving (latin as whole words, Chinese anywhere).
+CHURN_WORDS: tuple[str, ...] = (
+    "churn", "churned", "churner", "exit", "exited", "attrition", "attrited", "left", "leave",
+    "leaving", "leaver", "cancelled", "canceled", "defected", "defection",
+    "流失", "离网", "退网", "销户", "离开", "退出", "流失标识", "拆机")
+#: Words that make a churn-named column something other than the flag ("Churn Score",
+#: "Churn Reason", "流失概率"): such a column is never proposed as the flag by its name.
+NOT_FLAG_WORDS: tuple[str, ...] = (
+    "score", "reason", "category", "type", "date", "time", "probability", "prob", "risk",
+    "rate", "cltv", "原因", "类型", "日期", "时间", "概率",
+    "得分", "评分", "分数", "风险")
+#: Values a two-valued flag column may hold (lower-cased); ``lib.ingest.coerce`` reads them.
+FLAG_VALUES: frozenset[str] = frozenset(BOOL_VALUES)
+#: Rows of a sample looked at per column to judge its values.
+SAMPLE_ROWS = 2000
 
-def auto_map(headers: list[str]) -> Mapping:
-    """Propose a mapping from the headers alone.
 
-    Exact synonym matches (after ``normalise_header``) come first, then matches once a bracketed
-    note is dropped ("月均消费(元)" → "月均消费"); the first matching header wins per field.
-    When no spend field maps but two or more unmapped headers name a charge ("Total day charge",
-    "Total eve charge", ...), ``spend_m1`` is proposed as their sum.
+@dataclass(frozen=True)
+class Guess:
+    """One field's proposed source with how sure the mapper is and why.
+
+    Attributes
+    ----------
+    source : the proposed :class:`FieldSource`.
+    confidence : 0–1 (see ``CONFIDENCE``); 1.0 for a choice the user or a template made.
+    reason : i18n key of the reason (``mapping_reason_*`` in ``lib/i18n/ingest.py``).
+    params : fields of the reason's template (``column``, ``values``, ``n``, ``name``).
+    """
+
+    source: FieldSource
+    confidence: float
+    reason: str
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def reason_text(self, lang: str = "en") -> str:
+        """The reason in ``lang`` as plain text."""
+        try:
+            return t_text(self.reason, lang, **self.params)
+        except (KeyError, IndexError, ValueError):
+            return t_text(self.reason, lang)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The fields one kind of file maps to: their order and their known header names.
+
+    ``index`` maps a normalised synonym to ``(field, unit or None)``.
+    """
+
+    order: tuple[str, ...]
+    index: dict[str, tuple[str, str | None]]
+
+    @classmethod
+    def of(cls, synonyms: dict[str, tuple[str, ...]]) -> "Vocabulary":
+        """From ``{field: synonyms}`` (a synonym may carry ``@unit``); the first field that
+        claims a synonym keeps it."""
+        index: dict[str, tuple[str, str | None]] = {}
+        for field, names in synonyms.items():
+            for synonym in (field, *names):
+                text, _, unit = str(synonym).partition("@")
+                index.setdefault(normalise_header(text), (field, unit or None))
+        return cls(tuple(synonyms), index)
+
+
+def contract_vocabulary() -> Vocabulary:
+    """The snapshot contract's vocabulary (``lib.store.schema.FIELDS``)."""
+    return Vocabulary(CONTRACT_COLUMNS, synonym_index())
+
+
+def match_headers(headers: list[str], vocabulary: Vocabulary) -> dict[str, Guess]:
+    """Headers matched to fields by name alone, the one matcher of every import.
+
+    Exact synonym matches (after ``normalise_header``) come first, then matches once a
+    bracketed note is dropped ("月均消费(元)" → "月均消费"); the first matching header wins per
+    field and no header feeds two fields. Any list of anything is accepted: an entry that is
+    not text is read as its ``str``; nothing is raised.
+
+    Example
+    -------
+    >>> v = Vocabulary.of({"manager": ("account manager", "客户经理")})
+    >>> match_headers(["客户经理(工号)"], v)["manager"].reason
+    'mapping_reason_synonym_note'
+    """
+    names = _header_texts(headers)
+    guesses: dict[str, Guess] = {}
+    used: set[str] = set()
+    for key, how in ((normalise_header, "synonym"), (_without_notes, "synonym_note")):
+        for header in names:
+            if header in used:
+                continue
+            hit = vocabulary.index.get(key(header))
+            if hit is None or hit[0] in guesses:
+                continue
+            field, unit = hit
+            guesses[field] = Guess(FieldSource(field, (header,), unit), CONFIDENCE[how],
+                                   f"mapping_reason_{how}", {"column": header})
+            used.add(header)
+    return {f: guesses[f] for f in vocabulary.order if f in guesses}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed mapping of a file: per field a :class:`Guess`, in contract order."""
+
+    guesses: dict[str, Guess]
+
+    @property
+    def mapping(self) -> Mapping:
+        """The proposed :data:`Mapping` (field → source)."""
+        return {field: guess.source for field, guess in self.guesses.items()}
+
+
+def propose(headers: list[str], sample: pl.DataFrame | None = None) -> Proposal:
+    """Propose how a snapshot file's columns feed the contract, each with a confidence and a
+    reason.
+
+    By name first (:func:`match_headers`), with the unit a header states ("Tenure (years)").
+    The churn flag is decided by name *and* content when ``sample`` (the file's text columns,
+    as :class:`lib.ingest.readers.RawTable` holds them) is given: a column is the flag when its
+    name speaks of churn, exit, attrition or leaving (``CHURN_WORDS``, not a score, reason or
+    date: ``NOT_FLAG_WORDS``) and its values are two-valued flags (0/1, yes/no, true/false,
+    是/否, "Attrited Customer"/"Existing Customer"); a known churn name whose values are not a
+    flag stays proposed only when no other column is, at low confidence. Without ``sample``
+    a churn-speaking name is proposed at lower confidence. When no spend field maps but two or
+    more unmapped headers name a charge ("Total day charge", "Total eve charge", ...),
+    ``spend_m1`` is proposed as their sum.
+
+    Never raises, whatever the headers (duplicates, empty, any text).
+
+    Example
+    -------
+    >>> sample = pl.DataFrame({"Id": ["1", "2"], "Churn Label": ["Yes", "No"]})
+    >>> propose(["Id", "Churn Label"], sample).guesses["churned"].confidence
+    0.9
+    """
+    names = _header_texts(headers)
+    guesses = match_headers(names, contract_vocabulary())
+    for field, guess in list(guesses.items()):
+        source = guess.source
+        stated = header_unit(field, source.columns[0])
+        if source.unit is None and stated and UNIT_FACTORS[field][stated] != 1.0:
+            # "Tenure (years)", "网龄（年）": the header says how to read it
+            guesses[field] = dataclasses.replace(guess, source=dataclasses.replace(source, unit=stated))
+    _decide_churn_flag(guesses, names, sample)
+    if not any(f in guesses for f in (*SPEND_COLUMNS, "arpu")):
+        used = {c for g in guesses.values() for c in g.source.columns}
+        charges = list(dict.fromkeys(h for h in names if h not in used
+                                     and any(m in normalise_header(h) for m in CHARGE_MARKERS)))
+        if len(charges) >= 2:
+            guesses["spend_m1"] = Guess(FieldSource("spend_m1", tuple(charges)),
+                                        CONFIDENCE["charges"], "mapping_reason_charges",
+                                        {"n": str(len(charges)), "column": " + ".join(charges)})
+    return Proposal({f: guesses[f] for f in CONTRACT_COLUMNS if f in guesses})
+
+
+def auto_map(headers: list[str], sample: pl.DataFrame | None = None) -> Mapping:
+    """The proposed mapping of :func:`propose`, without confidences.
 
     Example
     -------
@@ -64,34 +230,90 @@ def auto_map(headers: list[str]) -> Mapping:
     >>> m["tenure_months"]
     FieldSource(field='tenure_months', columns=('Account length',), unit='days')
     """
+    return propose(headers, sample).mapping
+
+
+def speaks_of_churn(header: str) -> bool:
+    """Whether a header names customers leaving and is not a score, reason or date of it.
+
+    >>> speaks_of_churn("Attrition_Flag"), speaks_of_churn("离网标识"), speaks_of_churn("Churn Score")
+    (True, True, False)
+    """
+    words = _words(header)
+    return header_says(header, CHURN_WORDS, words) and not header_says(header, NOT_FLAG_WORDS, words)
+
+
+def flag_values(values: pl.Series) -> list[str] | None:
+    """The distinct values (as written, at most two) when a text column reads as a yes/no flag,
+    else ``None``; blanks are ignored and at least one value must be present."""
     try:
-        names = [str(h) for h in headers]
+        text = values.head(SAMPLE_ROWS).cast(pl.String).str.strip_chars()
+        seen = text.filter(text.is_not_null() & (text != "")).unique(maintain_order=True)
+    except Exception:  # noqa: BLE001 - a sample that cannot be read as text is no flag
+        return None
+    if not 1 <= seen.len() <= 2:
+        return None
+    written = seen.to_list()
+    return written if all(str(v).lower() in FLAG_VALUES for v in written) else None
+
+
+def _decide_churn_flag(guesses: dict[str, Guess], names: list[str],
+                       sample: pl.DataFrame | None) -> None:
+    """Settle ``churned`` in ``guesses`` by name and content (see :func:`propose`)."""
+    by_name = guesses.get("churned")
+    used = {c for f, g in guesses.items() if f != "churned" for c in g.source.columns}
+    columns = set(sample.columns) if sample is not None else set()
+    if by_name is not None and sample is not None:
+        column = by_name.source.columns[0]
+        if column in columns:
+            values = flag_values(sample[column])
+            if values is not None:
+                guesses["churned"] = dataclasses.replace(
+                    by_name, confidence=CONFIDENCE["synonym_values"],
+                    reason="mapping_reason_synonym_values",
+                    params={"column": column, "values": " / ".join(values)})
+                return
+            by_name = dataclasses.replace(
+                by_name, confidence=CONFIDENCE["not_flag"], reason="mapping_reason_not_flag",
+                params={"column": column, "values": _sample_text(sample[column])})
+            guesses["churned"] = by_name
+        else:
+            return
+    if by_name is not None and sample is None:
+        return
+    for header in names:
+        if header in used or (by_name and header in by_name.source.columns):
+            continue
+        if not speaks_of_churn(header):
+            continue
+        if sample is None:
+            guesses["churned"] = Guess(FieldSource("churned", (header,)),
+                                       CONFIDENCE["churn_name_only"],
+                                       "mapping_reason_churn_name_only", {"column": header})
+            return
+        values = flag_values(sample[header]) if header in columns else None
+        if values is not None:
+            guesses["churned"] = Guess(FieldSource("churned", (header,)),
+                                       CONFIDENCE["churn_name_values"],
+                                       "mapping_reason_churn_name_values",
+                                       {"column": header, "values": " / ".join(values)})
+            return
+
+
+def _sample_text(values: pl.Series, n: int = 4) -> str:
+    try:
+        text = values.head(SAMPLE_ROWS).cast(pl.String).drop_nulls().unique(maintain_order=True)
+        return ", ".join(str(v)[:20] for v in text.head(n).to_list()) or "–"
     except Exception:  # noqa: BLE001
-        raise IngestError("ingest_map_invalid", {"detail": "headers"},
-                          "ingest_hint_map_syntax") from None
-    index = synonym_index()
-    mapping: Mapping = {}
-    used: set[str] = set()
-    for key in (normalise_header, _without_notes):
-        for header in names:
-            if header in used:
-                continue
-            hit = index.get(key(header))
-            if hit is None or hit[0] in mapping:
-                continue
-            field, unit = hit
-            stated = header_unit(field, header)
-            if unit is None and stated and UNIT_FACTORS[field][stated] != 1.0:
-                unit = stated  # "Tenure (years)", "网龄（年）": the header says how to read it
-            mapping[field] = FieldSource(field, (header,), unit)
-            used.add(header)
-    if not any(f in mapping for f in (*SPEND_COLUMNS, "arpu")):
-        charges = [h for h in names if h not in used
-                   and any(m in normalise_header(h) for m in CHARGE_MARKERS)]
-        charges = list(dict.fromkeys(charges))
-        if len(charges) >= 2:
-            mapping["spend_m1"] = FieldSource("spend_m1", tuple(charges))
-    return dict(sorted(mapping.items(), key=lambda kv: CONTRACT_COLUMNS.index(kv[0])))
+        return "–"
+
+
+def _header_texts(headers: object) -> list[str]:
+    """Headers as text, whatever was passed (an iterable of anything, or nothing usable)."""
+    try:
+        return [str(h) for h in headers]   # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - not iterable: no header to map
+        return []
 
 
 def header_unit(field: str, header: str) -> str | None:
@@ -110,13 +332,19 @@ def header_unit(field: str, header: str) -> str | None:
     return stated[0] if len(stated) == 1 else None
 
 
-def header_says(header: str, words: tuple[str, ...]) -> bool:
+def header_says(header: str, words: tuple[str, ...], latin: set[str] | None = None) -> bool:
     """True when ``header`` holds one of ``words``: a latin word as a whole word (any case,
-    "EstimatedSalary" holds "salary" only as a camel-case part), a Chinese word anywhere."""
+    "EstimatedSalary" holds "salary" only as a camel-case part), a Chinese word anywhere.
+    ``latin``: the header's latin words when the caller has them (:func:`_words`)."""
     text = str(header)
-    latin = {w.lower() for w in _LATIN_WORD.findall(text)}
+    latin = _words(text) if latin is None else latin
     lowered = text.lower()
     return any(w in latin if w.isascii() else w in lowered for w in words)
+
+
+def _words(header: str) -> set[str]:
+    """The latin words of a header, lower-cased ("Attrition_Flag" → {"attrition", "flag"})."""
+    return {w.lower() for w in _LATIN_WORD.findall(str(header))}
 
 
 def _without_notes(header: str) -> str:
