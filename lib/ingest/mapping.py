@@ -58,6 +58,7 @@ Mapping = dict[str, FieldSource]
 
 #: Confidence (0–1) of each way a field is found; the editor shows it and a reason beside it.
 CONFIDENCE: dict[str, float] = {
+    "template": 1.0,          # a saved mapping of this source, or the user's own choice
     "synonym_values": 0.98,   # a known name whose values fit the field (churn flag: two values)
     "synonym": 0.95,          # a known name, values not looked at (no sample, or not checkable)
     "synonym_note": 0.85,     # a known name once a bracketed note is dropped ("月均消费(元)")
