@@ -54,6 +54,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Mapping “{name}” saved (version {version}); it is offered for the next file with these "
         "columns.",
         "映射“{name}”已保存（版本 {version}）；下次上传列名相同的文件时会提供此映射。"),
+    "cli_template_saved": ("saved the mapping as template {name} (version {version})",
+                           "已将映射保存为模板 {name}（版本 {version}）"),
     "template_name_needed": ("Give the mapping a name first.", "请先为映射命名。"),
     "template_unknown": (
         "There is no saved mapping named “{name}”. Saved mappings: {names}.",
