@@ -250,9 +250,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ingest_unit_years": ("years", "年"),
     "ingest_unit_days": ("days", "天"),
     "ingest_tenure_unit_unmapped": (
+        '{file}: a tenure unit was given but no column is mapped to tenure_months.',
+        '{file}：指定了在网时长单位，但没有列映射到 tenure_months。'),
+    "ingest_tenure_unit_unmapped_cli": (
         "{file}: --tenure-unit was given but no column is mapped to tenure_months.",
         "{file}：指定了 --tenure-unit，但没有列映射到 tenure_months。"),
     "ingest_hint_tenure_unit": (
+        'Choose the tenure column in the column mapping first.',
+        '请先在字段映射中选择在网时长列。'),
+    "ingest_hint_tenure_unit_cli": (
         "Map the tenure column (--map 'COLUMN=tenure_months'), or leave out --tenure-unit.",
         "请映射在网时长列（--map '列名=tenure_months'），或去掉 --tenure-unit。"),
     # ---------------------------------------------------------------- row problems
