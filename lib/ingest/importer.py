@@ -25,7 +25,7 @@ from lib.rules import Rules
 from lib.ingest.read_worker import read_table_isolated
 from lib.ingest.templates import Template, apply_template
 from lib.rules.versions import current_rules
-from lib.store.schema import FIELDS, UNIT_FACTORS
+from lib.store.schema import UNIT_FACTORS
 from lib.pipeline.snapshots import ImportOutcome, Progress, write_snapshots
 
 
@@ -143,33 +143,6 @@ def import_file(engine: sa.Engine, data: bytes, source_name: str, *,
                               churn_window_months=churn_window_months, replace=replace,
                               user_name=user_name)
     return ImportResult(validation, outcome)
-
-
-def mapping_rows(mapping: Mapping) -> list[dict[str, str]]:
-    """The mapping as editable rows, one per contract field: field, source ("A + B"), unit."""
-    rows = []
-    for field in FIELDS:
-        source = mapping.get(field.name)
-        rows.append({
-            "field": field.name,
-            "source": " + ".join(source.columns) if source else "",
-            "unit": (source.unit or "") if source else "",
-        })
-    return rows
-
-
-def mapping_from_rows(rows: list[dict[str, str]]) -> Mapping:
-    """Read edited mapping rows back; blank sources leave the field unmapped.
-
-    Column names are checked against the file by ``validate``, which names any that is missing.
-    """
-    mapping: Mapping = {}
-    for row in rows:
-        columns = tuple(part.strip() for part in (row.get("source") or "").split(" + ") if part.strip())
-        if columns:
-            unit = (row.get("unit") or "").strip() or None
-            mapping[row["field"]] = FieldSource(row["field"], columns, unit)
-    return mapping
 
 
 def unmapped_columns(raw: RawTable, mapping: Mapping) -> list[str]:
