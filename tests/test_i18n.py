@@ -66,3 +66,13 @@ def test_app_strings_name_no_command_line_flag():
     with surface("cli"):
         assert "--replace" in t_text("store_snapshot_exists", "en", dates="2026-10-31")
         assert "--replace" in t_text("store_snapshot_exists", "zh", dates="2026-10-31")
+
+
+def test_every_contract_field_has_a_chinese_meaning():
+    import re
+
+    from lib.i18n.mapping import FIELD_DOCS_ZH
+    from lib.store.schema import CONTRACT_COLUMNS
+
+    assert set(FIELD_DOCS_ZH) == set(CONTRACT_COLUMNS)
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in FIELD_DOCS_ZH.values())

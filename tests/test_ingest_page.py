@@ -86,6 +86,7 @@ def test_the_editor_in_chinese(store_url):
     at.file_uploader[0].set_value(("telco.csv", TELCO, "text/csv")).run()
     assert not at.exception
     assert box(at, "churned").options[0] == "– 文件中没有 –"
+    assert box(at, "churned").help.startswith("流失标志：")
     assert any("置信度 98.0%" in shown(c.value) and "是/否标志" in shown(c.value)
                for c in at.caption)
     assert any(shown(c.value).startswith("已接受行的流失占比：50.0%") for c in at.caption)

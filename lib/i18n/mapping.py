@@ -115,3 +115,42 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{share} 的客户月消费不低于最高星级{tier}的下限 {floor}。消费的币种或单位是否与星级门槛"
         "（“规则”页签）不同？"),
 }
+
+#: The contract fields' meanings in Chinese, for the editor's help texts; the English is each
+#: field's ``doc`` in ``lib.store.schema`` (one statement of it, read by ``--help`` as well).
+FIELD_DOCS_ZH: dict[str, str] = {
+    "customer_id": "客户标识（文本）。文件中没有时按行号生成。",
+    "snapshot_date": "该行描述的日期（YYYY-MM-DD）。文件中没有时在导入时指定。",
+    "join_date": "客户入网日期。与 tenure_months 二者必须有其一。",
+    "tenure_months": "入网以来的月数（导入时可由天或年换算）。",
+    "churned": "流失标志：Yes/No、1/0、是/否、TRUE/FALSE。与 churn_date 二者必须有其一。",
+    "churn_date": "客户离网日期（在网时为空）。",
+    "churn_type": "switch（转网）| downgrade（降档）| value_decline（价值下降）| involuntary（欠费停机）| unknown（未知）。",
+    "churn_reason": "离网原因（自由文本）。",
+    **{f"spend_m{i}": f"第 m{i} 月消费（每月金额；m1 为最近一个月）。" for i in range(1, 7)},
+    "arpu": "月均消费（每月金额）。没有 spend_m1..m6 时使用。",
+    "province": "省份（或州）。",
+    "city": "地市。",
+    "district": "区县或营销网格。",
+    "points": "积分（上一年）。",
+    "key_person": "集团关键人标志（使客户成为六星）。",
+    "group_paid": "由集团/单位账户付费的号码（默认不计入流失分析）。",
+    "brand": "品牌。",
+    "plan": "资费套餐。",
+    "contract": "合约类型。",
+    "payment_method": "付费方式。",
+    "voice_minutes": "最近一个月的通话分钟数。",
+    "outgoing_calls": "最近一个月的主叫次数。",
+    "sms": "最近一个月发送的短信条数。",
+    "data_gb": "最近一个月的移动数据流量（GB；可由 MB 换算）。",
+    "roaming": "最近一个月的漫游分钟数。",
+    "complaints": "近六个月的投诉次数。",
+    "service_calls": "客服来电次数。",
+    "arrears": "欠费金额。",
+    "age": "年龄（岁）。",
+    "gender": "性别。",
+    "offer_id": "以往营销活动中提供的挽留优惠。",
+    "treated": "是否在以往活动的干预组（False = 对照组）。",
+    "accepted": "是否接受了优惠。",
+    "contact_date": "营销接触日期。",
+}

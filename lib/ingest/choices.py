@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.ingest.mapping import (FieldSource, Mapping, Proposal, SUMMABLE_KINDS, header_unit)
-from lib.store.schema import FIELDS, REQUIRED_GROUPS, SPEND_COLUMNS, UNIT_FACTORS
+from lib.i18n.mapping import FIELD_DOCS_ZH
+from lib.store.schema import FIELDS, FIELDS_BY_NAME, REQUIRED_GROUPS, SPEND_COLUMNS, UNIT_FACTORS
 
 #: Fields whose source may be several columns added up (spend from split charges).
 SUM_FIELDS: frozenset[str] = frozenset({*SPEND_COLUMNS, "arpu"})
@@ -33,7 +34,7 @@ class FieldChoice:
     Attributes
     ----------
     field : contract field name.
-    doc : its meaning, unit included (``lib.store.schema.Field.doc``).
+    doc : its meaning, unit included, in the editor's language (:func:`field_doc`).
     required : part of a requirement group.
     multiple : may take several columns, summed.
     chosen : the proposed column(s); empty = not in the file.
@@ -50,13 +51,20 @@ class FieldChoice:
     reason: str
 
 
+def field_doc(field: str, lang: str = "en") -> str:
+    """A contract field's meaning in ``lang`` (the schema's ``doc`` in English)."""
+    if lang == "zh" and field in FIELD_DOCS_ZH:
+        return FIELD_DOCS_ZH[field]
+    return FIELDS_BY_NAME[field].doc
+
+
 def field_choices(proposal: Proposal, lang: str = "en") -> list[FieldChoice]:
     """Every contract field, required ones first (then contract order), with its proposal."""
     choices = []
     for field in FIELDS:
         guess = proposal.guesses.get(field.name)
         choices.append(FieldChoice(
-            field=field.name, doc=field.doc, required=field.name in REQUIRED_FIELDS,
+            field=field.name, doc=field_doc(field.name, lang), required=field.name in REQUIRED_FIELDS,
             multiple=field.name in SUM_FIELDS and field.kind in SUMMABLE_KINDS,
             chosen=guess.source.columns if guess else (),
             confidence=guess.confidence if guess else None,
