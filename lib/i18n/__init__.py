@@ -25,9 +25,8 @@ from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import mapping
 from lib.common.markup import plain
+from lib.i18n.locales import available_locales, consistent
 
-LANGUAGES: tuple[str, ...] = ("en", "zh")
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
 
 
 def _merge(*catalogues: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -49,6 +48,14 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     filelimits.STRINGS,
     mapping.STRINGS,
 )
+
+#: further languages as PO files (lib/i18n/locales.py, docs/i18n.md), read once at start;
+#: translations whose fields differ from the English are left out (``python -m tools.i18n check``)
+LOCALES = {code: consistent(locale, {k: v[0] for k, v in STRINGS.items()})[0]
+           for code, locale in available_locales().items()}
+LANGUAGES: tuple[str, ...] = ("en", "zh", *LOCALES)
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文",
+                                  **{code: locale.name for code, locale in LOCALES.items()}}
 
 #: Where text is shown: "app" (the default: pages name their own controls) or "cli" (the
 #: command line names its flags). A key ``K`` may have a sibling ``K_cli`` that is used in its
@@ -80,7 +87,7 @@ def for_surface(key: str) -> str:
 
 
 def t(key: str, lang: str = "en", /, **fields: object) -> str:
-    """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in, for markdown.
+    """The string ``key`` in ``lang`` (a code of ``LANGUAGES``), with ``fields`` filled in, for markdown.
 
     Text fields are escaped (``lib.common.markup.plain``) so that they show as written and can make no
     link, image or format; numbers and dates are left for the template's format spec.
@@ -100,8 +107,13 @@ def t_text(key: str, lang: str = "en", /, **fields: object) -> str:
     """The string ``key`` in ``lang`` with ``fields`` filled in as they are: for plain text
     (the CLI, table cells and CSV, select-box options) or for a caller that escapes for its own
     markup (Plotly labels, HTML)."""
-    english, chinese = STRINGS[for_surface(key)]
-    template = chinese if lang == "zh" else english
+    key = for_surface(key)
+    english, chinese = STRINGS[key]
+    locale = LOCALES.get(lang)
+    if locale is not None:
+        template = locale.messages.get(key) or (chinese if locale.fallback == "zh" else english)
+    else:
+        template = chinese if lang == "zh" else english
     return template.format(**fields) if fields else template
 
 
