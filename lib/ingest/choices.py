@@ -23,8 +23,11 @@ SAMPLE_VALUES = 3
 SAMPLE_CHARS = 24
 #: Rows looked at for samples (the head of the file).
 SAMPLE_ROWS = 500
-#: Fields that are part of a requirement group (shown first, never hidden).
-REQUIRED_FIELDS: frozenset[str] = frozenset(f for group in REQUIRED_GROUPS for f in group)
+#: Fields of a requirement group, shown first and never hidden; of the spend group only the
+#: latest month and the average (earlier months sit with the optional fields: most files have
+#: one spend column).
+REQUIRED_FIELDS: frozenset[str] = frozenset(
+    f for group in REQUIRED_GROUPS for f in group if f not in SPEND_COLUMNS[1:])
 
 
 @dataclass(frozen=True)
