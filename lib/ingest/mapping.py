@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.i18n import t_text
-from lib.ingest.coerce import BOOL_VALUES
 from lib.ingest.errors import IngestError
+from lib.ingest.flags import flag_values, header_says, sample_text, speaks_of_churn
 from lib.store.schema import (
     CONTRACT_COLUMNS,
     FIELDS_BY_NAME,
@@ -33,8 +33,6 @@ SUMMABLE_KINDS = frozenset({"int", "float"})
 GENERATED_FIELDS = frozenset({"customer_id"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
-#: Latin words of a header: runs of letters, camel case split ("EstimatedSalary", "TenureYrs").
-_LATIN_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 @dataclass(frozen=True)
@@ -67,21 +65,6 @@ CONFIDENCE: dict[str, float] = {
     "churn_name_only": 0.6,   # a name that speaks of churn, values not seen
     "not_flag": 0.35,         # a known churn name whose values are not a flag: check it
 }
-#: Words of a header that speak of customers leaving (latin as whole words, Chinese anywhere).
-CHURN_WORDS: tuple[str, ...] = (
-    "churn", "churned", "churner", "exit", "exited", "attrition", "attrited", "left", "leave",
-    "leaving", "leaver", "cancelled", "canceled", "defected", "defection",
-    "流失", "离网", "退网", "销户", "离开", "退出", "流失标识", "拆机")
-#: Words that make a churn-named column something other than the flag ("Churn Score",
-#: "Churn Reason", "流失概率"): such a column is never proposed as the flag by its name.
-NOT_FLAG_WORDS: tuple[str, ...] = (
-    "score", "reason", "category", "type", "date", "time", "probability", "prob", "risk",
-    "rate", "cltv", "原因", "类型", "日期", "时间", "概率",
-    "得分", "评分", "分数", "风险")
-#: Values a two-valued flag column may hold (lower-cased); ``lib.ingest.coerce`` reads them.
-FLAG_VALUES: frozenset[str] = frozenset(BOOL_VALUES)
-#: Rows of a sample looked at per column to judge its values.
-SAMPLE_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -186,7 +169,7 @@ def propose(headers: list[str], sample: pl.DataFrame | None = None) -> Proposal:
     By name first (:func:`match_headers`), with the unit a header states ("Tenure (years)").
     The churn flag is decided by name *and* content when ``sample`` (the file's text columns,
     as :class:`lib.ingest.readers.RawTable` holds them) is given: a column is the flag when its
-    name speaks of churn, exit, attrition or leaving (``CHURN_WORDS``, not a score, reason or
+    name speaks of churn, exit, attrition or leaving (``lib.ingest.flags``: not a score, reason or
     date: ``NOT_FLAG_WORDS``) and its values are two-valued flags (0/1, yes/no, true/false,
     是/否, "Attrited Customer"/"Existing Customer"); a known churn name whose values are not a
     flag stays proposed only when no other column is, at low confidence. Without ``sample``
@@ -198,8 +181,8 @@ def propose(headers: list[str], sample: pl.DataFrame | None = None) -> Proposal:
 
     Example
     -------
-    >>> sample = pl.DataFrame({"Id": ["1", "2"], "Churn Label": ["Yes", "No"]})
-    >>> propose(["Id", "Churn Label"], sample).guesses["churned"].confidence
+    >>> sample = pl.DataFrame({"Id": ["1", "2"], "Customer Left": ["Yes", "No"]})
+    >>> propose(["Id", "Customer Left"], sample).guesses["churned"].confidence
     0.9
     """
     names = _header_texts(headers)
@@ -234,79 +217,46 @@ def auto_map(headers: list[str], sample: pl.DataFrame | None = None) -> Mapping:
     return propose(headers, sample).mapping
 
 
-def speaks_of_churn(header: str) -> bool:
-    """Whether a header names customers leaving and is not a score, reason or date of it.
-
-    >>> speaks_of_churn("Attrition_Flag"), speaks_of_churn("离网标识"), speaks_of_churn("Churn Score")
-    (True, True, False)
-    """
-    words = _words(header)
-    return header_says(header, CHURN_WORDS, words) and not header_says(header, NOT_FLAG_WORDS, words)
-
-
-def flag_values(values: pl.Series) -> list[str] | None:
-    """The distinct values (as written, at most two) when a text column reads as a yes/no flag,
-    else ``None``; blanks are ignored and at least one value must be present."""
-    try:
-        text = values.head(SAMPLE_ROWS).cast(pl.String).str.strip_chars()
-        seen = text.filter(text.is_not_null() & (text != "")).unique(maintain_order=True)
-    except Exception:  # noqa: BLE001 - a sample that cannot be read as text is no flag
-        return None
-    if not 1 <= seen.len() <= 2:
-        return None
-    written = seen.to_list()
-    return written if all(str(v).lower() in FLAG_VALUES for v in written) else None
-
-
 def _decide_churn_flag(guesses: dict[str, Guess], names: list[str],
                        sample: pl.DataFrame | None) -> None:
     """Settle ``churned`` in ``guesses`` by name and content (see :func:`propose`)."""
     by_name = guesses.get("churned")
-    used = {c for f, g in guesses.items() if f != "churned" for c in g.source.columns}
-    columns = set(sample.columns) if sample is not None else set()
-    if by_name is not None and sample is not None:
-        column = by_name.source.columns[0]
-        if column in columns:
-            values = flag_values(sample[column])
-            if values is not None:
-                guesses["churned"] = dataclasses.replace(
-                    by_name, confidence=CONFIDENCE["synonym_values"],
-                    reason="mapping_reason_synonym_values",
-                    params={"column": column, "values": " / ".join(values)})
-                return
-            by_name = dataclasses.replace(
-                by_name, confidence=CONFIDENCE["not_flag"], reason="mapping_reason_not_flag",
-                params={"column": column, "values": _sample_text(sample[column])})
-            guesses["churned"] = by_name
-        else:
-            return
-    if by_name is not None and sample is None:
+    taken = {c for f, g in guesses.items() if f != "churned" for c in g.source.columns}
+    if by_name is not None:
+        taken.update(by_name.source.columns)
+    if sample is None:
+        if by_name is None:
+            header = next((h for h in names if h not in taken and speaks_of_churn(h)), None)
+            if header is not None:
+                guesses["churned"] = Guess(FieldSource("churned", (header,)),
+                                           CONFIDENCE["churn_name_only"],
+                                           "mapping_reason_churn_name_only", {"column": header})
         return
-    for header in names:
-        if header in used or (by_name and header in by_name.source.columns):
-            continue
-        if not speaks_of_churn(header):
-            continue
-        if sample is None:
-            guesses["churned"] = Guess(FieldSource("churned", (header,)),
-                                       CONFIDENCE["churn_name_only"],
-                                       "mapping_reason_churn_name_only", {"column": header})
+    if by_name is not None:
+        column = by_name.source.columns[0]
+        if column not in sample.columns:
             return
-        values = flag_values(sample[header]) if header in columns else None
+        values = flag_values(sample[column])
+        if values is not None:
+            guesses["churned"] = dataclasses.replace(
+                by_name, confidence=CONFIDENCE["synonym_values"],
+                reason="mapping_reason_synonym_values",
+                params={"column": column, "values": " / ".join(values)})
+            return
+        # a known name whose values are no flag: kept, low, unless a flag column speaks of churn
+        guesses["churned"] = dataclasses.replace(
+            by_name, confidence=CONFIDENCE["not_flag"], reason="mapping_reason_not_flag",
+            params={"column": column, "values": sample_text(sample[column])})
+    for header in names:
+        if header in taken or header not in sample.columns or not speaks_of_churn(header):
+            continue
+        values = flag_values(sample[header])
         if values is not None:
             guesses["churned"] = Guess(FieldSource("churned", (header,)),
                                        CONFIDENCE["churn_name_values"],
                                        "mapping_reason_churn_name_values",
                                        {"column": header, "values": " / ".join(values)})
             return
-
-
-def _sample_text(values: pl.Series, n: int = 4) -> str:
-    try:
-        text = values.head(SAMPLE_ROWS).cast(pl.String).drop_nulls().unique(maintain_order=True)
-        return ", ".join(str(v)[:20] for v in text.head(n).to_list()) or "–"
-    except Exception:  # noqa: BLE001
-        return "–"
 
 
 def _header_texts(headers: object) -> list[str]:
@@ -331,21 +281,6 @@ def header_unit(field: str, header: str) -> str | None:
     stated = [unit for unit, spellings in UNIT_WORDS.get(field, {}).items()
               if header_says(header, spellings)]
     return stated[0] if len(stated) == 1 else None
-
-
-def header_says(header: str, words: tuple[str, ...], latin: set[str] | None = None) -> bool:
-    """True when ``header`` holds one of ``words``: a latin word as a whole word (any case,
-    "EstimatedSalary" holds "salary" only as a camel-case part), a Chinese word anywhere.
-    ``latin``: the header's latin words when the caller has them (:func:`_words`)."""
-    text = str(header)
-    latin = _words(text) if latin is None else latin
-    lowered = text.lower()
-    return any(w in latin if w.isascii() else w in lowered for w in words)
-
-
-def _words(header: str) -> set[str]:
-    """The latin words of a header, lower-cased ("Attrition_Flag" → {"attrition", "flag"})."""
-    return {w.lower() for w in _LATIN_WORD.findall(str(header))}
 
 
 def _without_notes(header: str) -> str:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.ingest.report import Term
-from lib.ingest.mapping import FieldSource, header_says, header_unit
+from lib.ingest.flags import header_says
+from lib.ingest.mapping import FieldSource, header_unit
 from lib.rules import Rules, RulesError, finite_number
 from lib.store.schema import SPEND_COLUMNS, UNIT_FACTORS
 
