@@ -24,6 +24,7 @@ from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import mapping
+from lib.i18n import workspaces
 from lib.common.markup import plain
 from lib.i18n.locales import available_locales, consistent
 
@@ -47,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     operations.STRINGS,
     filelimits.STRINGS,
     mapping.STRINGS,
+    workspaces.STRINGS,
 )
 
 #: further languages as PO files (lib/i18n/locales.py, docs/i18n.md), read once at start;

@@ -105,12 +105,15 @@ def tier_fit_checks(accepted: pl.DataFrame, rules: Rules, checks: ImportChecks) 
     return out
 
 
-def import_prechecks(engine: sa.Engine, accepted: pl.DataFrame, mapping: Mapping,
+def import_prechecks(engine: sa.Engine | None, accepted: pl.DataFrame, mapping: Mapping,
                      snapshot_date: dt.date | None, window_months: int | None,
                      rules: Rules) -> list[Precheck]:
-    """Every check before an import of the accepted rows of a validated file."""
+    """Every check before an import of the accepted rows of a validated file into the store of
+    ``engine`` (``None``: a store still to be made, where no date can clash)."""
     checks = import_checks(rules)
-    return (stored_date_checks(engine, snapshot_dates_of(accepted, snapshot_date))
+    stored = ([] if engine is None
+              else stored_date_checks(engine, snapshot_dates_of(accepted, snapshot_date)))
+    return (stored
             + churn_window_checks(accepted, mapping, window_months, checks)
             + tier_fit_checks(accepted, rules, checks))
 
