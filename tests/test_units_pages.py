@@ -132,3 +132,31 @@ def test_a_draft_plan_reads_not_started_not_a_red_zero(tmp_path, monkeypatch):
     assert not at.exception
     reach = next(m for m in at.metric if m.label.endswith("Service reach rate"))
     assert reach.value == "Not started" and not reach.delta and not reach.label.startswith("⚠")
+
+
+def test_tiers_accepted_for_a_new_workspace_are_its_rules(tmp_path, monkeypatch, telco_file):
+    """While the demo is chosen the file goes to a new workspace: the proposal starts from the
+    shipped rules, is accepted (the box ticked by default since they do not fit) and becomes
+    the new workspace's rules version 2 (with the bounds shown); the demo's rules stay at 1."""
+    from lib import workspaces as ws
+    from lib.demo.seed import seed_demo
+
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    monkeypatch.delenv(ws.REGISTRY_ENV, raising=False)
+    seed_demo(make_engine(url), customers=300, snapshots=2)
+    at = app()
+    at.switch_page("views/data.py").run()
+    at.file_uploader[0].set_value((telco_file.name, telco_file.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    use = next(c for c in at.checkbox if c.label.startswith("Use these thresholds"))
+    assert use.value is True
+    bound = next(x for x in at.number_input if x.label.startswith("4 star from")).value
+    window_box(at).set_value("unknown").run()
+    next(c for c in at.checkbox if c.label.startswith("I have checked")).check().run()
+    import_button(at).click().run()
+    assert not at.exception
+    own = next(w for w in ws.list_workspaces() if not w.is_demo and w.store_url != url)
+    rules = current_rules(make_engine(own.store_url))
+    assert rules.version == 2 and rules.tier_spend_min[3] == pytest.approx(bound)
+    assert current_rules(make_engine(url)).version == 1

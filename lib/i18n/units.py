@@ -31,6 +31,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tiers_preview": ("With these thresholds: {shares}. VIPs ({vip} and up): {vip_share}.",
                       "按这些门槛：{shares}。VIP（{vip}及以上）：{vip_share}。"),
     "tiers_save": ("Save thresholds as a new rules version", "将门槛保存为新规则版本"),
+    "tiers_use_for_new": ("Use these thresholds and currency in the new workspace {name}",
+                          "在新工作区 {name} 中使用这些门槛和货币"),
     "tiers_saved_note": ("Tier thresholds proposed from {file}", "按 {file} 提出的星级门槛"),
     "tiers_no_spend": ("This file has no spend values, so no thresholds can be proposed.",
                        "本文件没有消费数值，无法提出门槛。"),
