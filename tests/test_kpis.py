@@ -152,3 +152,12 @@ def test_money_headers_name_the_currency():
     assert money_header("ARPU", "arpu", fmt.Currency("USD", "$"), "en") == "ARPU (USD)"
     assert money_header("收入", "revenue", fmt.Currency(), "zh") == "收入（CNY）"
     assert money_header("Customers", "customers", fmt.Currency(), "en") == "Customers"
+
+
+def test_table_cells_from_numpy_scalars():
+    """A pandas table hands numpy scalars to the formatter: an int64 count still gets its
+    thousands separator, a NaN share its dash."""
+    import numpy as np
+    assert fmt.column_formatter("count")(np.int64(48213)) == "48,213"
+    assert fmt.column_formatter("share")(np.float64("nan")) == "–"
+    assert fmt.column_formatter("currency", "en", fmt.Currency())(np.float32(2.5)) == "¥2.50"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -163,10 +164,11 @@ def column_formatter(unit: str, lang: str = "en",
     def cell(value: object) -> str:
         if value is None or isinstance(value, str):
             return "–" if value is None else value
-        if isinstance(value, bool):
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
             return str(value)
-        if isinstance(value, (int, float)):
-            if isinstance(value, float) and math.isnan(value):
+        if isinstance(value, numbers.Real):   # numpy's scalars too (a pandas table's cells)
+            value = float(value)
+            if math.isnan(value):
                 return "–"
             if unit == "currency":   # a table keeps every digit a card would shorten
                 return _with_symbol(f"{value:,.2f}", currency)
