@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import tomlkit
+from lib.common.fmt import Currency
 
 from lib.rules.reader import DEFAULT_RULES_PATH, RulesError, Section, finite_number, parsed
 
@@ -64,6 +65,8 @@ class Rules:
     decline_max_usage_trend: float | None = None
     usage_trend_months: int = 3
     usage_columns: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb")
+    #: the money of every amount (``[currency]``; rules saved before it: the shipped CNY, ¥)
+    currency: Currency = Currency()
 
     def section(self, name: str) -> dict[str, Any]:
         """A section of the rules text as saved ({} when absent), without any fallback."""
@@ -114,6 +117,17 @@ def _usage_rule(lifecycle: Section) -> dict[str, Any]:
     }
 
 
+def _currency(section: Section) -> Currency:
+    """``[currency]`` code (three letters, ISO 4217) and symbol (at most four characters); the
+    shipped currency when the section is absent (rules saved before it)."""
+    code, symbol = section.value("code"), section.value("symbol")
+    if not (isinstance(code, str) and len(code.strip()) == 3 and code.strip().isalpha()):
+        raise RulesError("rules_bad_currency_code", key="currency.code")
+    if not (isinstance(symbol, str) and len(symbol.strip()) <= 4):
+        raise RulesError("rules_bad_currency_symbol", key="currency.symbol")
+    return Currency(code.strip().upper(), symbol.strip())
+
+
 def parse_rules(text: str, version: int = 0) -> Rules:
     """Parse and check TOML rule text; raise ``RulesError`` naming the first bad key.
 
@@ -149,6 +163,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         # the same range as lib.rules.economics.HORIZON_MONTHS_RANGE (the pages' input)
         risk_horizon_months=Section(doc, "revenue_at_risk").integer("horizon_months", 1, 120),
         overview_top_customer_share=Section(doc, "overview").share("top_customer_share", 0.01, 0.99),
+        currency=_currency(Section(doc, "currency")),
         **_usage_rule(life),
     )
 

@@ -59,9 +59,10 @@ def navigation_pages(role: str, lang: str) -> list[st.Page]:
             for page in PAGES if role in page.roles]
 
 
-def page_link(page: Page, lang: str, label_key: str | None = None) -> None:
-    """A link to ``page``, labelled with its title (or ``label_key``) in ``lang``."""
-    st.page_link(page.file, label=t(label_key or page.title_key, lang), icon=page.icon)
+def page_link(page: Page, lang: str, label_key: str | None = None, icon: str | None = None) -> None:
+    """A link to ``page``, labelled with its title (or ``label_key``) in ``lang``, with the
+    page's icon (or ``icon``, for a link that says what to do there)."""
+    st.page_link(page.file, label=t(label_key or page.title_key, lang), icon=icon or page.icon)
 
 
 def switch_page(page: Page) -> None:
