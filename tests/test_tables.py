@@ -1,4 +1,4 @@
-"""The labelled-table helper (lib/ui/tables.py): headers translated, columns chosen, units formatted.
+"""The labelled-table helper (lib/ui/tables.py): headers translated, columns chosen, units kept.
 
 Expected headers are the catalogue's words written out by hand (lib/i18n/offers.py:
 offers_col_tier = Tier / 星级, offers_col_roi = ROI / 回报率).
@@ -13,28 +13,25 @@ FRAME = pl.DataFrame({"tier": [1, 2], "roi": [0.5, 0.25], "extra": ["x", "y"]})
 MAP = {"roi": Column("offers_col_roi", "share"), "tier": "offers_col_tier", "absent": "offers_col_cost"}
 
 
-def test_mapped_columns_in_the_maps_order_with_translated_headers():
-    shown, config = labelled(FRAME, MAP, "zh")
+def test_mapped_columns_in_the_maps_order_with_translated_headers_and_units():
+    shown, units, config = labelled(FRAME, MAP, "zh")
     assert shown.columns == ["回报率", "星级"]
     assert shown["回报率"].to_list() == [0.5, 0.25]          # values untouched: they still sort as numbers
-    assert list(config) == ["回报率"]                          # a text column needs no format
-    assert config["回报率"]["type_config"]["format"] == "percent"
-    assert config["回报率"]["label"] == "回报率"
+    assert units == {"回报率": "share"}                       # a text column has no unit
+    assert config == {}
 
 
 def test_others_keeps_unmapped_columns_in_the_frames_order():
-    shown, _ = labelled(FRAME, MAP, "en", others=True)
+    shown, _, _ = labelled(FRAME, MAP, "en", others=True)
     assert shown.columns == ["Tier", "ROI", "extra"]
 
 
-def test_a_suffix_follows_the_header_and_each_unit_has_its_format():
-    shown, config = labelled(FRAME, {"roi": Column("offers_col_roi", "currency", " (%)")}, "en")
-    assert shown.columns == ["ROI (%)"]
-    assert config["ROI (%)"]["type_config"]["format"] == "%,.0f"
+def test_a_suffix_follows_the_header():
+    shown, units, _ = labelled(FRAME, {"roi": Column("offers_col_roi", "currency", " (%)")}, "en")
+    assert shown.columns == ["ROI (%)"] and units == {"ROI (%)": "currency"}
 
 
 def test_without_renaming_the_labels_go_into_the_config_only():
-    shown, config = labelled(FRAME, MAP, "en", rename=False)
-    assert shown.columns == ["roi", "tier"]
+    shown, units, config = labelled(FRAME, MAP, "en", rename=False)
+    assert shown.columns == ["roi", "tier"] and units == {"roi": "share"}
     assert (config["roi"]["label"], config["tier"]["label"]) == ("ROI", "Tier")
-    assert config["roi"]["type_config"]["format"] == "percent"

@@ -60,16 +60,16 @@ def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
                       top=fmt.number(vip_spend_min(rules), "currency", code, money),
                       share=fmt.number(proposal.current_vip_share, "share")))
         left, right = st.columns(2)
-        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
-                                        key=f"tiers_code_{key}")
-        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=4,
-                                  key=f"tiers_symbol_{key}")
+        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=fmt.CURRENCY_CODE_CHARS,
+                                        key=ui.scoped(ui.Keys.TIERS_CODE, key))
+        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=fmt.CURRENCY_SYMBOL_MAX_CHARS,
+                                  key=ui.scoped(ui.Keys.TIERS_SYMBOL, key))
         bounds = [0.0]
-        for column, tier in zip(st.columns(4), range(2, 6)):
+        for column, tier in zip(st.columns(4), TIERS[1:-1]):
             proposed = proposal.spend_min[tier - 1]
             bounds.append(column.number_input(
                 t("tiers_threshold", code, tier=rules.tier_name(tier, code), currency=currency_code),
-                min_value=0.0, value=float(proposed), key=f"tiers_{tier}_{key}",
+                min_value=0.0, value=float(proposed), key=ui.scoped(ui.Keys.TIERS_BOUND, tier, key),
                 help=t("tiers_threshold_help", code, value=f"{symbol}{proposed:,.2f}",
                        share=fmt.number(proposal.top_shares[tier - 2], "share"))))
         shares = tier_shares(spend, tuple(bounds), rules)
@@ -83,9 +83,9 @@ def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
         if new:
             parse_rules(text)   # refused here, with its message, rather than at the import
             use = st.checkbox(t("tiers_use_for_new", code, name=target.new_name),
-                              value=not proposal.fits_already, key=f"tiers_use_{key}")
+                              value=not proposal.fits_already, key=ui.scoped(ui.Keys.TIERS_USE, key))
             return text if use else None
-        if st.button(t("tiers_save", code), type="primary", key=f"tiers_save_{key}",
+        if st.button(t("tiers_save", code), type="primary", key=ui.scoped(ui.Keys.TIERS_SAVE, key),
                      disabled=not ui.user().can("edit_rules")):
             saved = save_rules(ui.engine(), text, note=t_text("tiers_saved_note", code, file=file_name))
             ui.clear_caches()

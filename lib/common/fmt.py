@@ -12,6 +12,10 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+#: A currency's ISO 4217 code has three letters; its symbol at most four characters (``[currency]``).
+CURRENCY_CODE_CHARS = 3
+CURRENCY_SYMBOL_MAX_CHARS = 4
+
 
 @dataclass(frozen=True)
 class Currency:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import tomlkit
-from lib.common.fmt import Currency
+from lib.common.fmt import CURRENCY_CODE_CHARS, CURRENCY_SYMBOL_MAX_CHARS, Currency
 
 from lib.rules.reader import DEFAULT_RULES_PATH, RulesError, Section, finite_number, parsed
 
@@ -121,9 +121,9 @@ def _currency(section: Section) -> Currency:
     """``[currency]`` code (three letters, ISO 4217) and symbol (at most four characters); the
     shipped currency when the section is absent (rules saved before it)."""
     code, symbol = section.value("code"), section.value("symbol")
-    if not (isinstance(code, str) and len(code.strip()) == 3 and code.strip().isalpha()):
+    if not (isinstance(code, str) and len(code.strip()) == CURRENCY_CODE_CHARS and code.strip().isalpha()):
         raise RulesError("rules_bad_currency_code", key="currency.code")
-    if not (isinstance(symbol, str) and len(symbol.strip()) <= 4):
+    if not (isinstance(symbol, str) and len(symbol.strip()) <= CURRENCY_SYMBOL_MAX_CHARS):
         raise RulesError("rules_bad_currency_symbol", key="currency.symbol")
     return Currency(code.strip().upper(), symbol.strip())
 

@@ -37,6 +37,14 @@ class Keys:
     WS_REPEAT_CONFIRM = "repeat"          # scoped by upload and sheet
     WS_CREATE_FORM = "ws_create"
     WS_CREATE_NAME = "ws_create_name"
+    TEMPLATE_PICK = "template"            # scoped by the mapping editor's key
+    TEMPLATE_NAME = "template_name"       # scoped by the mapping editor's key
+    TEMPLATE_SAVE = "template_save"       # scoped by the mapping editor's key
+    TIERS_CODE = "tiers_code"             # the tier proposal, scoped by upload
+    TIERS_SYMBOL = "tiers_symbol"
+    TIERS_BOUND = "tiers_bound"           # scoped by tier and upload
+    TIERS_USE = "tiers_use"
+    TIERS_SAVE = "tiers_save"
 
     # --- Data page -----------------------------------------------------------------------------
     PENDING_DELETE = "pending_delete"
