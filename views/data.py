@@ -12,6 +12,7 @@ from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validate
                           with_unit)
 from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
+from lib.common.localise import localised
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
 from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
@@ -140,7 +141,7 @@ with tab_snapshots, ui.guard():
     if stored.height == 0:
         st.info(t("sidebar_no_data", code))
     else:
-        ui.table(stored)
+        ui.table(localised(stored, code))
         choice = st.selectbox(t("data_delete_pick", code), stored["snapshot_date"].to_list())
         if st.button(t("data_delete_button", code), icon=":material/delete:",
                      disabled=not ui.user().can("delete_snapshot"),
@@ -161,7 +162,7 @@ with tab_snapshots, ui.guard():
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
                 st.rerun()
     st.subheader(t("data_history", code))
-    ui.table(import_history(ui.engine()))
+    ui.table(localised(import_history(ui.engine()), code))
 
 with tab_rules, ui.guard():
     rules = ui.rules()
@@ -210,4 +211,4 @@ with tab_rules, ui.guard():
             ui.clear_caches()
             st.success(t("rules_saved", code, version=saved.version))
     st.subheader(t("rules_history", code))
-    ui.table(rules_history(ui.engine()))
+    ui.table(localised(rules_history(ui.engine()), code))

@@ -19,6 +19,7 @@ from lib import ui
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t, t_text
+from lib.common.localise import join
 
 code = ui.lang()
 st.title(t("page_segments", code))
@@ -78,7 +79,7 @@ if value_tab.open:
     with value_tab, ui.guard():
         config = segments.settings(rules)
         view = ui.compute(segments.value_view, filters, rules)
-        bounds = ", ".join(f"{b:,.0f}" for b in rules.tier_spend_min)
+        bounds = join((f"{b:,.0f}" for b in rules.tier_spend_min), code)
         st.caption(t("seg_tier_rules", code, bounds=bounds,
                      points=fmt.number(rules.six_star_points_min, "count", code),
                      key_person=t("seg_tier_rules_key_person", code) if rules.six_star_key_person else ""))
@@ -136,13 +137,13 @@ if cluster_tab.open:
         model = ui.compute(segments_clusters.fit_clusters, snapshot, rules, k)
         if model is None:
             st.info(t("seg_clusters_unavailable", code,
-                      features=", ".join(t(f"seg_feature_{f}", code) for f in settings.features)))
+                      features=join((t(f"seg_feature_{f}", code) for f in settings.features), code)))
         else:
             view = ui.compute(segments_clusters.cluster_view, filters, rules, model)
             how = (t("seg_cluster_how_auto", code, score=dict(model.silhouettes)[model.k])
                    if model.chosen_by_silhouette else t("seg_cluster_how_manual", code))
             st.caption(t("seg_cluster_note", code, rows=model.sample_rows, k=model.k, how=how,
-                         features=", ".join(t(f"seg_feature_{f}", code) for f in model.features)))
+                         features=join((t(f"seg_feature_{f}", code) for f in model.features), code)))
             left, right = st.columns(2)
             left.plotly_chart(charts_segments.cluster_profile(view, code), config=PLOT)
             right.plotly_chart(charts_segments.cluster_tiers(view, rules, code), config=PLOT)
@@ -170,7 +171,7 @@ if geo_tab.open:
                     st.plotly_chart(charts_segments.province_tiles(view, metric, code), config=PLOT)
                     unplaced = view.areas.filter(pl.col("x").is_null())["area"].to_list()
                     if unplaced:
-                        st.caption(t("seg_geo_unplaced", code, areas=", ".join(unplaced)))
+                        st.caption(t("seg_geo_unplaced", code, areas=join(unplaced, code)))
                 else:
                     st.caption(t("seg_geo_no_layout", code))
                     st.plotly_chart(charts_segments.ranked_bars(view.areas, metric, code), config=PLOT)

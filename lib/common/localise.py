@@ -1,0 +1,68 @@
+"""Tables in the user's language: headers from the catalogue, coded cells named, lists punctuated.
+
+``localised(frame, lang)`` renames every column that has a ``tbl_<column>`` entry in
+``lib.i18n`` and replaces the cells of coded columns (``CODED``) by their ``tbl_<column>_<value>``
+name when the catalogue has one; any other value (a file name, a user's note) stays as stored.
+``join(items, lang)`` writes a list the way each language does: "a, b, c" in English,
+"a、b、c" in Chinese (the enumeration comma 、, not the ASCII comma).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from lib.common.frames import relabel
+from lib.i18n import STRINGS, Markdown, t_text
+
+#: Columns whose cells are codes with a name in the catalogue (``tbl_<column>_<code>``).
+CODED: frozenset[str] = frozenset({"source_name", "status", "author", "note", "view"})
+
+
+def header(column: str, lang: str) -> str:
+    """The column's header in ``lang`` (``tbl_<column>``), or the column name when it has none."""
+    key = f"tbl_{column}"
+    return t_text(key, lang) if key in STRINGS else column
+
+
+def cell(column: str, value: object, lang: str) -> object:
+    """A coded cell's name in ``lang``; any value without a catalogue entry as stored."""
+    key = f"tbl_{column}_{value}"
+    return t_text(key, lang) if key in STRINGS else value
+
+
+def churn_reason(code: str | None, lang: str) -> str | None:
+    """A churn reason in ``lang``: the name of a known code, else the file's own text."""
+    if code is None:
+        return None
+    key = f"churn_reason_code_{code}"
+    return t_text(key, lang) if key in STRINGS else code
+
+
+def localised(frame: pl.DataFrame, lang: str, keep: Iterable[str] = ()) -> pl.DataFrame:
+    """``frame`` with coded cells named and headers translated (``keep``: columns left as they
+    are, e.g. an id the page reads back)."""
+    kept = set(keep)
+    coded = [c for c in frame.columns if c in CODED and c not in kept
+             and frame.schema[c] in (pl.String, pl.Categorical)]
+    if coded:
+        frame = frame.with_columns(
+            [relabel(frame[c], lambda v, c=c: str(cell(c, v, lang))) for c in coded])
+    return frame.rename({c: header(c, lang) for c in frame.columns if c not in kept})
+
+
+def join(items: Iterable[object], lang: str) -> str:
+    """Items as one list: "a, b" in English, "a、b" in Chinese. Texts made by ``t`` (escaped
+    markdown) stay marked as such, so a message that takes the list does not escape them twice."""
+    return _joined(("、" if lang == "zh" else ", "), items)
+
+
+def join_clauses(items: Iterable[object], lang: str) -> str:
+    """Longer items (clauses, "tier: value") as one list: "; " in English, "；" in Chinese."""
+    return _joined(("；" if lang == "zh" else "; "), items)
+
+
+def _joined(separator: str, items: Iterable[object]) -> str:
+    listed = list(items)
+    text = separator.join(str(item) for item in listed)
+    return Markdown(text) if listed and all(isinstance(i, Markdown) for i in listed) else text

@@ -1,0 +1,93 @@
+"""Table headers and coded cell values of the analyst's tables (snapshots, import and rules
+history, offer calibration, optimiser plan, offer catalogue editor, scenarios, export log,
+mapping editor) and the demo's churn reason codes, in English and 简体中文.
+
+Headers are keyed ``tbl_<column>``; coded values ``tbl_<column>_<value>`` (see
+``lib.common.localise``). Churn reasons are free text in a file; the codes the demo writes
+(``lib.demo.world.REASONS``) have names here as ``churn_reason_code_<code>``.
+"""
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # snapshots and the import log (lib.pipeline.snapshots)
+    "tbl_snapshot_date": ("Snapshot", "快照日期"),
+    "tbl_row_count": ("Rows", "行数"),
+    "tbl_churn_window_months": ("Churn window (months)", "流失窗口（月）"),
+    "tbl_rules_version": ("Rules version", "规则版本"),
+    "tbl_source_name": ("Source", "来源"),
+    "tbl_source_name_demo": ("Demo data", "演示数据"),
+    "tbl_imported_at": ("Imported at", "导入时间"),
+    "tbl_import_id": ("Import #", "导入编号"),
+    "tbl_started_at": ("Started at", "开始时间"),
+    "tbl_snapshot_dates": ("Snapshot dates", "快照日期"),
+    "tbl_rows_read": ("Rows read", "读取行数"),
+    "tbl_rows_accepted": ("Rows accepted", "接受行数"),
+    "tbl_rows_rejected": ("Rows rejected", "拒绝行数"),
+    "tbl_status": ("Status", "状态"),
+    "tbl_status_imported": ("Imported", "已导入"),
+    "tbl_status_failed": ("Failed", "失败"),
+    "tbl_status_running": ("Running or interrupted", "进行中或已中断"),
+    "tbl_message": ("Message", "说明"),
+    "tbl_user_name": ("User", "用户"),
+    # rules and catalogue versions (lib.rules.versions, lib.offers.store)
+    "tbl_version": ("Version", "版本"),
+    "tbl_created_at": ("Saved at", "保存时间"),
+    "tbl_author": ("Saved by", "保存人"),
+    "tbl_author_system": ("System", "系统"),
+    "tbl_note": ("Note", "备注"),
+    "tbl_note_shipped defaults": ("Shipped defaults", "出厂默认值"),
+    # offer calibration from a call-back plan (lib.offers.calibration)
+    "tbl_offer_id": ("Offer", "优惠"),
+    "tbl_tier": ("Tier", "星级"),
+    "tbl_control": ("Control customers", "对照组人数"),
+    "tbl_treated": ("Contacted customers", "联系组人数"),
+    "tbl_control_churned": ("Control churners", "对照组流失"),
+    "tbl_treated_churned": ("Contacted churners", "联系组流失"),
+    "tbl_accepted": ("Accepted", "接受人数"),
+    "tbl_churn_control": ("Churn, control", "对照组流失率"),
+    "tbl_churn_treated": ("Churn, contacted", "联系组流失率"),
+    "tbl_difference": ("Difference", "差值"),
+    "tbl_difference_low": ("Difference, low", "差值下限"),
+    "tbl_difference_high": ("Difference, high", "差值上限"),
+    "tbl_take_up": ("Take-up", "接受率"),
+    "tbl_take_up_low": ("Take-up, low", "接受率下限"),
+    "tbl_take_up_high": ("Take-up, high", "接受率上限"),
+    "tbl_effect": ("Effect", "效果"),
+    "tbl_effect_low": ("Effect, low", "效果下限"),
+    "tbl_effect_high": ("Effect, high", "效果上限"),
+    # the optimiser's plan (lib.offers.optimiser)
+    "tbl_decile": ("Risk decile", "风险十分位"),
+    "tbl_tenure_discount": ("Tenure discount", "网龄折扣"),
+    "tbl_customers": ("Customers", "客户数"),
+    "tbl_cost": ("Cost", "成本"),
+    "tbl_saves": ("Customers kept", "挽留客户数"),
+    "tbl_net_value": ("Net value", "净值"),
+    "tbl_offer": ("Offer name", "优惠名称"),
+    # the offer catalogue editor (lib.offers.roi.catalogue_rows)
+    "tbl_id": ("Offer id", "优惠编号"),
+    "tbl_name_en": ("Name (English)", "英文名称"),
+    "tbl_name_zh": ("Name (Chinese)", "中文名称"),
+    "tbl_type": ("Type", "类型"),
+    "tbl_eligible_tiers": ("Eligible tiers", "适用星级"),
+    "tbl_contact_cost": ("Contact cost", "接触成本"),
+    "tbl_cost_per_acceptance": ("Cost per acceptance", "每次接受成本"),
+    "tbl_duration_months": ("Duration (months)", "期限（月）"),
+    # the churn model's export log (lib.churn.queries)
+    "tbl_export_id": ("Export #", "导出编号"),
+    "tbl_exported_at": ("Exported at", "导出时间"),
+    "tbl_view": ("List", "名单"),
+    "tbl_view_action_list": ("Action list", "行动名单"),
+    "tbl_file_format": ("Format", "格式"),
+    "tbl_identifiers_masked": ("Identifiers masked", "标识已脱敏"),
+    # the demo's churn reason codes (lib.demo.world.REASONS)
+    "churn_reason_code_competitor_offer": ("Competitor's offer", "竞争对手优惠"),
+    "churn_reason_code_network_quality": ("Network quality", "网络质量"),
+    "churn_reason_code_service_quality": ("Service quality", "服务质量"),
+    "churn_reason_code_price": ("Price", "资费"),
+    "churn_reason_code_relocation": ("Moved away", "迁居"),
+    "churn_reason_code_social_circle": ("Friends and family moved", "亲友圈转网"),
+    "churn_reason_code_usage_drop": ("Uses less", "用量下降"),
+    "churn_reason_code_family_plan": ("Joined a family plan", "并入家庭套餐"),
+    "churn_reason_code_second_sim": ("Second SIM given up", "放弃副卡"),
+    "churn_reason_code_non_payment": ("Non-payment", "欠费停机"),
+    "churn_reason_code_real_name_check": ("Real-name check failed", "实名认证未通过"),
+}
