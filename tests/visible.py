@@ -76,9 +76,14 @@ def _plotly_strings(value, key: str | None = None) -> Iterator[str]:
         yield re.sub(r"%\{[^}]*\}", " ", re.sub(r"<[^>]+>", " ", value))
 
 
-def _frame_texts(frame) -> Iterator[str]:
+def _frame_texts(frame, config: dict, editable: bool) -> Iterator[str]:
     for column in frame.columns:
-        yield str(column)
+        spec = config.get(str(column)) or {}
+        if spec.get("hidden"):
+            continue
+        yield spec.get("label") or str(column)   # a column_config label is what the header shows
+        if editable and not spec.get("disabled"):
+            continue          # cells the user types (a file's header, an offer's English name)
         series = frame[column]
         if series.dtype == object or str(series.dtype) in {"string", "str", "category"}:
             for cell in series.dropna().unique()[:500]:
@@ -108,7 +113,9 @@ def visible_texts(at) -> list[str]:
             out.extend(s for s in (node.proto.label, node.proto.help) if s)
         elif kind in {"dataframe", "table"}:
             try:
-                out.extend(_frame_texts(node.value))
+                config = json.loads(getattr(node.proto, "columns", "") or "{}")
+                editable = bool(getattr(node.proto, "editing_mode", 0))
+                out.extend(_frame_texts(node.value, config, editable))
             except Exception:   # an Arrow payload AppTest cannot turn into a frame
                 pass
         elif kind == "plotly_chart":

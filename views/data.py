@@ -12,10 +12,11 @@ from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validate
                           with_unit)
 from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
-from lib.common.localise import localised
+from lib.common.frames import relabel
+from lib.common.localise import field_doc, field_name, join, localised, report_view
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
-from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
+from lib.store.schema import UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
@@ -45,12 +46,14 @@ with tab_import, ui.guard():
         st.subheader(t("data_mapping", code))
         st.caption(t("data_mapping_help", code))
         rows = pd.DataFrame(mapping_rows(auto_map(list(raw.frame.columns))))
-        rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
+        rows.insert(1, "name", [field_name(name, code) for name in rows["field"]])
+        rows.insert(2, "doc", [field_doc(name, code) for name in rows["field"]])
         units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
         edited = st.data_editor(
             rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
             column_config={
-                "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
+                "field": st.column_config.TextColumn(t("data_col_field_code", code), disabled=True),
+                "name": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
                 "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
                 "source": st.column_config.TextColumn(t("data_col_source", code)),
                 "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units),
@@ -70,7 +73,7 @@ with tab_import, ui.guard():
             mapping = with_unit(mapping, "tenure_months", unit)
         kept = unmapped_columns(raw, mapping)
         if kept:
-            st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
+            st.caption(t("data_kept_columns", code, columns=join(kept, code)))
 
         left, middle, right = st.columns(3)
         snapshot_date = None
@@ -103,12 +106,12 @@ with tab_import, ui.guard():
                                                    "warning": t("data_severity_warning", code)})
                 .alias(t("data_col_severity", code)),
                 pl.col("rows").alias(t("data_col_rows", code)),
-                pl.col("field").alias(t("data_col_field", code)),
+                relabel(summary["field"], lambda f: field_name(f, code)).alias(t("data_col_field", code)),
                 pl.col("column").alias(t("data_col_source", code)),
                 pl.col(message).alias(t("data_col_problem", code)),
             ))
             with st.expander(t("data_report_rows", code, n=result.report.height)):
-                ui.table(masked_report(result.report.head(1000), ui.user().can("see_identifiers")))
+                ui.table(report_view(masked_report(result.report.head(1000), ui.user().can("see_identifiers")), code))
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")

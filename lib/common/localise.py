@@ -16,7 +16,7 @@ from lib.common.frames import relabel
 from lib.i18n import STRINGS, Markdown, t_text
 
 #: Columns whose cells are codes with a name in the catalogue (``tbl_<column>_<code>``).
-CODED: frozenset[str] = frozenset({"source_name", "status", "author", "note", "view"})
+CODED: frozenset[str] = frozenset({"source_name", "status", "author", "note", "view", "severity"})
 
 
 def header(column: str, lang: str) -> str:
@@ -37,6 +37,31 @@ def churn_reason(code: str | None, lang: str) -> str | None:
         return None
     key = f"churn_reason_code_{code}"
     return t_text(key, lang) if key in STRINGS else code
+
+
+def field_name(field: str | None, lang: str) -> str | None:
+    """A contract field's name in ``lang`` (``field_<name>``); a name it does not know as given."""
+    if field is None:
+        return None
+    key = f"field_{field}"
+    return t_text(key, lang) if key in STRINGS else field
+
+
+def field_doc(field: str, lang: str) -> str:
+    """What a contract field means, in ``lang`` (``field_doc_<name>``)."""
+    key = f"field_doc_{field}"
+    return t_text(key, lang) if key in STRINGS else ""
+
+
+def report_view(report: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The validation report for the screen: the message in ``lang`` only, field names and
+    severities named, headers translated (the CSV keeps every column, both languages)."""
+    message = "message_zh" if lang == "zh" else "message_en"
+    shown = report.select([c for c in report.columns if c not in {"code", "message_en", "message_zh"}]
+                          + [pl.col(message).alias("message")])
+    if "field" in shown.columns:
+        shown = shown.with_columns(relabel(shown["field"], lambda f: field_name(f, lang)))
+    return localised(shown, lang)
 
 
 def localised(frame: pl.DataFrame, lang: str, keep: Iterable[str] = ()) -> pl.DataFrame:

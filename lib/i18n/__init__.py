@@ -21,6 +21,7 @@ from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import tables
+from lib.i18n import fields
 from lib.common.markup import plain
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -45,6 +46,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     operations.STRINGS,
     filelimits.STRINGS,
     tables.STRINGS,
+    fields.STRINGS,
 )
 
 

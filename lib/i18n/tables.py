@@ -28,6 +28,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tbl_status_running": ("Running or interrupted", "进行中或已中断"),
     "tbl_message": ("Message", "说明"),
     "tbl_user_name": ("User", "用户"),
+    # the validation report (lib.ingest.report) and the mapping editor
+    "tbl_row": ("Row", "行号"),
+    "tbl_column": ("Source column", "源列"),
+    "tbl_field": ("Field", "字段"),
+    "tbl_value": ("Value", "取值"),
+    "tbl_severity": ("Severity", "级别"),
+    "tbl_severity_error": ("Error (row rejected)", "错误（该行拒绝）"),
+    "tbl_severity_warning": ("Warning (value blanked)", "警告（该值置空）"),
+    "data_col_field_code": ("Field code", "字段代码"),
     # rules and catalogue versions (lib.rules.versions, lib.offers.store)
     "tbl_version": ("Version", "版本"),
     "tbl_created_at": ("Saved at", "保存时间"),
