@@ -7,6 +7,7 @@ from lib.common import fmt
 from lib.lifecycle import cohorts as lifecycle
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
+from lib.ui import links
 from lib.i18n import t, t_text
 from lib.common.localise import join
 from lib.common.frames import relabel
@@ -102,6 +103,8 @@ with ui.guard(stop=True):
             if excluded else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
 
 # Tabs run lazily: only the open one queries (each view stays within the speed target).
+links.tab(K.TAB, [f"lifecycle_tab_{name}" for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
+          code)
 stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
     [t(f"lifecycle_tab_{name}", code)
      for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],

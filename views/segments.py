@@ -16,6 +16,7 @@ from lib.segments import clusters as segments_clusters
 from lib.segments import geo as segments_geo
 
 from lib import ui
+from lib.ui import links
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t, t_text
@@ -72,6 +73,7 @@ st.caption(t("seg_caption", code, snapshot=fmt.date(snapshot), version=rules.ver
 if ui.compute(segments.churn_window, snapshot) is None:
     st.info(t("seg_window_unknown", code, snapshot=fmt.date(snapshot)))
 names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
+links.tab(TAB_KEY, names, code)
 value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
     [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")
 
@@ -156,6 +158,7 @@ if cluster_tab.open:
 
 if geo_tab.open:
     with geo_tab, ui.guard():
+        links.choice("seg_metric", list(segments_geo.METRICS))
         metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key="seg_metric",
                               format_func=lambda m: t(f"seg_metric_{m}", code))
         view = ui.compute(segments_geo.province_view, filters, rules)
@@ -184,6 +187,7 @@ if geo_tab.open:
                 show(provinces.select(columns), "provinces", snapshot, height=480)
             order = provinces["area"].to_list()
             left, right = st.columns(2)
+            links.choice("seg_drill_province", order)
             province = left.selectbox(t("seg_drill_province", code), order, key="seg_drill_province")
             cities = segments_geo.ranked(
                 ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)

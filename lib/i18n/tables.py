@@ -87,6 +87,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tbl_view_action_list": ("Action list", "行动名单"),
     "tbl_file_format": ("Format", "格式"),
     "tbl_identifiers_masked": ("Identifiers masked", "标识已脱敏"),
+    # the address of a page (lib.ui.links)
+    "links_ignored": ("The link's {params} could not be used and was ignored.",
+                      "链接中的 {params} 无法使用，已忽略。"),
     # the demo's churn reason codes (lib.demo.world.REASONS)
     "churn_reason_code_competitor_offer": ("Competitor's offer", "竞争对手优惠"),
     "churn_reason_code_network_quality": ("Network quality", "网络质量"),
