@@ -26,6 +26,22 @@ code = ui.lang()
 st.title(t("page_segments", code))
 PLOT = {"displaylogo": False}
 TAB_KEY = "segments_tab"
+TILES_KEY = "seg_tiles"
+DRILL_KEY = "seg_drill_province"
+#: The tile last clicked, so a click drills down once and the drill box stays the user's after.
+CLICKED_KEY = "seg_tiles_clicked"
+
+
+def drill_to(province: str | None) -> None:
+    """A click on the tile map: drill down to that province (its cities below), once per click."""
+    if province is not None and province != st.session_state.get(CLICKED_KEY):
+        st.session_state[CLICKED_KEY] = province
+        st.session_state[DRILL_KEY] = province
+
+
+def filter_to(province: str) -> None:
+    """Button callback (runs before the sidebar draws): the whole app filtered to ``province``."""
+    st.session_state[ui.Keys.PROVINCES] = [province]
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
@@ -171,7 +187,18 @@ if geo_tab.open:
                 if geojson is not None:
                     st.plotly_chart(charts_segments.choropleth(view, geojson, metric, code), config=PLOT)
                 elif view.use_tiles:
-                    st.plotly_chart(charts_segments.province_tiles(view, metric, code), config=PLOT)
+                    event = st.plotly_chart(
+                        charts_segments.province_tiles(view, metric, code, view.overall_churn),
+                        config=PLOT, on_select="rerun", selection_mode="points", key=TILES_KEY)
+                    drill_to(charts_segments.clicked_area(event))
+                    placed = view.areas.filter(pl.col("x").is_not_null())
+                    if placed.height == 1:
+                        st.caption(t("seg_tile_one", code))
+                    else:
+                        st.caption(t("seg_tile_click", code))
+                        if metric == "monthly_churn" and view.overall_churn is not None:
+                            st.caption(t("seg_tile_midpoint", code,
+                                         rate=fmt.number(view.overall_churn, "share", code)))
                     unplaced = view.areas.filter(pl.col("x").is_null())["area"].to_list()
                     if unplaced:
                         st.caption(t("seg_geo_unplaced", code, areas=join(unplaced, code)))
@@ -184,11 +211,17 @@ if geo_tab.open:
                        "revenue_at_risk"]
             provinces = segments_geo.ranked(view.areas, metric)
             with right:
-                show(provinces.select(columns), "provinces", snapshot, height=480)
+                show(provinces.with_columns(relabel(provinces["area"], lambda a: segments_geo.area_label(a, code)))
+                     .select(columns), "provinces", snapshot, height=480)
             order = provinces["area"].to_list()
             left, right = st.columns(2)
-            links.choice("seg_drill_province", order)
-            province = left.selectbox(t("seg_drill_province", code), order, key="seg_drill_province")
+            links.choice(DRILL_KEY, order)
+            province = left.selectbox(t("seg_drill_province", code), order, key=DRILL_KEY,
+                                      format_func=lambda a: segments_geo.area_label(a, code))
+            if province not in (ui.current_filters().provinces if ui.current_filters() else ()):
+                left.button(t("seg_tile_filter", code, province=segments_geo.area_label(province, code)),
+                            on_click=filter_to, args=(province,),
+                    icon=":material/filter_alt:")
             cities = segments_geo.ranked(
                 ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)
             city = right.selectbox(t("seg_drill_city", code), [None, *cities["area"].to_list()],
