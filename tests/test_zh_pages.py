@@ -1,7 +1,7 @@
 """Every page in 简体中文 shows no English string of our catalogues.
 
 A small demo base (2,500 customers, 6 monthly snapshots, ``tests.factories.churn_base``) with a
-trained churn model and the telco fixture uploaded on the Data page (so the mapping editor,
+trained churn model, a call-back plan drawn from its action list, and the telco fixture uploaded on the Data page (so the mapping editor,
 validation and plausibility messages are drawn). The walk opens every page, and every tab of
 the pages whose tabs draw lazily, in Chinese, collects what a user reads
 (``tests.visible.visible_texts``) and looks for the English side of ``lib.i18n.STRINGS``, the
@@ -132,6 +132,11 @@ def zh_app(tmp_path_factory):
     train = next(b for b in at.button if b.label.startswith("以 "))
     train.click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    # a call-back plan from the action list, so the Operations page shows a plan and its outcomes
+    at.switch_page("views/operations.py").run()
+    at.text_input[0].input("秋季关怀")
+    next(b for b in at.button if b.label == t("ops_create", "zh")).click().run()
+    assert not at.exception and at.success, [e.value for e in at.error]
     yield at
     mp.undo()
 

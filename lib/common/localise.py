@@ -15,8 +15,10 @@ import polars as pl
 from lib.common.frames import relabel
 from lib.i18n import STRINGS, Markdown, t_text
 
-#: Columns whose cells are codes with a name in the catalogue (``tbl_<column>_<code>``).
-CODED: frozenset[str] = frozenset({"source_name", "status", "author", "note", "view", "severity"})
+#: Columns whose cells are codes with a name in the catalogue, and the prefix of those keys
+#: (``tbl_<column>_<code>`` unless the code has a name elsewhere already).
+CODED: dict[str, str] = {c: f"tbl_{c}_" for c in ("source_name", "status", "author", "note", "view",
+                                                   "severity", "source")} | {"outcome": "outcome_"}
 
 
 def header(column: str, lang: str) -> str:
@@ -27,7 +29,7 @@ def header(column: str, lang: str) -> str:
 
 def cell(column: str, value: object, lang: str) -> object:
     """A coded cell's name in ``lang``; any value without a catalogue entry as stored."""
-    key = f"tbl_{column}_{value}"
+    key = f"{CODED.get(column, f'tbl_{column}_')}{value}"
     return t_text(key, lang) if key in STRINGS else value
 
 

@@ -87,6 +87,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tbl_view_action_list": ("Action list", "行动名单"),
     "tbl_file_format": ("Format", "格式"),
     "tbl_identifiers_masked": ("Identifiers masked", "标识已脱敏"),
+    # the outcome log of a call-back plan (lib.operations.outcomes.outcome_history)
+    "tbl_log_id": ("Entry #", "记录编号"),
+    "tbl_customer_id": ("Customer", "客户"),
+    "tbl_outcome": ("Outcome", "接触结果"),
+    "tbl_outcome_date": ("Date", "日期"),
+    "tbl_manager": ("Account manager", "客户经理"),
+    "tbl_source": ("Entered by", "录入方式"),
+    "tbl_source_file": ("Result file", "结果文件"),
+    "tbl_source_app": ("In the app", "页面录入"),
+    "tbl_source_cli": ("Command line", "命令行"),
+    "tbl_recorded_by": ("Recorded by", "登记人"),
+    "tbl_recorded_at": ("Recorded at", "登记时间"),
     # the address of a page (lib.ui.links)
     "links_ignored": ("The link's {params} could not be used and was ignored.",
                       "链接中的 {params} 无法使用，已忽略。"),
