@@ -1,7 +1,7 @@
 """Every page in 简体中文 shows no English string of our catalogues.
 
 A small demo base (2,500 customers, 6 monthly snapshots, ``tests.factories.churn_base``) with a
-trained churn model, a call-back plan drawn from its action list, and the telco fixture uploaded on the Data page (so the mapping editor,
+trained churn model, one logged call-list download, a call-back plan drawn from its action list, and the telco fixture uploaded on the Data page (so the mapping editor,
 validation and plausibility messages are drawn). The walk opens every page, and every tab of
 the pages whose tabs draw lazily, in Chinese, collects what a user reads
 (``tests.visible.visible_texts``) and looks for the English side of ``lib.i18n.STRINGS``, the
@@ -24,6 +24,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
+from lib.churn.actions import record_export
+from lib.store import make_engine
 from lib.i18n import STRINGS, t
 from lib.offers.roi import default_catalogue
 from lib.rules import DEFAULT_RULES_PATH, default_rules
@@ -123,6 +125,10 @@ def zh_app(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('zh')}/demo.duckdb"
     with acting_as(User("t", "admin")):
         churn_base(url)
+        engine = make_engine(url)      # one call list downloaded: the Action list's export log
+        record_export(engine, view="action_list", snapshot_date=None, file_format="csv",
+                      row_count=10, identifiers_masked=False)
+        engine.dispose()
     mp = pytest.MonkeyPatch()
     mp.setenv("RETENTION_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)

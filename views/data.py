@@ -13,7 +13,7 @@ from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validate
 from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
 from lib.common.frames import relabel
-from lib.common.localise import field_doc, field_name, join, localised, report_view
+from lib.common.localise import field_doc, field_name, join, localised, report_view, unit_name
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
 from lib.store.schema import UNIT_FACTORS
@@ -56,7 +56,8 @@ with tab_import, ui.guard():
                 "name": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
                 "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
                 "source": st.column_config.TextColumn(t("data_col_source", code)),
-                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units),
+                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units,
+                                                         format_func=lambda u: unit_name(u, code)),
             },
         )
         mapping = mapping_from_rows(edited.to_dict("records"))

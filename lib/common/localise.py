@@ -55,6 +55,15 @@ def field_doc(field: str, lang: str) -> str:
     return t_text(key, lang) if key in STRINGS else ""
 
 
+def unit_name(unit: str | None, lang: str) -> str:
+    """A unit code of the mapping (``lib.store.schema.UNIT_FACTORS``: days, years, mb …) in
+    ``lang`` (``ingest_unit_<code>``); blank for none, a unit without a name as its code."""
+    if not unit:
+        return ""
+    key = f"ingest_unit_{unit}"
+    return t_text(key, lang) if key in STRINGS else unit
+
+
 def report_view(report: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The validation report for the screen: the message in ``lang`` only, field names and
     severities named, headers translated (the CSV keeps every column, both languages)."""

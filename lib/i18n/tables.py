@@ -37,6 +37,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tbl_severity_error": ("Error (row rejected)", "错误（该行拒绝）"),
     "tbl_severity_warning": ("Warning (value blanked)", "警告（该值置空）"),
     "data_col_field_code": ("Field code", "字段代码"),
+    "ingest_unit_gb": ("GB", "GB"),
+    "ingest_unit_mb": ("MB", "MB"),
     # rules and catalogue versions (lib.rules.versions, lib.offers.store)
     "tbl_version": ("Version", "版本"),
     "tbl_created_at": ("Saved at", "保存时间"),
