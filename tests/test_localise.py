@@ -25,6 +25,9 @@ def test_history_tables_get_headers_and_coded_cells_in_chinese():
     assert shown.columns == ["导入编号", "来源", "状态", "导入时间"]
     assert shown["来源"].to_list() == ["演示数据", "telco.csv"]       # a file name stays as it is
     assert shown["状态"].to_list() == ["已导入", "失败"]
+    snapshots = localised(pl.DataFrame({"snapshot_date": [dt.datetime(2026, 10, 31)], "note": [None]},
+                                       schema={"snapshot_date": pl.Datetime, "note": pl.String}), "en")
+    assert snapshots.row(0) == (dt.date(2026, 10, 31), "–")
     rules = localised(pl.DataFrame({"version": [1], "author": ["system"], "note": ["shipped defaults"]}), "zh")
     assert rules.row(0) == (1, "系统", "出厂默认值")
     outcomes = localised(pl.DataFrame({"outcome": ["not_reached"], "source": ["app"]}), "zh")

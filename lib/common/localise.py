@@ -8,6 +8,7 @@ name when the catalogue has one; any other value (a file name, a user's note) st
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import polars as pl
@@ -77,13 +78,19 @@ def report_view(report: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 def localised(frame: pl.DataFrame, lang: str, keep: Iterable[str] = ()) -> pl.DataFrame:
     """``frame`` with coded cells named and headers translated (``keep``: columns left as they
-    are, e.g. an id the page reads back)."""
+    are, e.g. an id the page reads back); timestamps at midnight shown as dates and empty text
+    cells as "–" (not Streamlit's "None")."""
     kept = set(keep)
     coded = [c for c in frame.columns if c in CODED and c not in kept
              and frame.schema[c] in (pl.String, pl.Categorical)]
     if coded:
         frame = frame.with_columns(
             [relabel(frame[c], lambda v, c=c: str(cell(c, v, lang))) for c in coded])
+    # a date stored as a timestamp at midnight reads as the date; an empty text cell as "–"
+    midnight = [c for c in frame.columns if c not in kept and isinstance(frame.schema[c], pl.Datetime)
+                and frame[c].drop_nulls().dt.time().eq(dt.time(0)).all() and frame[c].drop_nulls().len()]
+    texts = [c for c in frame.columns if c not in kept and frame.schema[c] == pl.String]
+    frame = frame.with_columns([pl.col(c).dt.date() for c in midnight] + [pl.col(c).fill_null("–") for c in texts])
     return frame.rename({c: header(c, lang) for c in frame.columns if c not in kept})
 
 
