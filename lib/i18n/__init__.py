@@ -22,6 +22,7 @@ from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import tables
 from lib.i18n import fields
+from lib.i18n import workspaces
 from lib.common.markup import plain
 from lib.i18n.locales import available_locales, consistent
 
@@ -46,6 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     filelimits.STRINGS,
     tables.STRINGS,
     fields.STRINGS,
+    workspaces.STRINGS,
 )
 
 #: further languages as PO files (lib/i18n/locales.py, docs/i18n.md), read once at start;
