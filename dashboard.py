@@ -7,7 +7,7 @@ from lib.ui import links
 
 st.set_page_config(page_title="Retention dashboard", page_icon="📊", layout="wide")
 
-links.restore_language()   # before the page titles: a shared link opens in its language
+links.restore_early()   # before the page titles and the workspace: a link opens in its language
 code = ui.lang()
 pages = [
     st.Page("views/overview.py", title=t("page_overview", code), icon=":material/monitoring:",

@@ -93,3 +93,15 @@ def test_a_link_opens_the_segments_tab_and_metric(hand_store):
     assert at.session_state["segments_tab"] == "地域"
     assert at.selectbox(key="seg_metric").value == "monthly_churn"
     assert at.query_params.get("segments_tab") == "seg_tab_geography"
+
+
+def test_the_workspace_is_in_the_address_and_an_unknown_one_is_ignored(hand_store):
+    at = opened({})
+    slug = at.session_state[Keys.WORKSPACE]
+    assert slug and at.query_params.get("workspace") == slug
+    at = opened({"workspace": slug, "lang": "zh"})
+    assert at.session_state[Keys.WORKSPACE] == slug
+    at = opened({"workspace": "no-such-workspace"})
+    assert at.session_state[Keys.WORKSPACE] == slug                # the default one
+    notice = next(w.value for w in at.warning if "link" in w.value)
+    assert "workspace=no-such-workspace" in notice.replace("\\", "")

@@ -1,14 +1,14 @@
 """The page's state in its address: language, filters and page inputs as query parameters.
 
 A reload keeps what the user chose, and the address can be sent to a colleague: it opens on
-the same language, snapshot, provinces, tiers, tab and inputs. ``restore()`` reads the global
+the same language, workspace, snapshot, provinces, tiers, tab and inputs. ``restore()`` reads the global
 parameters once per browser session, before the sidebar draws its widgets; ``share()`` writes
 them back after every run. A page ties one of its inputs to the address with ``choice`` or
 ``tab`` just before drawing the widget. A value the app cannot use (an unknown
 language, a snapshot not stored, a province not in the snapshot) is left out, and the page
 says which parameters were ignored, in the user's language.
 
-Parameters: ``lang`` (en, zh), ``snapshot`` (YYYY-MM-DD; absent = the newest), ``province``
+Parameters: ``lang`` (en, zh), ``workspace`` (its slug), ``snapshot`` (YYYY-MM-DD; absent = the newest), ``province``
 and ``tier`` (repeated, one value each), and the page inputs under their session keys.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import streamlit as st
 from lib.common.localise import join
 from lib.i18n import LANGUAGES, t, t_text
 
-LANG, SNAPSHOT, PROVINCE, TIER = "lang", "snapshot", "province", "tier"
+LANG, WORKSPACE, SNAPSHOT, PROVINCE, TIER = "lang", "workspace", "snapshot", "province", "tier"
 #: Session key: the global parameters were read (once per browser session).
 _RESTORED = "links_restored"
 #: Session key: page inputs already read from the address (each once per session).
@@ -37,13 +37,19 @@ def _warn(ignored: list[str]) -> None:
         st.warning(t("links_ignored", code, params=join(ignored, code)), icon=":material/link_off:")
 
 
-def restore_language() -> None:
-    """Read ``lang`` from the address, once per browser session, before anything is drawn
-    (the navigation's page titles are in it). An unknown language is reported by ``restore``."""
+def restore_early() -> None:
+    """Read ``lang`` and ``workspace`` from the address, once per browser session, before
+    anything is drawn (the navigation's page titles are in the language) and before the run
+    chooses its workspace (``lib.ui.workspace.resolve`` falls back to the default for a slug it
+    does not know). Unusable values are reported by ``restore``."""
     from lib.ui import Keys
 
-    if not st.session_state.get(_RESTORED) and st.query_params.get(LANG) in LANGUAGES:
+    if st.session_state.get(_RESTORED):
+        return
+    if st.query_params.get(LANG) in LANGUAGES:
         st.session_state[Keys.LANG] = st.query_params[LANG]
+    if st.query_params.get(WORKSPACE):
+        st.session_state[Keys.WORKSPACE] = st.query_params[WORKSPACE]
 
 
 def restore() -> None:
@@ -57,6 +63,8 @@ def restore() -> None:
     params, ignored = st.query_params, []
     if LANG in params and params[LANG] not in LANGUAGES:
         ignored.append(f"{LANG}={params[LANG]}")
+    if params.get(WORKSPACE) and st.session_state.get(Keys.WORKSPACE) != params[WORKSPACE]:
+        ignored.append(f"{WORKSPACE}={params[WORKSPACE]}")      # not a workspace of this server
     token = data_token()
     dates = snapshot_dates(token)
     snapshot = dates[-1] if dates else None
@@ -91,6 +99,8 @@ def share() -> None:
 
     params = st.query_params
     params[LANG] = lang()
+    if st.session_state.get(Keys.WORKSPACE):
+        params[WORKSPACE] = st.session_state[Keys.WORKSPACE]
     dates = snapshot_dates(data_token())
     snapshot = st.session_state.get(Keys.SNAPSHOT)
     if dates and snapshot in dates and snapshot != dates[-1]:
