@@ -65,7 +65,7 @@ def test_churn_is_diverging_around_the_selection_and_counts_are_sequential():
 
 def test_hover_shows_the_metric_with_its_count():
     zh = tiles_trace(charts.province_tiles(view(), "monthly_churn", "zh", OVERALL))["hovertext"]
-    assert zh[0] == "广东<br>流失率: 5.0%<br>流失 10 人 / 计入 200 人<br>在网客户 190 人"
+    assert zh[0] == "广东<br>流失率：5.0%<br>流失 10 人 / 计入 200 人<br>在网客户 190 人"
     en = tiles_trace(charts.province_tiles(view(), "active", "en", OVERALL))["hovertext"]
     assert en[1] == "北京 (Beijing)<br>Customers: 98"
 

@@ -121,6 +121,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # geography
     "seg_metric": ("Colour by", "着色指标"),
     "seg_metric_active": ("Customers", "在网客户数"),
+    "seg_tile_metric": ("{metric}: {value}", "{metric}：{value}"),
     "seg_tile_churners": ("{churners} churners of {base} counted", "流失 {churners} 人 / 计入 {base} 人"),
     "seg_tile_vips": ("{vips} VIPs of {active} active", "VIP {vips} 人 / 在网 {active} 人"),
     "seg_tile_active": ("{active} active customers", "在网客户 {active} 人"),

@@ -169,7 +169,8 @@ def tile_hover(row: dict, metric: str, lang: str) -> str:
 
     unit = METRICS[metric]
     lines = [area_label(row["area"], lang),
-             f"{t(f'seg_metric_{metric}', lang)}: {fmt.number(row[metric], unit, lang)}"]
+             t("seg_tile_metric", lang, metric=t(f"seg_metric_{metric}", lang),
+               value=fmt.number(row[metric], unit, lang))]
     if metric == "monthly_churn":
         lines.append(t("seg_tile_churners", lang, churners=fmt.number(row["churners_counted"], "count", lang),
                        base=fmt.number(row["base_counted"], "count", lang)))
