@@ -4,7 +4,7 @@ import datetime as dt
 
 import polars as pl
 
-from lib.common.localise import churn_reason, field_doc, field_name, join, join_clauses, localised, report_view
+from lib.common.localise import churn_reason, field_label, field_name, join, join_clauses, localised, report_view
 from lib.demo.world import REASONS
 from lib.i18n import STRINGS, t
 from lib.store.schema import FIELDS
@@ -43,11 +43,13 @@ def test_the_validation_report_shows_one_language():
     assert shown.row(0) == (3, "Account length", "在网时长（月）", "x", "警告（该值置空）", "不是数字。")
 
 
-def test_every_contract_field_has_a_name_and_meaning_in_both_languages():
+def test_every_contract_field_has_a_name_in_both_languages():
     for field in FIELDS:
-        assert STRINGS[f"field_doc_{field.name}"][0] == field.doc        # --help says the same
-        assert field_name(field.name, "zh") != field.name and field_doc(field.name, "zh")
+        assert field_name(field.name, "zh") != field.name
+        assert f"field_{field.name}" in STRINGS
     assert field_name("tenure_months", "en") == "Tenure (months)"
+    assert field_label("tenure_months", "zh") == "在网时长（月）（tenure_months）"
+    assert field_label("tenure_months", "en") == "tenure_months"     # what --map takes
 
 
 def test_the_demos_churn_reasons_have_names_and_a_files_own_reason_stays():

@@ -29,7 +29,7 @@ from lib.store import make_engine
 from lib.i18n import STRINGS, t
 from lib.offers.roi import default_catalogue
 from lib.rules import DEFAULT_RULES_PATH, default_rules
-from lib.store.schema import FIELDS
+from lib.store.schema import CHURN_TYPES, FIELDS
 from lib.segments.tiers import settings
 from tests.factories import churn_base
 from tests.visible import english_fragments, leaks, visible_texts
@@ -83,8 +83,9 @@ def rules_keys() -> set[str]:
 
 
 #: The contract's field codes: typed in the command line's --map and in mapping templates, shown
-#: beside each field's Chinese name in the mapping editor.
-FIELD_CODES = {f.name for f in FIELDS}
+#: beside each field's Chinese name in the mapping editor; and the churn type codes a file's
+#: churn_type column holds, which the field's meaning lists beside their Chinese names.
+FIELD_CODES = {f.name for f in FIELDS} | set(CHURN_TYPES)
 
 
 def english_names() -> dict[str, str]:
@@ -107,6 +108,10 @@ def problems(texts: list[str], pieces: dict[str, str],
     which are the user's own words in whatever language the file has, taken out first."""
     codes = rules_keys() | FIELD_CODES
     texts = [text for text in texts if text not in user_data and text not in FIELD_CODES]
+    # a code beside its Chinese name ("漫游分钟数（roaming）", "switch（转网）") is a code, not prose
+    alternatives = "|".join(sorted(FIELD_CODES, key=len, reverse=True))
+    beside = re.compile(r"（(?:" + alternatives + r")）|(?<![\w])(?:" + alternatives + r")(?=（)")
+    texts = [beside.sub(" ", text) for text in texts]
     words = sorted((d for d in user_data if len(d) >= 3 and re.search(r"[A-Za-z]", d)), key=len, reverse=True)
     if words:
         pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(d) for d in words) + r")(?!\w)")

@@ -1,7 +1,6 @@
 """Data: import a snapshot file, manage stored snapshots, edit the rules."""
 import datetime as dt
 
-import pandas as pd
 import polars as pl
 import streamlit as st
 
@@ -9,15 +8,16 @@ from lib import ui
 from lib.ui import workspace
 from lib.i18n import t
 from lib.common.markup import plain
-from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
-                          with_unit)
-from lib.ingest import auto_map, masked_report, report_csv
+from lib.ingest.importer import store_validated, unmapped_columns, with_unit
+from lib.ingest import masked_report, report_csv
+from lib.ingest.profile import profile
+from lib.pipeline.prechecks import import_prechecks
+from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
 from lib.common.frames import relabel
-from lib.common.localise import field_doc, field_name, join, localised, report_view, unit_name
+from lib.common.localise import field_name, join, localised, report_view
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history, save_rules
-from lib.store.schema import UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
@@ -43,27 +43,16 @@ with tab_import, ui.guard():
                               else t("auth_role_needed", code, role=t("auth_role_analyst", code)))
     if upload is not None:
         raw = ui.uploaded_table(upload, "import")
-        st.subheader(t("data_preview", code))
-        ui.table(raw.frame.head(20))
+        preview, profiled = st.columns([3, 2])
+        preview.subheader(t("data_preview", code))
+        with preview:
+            ui.table(raw.frame.head(20))
 
         st.subheader(t("data_mapping", code))
         st.caption(t("data_mapping_help", code))
-        rows = pd.DataFrame(mapping_rows(auto_map(list(raw.frame.columns))))
-        rows.insert(1, "name", [field_name(name, code) for name in rows["field"]])
-        rows.insert(2, "doc", [field_doc(name, code) for name in rows["field"]])
-        units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
-        edited = st.data_editor(
-            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
-            column_config={
-                "field": st.column_config.TextColumn(t("data_col_field_code", code), disabled=True),
-                "name": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
-                "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
-                "source": st.column_config.TextColumn(t("data_col_source", code)),
-                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units,
-                                                         format_func=lambda u: unit_name(u, code)),
-            },
-        )
-        mapping = mapping_from_rows(edited.to_dict("records"))
+        key = f"{upload.file_id}_{raw.sheet}"
+        proposal, origin = editor.proposal_for(ui.engine(), raw, key, code)
+        mapping = editor.mapping_editor(raw, proposal, f"map_{key}_{origin}", code)
         tenure = mapping.get("tenure_months")
         if tenure is not None:
             # Keyed on the mapping table's unit, so a change there starts the choice afresh.
@@ -75,6 +64,7 @@ with tab_import, ui.guard():
                 help=t("data_tenure_unit_help", code),
                 key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
             mapping = with_unit(mapping, "tenure_months", unit)
+        editor.template_saver(ui.engine(), raw, mapping, key, code, can_import)
         kept = unmapped_columns(raw, mapping)
         if kept:
             st.caption(t("data_kept_columns", code, columns=join(kept, code)))
@@ -97,6 +87,9 @@ with tab_import, ui.guard():
 
         result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date,
                                     ui.rules(), dt.date.today())
+        with profiled:
+            st.subheader(t("profile_title", code))
+            editor.file_profile(profile(result.accepted, mapping), code)
         st.subheader(t("data_validation", code))
         a, b, c = st.columns(3)
         a.metric(t("data_rows_read", code), f"{result.rows_read:,}")
@@ -128,6 +121,11 @@ with tab_import, ui.guard():
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
         confirmed = workspace.repeat_confirmed(target, upload.file_id, raw.sheet, mapping,
                                                snapshot_date, result, code) and confirmed
+        # a new workspace holds no snapshot yet: only the current store's dates can clash
+        editor.prechecks(import_prechecks(ui.engine() if target.new_name is None else None,
+                                          result.accepted, mapping, snapshot_date,
+                                          None if window is None else chosen_window(window),
+                                          ui.rules()), ui.rules(), code)
         if window is None:
             st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",

@@ -50,10 +50,11 @@ def field_name(field: str | None, lang: str) -> str | None:
     return t_text(key, lang) if key in STRINGS else field
 
 
-def field_doc(field: str, lang: str) -> str:
-    """What a contract field means, in ``lang`` (``field_doc_<name>``)."""
-    key = f"field_doc_{field}"
-    return t_text(key, lang) if key in STRINGS else ""
+def field_label(field: str, lang: str) -> str:
+    """A contract field as the mapping editor labels it: its code in English (what ``--map``
+    and templates take), its Chinese name with the code beside it in Chinese."""
+    name = field_name(field, lang)
+    return f"{name}（{field}）" if lang == "zh" and name != field else field
 
 
 def unit_name(unit: str | None, lang: str) -> str:
