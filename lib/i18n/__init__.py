@@ -25,6 +25,7 @@ from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import tables
 from lib.i18n import fields
+from lib.i18n import units
 from lib.i18n import mapping
 from lib.i18n import workspaces
 from lib.common.markup import plain
@@ -51,6 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     filelimits.STRINGS,
     tables.STRINGS,
     fields.STRINGS,
+    units.STRINGS,
     mapping.STRINGS,
     workspaces.STRINGS,
 )
