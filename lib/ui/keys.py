@@ -23,6 +23,10 @@ class Keys:
     USER = "user"
     DATA_TOKEN = "data_token"
     LOGIN_FORM = "login"
+    #: the address's global parameters were read (once per browser session; lib.ui.links)
+    LINKS_RESTORED = "links_restored"
+    #: page inputs already read from the address (each once per session)
+    LINKS_SEEN = "links_seen"
     #: the chosen workspace's slug (the sidebar switcher's value; survives reruns and pages)
     WORKSPACE = "workspace"
     #: a workspace to switch to at the start of the next run (the switcher is drawn already)
@@ -74,6 +78,9 @@ class Keys:
     SEG_DRILL_CITY = "seg_drill_city"
     SEG_FROM = "seg_from"
     SEG_SANKEY_MEASURE = "seg_sankey_measure"
+    SEG_TILES = "seg_tiles"
+    #: the tile last clicked, so a click drills down once and the drill box stays the user's after
+    SEG_TILES_CLICKED = "seg_tiles_clicked"
 
     # --- Lifecycle -----------------------------------------------------------------------------
     LIFECYCLE_TAB = "lifecycle_tab"
