@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
+from lib.auth.scope import Scope, parse_names
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
@@ -85,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=["viewer", "analyst", "admin"], default="viewer")
     add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--provinces", default="", metavar="广东,江苏",
+                     help="row-level scope: the provinces this account may see (default: all)")
+    add.add_argument("--cities", default="", metavar="广州,深圳",
+                     help="row-level scope: the cities this account may see (default: all)")
     outcomes = commands.add_parser("outcomes", help="record a call centre's contact outcomes for a call-back plan")
     outcomes.add_argument("file", type=Path, help="CSV/TXT or XLSX: customer id, outcome, date[, manager, offer]")
     outcomes.add_argument("--plan", required=True, help="the call-back plan's id")
@@ -198,8 +203,10 @@ def _run_outcomes(args: argparse.Namespace) -> int:
 
 def _run_users(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
-    save_account(args.name, args.role, password)
+    scope = Scope(parse_names(args.provinces), parse_names(args.cities))
+    save_account(args.name, args.role, password, scope=scope)
     print(t("cli_user_saved", name=args.name, role=args.role, path=users_file()))
+    print(t("cli_user_scope", scope=scope.describe() or t("alert_whole_base")))
     return EXIT_OK
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
+from lib.auth.scope import WHOLE_BASE
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store import customer_attributes, customers, lifetime_cube
@@ -263,7 +264,7 @@ def lifetime_cube_rows(filters: Filters, definition: ChurnDefinition, rules: Rul
     columns = {"province": c.province, "tier": c.tier, "duration_months": _duration(),
                "event": _event(definition), "entry_months": _entry(timeline),
                "active": sa.case((c.churned.is_(True), 0), else_=1)}
-    rows = _lifetime_rows(Filters(filters.snapshot_date), definition, rules, timeline, columns, [])
+    rows = _lifetime_rows(Filters(filters.snapshot_date, scope=WHOLE_BASE), definition, rules, timeline, columns, [])
     r = rows.c
     keys = [r.province, r.tier, r.duration_months, r.event, r.entry_months, r.active]
     return (sa.select(sa.literal(filters.snapshot_date, sa.Date), sa.literal(definition.key),

@@ -5,6 +5,8 @@ otherwise (``revenue_at_risk`` is currency over the rules' horizon).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
@@ -224,7 +226,7 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
     if scored is not None:
         risk = scored
     curve = pareto_curve(read_frame(conn, queries.revenue_by_spend_band(filters)))
-    previous_filters = Filters(previous, filters.provinces, filters.tiers) if previous else None
+    previous_filters = dataclasses.replace(filters, snapshot_date=previous) if previous else None
 
     def pick(row: dict | None, key: str) -> float | None:
         return None if row is None else row[key]

@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lib.overview import queries
 from lib import auth
 from lib.auth import User
+from lib.auth.scope import Scope, acting_scope
 from lib.common.exports import csv_bytes
 from lib.i18n import LANGUAGE_NAMES, t
 from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, sheet_names, validate
@@ -96,9 +97,16 @@ def snapshot_dates(token: tuple) -> list[dt.date]:
     return [d for d, _ in token[1]]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def province_options(snapshot_date: dt.date, token: tuple) -> list[str]:
-    return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
+    """Provinces of the snapshot the acting user may see (their scope), largest first."""
+    return _province_options(snapshot_date, token, acting_scope())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _province_options(snapshot_date: dt.date, token: tuple, scope: Scope) -> list[str]:
+    # the scope is part of the key, and the query applies it (scope_terms)
+    with auth.acting_as(User("scope", "viewer", scope)):
+        return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
 
 
 def compute(fn: Callable[..., T], *args: object) -> T:
@@ -108,7 +116,7 @@ def compute(fn: Callable[..., T], *args: object) -> T:
     text, inputs) and the stored data (``data_token``), so no result outlives a change of data
     or rules. Pages call every lib computation that reads the store through this.
     """
-    return _compute(fn.__module__, fn.__qualname__, args, data_token())
+    return _compute(fn.__module__, fn.__qualname__, args, data_token(), acting_scope())
 
 
 def memo(fn: Callable[..., T], *args: object) -> T:
@@ -122,7 +130,9 @@ def _memo(module: str, name: str, args: tuple) -> object:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
+def _compute(module: str, name: str, args: tuple, token: tuple, scope: Scope) -> object:
+    # ``scope``: the acting user's row-level scope is part of the key, so a result computed for
+    # one branch is never served to another (the lib function applies it itself)
     fn = getattr(importlib.import_module(module), name)
     with engine().connect() as conn:
         return fn(conn, *args)
@@ -247,7 +257,7 @@ def sign_in() -> User | None:
             st.button(t("auth_sso_login", code), on_click=st.login, type="primary")
             return None
         name = str(st.user.get("email") or st.user.get("name"))
-        user = User(name, auth.role_of(name))
+        user = auth.sso_user(name)   # role and row-level scope from the accounts file
     elif auth.accounts_configured():
         auth.load_accounts()   # a present but unusable file stops every visitor here (fail closed)
         user = st.session_state.get(Keys.USER)
@@ -308,11 +318,20 @@ def account_box() -> None:
         st.caption(t("auth_single_user", code))
         return
     st.caption(t("auth_signed_in", code, name=current.name, role=t(f"auth_role_{current.role}", code)))
+    scope_caption(current, code)
     if st.button(t("auth_sign_out", code)):
         st.session_state.pop(Keys.USER, None)
         if _sso_configured():
             st.logout()
         st.rerun()
+
+
+def scope_caption(current: User, code: str) -> None:
+    """States the user's row-level scope: the provinces / cities they see, or the whole base."""
+    if current.scope.whole_base:
+        st.caption(t("scope_whole_base", code))
+    else:
+        st.caption(t("scope_limited", code, scope=current.scope.describe()))
 
 
 def error_message(exc: BaseException, code: str) -> str:
