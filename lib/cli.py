@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
 from lib.auth.scope import Scope, parse_names
+from lib.monthly.commands import MONTHLY_COMMANDS, Refused, add_parsers, refusal_text
+from lib.monthly.commands import run as run_monthly
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
@@ -105,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing when the database already holds snapshots")
+    add_parsers(commands)
     return parser
 
 
@@ -230,12 +233,15 @@ def _run_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
-    with acting_as(User(getpass.getuser(), "admin")):
-        return _run(args)
+    admin = User(getpass.getuser(), "admin")
+    with acting_as(admin):
+        return _run(args, admin)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, admin: User) -> int:
     try:
+        if args.command in MONTHLY_COMMANDS:
+            return run_monthly(args, _engine, admin)
         if args.command == "demo":
             return _run_demo(args)
         if args.command == "outcomes":
@@ -243,6 +249,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "users":
             return _run_users(args)
         return _run_file_command(args)
+    except Refused as exc:
+        print(refusal_text(exc), file=sys.stderr)
     except IngestError as exc:
         print(exc.message("en"), file=sys.stderr)
     except (StoreError, RulesError, PermissionDenied) as exc:

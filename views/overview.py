@@ -84,11 +84,7 @@ with ui.guard():
                      code, months=view.horizon_months, model=view.risk_model_id))
 
     left, right = st.columns(2)
-    figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]
-    figures += [
-        charts.pareto(view.pareto, view.top_customer_share, view.top_revenue_share, code),
-        charts.risk_by_tier(view.risk_by_tier, rules, code),
-    ]
+    figures = charts.overview_figures(view, rules, code)
     for i, figure in enumerate(figures):
         with (left if i % 2 == 0 else right):
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})

@@ -23,9 +23,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cli_scoring": ("Scoring snapshot {date} with model {model}…", "正在用模型 {model} 为快照 {date} 评分…"),
     "cli_scored": ("Scored {rows:,} customers of {date} with model {model}.",
                    "已用模型 {model} 为 {date} 的 {rows:,} 位客户评分。"),
-    "cli_model_figures": ("Validation: AUC {auc}, lift of the top decile {lift}, Brier {brier} "
-                          "({rows:,} validation rows).",
-                          "验证：AUC {auc}，前 10% 提升度 {lift}，Brier {brier}（验证行数 {rows:,}）。"),
+    "cli_model_figures": ("Validation: ROC AUC {auc}, PR AUC {pr}, lift of the top decile {lift}, "
+                          "churn base rate {base} ({rows:,} validation rows).",
+                          "验证：ROC AUC {auc}，PR AUC {pr}，前 10% 提升度 {lift}，流失基准率 {base}"
+                          "（验证行数 {rows:,}）。"),
+    "cli_bad_tiers": ("--tiers takes star tiers 1-6, comma-separated: {tiers}.",
+                      "--tiers 须为以逗号分隔的星级 1-6：{tiers}。"),
+    "cli_bad_choice": ("Unknown choice {values}; use {allowed}.", "未知选项 {values}；可选：{allowed}。"),
     "cli_call_list_done": ("Wrote {rows:,} customers to {path}.", "已将 {rows:,} 位客户写入 {path}。"),
     "cli_report_done": ("Wrote {html} and {json}.", "已写入 {html} 和 {json}。"),
     # alerts

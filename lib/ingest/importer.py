@@ -116,11 +116,15 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
                           "ingest_hint_fix_report")
     rows = derive(validation.accepted, snapshot_date, tenure_unit=validation.tenure_unit)
     kwargs = {"progress": progress} if progress else {}
-    return write_snapshots(
+    outcome = write_snapshots(
         engine, rows, rules=current_rules(engine), source_name=source_name,
         rows_read=validation.rows_read, rows_rejected=validation.rows_rejected,
         churn_window_months=churn_window_months, replace=replace, user_name=user_name, **kwargs,
     )
+    from lib.monthly.alerts import evaluate_after_import   # alerts read the Overview: not a cycle at import time
+
+    evaluate_after_import(engine, list(outcome.snapshot_dates))
+    return outcome
 
 
 def import_file(engine: sa.Engine, data: bytes, source_name: str, *,

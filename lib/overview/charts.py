@@ -178,3 +178,11 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                            xref="paper", yref="paper", x=0.5, y=0.5, width=360)
         fig.update_yaxes(visible=False)
     return style_figure(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))
+
+
+def overview_figures(view, rules: Rules, lang: str) -> list[go.Figure]:
+    """The Overview page's four charts, in page order (trend of customers, trend of churn,
+    revenue concentration, revenue at risk by tier): the page and its report both draw these."""
+    return [trend_customers(view.trend, lang), trend_churn(view.trend, rules, lang),
+            pareto(view.pareto, view.top_customer_share, view.top_revenue_share, lang),
+            risk_by_tier(view.risk_by_tier, rules, lang)]

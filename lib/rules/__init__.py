@@ -180,6 +180,9 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError("rules_bad_toml", detail=str(exc)) from None
+    from lib.rules.alerts import parse_alert_rules
+
+    parse_alert_rules(doc)   # a bad [[alert]] is refused when the rules are saved
     return Rules(
         version=version,
         text=text,

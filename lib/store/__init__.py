@@ -624,6 +624,42 @@ rules_versions = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 
+alert_log_id_seq = sa.Sequence("alert_log_id_seq", metadata=metadata)
+
+#: Every evaluation of the alert rules (``lib.monthly.alerts``): when, on which snapshot and
+#: rules version, why (import | command | overview), how many breaches and their lines as JSON.
+alert_log = sa.Table(
+    "alert_log",
+    metadata,
+    sa.Column("log_id", sa.Integer, alert_log_id_seq, primary_key=True,
+              server_default=alert_log_id_seq.next_value()),
+    sa.Column("evaluated_at", sa.DateTime, nullable=False),
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("rules_version", sa.Integer, nullable=False),
+    sa.Column("trigger", sa.String, nullable=False),
+    sa.Column("breaches", sa.Integer, nullable=False),
+    sa.Column("detail", sa.Text),
+)
+
+delivery_log_id_seq = sa.Sequence("delivery_log_id_seq", metadata=metadata)
+
+#: Every report sent (or not) to a subscription (``lib.monthly.delivery``): when, to whom, as
+#: which account, which snapshot, "ok" | "skipped" | "error" and the error's text (never a
+#: credential).
+delivery_log = sa.Table(
+    "delivery_log",
+    metadata,
+    sa.Column("log_id", sa.Integer, delivery_log_id_seq, primary_key=True,
+              server_default=delivery_log_id_seq.next_value()),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Column("recipient", sa.String, nullable=False),
+    sa.Column("user_name", sa.String, nullable=False),
+    sa.Column("lang", sa.String, nullable=False),
+    sa.Column("snapshot_date", sa.Date),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("error", sa.String),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -696,6 +732,13 @@ def _allow_unknown_churn_window(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE snapshots ALTER COLUMN churn_window_months DROP NOT NULL"))
 
 
+def _add_alert_and_delivery_logs(conn: sa.Connection) -> None:
+    """v8: the alert evaluations and the report deliveries (issue 19)."""
+    for sequence in (alert_log_id_seq, delivery_log_id_seq):
+        sequence.create(conn, checkfirst=True)
+    metadata.create_all(conn, tables=[alert_log, delivery_log])
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -707,6 +750,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (5, _add_lifetime_cubes),
     (6, _rebuild_lifetime_cube),
     (7, _allow_unknown_churn_window),
+    (8, _add_alert_and_delivery_logs),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
