@@ -18,6 +18,7 @@ from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
 from lib.auth.scope import Scope, parse_names
 from lib.monthly.commands import MONTHLY_COMMANDS, Refused, add_parsers, refusal_text
 from lib.monthly.commands import run as run_monthly
+from lib.monthly.delivery import DeliveryError
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
@@ -249,7 +250,7 @@ def _run(args: argparse.Namespace, admin: User) -> int:
         if args.command == "users":
             return _run_users(args)
         return _run_file_command(args)
-    except Refused as exc:
+    except (Refused, DeliveryError) as exc:
         print(refusal_text(exc), file=sys.stderr)
     except IngestError as exc:
         print(exc.message("en"), file=sys.stderr)

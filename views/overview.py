@@ -10,6 +10,7 @@ from lib.i18n import t
 from lib.overview.kpis import build_overview
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
 from lib.overview.report import overview_html
+from lib.monthly.alerts import breach_table, evaluate_on
 
 code = ui.lang()
 
@@ -77,6 +78,11 @@ with ui.guard():
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))
+    breaches = ui.compute(evaluate_on, filters.snapshot_date, rules)
+    if breaches:
+        st.subheader(t("alert_title", code))
+        st.caption(t("alert_caption", code, version=rules.version))
+        ui.table(breach_table(breaches, code, rules))
     if view.churn_window_months is None:
         st.info(t("overview_window_unknown", code, snapshot=fmt.date(view.snapshot_date)))
     if view.churn_window_months is not None or view.risk_source == "model":

@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from lib.common import fmt
@@ -58,8 +59,15 @@ class Breach:
 
 
 def alert_rules(rules: Rules) -> tuple[AlertRule, ...]:
-    """The rules' ``[[alert]]`` entries (checked when the rules were parsed)."""
-    return parse_alert_rules(tomllib.loads(rules.text))
+    """The rules' ``[[alert]]`` entries (checked when the rules were parsed). A version saved
+    before alerts existed has no ``alert`` key and gets the shipped ones; ``alert = []`` means
+    none."""
+    doc = tomllib.loads(rules.text)
+    if "alert" not in doc:
+        from lib.rules import default_rules
+
+        doc = tomllib.loads(default_rules().text)
+    return parse_alert_rules(doc)
 
 
 def rule_change(kpi: Kpi, unit: str) -> float | None:
@@ -186,3 +194,10 @@ def breach_row(breach: Breach, lang: str, rules: Rules) -> dict[str, str]:
 def breach_line(breach: Breach, lang: str, rules: Rules) -> str:
     """One line per breach for the command line."""
     return t("alert_line", lang, **{k: v for k, v in breach_row(breach, lang, rules).items() if k != "rule"})
+
+
+def breach_table(breaches: list[Breach], lang: str, rules: Rules) -> pl.DataFrame:
+    """The breaches as the Overview lists them: rule, KPI, scope, value, threshold, change."""
+    rows = [breach_row(b, lang, rules) for b in breaches]
+    keys = ("rule", "kpi", "scope", "value", "threshold", "change")
+    return pl.DataFrame({t(f"alert_col_{k}", lang): [r[k] for r in rows] for k in keys})
