@@ -282,7 +282,7 @@ def _risk_from_scores(conn: sa.Connection, filters: Filters, horizon_months: int
     from lib.churn.scores import revenue_at_risk_from_scores  # the model's code loads only here
 
     scored = revenue_at_risk_from_scores(conn, filters, horizon_months)
-    if scored is None:
+    if scored is None or scored.by_tier.height == 0:   # no scored customer in the selection
         return None
     share = (pl.col("expected_churners") / pl.col("customers")).clip(0.0, 1.0)
     return scored.by_tier.select(
