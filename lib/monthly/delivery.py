@@ -9,8 +9,8 @@
     only_on_alert = true       # optional: send only when an alert rule is breached
 
 Each subscription gets the Overview report (the page's download, built by
-``lib.monthly.figures.overview_report`` as that user) as the HTML body and as an attachment,
-in its language, through the relay ``RETENTION_SMTP_URL`` (``smtp://host:port``). STARTTLS
+``lib.monthly.figures.overview_report`` as that user) as an HTML attachment with its KPIs in
+the text body, in its language, through the relay ``RETENTION_SMTP_URL`` (``smtp://host:port``). STARTTLS
 and a login are optional: ``RETENTION_SMTP_STARTTLS``, ``RETENTION_SMTP_USER``,
 ``RETENTION_SMTP_PASSWORD``, ``RETENTION_SMTP_FROM`` in the environment, else the ``[smtp]``
 table (``starttls``, ``user``, ``password``, ``from``) of ``.streamlit/secrets.toml``. Every
@@ -150,18 +150,34 @@ def _redact(text: str, relay: Relay) -> str:
     return text.replace(relay.password, "***") if relay.password else text
 
 
+def kpi_lines(view, lang: str) -> list[str]:
+    """The Overview's KPI cards as text lines: name, value, target and whether it is met."""
+    from lib.common import fmt
+
+    lines = []
+    for kpi in view.kpis:
+        line = f"- {t(kpi.key, lang)}: {fmt.number(kpi.value, kpi.unit, lang)}"
+        if kpi.target is not None:
+            sign = "≥" if kpi.target_kind == "min" else "≤"
+            state = {True: t("kpi_on_target", lang), False: t("kpi_missed", lang), None: ""}[kpi.meets_target]
+            line += f" ({sign} {fmt.number(kpi.target, kpi.unit, lang)} {state})".replace(" )", ")")
+        lines.append(line)
+    return lines
+
+
 def message_for(subscription: Subscription, page: str, date: dt.date, alerts: int,
-                scope_text: str, sender: str) -> EmailMessage:
-    """The e-mail: the report as the HTML body and as an attachment, a plain-text fallback."""
+                scope_text: str, sender: str, summary: list[str] = ()) -> EmailMessage:
+    """The e-mail: a text body (what it is, whose scope, the KPI lines) and the report, the
+    Overview page's self-contained download, as an HTML attachment (once: it carries its
+    charts' script, a few MB; mail readers run no script in a message body anyway)."""
     lang = subscription.lang
     message = EmailMessage()
     message["From"], message["To"] = sender, subscription.to
     message["Subject"] = (t("deliver_subject_alert", lang, date=date.isoformat(), n=alerts) if alerts
                           else t("deliver_subject", lang, date=date.isoformat()))
-    message.set_content(t("deliver_body", lang, date=date.isoformat(), scope=scope_text))
-    message.add_alternative(page, subtype="html")
-    message.add_attachment(page.encode("utf-8"), maintype="text", subtype="html",
-                           filename=f"overview_{date.isoformat()}.html")
+    message.set_content("\n".join([t("deliver_body", lang, date=date.isoformat(), scope=scope_text),
+                                    "", *summary]))
+    message.add_attachment(page, subtype="html", filename=f"overview_{date.isoformat()}.html")
     return message
 
 
@@ -199,10 +215,11 @@ def deliver_one(engine: sa.Engine, relay: Relay, subscription: Subscription, dat
         if subscription.only_on_alert and not breaches:
             return "skipped"
         with engine.connect() as conn:
-            _, page = overview_report(conn, Filters(date), rules, subscription.lang)
+            view, page = overview_report(conn, Filters(date), rules, subscription.lang)
     scope_text = (t("scope_whole_base", subscription.lang) if user.scope.whole_base
                   else t("scope_limited", subscription.lang, scope=user.scope.describe()))
-    send(relay, message_for(subscription, page, date, len(breaches), scope_text, relay.sender))
+    send(relay, message_for(subscription, page, date, len(breaches), scope_text, relay.sender,
+                            kpi_lines(view, subscription.lang)))
     return "ok"
 
 
