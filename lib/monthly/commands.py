@@ -53,6 +53,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register the monthly commands on ``python -m lib``'s sub-command parser."""
     def common(sub: argparse.ArgumentParser, user: bool = True) -> None:
         sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+        sub.add_argument("--workspace", metavar="NAME",
+                         help="the workspace to read (default: the newest own workspace)")
         sub.add_argument("--snapshot", type=_date, help="snapshot date YYYY-MM-DD (default: the latest)")
         if user:
             sub.add_argument("--user", help="run as this account of the accounts file (its role and "
@@ -117,9 +119,10 @@ def _progress(label: str) -> Callable[[float], None]:
     return report
 
 
-def run(args: argparse.Namespace, engine_of: Callable[[str | None], sa.Engine], os_user: User) -> int:
-    """Run one monthly command (the caller maps our exceptions to exit 2)."""
-    engine = engine_of(args.db)
+def run(args: argparse.Namespace, engine_of: Callable[[], sa.Engine], os_user: User) -> int:
+    """Run one monthly command on the store ``engine_of`` opens (``--db``, ``--workspace`` or
+    the default workspace); the caller maps our exceptions to exit 2."""
+    engine = engine_of()
     if args.command == "score":
         with auth.acting_as(os_user):
             return _score(engine, args)
