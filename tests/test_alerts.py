@@ -212,6 +212,6 @@ def test_the_overview_lists_the_breaches_of_the_shown_snapshot(store, monkeypatc
     assert any(s.value == "Alerts" for s in at.subheader)
     table = next(d.value for d in at.dataframe if "Threshold" in d.value.columns)
     assert sorted(table["Scope"].to_list()) == sorted(["whole base", "广东", "whole base", "2 star", "北京"])
-    at.sidebar.selectbox[0].set_value(S1).run()      # the first snapshot: the target rule only
+    next(box for box in at.sidebar.selectbox if box.label == "Snapshot").set_value(S1).run()      # the first snapshot: the target rule only
     table = next(d.value for d in at.dataframe if "Threshold" in d.value.columns)
     assert table["Rule"].to_list() == ["1"]

@@ -251,7 +251,7 @@ def test_the_app_limits_and_states_the_scope(base, tmp_path, monkeypatch):
     at.text_input[1].input("gd password")
     at.button[0].click().run()
     assert not at.exception
-    provinces = at.sidebar.multiselect[0]
+    provinces = next(box for box in at.sidebar.multiselect if box.label == "Provinces")
     assert sorted(provinces.options) == sorted(scope)
     assert any("You see only" in c.value and scope[0] in c.value for c in at.sidebar.caption)
     active = next(m.value for m in at.metric if m.label.lstrip("⚠ ") == "Active customers")
