@@ -260,3 +260,40 @@ def test_the_app_limits_and_states_the_scope(base, tmp_path, monkeypatch):
     assert not at.exception
     shown = at.dataframe[0].value
     assert set(shown["Province"].to_list()) <= set(scope) and len(shown) > 0
+
+
+def test_the_segments_offers_and_lifecycle_downloads_hold_only_the_scope(base):
+    """The frames behind the pages' CSV downloads (province map table, tier × brand,
+    migration watch, offer targets, cohort matrix), for the scoped account: only its provinces,
+    and the same as the unscoped account's with those provinces chosen."""
+    from lib.offers.targets import offer_targets
+    from lib.rules.economics import economics_of, offer_inputs
+    from lib.segments import geo
+    from lib.segments.tiers import migration_view, tier_dimension_view
+
+    engine, _, latest, scope, everything = base
+    rules = current_rules(engine)
+    dates = stored_dates(engine)
+    money = economics_of(offer_inputs(rules, None))
+
+    def frames(filters):
+        areas = geo.province_view(conn, filters, rules).areas
+        crossed = tier_dimension_view(conn, filters, "brand")
+        watch = migration_view(conn, filters, rules, dates[-2]).watch
+        targets = offer_targets(conn, filters, rules, money).frame
+        matrix = lifecycle.cohorts(conn, filters, rules, lifecycle.default_definition(rules), 24)
+        return areas, crossed, watch, targets, matrix
+
+    with engine.connect() as conn:
+        with acting_as(ADMIN):
+            wide = frames(Filters(latest, provinces=scope))
+        with acting_as(User("gd", "viewer", Scope(scope))):
+            mine = frames(Filters(latest))
+    areas, crossed, watch, targets, matrix = mine
+    assert set(areas["area"].to_list()) == set(scope)
+    assert crossed["active"].sum() <= _active(everything, latest, scope).height
+    allowed = set(everything.filter(pl.col("province").is_in(list(scope)))["customer_id"].to_list())
+    assert set(watch["customer_id"].to_list()) <= allowed
+    assert targets["customers"].sum() == _active(everything, latest, scope).height
+    for got, expected in zip(mine, wide):
+        assert got.equals(expected)
