@@ -102,3 +102,14 @@ def test_report_figures_are_the_overview_page_s(tmp_path, monkeypatch):
     for key, label in (("kpi_active", "Active customers"), ("kpi_monthly_churn", "Monthly churn rate"),
                        ("kpi_arpu", "ARPU")):
         assert shown[label] == fmt.number(kpis[key]["value"], kpis[key]["unit"], "en")
+
+
+@pytest.mark.slow
+def test_score_refuses_with_a_reason_when_the_model_is_refused(tmp_path, capsys):
+    """min_train_churners above the base's churners: training refuses the model, as the page
+    does; the command exits 2 with the page's reason and scores nothing."""
+    url = churn_base(f"duckdb:///{tmp_path}/store.duckdb", **{"churn_model.min_train_churners": 1_000_000})
+    assert main(["score", "--db", url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not presented" in err[0] and "too few churners" in err[0]
+    assert _count(url, sa.select(churn_scores.c.customer_id)).height == 0

@@ -96,7 +96,8 @@ def _acting(name: str | None, os_user: User) -> User:
     return found
 
 
-def _snapshot(engine: sa.Engine, chosen: dt.date | None) -> dt.date:
+def resolve_snapshot(engine: sa.Engine, chosen: dt.date | None) -> dt.date:
+    """``chosen`` when it is stored, the latest stored snapshot when None; ``Refused`` else."""
     dates = stored_dates(engine)
     if not dates:
         raise Refused("cli_no_snapshot")
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace, engine_of: Callable[[], sa.Engine], os_user: U
 def _score(engine: sa.Engine, args: argparse.Namespace) -> int:
     from lib.churn.scores import churn_view, score_snapshot, train_and_score
 
-    date = _snapshot(engine, args.snapshot)
+    date = resolve_snapshot(engine, args.snapshot)
     rules = current_rules(engine)
     with engine.connect() as conn:
         view = churn_view(conn, date)
@@ -151,8 +152,8 @@ def _score(engine: sa.Engine, args: argparse.Namespace) -> int:
     if args.retrain or not usable:
         print(t("cli_retraining" if args.retrain else "cli_training", date=date.isoformat()), flush=True)
         model_id, card = train_and_score(engine, date, rules, progress=_progress("scoring"))
-        if not card.accepted:
-            raise Refused(card.refused or "churn_model_refused")
+        if not card.accepted:   # kept for the record, as the page does; nothing scored
+            raise Refused("churn_refused", model=model_id, reason=t(card.refused or "churn_model_refused"))
         with engine.connect() as conn:
             rows = churn_view(conn, date).scored_rows
     else:
@@ -171,7 +172,7 @@ def _filters(engine: sa.Engine, args: argparse.Namespace, provinces: str = "", t
         tier_numbers = tuple(int(x) for x in _names(tiers))
     except ValueError:
         raise Refused("cli_bad_tiers", tiers=tiers) from None
-    return Filters(_snapshot(engine, args.snapshot), _names(provinces), tier_numbers)
+    return Filters(resolve_snapshot(engine, args.snapshot), _names(provinces), tier_numbers)
 
 
 def _call_list(engine: sa.Engine, args: argparse.Namespace) -> int:
@@ -233,7 +234,7 @@ def _report(engine: sa.Engine, args: argparse.Namespace) -> int:
 def _alerts(engine: sa.Engine, args: argparse.Namespace) -> int:
     from lib.monthly.alerts import breach_line, evaluate, record_evaluation
 
-    date = _snapshot(engine, args.snapshot)
+    date = resolve_snapshot(engine, args.snapshot)
     rules = current_rules(engine)
     breaches = evaluate(engine, date, rules)
     try:
@@ -248,5 +249,10 @@ def _alerts(engine: sa.Engine, args: argparse.Namespace) -> int:
     return EXIT_ALERT if breaches else EXIT_OK
 
 
-def refusal_text(exc: Refused) -> str:
-    return t(exc.code, **exc.params)
+def refusal_text(exc: Exception) -> str:
+    """The one-line reason of a refusal in English (the code itself if its text needs fields
+    the refusal does not carry)."""
+    try:
+        return t(exc.code, **exc.params)
+    except (KeyError, IndexError):
+        return exc.code

@@ -236,11 +236,11 @@ def _error_text(exc: Exception, relay: Relay) -> str:
 def deliver_all(engine: sa.Engine, snapshot: dt.date | None, out: TextIO = sys.stdout) -> int:
     """Send every subscription's report for ``snapshot`` (default: the latest); one line per
     subscription and a summary. Exit code: 0 when none failed, 2 otherwise."""
-    from lib.monthly.commands import EXIT_OK, EXIT_REFUSED, _snapshot
+    from lib.monthly.commands import EXIT_OK, EXIT_REFUSED, resolve_snapshot
 
     relay = relay_from_env()
     subscriptions = load_subscriptions()
-    date = _snapshot(engine, snapshot)
+    date = resolve_snapshot(engine, snapshot)
     counts = {"ok": 0, "skipped": 0, "error": 0}
     for subscription in subscriptions:
         try:
