@@ -215,3 +215,35 @@ def test_the_overview_lists_the_breaches_of_the_shown_snapshot(store, monkeypatc
     next(box for box in at.sidebar.selectbox if box.label == "Snapshot").set_value(S1).run()      # the first snapshot: the target rule only
     table = next(d.value for d in at.dataframe if "Threshold" in d.value.columns)
     assert table["Rule"].to_list() == ["1"]
+
+
+def test_the_overview_reads_the_evaluation_recorded_at_import_for_the_same_data_and_rules(duckdb_url, tmp_path):
+    """After an import the whole base's breaches are in the alert log for that import and rules
+    version; the Overview reads them there (proved by blanking the record: it then lists none),
+    a scoped user's are evaluated afresh, and a new rules version is evaluated afresh too."""
+    from lib.monthly.alerts import overview_breaches
+    from lib.store import alert_log
+
+    engine = make_engine(duckdb_url)
+    save_rules(engine, _rules_text(engine))
+    write_snapshots(engine, _s1(), rules=current_rules(engine), source_name="hand", churn_window_months=1)
+    csv = tmp_path / "october.csv"
+    lines = ["customer_id,tenure_months,churned,spend_m1,province,snapshot_date"]
+    lines += [f"{r['customer_id']},24,{'1' if r['churned'] else '0'},{r['spend_m1']},{r['province']},2026-10-31"
+              for r in _s2_rows()]
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_file(engine, csv.read_bytes(), csv.name, churn_window_months=1)
+    rules = current_rules(engine)
+    with engine.connect() as conn:
+        recorded = overview_breaches(conn, S2, rules)
+    assert recorded == evaluate(engine, S2, rules) and len(recorded) == 5
+    with engine.begin() as conn:
+        conn.execute(sa.update(alert_log).values(detail="[]"))
+    with engine.connect() as conn:
+        assert overview_breaches(conn, S2, rules) == []                    # read from the record
+        with acting_as(User("bj", "viewer", Scope(("北京",)))):
+            assert len(overview_breaches(conn, S2, rules)) == 3            # evaluated for the scope
+    newer = save_rules(engine, rules.text + "\n# a note\n")
+    with engine.connect() as conn:
+        assert overview_breaches(conn, S2, newer) == evaluate(engine, S2, newer)
+    engine.dispose()

@@ -10,7 +10,7 @@ from lib.i18n import t
 from lib.overview.kpis import build_overview
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
 from lib.overview.report import overview_html
-from lib.monthly.alerts import breach_table, evaluate_on
+from lib.monthly.alerts import breach_table, overview_breaches
 
 code = ui.lang()
 
@@ -78,7 +78,7 @@ with ui.guard():
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))
-    breaches = ui.compute(evaluate_on, filters.snapshot_date, rules)
+    breaches = ui.compute(overview_breaches, filters.snapshot_date, rules)
     if breaches:
         st.subheader(t("alert_title", code))
         st.caption(t("alert_caption", code, version=rules.version))

@@ -42,4 +42,9 @@ def seed_demo(engine: sa.Engine, customers: int = 100_000, snapshots: int = 12, 
                                   churn_window_months=DEMO_CHURN_WINDOW_MONTHS, replace=True)
         written += outcome.rows_written
         report(f"{outcome.snapshot_dates[0]}: {outcome.rows_written} rows")
+        latest = outcome.snapshot_dates[-1]
+    if written:   # the Overview opens on the latest snapshot: its alerts are recorded, as an import's
+        from lib.monthly.alerts import evaluate_after_import
+
+        evaluate_after_import(engine, [latest])
     return written

@@ -626,8 +626,9 @@ rules_versions = sa.Table(
 
 alert_log_id_seq = sa.Sequence("alert_log_id_seq", metadata=metadata)
 
-#: Every evaluation of the alert rules (``lib.monthly.alerts``): when, on which snapshot and
-#: rules version, why (import | command | overview), how many breaches and their lines as JSON.
+#: Every evaluation of the alert rules (``lib.monthly.alerts``): when, on which snapshot (and the
+#: import that stored it) and rules version, for which scope ("" = the whole base), why
+#: (import | command), how many breaches and the breaches as JSON.
 alert_log = sa.Table(
     "alert_log",
     metadata,
@@ -636,6 +637,8 @@ alert_log = sa.Table(
     sa.Column("evaluated_at", sa.DateTime, nullable=False),
     sa.Column("snapshot_date", sa.Date, nullable=False),
     sa.Column("rules_version", sa.Integer, nullable=False),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("scope", sa.String, nullable=False),
     sa.Column("trigger", sa.String, nullable=False),
     sa.Column("breaches", sa.Integer, nullable=False),
     sa.Column("detail", sa.Text),
