@@ -8,7 +8,8 @@ the login), by the command line (the operating-system user, as admin: shell acce
 database file is admin access anyway) and by tests.
 
 Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ignored) of
-``[[user]] name, role, password_hash`` (Argon2id). With no accounts file and no single sign-on
+``[[user]] name, role, password_hash`` (Argon2id) and optionally ``provinces`` / ``cities``:
+the account's row-level scope (``lib.auth.scope``), ANDed into every query it runs. With no accounts file and no single sign-on
 configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
 A file that exists but cannot be used (empty, comments only, nameless entries, bad TOML) lets
 nobody in, with a message naming the file: access fails closed. Failed sign-ins are limited
