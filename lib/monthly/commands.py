@@ -206,9 +206,10 @@ def _call_list(engine: sa.Engine, args: argparse.Namespace) -> int:
 
 
 def write_report(engine: sa.Engine, filters: Filters, lang: str, out: Path) -> tuple[Path, Path]:
-    """Write the Overview report (``overview_<date>.html``, the page's download) and
+    """Write the Overview report (the page's download, under its name) and
     ``figures.json`` into ``out``, for the acting user; return both paths."""
     from lib.monthly.figures import headline_figures, overview_report
+    from lib.overview.report import report_file_name
 
     rules = current_rules(engine)
     with engine.connect() as conn:
@@ -218,7 +219,7 @@ def write_report(engine: sa.Engine, filters: Filters, lang: str, out: Path) -> t
 
     figures["alerts"] = [b.as_dict() for b in evaluate(engine, filters.snapshot_date, rules)]
     out.mkdir(parents=True, exist_ok=True)
-    html_path = out / f"overview_{filters.snapshot_date.isoformat()}.html"
+    html_path = out / report_file_name(lang, filters.snapshot_date)   # the page's download name
     json_path = out / "figures.json"
     html_path.write_text(page, encoding="utf-8")
     json_path.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from lib import DATA_DIR, auth
 from lib.i18n import t_text as t
+from lib.overview.report import report_file_name
 from lib.store import delivery_log, now
 from lib.store.filters import Filters
 
@@ -177,7 +178,7 @@ def message_for(subscription: Subscription, page: str, date: dt.date, alerts: in
                           else t("deliver_subject", lang, date=date.isoformat()))
     message.set_content("\n".join([t("deliver_body", lang, date=date.isoformat(), scope=scope_text),
                                     "", *summary]))
-    message.add_attachment(page, subtype="html", filename=f"overview_{date.isoformat()}.html")
+    message.add_attachment(page, subtype="html", filename=report_file_name(lang, date))
     return message
 
 

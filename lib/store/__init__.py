@@ -661,6 +661,20 @@ delivery_log = sa.Table(
     sa.Column("snapshot_date", sa.Date),
     sa.Column("status", sa.String, nullable=False),
     sa.Column("error", sa.String),
+#: Saved column mappings ("templates") per source, versioned: each save of a name adds a
+#: version. ``headers`` is the JSON list of the file's headers it was made on, ``signature``
+#: their order-free fingerprint (``lib.ingest.templates.header_signature``), ``body`` the JSON
+#: mapping {field: {"columns": [...], "unit": ...}}.
+mapping_templates = sa.Table(
+    "mapping_templates",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("signature", sa.String, nullable=False),
+    sa.Column("headers", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
 )
 
 schema_version = sa.Table(
@@ -736,10 +750,15 @@ def _allow_unknown_churn_window(conn: sa.Connection) -> None:
 
 
 def _add_alert_and_delivery_logs(conn: sa.Connection) -> None:
-    """v8: the alert evaluations and the report deliveries (issue 19)."""
+    """v9: the alert evaluations and the report deliveries (issue 19)."""
     for sequence in (alert_log_id_seq, delivery_log_id_seq):
         sequence.create(conn, checkfirst=True)
     metadata.create_all(conn, tables=[alert_log, delivery_log])
+
+
+def _add_mapping_templates(conn: sa.Connection) -> None:
+    """v8: saved column mappings per source (templates)."""
+    mapping_templates.create(conn, checkfirst=True)
 
 
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
@@ -753,7 +772,8 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (5, _add_lifetime_cubes),
     (6, _rebuild_lifetime_cube),
     (7, _allow_unknown_churn_window),
-    (8, _add_alert_and_delivery_logs),
+    (8, _add_mapping_templates),
+    (9, _add_alert_and_delivery_logs),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
