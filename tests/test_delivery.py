@@ -116,7 +116,7 @@ def test_each_subscriber_gets_what_their_account_may_see(setup, relay, monkeypat
     gd_page, boss_page = _html(gd), _html(boss)
     assert "在网客户数</td><td class=\"num\">3</td>" in gd_page and "您仅可查看：广东" in gd_page
     assert "Active customers</td><td class=\"num\">6</td>" in boss_page and "You see only" not in boss_page
-    assert next(gd.iter_attachments()).get_filename() == "overview_2026-10-31.html"
+    assert next(gd.iter_attachments()).get_filename() == "overview_report_zh_2026-10-31.html"
     text = gd.get_body(preferencelist=("plain",)).get_content()
     assert "- 在网客户数: 3" in text and "广东" in text
     log = _log(url)

@@ -84,7 +84,7 @@ def test_report_figures_are_the_overview_page_s(tmp_path, monkeypatch):
     for lang in ("en", "zh"):
         assert main(["report", "--db", url, "--lang", lang, "--out", str(tmp_path / lang)]) == 0
     figures = json.loads((tmp_path / "en" / "figures.json").read_text(encoding="utf-8"))
-    page = (tmp_path / "zh" / "overview_2026-10-31.html").read_text(encoding="utf-8")
+    page = (tmp_path / "zh" / "overview_report_zh_2026-10-31.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "客户保有" in page and "<script" in page
     assert {"overview", "segments", "lifecycle", "churn", "offers", "alerts"} <= set(figures)
     kpis = {k["kpi"]: k for k in figures["overview"]["kpis"]}

@@ -180,14 +180,14 @@ def evaluate_after_import(engine: sa.Engine, dates: list[dt.date]) -> None:
         log.exception("alert evaluation after import failed")
 
 
-def _amount(value: float | None, unit: str | None, lang: str) -> str:
+def _amount(value: float | None, unit: str | None, lang: str, rules: Rules) -> str:
     if value is None:
         return "–"
     if unit == "pp":
         return f"{value:+.2f} pp" if lang == "en" else f"{value:+.2f} 个百分点"
     if unit == "percent":
         return f"{value:+.1f}%"
-    return fmt.number(value, unit or "count", lang)
+    return fmt.number(value, unit or "count", lang, rules.currency)
 
 
 def scope_label(breach: Breach, lang: str, rules: Rules) -> str:
@@ -202,17 +202,17 @@ def scope_label(breach: Breach, lang: str, rules: Rules) -> str:
 def breach_row(breach: Breach, lang: str, rules: Rules) -> dict[str, str]:
     """A breach as text cells: KPI, scope, value, threshold, change (for a table or a line)."""
     if breach.kind == "target":
-        threshold = fmt.number(breach.threshold, breach.unit, lang)
-        change = _amount(breach.change, breach.unit, lang) if breach.change is not None else "–"
+        threshold = fmt.number(breach.threshold, breach.unit, lang, rules.currency)
+        change = _amount(breach.change, breach.unit, lang, rules) if breach.change is not None else "–"
         if breach.change is not None and breach.unit == "share":
-            change = _amount(breach.change * 100, "pp", lang)
+            change = _amount(breach.change * 100, "pp", lang, rules)
     else:
         sign = {"pp": "pp", "percent": "%"}[breach.change_unit]
         threshold = f"{breach.threshold:g} {sign}"
-        change = _amount(breach.change, breach.change_unit, lang)
+        change = _amount(breach.change, breach.change_unit, lang, rules)
     return {"rule": str(breach.rule), "kpi": t(breach.kpi, lang),
             "scope": scope_label(breach, lang, rules),
-            "value": fmt.number(breach.value, breach.unit, lang), "threshold": threshold,
+            "value": fmt.number(breach.value, breach.unit, lang, rules.currency), "threshold": threshold,
             "change": change}
 
 

@@ -151,17 +151,17 @@ def _redact(text: str, relay: Relay) -> str:
     return text.replace(relay.password, "***") if relay.password else text
 
 
-def kpi_lines(view, lang: str) -> list[str]:
+def kpi_lines(view, lang: str, currency=None) -> list[str]:
     """The Overview's KPI cards as text lines: name, value, target and whether it is met."""
     from lib.common import fmt
 
     lines = []
     for kpi in view.kpis:
-        line = f"- {t(kpi.key, lang)}: {fmt.number(kpi.value, kpi.unit, lang)}"
+        line = f"- {t(kpi.key, lang)}: {fmt.number(kpi.value, kpi.unit, lang, currency)}"
         if kpi.target is not None:
             sign = "≥" if kpi.target_kind == "min" else "≤"
             state = {True: t("kpi_on_target", lang), False: t("kpi_missed", lang), None: ""}[kpi.meets_target]
-            line += f" ({sign} {fmt.number(kpi.target, kpi.unit, lang)} {state})".replace(" )", ")")
+            line += f" ({sign} {fmt.number(kpi.target, kpi.unit, lang, currency)} {state})".replace(" )", ")")
         lines.append(line)
     return lines
 
@@ -220,7 +220,7 @@ def deliver_one(engine: sa.Engine, relay: Relay, subscription: Subscription, dat
     scope_text = (t("scope_whole_base", subscription.lang) if user.scope.whole_base
                   else t("scope_limited", subscription.lang, scope=user.scope.describe()))
     send(relay, message_for(subscription, page, date, len(breaches), scope_text, relay.sender,
-                            kpi_lines(view, subscription.lang)))
+                            kpi_lines(view, subscription.lang, rules.currency)))
     return "ok"
 
 

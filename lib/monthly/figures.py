@@ -76,6 +76,7 @@ def _headline(conn: sa.Connection, filters: Filters, rules: Rules, catalogue, vi
         "snapshot_date": filters.snapshot_date.isoformat(),
         "previous_date": _plain(view.previous_date),
         "rules_version": view.rules_version,
+        "currency": rules.currency.code,   # of every amount below (per month unless named)
         "scope": {"provinces": list(filters.scope.provinces), "cities": list(filters.scope.cities)},
         "filters": {"provinces": list(filters.provinces), "tiers": list(filters.tiers)},
         "overview": {"kpis": kpi_figures(view), "risk_source": view.risk_source,

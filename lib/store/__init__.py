@@ -661,6 +661,8 @@ delivery_log = sa.Table(
     sa.Column("snapshot_date", sa.Date),
     sa.Column("status", sa.String, nullable=False),
     sa.Column("error", sa.String),
+)
+
 #: Saved column mappings ("templates") per source, versioned: each save of a name adds a
 #: version. ``headers`` is the JSON list of the file's headers it was made on, ``signature``
 #: their order-free fingerprint (``lib.ingest.templates.header_signature``), ``body`` the JSON
