@@ -101,7 +101,8 @@ def test_report_figures_are_the_overview_page_s(tmp_path, monkeypatch):
     shown = {m.label.lstrip("⚠ "): m.value for m in at.metric}
     for key, label in (("kpi_active", "Active customers"), ("kpi_monthly_churn", "Monthly churn rate"),
                        ("kpi_arpu", "ARPU")):
-        assert shown[label] == fmt.number(kpis[key]["value"], kpis[key]["unit"], "en")
+        assert shown[label] == fmt.number(kpis[key]["value"], kpis[key]["unit"], "en", rules.currency)
+    assert figures["currency"] == rules.currency.code
 
 
 @pytest.mark.slow
