@@ -20,6 +20,7 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import uplift
 from lib.common.markup import plain
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -43,6 +44,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    uplift.STRINGS,
 )
 
 
