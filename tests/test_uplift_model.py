@@ -11,7 +11,7 @@ from lib.churn.model import feature_frame
 from lib.rules import RulesError, default_rules
 from lib.uplift.fit import uplift_settings, fit_uplift
 from lib.uplift.model import ClassTransformUplift, TwoModelUplift
-from tests.uplift_sim import simulated_campaign
+from lib.demo.campaign import simulated_campaign
 
 
 @pytest.fixture(scope="module")

@@ -140,6 +140,7 @@ def uplift_deciles(churned, treated, score, groups: int = 10) -> pl.DataFrame:
     rows = []
     for row in table.iter_rows(named=True):
         d, low, high = difference_interval(row["churned_c"], row["control"], row["churned_t"], row["treated"])
+        d, low, high = (None, None, None) if np.isnan(d) else (d, low, high)
         rows.append({"decile": int(row["decile"]), "customers": int(row["customers"]),
                      "treated": int(row["treated"]), "control": int(row["control"]),
                      "churn_treated": row["churned_t"] / row["treated"] if row["treated"] else None,
@@ -173,9 +174,9 @@ class SleepingDogs:
 
     share: float
     customers: int
-    observed: float
-    low: float
-    high: float
+    observed: float | None
+    low: float | None
+    high: float | None
     significant: bool
 
 
@@ -187,7 +188,10 @@ def sleeping_dogs(churned, treated, predicted_uplift) -> SleepingDogs:
     c, tt = dogs & (t == 0), dogs & (t == 1)
     d, low, high = difference_interval(int((1 - stayed[c]).sum()), int(c.sum()),
                                        int((1 - stayed[tt]).sum()), int(tt.sum()))
-    return SleepingDogs(share=float(dogs.mean()) if dogs.size else 0.0, customers=int(dogs.sum()),
+    if np.isnan(d):   # no sleeping dog in one of the arms: nothing observed
+        return SleepingDogs(share=float(dogs.mean()) if dogs.size else 0.0, customers=int(dogs.sum()),
+                            observed=None, low=None, high=None, significant=False)
+    return SleepingDogs(share=float(dogs.mean()), customers=int(dogs.sum()),
                         observed=d, low=low, high=high, significant=bool(high < 0))
 
 

@@ -131,3 +131,8 @@ def score_uplift(conn: sa.Connection, model, snapshot_date: dt.date, settings: U
         return pl.DataFrame(schema={"customer_id": pl.String, "churn_probability": pl.Float64,
                                     "uplift": pl.Float64})
     return pl.concat(parts)
+
+
+def campaign_list(conn: sa.Connection, as_of: dt.date) -> pl.DataFrame:
+    """The past campaigns up to ``as_of`` by offer (``lib.uplift.queries.campaigns``)."""
+    return read_rows(conn, q.campaigns(as_of))
