@@ -418,7 +418,9 @@ CASES: dict[str, Case] = {
     "uplift/scoring": lambda conn, x: {
         "first": read_rows(conn, quplift.scoring_batch(x.latest, None, 500)),
         "next": read_rows(conn, quplift.scoring_batch(x.latest, "C0001000", 500)),
-        "unscored": read_rows(conn, quplift.scoring_batch(x.dates[0], None, 50))},
+        "unscored": read_rows(conn, quplift.scoring_batch(x.dates[0], None, 50)),
+        "features": read_rows(conn, quplift.customer_features(
+            x.latest, ("C0000005", "C0000100", "C0001000", "C9999999")))},
 }
 
 

@@ -142,3 +142,30 @@ def test_cli_writes_one_row_per_active_customer(store, tmp_path, capsys):
         assert scored["churn_probability"].null_count() == scored.height    # no churn scores stored
     finally:
         save_rules(engine, rules.text, note="restore")
+
+
+def test_a_call_list_gets_uplift_ranks_and_loses_its_sleeping_dogs(store):
+    """The call list's customers scored by a model fitted on the campaign: each uplift is the
+    model's prediction from that customer's own row of the snapshot (read here with polars)."""
+    from lib.churn.actions import CallList
+    from lib.churn.model import feature_frame
+    from lib.uplift.model import TwoModelUplift
+    from lib.uplift.targeting import rank_by_uplift, with_uplift
+
+    _, engine, rows = store
+    training = _expected_training(rows)
+    model = TwoModelUplift(min_samples_leaf=20, random_state=0).fit(
+        feature_frame(training), training["churned_later"].to_numpy(), training["treated"].to_numpy())
+    latest = rows["snapshot_date"].max()
+    chosen = rows.filter(pl.col("snapshot_date") == latest).sort("customer_id").head(400)
+    calls = CallList(latest, chosen.select("customer_id", "tier").reverse(), 500)
+    with engine.connect() as conn:
+        scored = with_uplift(conn, calls, model)
+    expected = dict(zip(chosen["customer_id"], model.predict_uplift(feature_frame(chosen))))
+    assert scored.rows["customer_id"].to_list() == calls.rows["customer_id"].to_list()   # order kept
+    assert scored.rows["uplift"].to_list() == pytest.approx([expected[i] for i in scored.rows["customer_id"]])
+    ranked = rank_by_uplift(scored, exclude_sleeping_dogs=True)
+    dogs = sum(value < 0 for value in expected.values())
+    assert 0 < dogs < 400 and ranked.rows.height == 400 - dogs
+    assert ranked.rows["uplift"].to_list() == sorted(ranked.rows["uplift"].to_list(), reverse=True)
+    assert rank_by_uplift(scored, exclude_sleeping_dogs=False).rows.height == 400

@@ -245,6 +245,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
         "customer": ids,
         "tier": r["tier"].replace_strict(tier_name, default=None, return_dtype=pl.String),
         "probability": r["churn_probability"].round(3),
+        **({"uplift": r["uplift"].round(3)} if "uplift" in r.columns else {}),
         "band": relabel(r["band"], lambda b: t(f"churn_band_{b}", lang)),
         "expected_loss": r["expected_loss"].round(2),
         "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),

@@ -111,4 +111,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "uplift_sleeping_dogs_not_significant": (
         "Not significant: the campaign cannot tell whether contact hurts them.",
         "不显著：本次活动无法判断接触是否伤害了他们。"),
+    "churn_col_uplift": ("Uplift", "增量"),
+    "actions_uplift_offer": ("Rank by the uplift of", "按以下优惠的增量排序"),
+    "actions_uplift_none": ("(churn risk, no uplift)", "（按流失风险，不用增量）"),
+    "actions_uplift_exclude": ("Leave out sleeping dogs (negative uplift)", "排除“沉睡的狗”（增量为负）"),
+    "actions_uplift_caption": (
+        "Sorted by predicted uplift of offer {offer} (churn reduction if contacted, trained on "
+        "{customers} campaign customers); {excluded} sleeping dogs left out.",
+        "按优惠 {offer} 的预测增量排序（接触后流失的降低，基于 {customers} 位活动客户训练）；已排除 {excluded} 位“沉睡的狗”。"),
 }

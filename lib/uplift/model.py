@@ -22,28 +22,33 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from lib.churn.model import CATEGORICAL_FEATURES, FEATURES, MAX_CATEGORIES, NUMERIC_FEATURES
 
 
-def _classifier(categorical: list[str], min_samples_leaf: int, random_state: int) -> Pipeline:
-    """Shallow gradient boosting with native categories; early stopping on the log loss.
+def _encoder(categorical: list[str]) -> ColumnTransformer:
+    """Categories ordinal-coded (rare ones pooled, unknown and missing as NaN), numbers passed
+    through after them: one encoding shared by every classifier of a learner, so scoring
+    encodes each row once however many classifiers read it."""
+    encode = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
+                            encoded_missing_value=np.nan, max_categories=MAX_CATEGORIES)
+    return ColumnTransformer([("cat", encode, categorical)], remainder="passthrough",
+                             verbose_feature_names_out=False)
+
+
+def _classifier(categorical: int, min_samples_leaf: int, random_state: int) -> HistGradientBoostingClassifier:
+    """Shallow gradient boosting with native categories (the first ``categorical`` columns);
+    early stopping on the log loss.
 
     Uplift is a small difference of two probabilities, so the trees are kept shallow and
     their leaves large: deep trees fit each arm's noise, and the difference of two noisy
     fits ranks customers at random."""
-    encode = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                            encoded_missing_value=np.nan, max_categories=MAX_CATEGORIES)
-    prepare = ColumnTransformer([("cat", encode, categorical)], remainder="passthrough",
-                                verbose_feature_names_out=False)
-    boost = HistGradientBoostingClassifier(
+    return HistGradientBoostingClassifier(
         learning_rate=0.1, max_iter=200, max_depth=3, min_samples_leaf=min_samples_leaf,
         l2_regularization=1.0, early_stopping=True, validation_fraction=0.2,
         n_iter_no_change=15, scoring="loss",
-        categorical_features=list(range(len(categorical))) or None, random_state=random_state)
-    return Pipeline([("prepare", prepare), ("boost", boost)])
+        categorical_features=list(range(categorical)) or None, random_state=random_state)
 
 
 class _Uplift:
@@ -74,11 +79,15 @@ class _Uplift:
             raise ValueError("an uplift model needs treated and control customers")
         start = time.perf_counter()
         self._columns(X)
-        self._fit(X[self.features_], y, t)
+        self.prepare_ = _encoder(self.categorical_).fit(X[self.features_])
+        self._fit(self.prepare_.transform(X[self.features_]), y, t)
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, t: np.ndarray) -> None:
+    def _encode(self, X: pd.DataFrame) -> np.ndarray:
+        return self.prepare_.transform(X[self.features_])
+
+    def _fit(self, A: np.ndarray, y: np.ndarray, t: np.ndarray) -> None:
         raise NotImplementedError
 
     def predict_uplift(self, X: pd.DataFrame) -> np.ndarray:
@@ -97,19 +106,20 @@ class TwoModelUplift(_Uplift):
 
     name = "two_model"
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, t: np.ndarray) -> None:
+    def _fit(self, A: np.ndarray, y: np.ndarray, t: np.ndarray) -> None:
         self.arms_ = {}
         for arm in (0, 1):
             rows = t == arm
-            model = _classifier(self.categorical_, self._leaf(int(rows.sum())), self.random_state)
-            self.arms_[arm] = model.fit(X[rows], y[rows])
+            model = _classifier(len(self.categorical_), self._leaf(int(rows.sum())), self.random_state)
+            self.arms_[arm] = model.fit(A[rows], y[rows])
 
     def predict_churn(self, X: pd.DataFrame, treated: bool) -> np.ndarray:
         """Predicted churn probability (share 0-1) if treated / if left alone."""
-        return self.arms_[int(treated)].predict_proba(X[self.features_])[:, 1]
+        return self.arms_[int(treated)].predict_proba(self._encode(X))[:, 1]
 
     def predict_uplift(self, X: pd.DataFrame) -> np.ndarray:
-        return self.predict_churn(X, False) - self.predict_churn(X, True)
+        A = self._encode(X)
+        return self.arms_[0].predict_proba(A)[:, 1] - self.arms_[1].predict_proba(A)[:, 1]
 
 
 class ClassTransformUplift(_Uplift):
@@ -118,15 +128,15 @@ class ClassTransformUplift(_Uplift):
 
     name = "class_transform"
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, t: np.ndarray) -> None:
+    def _fit(self, A: np.ndarray, y: np.ndarray, t: np.ndarray) -> None:
         z = np.where(t == 1, 1 - y, y).astype(np.int8)
         share = t.mean()
         weight = np.where(t == 1, 0.5 / share, 0.5 / (1 - share))
-        self.model_ = _classifier(self.categorical_, self._leaf(t.size), self.random_state)
-        self.model_.fit(X, z, boost__sample_weight=weight)
+        self.model_ = _classifier(len(self.categorical_), self._leaf(t.size), self.random_state)
+        self.model_.fit(A, z, sample_weight=weight)
 
     def predict_uplift(self, X: pd.DataFrame) -> np.ndarray:
-        return 2 * self.model_.predict_proba(X[self.features_])[:, 1] - 1
+        return 2 * self.model_.predict_proba(self._encode(X))[:, 1] - 1
 
 
 #: The learners an uplift model is chosen from, by name.

@@ -100,3 +100,11 @@ def scoring_batch(snapshot_date: dt.date, after_customer_id: str | None, limit: 
         .order_by(c.customer_id)
         .limit(limit)
     )
+
+
+def customer_features(snapshot_date: dt.date, customer_ids: tuple[str, ...]) -> sa.Select:
+    """The feature columns of the given customers in a snapshot (a call list's customers, to
+    score their uplift), by customer id."""
+    return (sa.select(c.customer_id, *[c[name] for name in FEATURE_SOURCE_COLUMNS])
+            .where(c.snapshot_date == snapshot_date, c.customer_id.in_(customer_ids))
+            .order_by(c.customer_id))
