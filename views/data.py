@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from lib import ui
+from lib.ui import workspace
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
@@ -21,8 +22,9 @@ from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen
 
 code = ui.lang()
 st.title(t("page_data", code))
-tab_import, tab_snapshots, tab_rules = st.tabs(
-    [t("data_tab_import", code), t("data_tab_snapshots", code), t("data_tab_rules", code)]
+tab_import, tab_snapshots, tab_rules, tab_workspaces = st.tabs(
+    [t("data_tab_import", code), t("data_tab_snapshots", code), t("data_tab_rules", code),
+     t("ws_tab", code)]
 )
 
 
@@ -32,6 +34,7 @@ def last_month_end(today: dt.date) -> dt.date:
 
 with tab_import, ui.guard():
     can_import = ui.user().can("import")
+    target = workspace.import_target(code)
     upload = st.file_uploader(t("data_upload", code), type=["csv", "txt", "tsv", "xlsx", "parquet"],
                               disabled=not can_import,
                               help=t("data_upload_help", code) if can_import
@@ -118,6 +121,8 @@ with tab_import, ui.guard():
                 st.warning(plain(message))   # a report cell: plain text, shown as markdown here
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
+        confirmed = workspace.repeat_confirmed(target, upload.file_id, raw.sheet, mapping,
+                                               snapshot_date, result, code) and confirmed
         if window is None:
             st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
@@ -125,15 +130,22 @@ with tab_import, ui.guard():
                      or not confirmed or window is None,
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
-            outcome = store_validated(
-                ui.engine(), result, upload.name, snapshot_date=snapshot_date,
+            outcome, created = workspace.import_into(target, lambda into: store_validated(
+                into, result, upload.name, snapshot_date=snapshot_date,
                 churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
-            )
+            ))
             ui.clear_caches()
-            st.success(t("data_imported", code, rows=outcome.rows_written,
+            imported = t("data_imported", code, rows=outcome.rows_written,
                          dates=", ".join(map(str, outcome.snapshot_dates)),
-                         version=outcome.rules_version))
+                         version=outcome.rules_version)
+            if created is None:
+                st.success(imported)
+            else:   # the new workspace is chosen from the next run on: the message waits for it
+                workspace.switch_to(created)
+                workspace.flash(imported)
+                workspace.flash(t("ws_imported_into", code, name=workspace.label(created, code)), "info")
+                st.rerun()
 
 with tab_snapshots, ui.guard():
     stored = list_snapshots(ui.engine())
@@ -155,7 +167,7 @@ with tab_snapshots, ui.guard():
                 deleted = delete_snapshot(ui.engine(), pending)
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
                 ui.clear_caches()
-                st.success(t("data_deleted", code, date=str(pending), rows=deleted))
+                workspace.flash(t("data_deleted", code, date=str(pending), rows=deleted))
                 st.rerun()
             if no.button(t("data_delete_no", code)):
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
@@ -211,3 +223,6 @@ with tab_rules, ui.guard():
             st.success(t("rules_saved", code, version=saved.version))
     st.subheader(t("rules_history", code))
     ui.table(rules_history(ui.engine()))
+
+with tab_workspaces, ui.guard():
+    workspace.workspaces_tab(code)

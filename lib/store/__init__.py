@@ -330,7 +330,7 @@ _POLARS_TO_SQL: dict[type[pl.DataType], sa.types.TypeEngine] = {
     pl.Int64: sa.BigInteger(),
     pl.Int32: sa.Integer(),
     pl.Int16: sa.SmallInteger(),
-    # Double, not Float: Float compiles to single precision on DuckDB (PITFALLS.md).
+    # Double, not Float: Float compiles to single precision on DuckDB (docs/architecture.md, "Stack facts").
     pl.Float64: sa.Double(),
     pl.Boolean: sa.Boolean(),
 }
@@ -760,7 +760,7 @@ def read_frame(conn: sa.Connection | sa.Engine, statement: sa.Executable) -> pl.
     """Run ``statement`` and return its (small) result as a polars frame.
 
     Column types are taken from the values; queries cast aggregates to Double so both
-    engines give floats (PITFALLS.md).
+    engines give floats (docs/architecture.md, "Stack facts").
     """
     if isinstance(conn, sa.Engine):
         with conn.connect() as connection:
