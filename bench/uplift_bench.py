@@ -1,7 +1,9 @@
 """Uplift model training and scoring, against a plain scikit-learn two-model fit.
 
-Usage: ``python -m bench.uplift_bench [--train 100000] [--score 1000000]``
-Prints a Markdown table (and writes it to bench/results/uplift_<train>_<score>.md).
+Usage: ``python -m bench.uplift_bench [--train 100000] [--score 1000000] [--record]``
+Prints a Markdown table (and writes it to bench/results/uplift_<train>_<score>.md); with
+``--record`` it also replaces the section "Uplift targeting (issue 18)" of bench/RESULTS.md
+(``bench.run_all`` keeps that section when it rebuilds the file).
 
 Rows are a simulated randomised campaign with known effects (``lib.demo.campaign``, 60 %
 treated), so the benchmark needs no store. Each step is timed once, warm imports:
@@ -32,6 +34,7 @@ from lib.rules import default_rules
 from lib.uplift.fit import fit_uplift, uplift_settings
 
 RESULTS = Path(__file__).parent / "results"
+HEADING = "## Uplift targeting (issue 18)"
 
 
 def _seconds(fn):
@@ -67,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", type=int, default=100_000)
     parser.add_argument("--score", type=int, default=1_000_000)
+    parser.add_argument("--record", action="store_true", help="write the section into bench/RESULTS.md")
     args = parser.parse_args()
     train = simulated_campaign(args.train, treated_share=0.6, seed=1)
     score = simulated_campaign(args.score, treated_share=0.6, seed=2)
@@ -81,6 +85,10 @@ def main() -> None:
     effect = score["effect"].to_numpy()
     corr = float(np.corrcoef(uplift, effect)[0, 1])
     lines = [
+        HEADING, "",
+        f"Written by `python -m bench.uplift_bench --record` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"({os.cpu_count()} cores shared with other jobs). Method: the module docstring of bench/uplift_bench.py.",
+        "",
         f"Simulated campaign (lib.demo.campaign): train {args.train:,} customers, score {args.score:,}; "
         f"load average {load_start[0]:.2f} at start, {load_end[0]:.2f} at end; learner chosen "
         f"{fit.learner}, held-out Qini coefficient {fit.evaluation.model.qini:.3f} (risk ranking "
@@ -95,6 +103,19 @@ def main() -> None:
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"uplift_{args.train}_{args.score}.md").write_text(text + "\n", encoding="utf-8")
+    if args.record:
+        _record(text)
+
+
+def _record(section: str) -> None:
+    """Replace (or append) this benchmark's section of bench/RESULTS.md."""
+    path = Path(__file__).parent / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find(HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + (text[end + 1:] if end >= 0 else "")
+    path.write_text(text.rstrip() + "\n\n" + section + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@
    churn model, ``lib.churn.model.ChurnModel``, fitted on the same rows ignoring the arm).
 5. Refused unless random rankings of the held-out customers reach its Qini coefficient in at
    most ``max_p_value`` of ``permutations`` shuffles.
-6. Presented: the chosen learner refitted on every campaign customer.
+6. Presented: the very model judged in 4 (not a refit on every customer): what the page
+   shows for the hold-out is what targeting will use, and a refit would cost as much again.
 
 Nothing here reads the store (``lib.uplift.train`` does).
 """
@@ -115,8 +116,8 @@ class Evaluation:
 @dataclass
 class UpliftFit:
     """What ``fit_uplift`` found: counts, each learner's out-of-fold Qini coefficient, the chosen
-    learner, its held-out evaluation, the refusal (None when presentable) and the model refitted
-    on every customer (None when refused)."""
+    learner, its held-out evaluation, the refusal (None when presentable) and the model judged
+    on the hold-out (None when refused)."""
 
     customers: int
     treated: int
@@ -207,5 +208,5 @@ def fit_uplift(X: pd.DataFrame, churned: np.ndarray, treated: np.ndarray,
                               {"qini": round(fit.evaluation.model.qini, 4), "p_value": round(p_value, 4),
                                "max_p_value": settings.max_p_value, "customers": int(hold.size)})
         return fit
-    fit.model = LEARNERS[fit.learner](settings.min_samples_leaf, settings.random_state).fit(X, y, t)
+    fit.model = chosen
     return fit
