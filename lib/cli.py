@@ -15,9 +15,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
+from lib.i18n import surface
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, store_validated
+from lib.ingest.templates import load_template, save_template
 from lib.rules.versions import current_rules
 from lib.rules import RulesError
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
@@ -66,8 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "else months); the report warns when the values look like "
                               "another unit")
         sub.add_argument("--report", type=Path, help="write the row-level report as CSV here")
+        sub.add_argument("--template", metavar="NAME",
+                         help="start from the mapping saved as NAME (Data page or "
+                              "--save-template) instead of the auto-mapping; --map corrects it; "
+                              "refused when the file lacks a column it uses")
+        sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)"
+                         + ("" if name == "import" else "; read for --template only"))
         if name == "import":
-            sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+            sub.add_argument("--save-template", metavar="NAME",
+                             help="after the import, save the mapping used as template NAME "
+                                  "(a new version when NAME exists)")
             # no default: a quarter's or a lifetime's churn flag read as a month's would
             # multiply the monthly churn rate and the revenue at risk several times over
             window = sub.add_mutually_exclusive_group()
@@ -141,6 +151,17 @@ def _overrides(options: list[str]) -> dict:
     return {source.field: source for source in sources}
 
 
+def _print_prechecks(engine: sa.Engine, validation, args: argparse.Namespace) -> None:
+    """The checks before an import (``lib.pipeline.prechecks``) as warnings on standard output
+    (standard error keeps the one-line reason of a refusal)."""
+    from lib.pipeline.prechecks import import_prechecks, precheck_text
+
+    rules = current_rules(engine)
+    for check in import_prechecks(engine, validation.accepted, validation.sources,
+                                  args.snapshot_date, args.churn_window_months, rules):
+        print(f"warning: {precheck_text(check, rules)}")
+
+
 def _print_summary(result, out) -> None:
     print(f"rows read: {result.rows_read}", file=out)
     print(f"rows accepted: {result.rows_accepted}", file=out)
@@ -159,16 +180,39 @@ def _write_report(validation, report: Path | None) -> None:
         report.write_bytes(report_csv(validation))
 
 
+def _tier_hint(validation, snapshot_date: dt.date | None, engine: sa.Engine | None) -> None:
+    """When the star-tier thresholds in force give this file a VIP share outside the rules'
+    band (a file in another currency or scale), say so on stderr with thresholds proposed
+    from its spend (``lib.rules.proposal``), to save as a new rules version."""
+    from lib.rules import default_rules
+    from lib.rules.proposal import customer_spend, propose_tiers
+    from lib.rules.versions import current_rules
+
+    if validation.rows_accepted == 0:
+        return
+    rules = current_rules(engine) if engine is not None else default_rules()
+    proposal = propose_tiers(customer_spend(validation.accepted, snapshot_date), rules)
+    if proposal is None or proposal.fits_already:
+        return
+    bounds = ", ".join(f"{b:g}" for b in proposal.spend_min)
+    print(t("cli_tier_hint", share=f"{proposal.current_vip_share:.1%}", bounds=bounds,
+            vip_share=f"{proposal.vip_share:.1%}", currency=rules.currency.code), file=sys.stderr)
+
+
 def _run_file_command(args: argparse.Namespace) -> int:
     if args.command == "import" and args.churn_window_months is None and not args.churn_window_unknown:
         print(t("cli_churn_window_needed"), file=sys.stderr)
         return EXIT_REFUSED
     data = args.file.read_bytes()
     overrides = _overrides(args.map)
+    engine: sa.Engine | None = None
     try:
         if args.command == "validate":
+            # a dry run reads the store only for a saved mapping
+            template = (load_template(_engine(args.db), args.template) if args.template
+                        else None)
             validation = check_file(data, args.file.name, overrides, args.snapshot_date,
-                                    args.sheet, tenure_unit=args.tenure_unit)
+                                    args.sheet, tenure_unit=args.tenure_unit, template=template)
             result: ImportResult | None = None
             refusal = validation.refusal()
             if refusal is not None:  # the dry run says what the import would do
@@ -177,19 +221,26 @@ def _run_file_command(args: argparse.Namespace) -> int:
             engine = _import_target(args)
             if engine is None:
                 return EXIT_REFUSED
+            template = load_template(engine, args.template) if args.template else None
             validation = check_file(data, args.file.name, overrides, args.snapshot_date,
                                     args.sheet, tenure_unit=args.tenure_unit,
-                                    rules=current_rules(engine))
+                                    rules=current_rules(engine), template=template)
             if not args.confirm_repeat and _repeats(engine, validation, args):
                 return EXIT_REFUSED
+            _print_prechecks(engine, validation, args)
             result = ImportResult(validation, store_validated(
                 engine, validation, args.file.name, snapshot_date=args.snapshot_date,
                 churn_window_months=args.churn_window_months, replace=args.replace))
+            if args.save_template:
+                saved = save_template(engine, args.save_template, validation.headers,
+                                      validation.sources)
+                print(t("cli_template_saved", name=saved.name, version=saved.version))
     except IngestError as exc:
         if getattr(exc, "check", None) is not None:  # refused after validation: show the rows
             _write_report(exc.check, args.report)
         raise
     _write_report(validation, args.report)
+    _tier_hint(validation, args.snapshot_date, engine)
     if result is not None:
         dates = ", ".join(map(str, result.outcome.snapshot_dates))
         print(f"stored snapshot(s) {dates}: {result.outcome.rows_written} rows, "
@@ -351,7 +402,7 @@ def _run_uplift(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
-    with acting_as(User(getpass.getuser(), "admin")):
+    with acting_as(User(getpass.getuser(), "admin")), surface("cli"):
         return _run(args)
 
 

@@ -1,21 +1,24 @@
 """Data: import a snapshot file, manage stored snapshots, edit the rules."""
 import datetime as dt
 
-import pandas as pd
 import polars as pl
 import streamlit as st
 
 from lib import ui
+from lib.common import fmt
 from lib.ui import workspace
-from lib.i18n import t
+from lib.i18n import t, t_text
 from lib.common.markup import plain
-from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
-                          with_unit)
-from lib.ingest import auto_map, masked_report, report_csv
+from lib.ingest.importer import store_validated, unmapped_columns, with_unit
+from lib.ingest import masked_report, report_csv
+from lib.ingest.profile import profile
+from lib.pipeline.prechecks import import_prechecks
+from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
-from lib.rules import edit_rules_text
-from lib.rules.versions import rules_history, save_rules
-from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
+from lib.rules import default_rules, edit_rules_text, parse_rules
+from lib.rules.versions import rules_history, save_rules, with_rules
+from lib.rules.proposal import propose_tiers, tier_shares, vip_share
+from lib.overview.kpis import vip_spend_min
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
@@ -32,6 +35,63 @@ def last_month_end(today: dt.date) -> dt.date:
     return today.replace(day=1) - dt.timedelta(days=1)
 
 
+def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
+                          target: workspace.ImportTarget) -> str | None:
+    """Star tiers that fit this file (issue 17): proposed from its spend, open on a workspace's
+    first import when the thresholds in force do not fit, else on request (the expander).
+    Into the chosen workspace they are saved at once; for a new workspace (no store yet) the
+    accepted rules text is returned and saved there before its first rows."""
+    new = target.new_name is not None
+    rules = default_rules() if new else ui.rules()   # a new workspace starts on the shipped rules
+    proposal = propose_tiers(spend, rules)
+    if proposal is None:
+        st.caption(t("tiers_no_spend", code))
+        return None
+    money = rules.currency
+    vip_name = rules.tier_name(rules.vip_min_tier, code)
+    first = new or not ui.snapshot_dates(ui.data_token())
+    with st.expander(t("tiers_proposal_title", code), expanded=first and not proposal.fits_already,
+                     icon=":material/workspace_premium:"):
+        if proposal.fits_already:
+            st.success(t("tiers_proposal_fits", code, share=fmt.number(proposal.current_vip_share, "share")))
+        else:
+            st.info(t("tiers_proposal_intro", code, vip=vip_name,
+                      top=fmt.number(vip_spend_min(rules), "currency", code, money),
+                      share=fmt.number(proposal.current_vip_share, "share")))
+        left, right = st.columns(2)
+        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
+                                        key=f"tiers_code_{key}")
+        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=4,
+                                  key=f"tiers_symbol_{key}")
+        bounds = [0.0]
+        for column, tier in zip(st.columns(4), range(2, 6)):
+            proposed = proposal.spend_min[tier - 1]
+            bounds.append(column.number_input(
+                t("tiers_threshold", code, tier=rules.tier_name(tier, code), currency=currency_code),
+                min_value=0.0, value=float(proposed), key=f"tiers_{tier}_{key}",
+                help=t("tiers_threshold_help", code, value=f"{symbol}{proposed:,.2f}",
+                       share=fmt.number(proposal.top_shares[tier - 2], "share"))))
+        shares = tier_shares(spend, tuple(bounds), rules)
+        st.caption(t("tiers_preview", code, vip=vip_name,
+                     shares=" · ".join(f"{rules.tier_name(i + 1, code)} {fmt.number(x, 'share')}"
+                                       for i, x in enumerate(shares)),
+                     vip_share=fmt.number(vip_share(shares, rules), "share")))
+        text = edit_rules_text(rules.text, {"tiers.spend_min": bounds,
+                                            "currency.code": currency_code.strip().upper(),
+                                            "currency.symbol": symbol.strip()})
+        if new:
+            parse_rules(text)   # refused here, with its message, rather than at the import
+            use = st.checkbox(t("tiers_use_for_new", code, name=target.new_name),
+                              value=not proposal.fits_already, key=f"tiers_use_{key}")
+            return text if use else None
+        if st.button(t("tiers_save", code), type="primary", key=f"tiers_save_{key}",
+                     disabled=not ui.user().can("edit_rules")):
+            saved = save_rules(ui.engine(), text, note=t_text("tiers_saved_note", code, file=file_name))
+            ui.clear_caches()
+            st.success(t("rules_saved", code, version=saved.version))
+    return None
+
+
 with tab_import, ui.guard():
     can_import = ui.user().can("import")
     target = workspace.import_target(code)
@@ -41,24 +101,16 @@ with tab_import, ui.guard():
                               else t("auth_role_needed", code, role=t("auth_role_analyst", code)))
     if upload is not None:
         raw = ui.uploaded_table(upload, "import")
-        st.subheader(t("data_preview", code))
-        ui.table(raw.frame.head(20))
+        preview, profiled = st.columns([3, 2])
+        preview.subheader(t("data_preview", code))
+        with preview:
+            ui.table(raw.frame.head(20))
 
         st.subheader(t("data_mapping", code))
         st.caption(t("data_mapping_help", code))
-        rows = pd.DataFrame(mapping_rows(auto_map(list(raw.frame.columns))))
-        rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
-        units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
-        edited = st.data_editor(
-            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
-            column_config={
-                "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
-                "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
-                "source": st.column_config.TextColumn(t("data_col_source", code)),
-                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units),
-            },
-        )
-        mapping = mapping_from_rows(edited.to_dict("records"))
+        key = f"{upload.file_id}_{raw.sheet}"
+        proposal, origin = editor.proposal_for(ui.engine(), raw, key, code)
+        mapping = editor.mapping_editor(raw, proposal, f"map_{key}_{origin}", code)
         tenure = mapping.get("tenure_months")
         if tenure is not None:
             # Keyed on the mapping table's unit, so a change there starts the choice afresh.
@@ -70,6 +122,7 @@ with tab_import, ui.guard():
                 help=t("data_tenure_unit_help", code),
                 key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
             mapping = with_unit(mapping, "tenure_months", unit)
+        editor.template_saver(ui.engine(), raw, mapping, key, code, can_import)
         kept = unmapped_columns(raw, mapping)
         if kept:
             st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
@@ -92,6 +145,9 @@ with tab_import, ui.guard():
 
         result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date,
                                     ui.rules(), dt.date.today())
+        with profiled:
+            st.subheader(t("profile_title", code))
+            editor.file_profile(profile(result.accepted, mapping), code)
         st.subheader(t("data_validation", code))
         a, b, c = st.columns(3)
         a.metric(t("data_rows_read", code), f"{result.rows_read:,}")
@@ -114,6 +170,11 @@ with tab_import, ui.guard():
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")
+        new_rules = None   # star tiers accepted for a new workspace, saved there before its rows
+        with ui.guard():
+            new_rules = tier_proposal_section(ui.upload_spend(upload.file_id, raw.sheet, mapping,
+                                                              snapshot_date, result),
+                                              upload.name, key, target)
         doubts = result.plausibility_warnings()
         confirmed = True
         if doubts.height:
@@ -123,6 +184,11 @@ with tab_import, ui.guard():
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
         confirmed = workspace.repeat_confirmed(target, upload.file_id, raw.sheet, mapping,
                                                snapshot_date, result, code) and confirmed
+        # a new workspace holds no snapshot yet: only the current store's dates can clash
+        editor.prechecks(import_prechecks(ui.engine() if target.new_name is None else None,
+                                          result.accepted, mapping, snapshot_date,
+                                          None if window is None else chosen_window(window),
+                                          ui.rules()), ui.rules(), code)
         if window is None:
             st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
@@ -131,7 +197,8 @@ with tab_import, ui.guard():
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
             outcome, created = workspace.import_into(target, lambda into: store_validated(
-                into, result, upload.name, snapshot_date=snapshot_date,
+                with_rules(into, new_rules, t_text("tiers_saved_note", code, file=upload.name)),
+                result, upload.name, snapshot_date=snapshot_date,
                 churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
             ))

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
+from lib.common import fmt
 from lib.common.markup import plotly_text, unplain
 from lib.rules import Rules
 
@@ -27,8 +28,10 @@ def style_figure(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(showgrid=False, linecolor="#D5DBE1")
-    fig.update_yaxes(gridcolor="#EEF1F4", zeroline=False)
+    # automargin on every axis (the right-hand one too): Streamlit's chart element grows tight
+    # margins for labels by itself, a standalone file (the HTML report) does not
+    fig.update_xaxes(showgrid=False, linecolor="#D5DBE1", automargin=True)
+    fig.update_yaxes(gridcolor="#EEF1F4", zeroline=False, automargin=True)
     return inert_labels(fig)
 
 
@@ -83,6 +86,24 @@ def _inert(value):
     return value
 
 
+def unit_axis(fig: go.Figure, axis: str, values: list, unit: str, lang: str,
+              currency: fmt.Currency | None = None, from_zero: bool = True) -> go.Figure:
+    """Ticks of ``axis`` ("yaxis", "yaxis2", "xaxis") placed and labelled by ``lib.common.fmt``:
+    the cards' units (万/亿 in Chinese, the currency symbol), no label repeated on a flat
+    series, and (``from_zero``) a range from zero, so a 0.8 % change looks like one."""
+    numbers = [float(v) for v in values if v is not None and v == v]
+    if not numbers:
+        return fig
+    low, high = min(numbers), max(numbers)
+    if from_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    ticks = fmt.nice_ticks(low, high)
+    fig.update_layout({axis: {"tickmode": "array", "tickvals": ticks,
+                              "ticktext": fmt.axis_labels(ticks, unit, lang, currency),
+                              "range": [ticks[0], ticks[-1]], "autorange": False}})
+    return fig
+
+
 def _months(trend: pl.DataFrame) -> list[str]:
     """Snapshot months as category labels (month-end dates would tick at the next month)."""
     return [d.strftime("%Y-%m") for d in trend["snapshot_date"].to_list()]
@@ -100,11 +121,15 @@ def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
                     hovertemplate="%{x}: %{y:,}<extra></extra>")
     fig.update_layout(
         xaxis={"type": "category"},
-        yaxis={"tickformat": ",.0f", "title": t("kpi_active", lang)},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "tickformat": ",.0f",
-                "tickmode": "auto", "nticks": 6,
-                "title": t("kpi_vip", lang)},
+        yaxis={"title": t("kpi_active", lang)},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": t("kpi_vip", lang)},
     )
+    # both axes from zero rather than a shared scale: VIPs are 5-10 % of the base, so on one
+    # scale their line would lie flat on the floor; from zero, each line's height is its level
+    # and a 0.8 % change moves it 0.8 % of the way (an autoscaled axis stretched it to the
+    # full height)
+    unit_axis(fig, "yaxis", trend["active"].to_list(), "count", lang)
+    unit_axis(fig, "yaxis2", trend["vip_active"].to_list(), "count", lang)
     return style_figure(fig, t("chart_trend_customers", lang))
 
 
@@ -126,8 +151,10 @@ def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                             hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     fig.add_hline(y=rules.target_monthly_churn_max, line_dash="dash", line_color=PALETTE["danger"],
                   annotation_text=t("chart_target", lang), annotation_position="top left")
-    fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},
-                      xaxis={"type": "category"})
+    fig.update_layout(xaxis={"type": "category"})
+    shown = trend["monthly_churn"].to_list() + (trend["churn_share"].to_list()
+                                                if "churn_share" in trend.columns else [])
+    unit_axis(fig, "yaxis", shown + [rules.target_monthly_churn_max], "share", lang)
     return style_figure(fig, t("chart_trend_churn", lang))
 
 
@@ -177,4 +204,6 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
         fig.add_annotation(text=t("kpi_revenue_at_risk_unknown_help", lang), showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, width=360)
         fig.update_yaxes(visible=False)
+    else:
+        unit_axis(fig, "yaxis", risk["revenue_at_risk"].to_list(), "currency", lang, rules.currency)
     return style_figure(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))

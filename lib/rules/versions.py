@@ -64,6 +64,14 @@ def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: st
     return rules
 
 
+def with_rules(engine: sa.Engine, text: str | None, note: str | None = None) -> sa.Engine:
+    """``engine`` after saving ``text`` as its next rules version (nothing when None): a new
+    workspace's first import stores the tiers the analyst accepted before its first rows."""
+    if text is not None:
+        save_rules(engine, text, note=note)
+    return engine
+
+
 def rules_history(engine: sa.Engine) -> pl.DataFrame:
     """Stored rules versions, newest first (without their text)."""
     c = rules_versions.c

@@ -624,6 +624,22 @@ rules_versions = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 
+#: Saved column mappings ("templates") per source, versioned: each save of a name adds a
+#: version. ``headers`` is the JSON list of the file's headers it was made on, ``signature``
+#: their order-free fingerprint (``lib.ingest.templates.header_signature``), ``body`` the JSON
+#: mapping {field: {"columns": [...], "unit": ...}}.
+mapping_templates = sa.Table(
+    "mapping_templates",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("signature", sa.String, nullable=False),
+    sa.Column("headers", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -696,6 +712,11 @@ def _allow_unknown_churn_window(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE snapshots ALTER COLUMN churn_window_months DROP NOT NULL"))
 
 
+def _add_mapping_templates(conn: sa.Connection) -> None:
+    """v8: saved column mappings per source (templates)."""
+    mapping_templates.create(conn, checkfirst=True)
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions above and stamped with
 #: the latest version, so steps only ever run on older databases. Never edit a released step:
@@ -707,6 +728,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (5, _add_lifetime_cubes),
     (6, _rebuild_lifetime_cube),
     (7, _allow_unknown_churn_window),
+    (8, _add_mapping_templates),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
