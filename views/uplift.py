@@ -1,11 +1,11 @@
 """Uplift: who a retention offer actually keeps, learnt from a past randomised campaign."""
-import polars as pl
 import streamlit as st
 
 from lib import ui
 from lib.common import fmt
 from lib.i18n import t
 from lib.uplift import charts
+from lib.uplift.metrics import DECILE_UNITS
 from lib.uplift.train import campaign_list, train_uplift
 
 code = ui.lang()
@@ -55,11 +55,9 @@ with ui.guard():
         right.plotly_chart(charts.gain_curves(evaluation.curves, "uplift", code), width="stretch")
         st.subheader(t("uplift_deciles", code))
         st.caption(t("uplift_deciles_help", code))
-        shares = ["churn_treated", "churn_control", "uplift", "uplift_low", "uplift_high", "score_mean"]
         ui.table(evaluation.deciles.rename({name: t(f"uplift_col_{name}", code)
                                             for name in evaluation.deciles.columns}),
-                 column_config={t(f"uplift_col_{name}", code): st.column_config.NumberColumn(format="percent")
-                                for name in shares})
+                 units={t(f"uplift_col_{name}", code): unit for name, unit in DECILE_UNITS.items()})
         dogs = evaluation.sleeping_dogs
         text = t("uplift_sleeping_dogs", code, share=fmt.number(dogs.share, "share", code),
                  observed=fmt.number(dogs.observed, "share", code),

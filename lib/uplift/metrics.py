@@ -27,6 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+#: Units (``lib.common.fmt``) of the columns of ``uplift_deciles``.
+DECILE_UNITS: dict[str, str] = {
+    "customers": "count", "treated": "count", "control": "count", "churn_treated": "share",
+    "churn_control": "share", "uplift": "share", "uplift_low": "share", "uplift_high": "share",
+    "score_mean": "share"}
 #: z of a two-sided 95 % normal interval.
 Z95 = 1.959963984540054
 
