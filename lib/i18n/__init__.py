@@ -24,6 +24,8 @@ from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.i18n import uplift
+from lib.i18n import tables
+from lib.i18n import fields
 from lib.i18n import units
 from lib.i18n import mapping
 from lib.i18n import workspaces
@@ -50,6 +52,8 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     operations.STRINGS,
     filelimits.STRINGS,
     uplift.STRINGS,
+    tables.STRINGS,
+    fields.STRINGS,
     units.STRINGS,
     mapping.STRINGS,
     workspaces.STRINGS,
