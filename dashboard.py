@@ -16,6 +16,8 @@ pages = [
             url_path="segments"),
     st.Page("views/offers.py", title=t("page_offers", code), icon=":material/savings:",
             url_path="offers"),
+    st.Page("views/uplift.py", title=t("page_uplift", code), icon=":material/call_split:",
+            url_path="uplift"),
     st.Page("views/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
             url_path="lifecycle"),
     st.Page("views/churn.py", title=t("page_churn", code), icon=":material/trending_down:",

@@ -1,4 +1,4 @@
-"""Batch commands: ``python -m lib import | validate | demo``.
+"""Batch commands: ``python -m lib import | validate | demo | outcomes | users | uplift``.
 
 Same code path as the Data page (``lib.ingest.importer``). Exit codes: 0 done, 2 refused with a
 one-line reason on standard error.
@@ -122,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
     outcomes.add_argument("--workspace", metavar="NAME",
                           help="the workspace holding the plan (default: the newest own workspace)")
+    uplift = commands.add_parser(
+        "uplift", help="train an offer's uplift model on its past campaign and score a snapshot",
+        description="Train the offer's uplift model on its past randomised campaign (treated and "
+                    "control customers, snapshots up to --snapshot) and write, for every active "
+                    "customer of the snapshot, customer_id, churn_probability (the newest churn "
+                    "model's, empty when the snapshot is not scored) and uplift (predicted churn "
+                    "reduction if treated, share 0-1; negative for sleeping dogs). Exit 2 with "
+                    "the reason when the model is refused.")
+    uplift.add_argument("--offer", required=True, help="the campaign's offer id (offer_id field)")
+    uplift.add_argument("--snapshot", type=_date, help="snapshot to score, YYYY-MM-DD (default: the latest)")
+    uplift.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+    uplift.add_argument("--workspace", metavar="NAME",
+                        help="the workspace to read (default: the newest own workspace)")
+    uplift.add_argument("--out", required=True, type=Path, help="CSV file to write")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -370,6 +384,32 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_uplift(args: argparse.Namespace) -> int:
+    from lib.pipeline.snapshots import stored_dates
+    from lib.rules.versions import current_rules
+    from lib.uplift.fit import uplift_settings
+    from lib.uplift.train import score_uplift, train_uplift
+
+    engine = make_engine(_workspace_url(args, create=False))
+    dates = sorted(stored_dates(engine))
+    snapshot = args.snapshot or (dates[-1] if dates else None)
+    if snapshot is None or snapshot not in dates:
+        print(t("cli_uplift_no_snapshot", snapshot=str(args.snapshot or "")), file=sys.stderr)
+        return EXIT_REFUSED
+    rules = current_rules(engine)
+    with engine.connect() as conn:
+        result = train_uplift(conn, args.offer, snapshot, rules)
+        if not result.accepted:
+            print(t(result.refusal.code, **result.refusal.params), file=sys.stderr)
+            return EXIT_REFUSED
+        scores = score_uplift(conn, result.fit.model, snapshot, uplift_settings(rules))
+    scores.write_csv(args.out)
+    print(t("cli_uplift_done", rows=scores.height, offer=args.offer, customers=result.fit.customers,
+            treated=result.fit.treated, control=result.fit.control, learner=result.fit.learner,
+            snapshot=str(snapshot), out=str(args.out)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
@@ -388,6 +428,8 @@ def _run(args: argparse.Namespace, admin: User) -> int:
             return _run_outcomes(args)
         if args.command == "users":
             return _run_users(args)
+        if args.command == "uplift":
+            return _run_uplift(args)
         return _run_file_command(args)
     except (Refused, DeliveryError) as exc:
         print(refusal_text(exc), file=sys.stderr)

@@ -80,7 +80,7 @@ def test_overview_on_an_empty_store_points_to_the_data_page(store_url):
 
 
 @pytest.mark.parametrize("page", ["segments", "offers", "lifecycle", "churn", "action_list",
-                                  "operations"])
+                                  "operations", "uplift"])
 def test_every_analysis_page_on_an_empty_store_says_so_and_links_to_data(store_url, page):
     at = app()
     at.switch_page(f"views/{page}.py").run()
@@ -236,7 +236,7 @@ def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
 
 
 @pytest.mark.parametrize("page", ["views/action_list.py", "views/churn.py", "views/lifecycle.py",
-                                  "views/offers.py", "views/operations.py"])
+                                  "views/offers.py", "views/operations.py", "views/uplift.py"])
 def test_a_page_whose_set_up_fails_shows_the_message_and_stops(hand_store, monkeypatch, page):
     """The later sections of these pages use what the first one sets up (filters, rules, tabs):
     a failure there must stop the page with its message, not run on into a NameError."""

@@ -56,7 +56,8 @@ LAZY_TABS = {
                                              ("stages", "funnel", "cohorts", "survival", "value", "churn")]),
 }
 PAGES = ["views/overview.py", "views/segments.py", "views/offers.py", "views/lifecycle.py",
-         "views/churn.py", "views/action_list.py", "views/operations.py", "views/data.py"]
+         "views/churn.py", "views/action_list.py", "views/operations.py", "views/data.py",
+         "views/uplift.py"]
 
 #: A column identifier shown as it is stored: lowercase words joined by "_".
 IDENTIFIER = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.])")

@@ -23,6 +23,7 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import uplift
 from lib.i18n import tables
 from lib.i18n import fields
 from lib.i18n import units
@@ -51,6 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    uplift.STRINGS,
     tables.STRINGS,
     fields.STRINGS,
     units.STRINGS,
