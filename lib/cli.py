@@ -20,7 +20,8 @@ from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
 from lib.rules import RulesError
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import StoreError, make_engine, writer_busy
+from lib.store import StoreError, writer_busy
+from lib.pipeline.migrations import open_store
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _engine(url: str | None) -> sa.Engine:
     """The store's engine; a writer that has to wait for another import or rules change says
     so once on standard error (bound: RETENTION_WRITER_WAIT_SECONDS)."""
-    return make_engine(url, batch=True,
+    return open_store(url, batch=True,
                        on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
                                                      file=sys.stderr, flush=True))
 

@@ -24,7 +24,8 @@ from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text, parse_rules
 from lib.rules.versions import current_rules, save_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import customers, make_engine, read_frame
+from lib.store import customers, read_frame
+from lib.pipeline.migrations import open_store
 
 JAN, APR = dt.date(2026, 1, 31), dt.date(2026, 4, 30)
 OLD = dt.date(2024, 4, 15)
@@ -63,7 +64,7 @@ EXPECTED = {"U1": "decline", "U2": "maturity", "U3": "acquisition", "U4": "decli
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     yield engine
     engine.dispose()
 

@@ -19,7 +19,7 @@ from lib.store.filters import Filters
 from lib.overview.report import overview_html
 from lib.rules import edit_rules_text
 from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import OPS_PLAN_SNAPSHOT
 from tests.rendered import shown
@@ -117,7 +117,7 @@ def hostile_store(url: str) -> str:
     people = {f"C{i}": (IMAGE if i % 2 else "广东", 150 if i % 3 else 300) for i in range(40)}
     dates = (OPS_PLAN_SNAPSHOT, dt.date(2026, 9, 30), dt.date(2026, 10, 31))
     with acting_as(User("test", "admin")):
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         save_rules(engine, edit_rules_text(rules.text, {"tiers.names_en": TIER_NAMES}))
         rules = current_rules(engine)
@@ -222,7 +222,7 @@ def test_the_plan_name_shows_as_written(hostile_url, monkeypatch):
 
 
 def test_the_report_has_no_live_link_or_image(hostile_url):
-    engine = make_engine(hostile_url)
+    engine = open_store(hostile_url)
     rules = current_rules(engine)
     filters = Filters(dt.date(2026, 10, 31), (IMAGE,), ())
     with engine.connect() as conn:

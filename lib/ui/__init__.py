@@ -27,7 +27,8 @@ from lib.ingest.read_limits import UPLOAD_CACHE_SECONDS
 from lib.ingest.read_worker import read_table_isolated
 from lib.rules import Rules, RulesError
 from lib.rules.versions import current_rules
-from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
+from lib.store import StoreError, database_url, read_frame, writer_busy
+from lib.pipeline.migrations import open_store
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
@@ -51,7 +52,7 @@ class Keys:
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> sa.Engine:
-    return make_engine(url)
+    return open_store(url)
 
 
 def engine() -> sa.Engine:
