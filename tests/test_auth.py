@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import PermissionDenied, User, acting_as, authenticate, load_accounts, save_account
 from lib.ingest.importer import import_file
 from lib.offers.store import current_catalogue, save_catalogue
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, list_snapshots, write_snapshots
 from lib.store import customers, read_frame
 from lib.pipeline.migrations import open_store

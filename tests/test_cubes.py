@@ -28,7 +28,8 @@ from lib.churn.scores import store_model
 from lib.pipeline.cubes import rebuild_score_cube
 from lib.offers.queries import campaign_outcomes, scored_groups
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, stored_dates, write_snapshots
 from lib.store import churn_scores, customers, lifetime_cube, read_frame
 from lib.pipeline.migrations import open_store

@@ -178,7 +178,8 @@ def test_a_tier_the_data_do_not_identify_falls_back_visibly(tmp_path, monkeypatc
     from lib.lifecycle.value import customer_value
     from lib.store.filters import Filters
     from lib.rules import edit_rules_text
-    from lib.rules.versions import current_rules, save_rules
+    from lib.rules.versions import current_rules
+    from lib.pipeline.regrade import save_rules
     from lib.pipeline.snapshots import stored_dates
 
     url = f"duckdb:///{tmp_path}/small.duckdb"

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 
 from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text, parse_rules
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import write_snapshots
 from lib.store import customers, read_frame
 from lib.pipeline.migrations import open_store

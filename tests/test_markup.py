@@ -18,7 +18,8 @@ from lib.offers.store import current_catalogue, save_catalogue
 from lib.store.filters import Filters
 from lib.overview.report import overview_html
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import OPS_PLAN_SNAPSHOT

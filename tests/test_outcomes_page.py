@@ -75,7 +75,8 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
 
 def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     from lib.rules import edit_rules_text
-    from lib.rules.versions import current_rules, save_rules
+    from lib.rules.versions import current_rules
+    from lib.pipeline.regrade import save_rules
 
     url, plan_id = ops_store
     at = _page("views/offers.py")

@@ -22,7 +22,8 @@ from lib.auth import User, acting_as
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import write_snapshots
 from lib.pipeline.migrations import open_store
 

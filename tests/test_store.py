@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from lib.pipeline import snapshots as snapshots_module
 from lib.rules import RulesError, edit_rules_text
-from lib.rules.versions import current_rules, rules_history, save_rules
+from lib.rules.versions import current_rules, rules_history
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, import_history, list_snapshots, write_snapshots
 from lib.store import SCHEMA_VERSION, StoreError, customer_attributes, customers, read_frame, schema_version
 from lib.pipeline.migrations import open_store

@@ -13,7 +13,8 @@ from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validate
 from lib.ingest import auto_map, masked_report, report_csv
 from lib.ingest.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
-from lib.rules.versions import rules_history, save_rules
+from lib.rules.versions import rules_history
+from lib.pipeline.regrade import save_rules
 from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
