@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from lib.common.charts import style_figure
 from lib.overview import charts
 from lib.i18n import t, t_text
 from lib.overview.kpis import build_overview
@@ -87,7 +88,7 @@ def test_a_chart_keeps_no_tag_from_its_data_but_its_own():
     fig = go.Figure(go.Bar(x=[f'<a href="http://evil.example">{LINK}</a>', "ok"], y=[1, 2],
                            name="<img src=http://evil.example/x.png>",
                            hovertemplate="%{x}<br>%{y}<extra></extra>"))
-    charts.style_figure(fig, "<b>title</b>")
+    style_figure(fig, "<b>title</b>")
     spec = fig.to_json()
     assert "<a " not in spec and "<img" not in spec
     assert fig.data[0].x[0] == '&lt;a href="http://evil.example"&gt;[link](http://evil.example)&lt;/a&gt;'
