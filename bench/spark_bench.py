@@ -1,4 +1,4 @@
-"""Spark SQL (read-only store, lib.store.spark; published by lib.pipeline.publish) against the embedded DuckDB store it came from.
+"""Spark SQL (read-only store, lib.store.spark; published by lib.publish) against the embedded DuckDB store it came from.
 
 Usage: ``python -m bench.spark_bench [--customers 1000000] [--repeat 3] [--driver-memory 3g]``
 Needs requirements-distributed.txt. Starts a throw-away Spark Thrift Server on loopback
@@ -75,7 +75,7 @@ def run(customers: int, repeat: int, driver_memory: str) -> str:
         shutil.copyfile(source, copy)
         source = copy
         started = time.perf_counter()
-        from lib.pipeline.publish import load_from_duckdb
+        from lib.publish import load_from_duckdb
 
         with acting_as(User("bench", "admin")):
             done = load_from_duckdb(f"duckdb:///{source}", server.url, server.base / "published")

@@ -1,5 +1,5 @@
 """Parity on Spark SQL: every page's computations give the same results on a Spark Thrift
-Server (tables published by lib.pipeline.publish) as on the DuckDB store they were published from.
+Server (tables published by lib.publish) as on the DuckDB store they were published from.
 
 Skipped unless ``RETENTION_SPARK_URL`` names a running Spark Thrift Server
 (``hive://127.0.0.1:PORT/default``); ``make test-distributed`` starts one on loopback
@@ -40,7 +40,7 @@ def stores(tmp_path_factory):
     """(duckdb engine, spark engine): the parity base in DuckDB, published to Spark."""
     from lib.segments.tiers import ensure_rfm
     from lib.pipeline.migrations import open_store
-    from lib.pipeline.publish import load_from_duckdb
+    from lib.publish import load_from_duckdb
 
     path = tmp_path_factory.mktemp("spark_source") / "store.duckdb"
     duck = open_store(f"duckdb:///{path}")

@@ -23,7 +23,8 @@ from lib.churn.actions import BANDS, action_settings, apply_plan, assign, call_l
 from lib.store.filters import Filters
 from lib.operations import queries as q
 from lib.operations.holdout import draw_holdout
-from lib.operations.settings import OperationsError, OperationsSettings, operations_settings
+# OperationsSettings re-exported: callers read the settings' type from here
+from lib.operations.settings import OperationsError, OperationsSettings, operations_settings  # noqa: F401
 from lib.rules import Rules
 from lib.pipeline.snapshots import bulk_insert
 from lib.store import callback_plans, now, plan_customers, plan_outcomes, read_frame

@@ -132,7 +132,7 @@ def open_store(url: str | None = None, *, wait_seconds: float | None = None,
     DuckDB and PostgreSQL: ``lib.store.make_engine`` (same ``wait_seconds``, ``on_wait`` and
     ``batch``), then :func:`migrate`; a database newer than this program raises
     ``StoreError("store_schema_too_new")``. A ``hive://`` URL (Spark Thrift Server) is a
-    read-only store published by ``lib.pipeline.publish``: checked, never migrated
+    read-only store published by ``lib.publish``: checked, never migrated
     (``lib.store.spark.spark_engine``).
     """
     url = url or database_url()

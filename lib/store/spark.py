@@ -4,7 +4,7 @@ The query layer (lib.overview.kpis and every page's lib functions) runs unchange
 SQL through PyHive's SQLAlchemy dialect (``hive://HOST:PORT/DATABASE``). Spark has no
 transactions, keys, sequences or UPDATE/DELETE on plain tables, so a Spark store is never
 written through the application: imports, rules and offer edits, model training and exports go
-to the embedded DuckDB store (or PostgreSQL), and ``lib.pipeline.publish`` then publishes every
+to the embedded DuckDB store (or PostgreSQL), and ``lib.publish`` then publishes every
 table to the cluster as Parquet files. Point the app at the cluster with
 ``RETENTION_DB_URL=hive://HOST:PORT/default`` for the analysis pages.
 
@@ -66,7 +66,7 @@ sa.dialects.registry.register("hive", __name__, "SparkDialect")
 
 def spark_engine(url: str) -> sa.Engine:
     """An engine on a Spark Thrift Server whose tables were published by
-    ``lib.pipeline.publish.load_from_duckdb``.
+    ``lib.publish.load_from_duckdb``.
 
     Nothing is created or migrated there (the store is read-only): the published schema version
     must be this program's, else ``StoreError`` (store_spark_not_published /

@@ -1,5 +1,8 @@
 """Publishing a store to Spark SQL: every table as Parquet files, registered on a Thrift server.
 
+An entry point beside the command line (``lib.cli``): it opens the source store and stores the
+shipped rules and offer catalogue there first, so it sits above the domain packages.
+
 The published copy is a read-only store (``lib.store.spark``): nothing is written there through
 the application, so imports, rules and offer edits go to the DuckDB store, and this module then
 publishes it again. Each table becomes one folder of Parquet files registered with
@@ -7,7 +10,7 @@ publishes it again. Each table becomes one folder of Parquet files registered wi
 
 Command line (publish a DuckDB store to a running Thrift server)::
 
-    python -m lib.pipeline.publish data/retention.duckdb hive://127.0.0.1:10000/default /shared/retention
+    python -m lib.publish data/retention.duckdb hive://127.0.0.1:10000/default /shared/retention
 """
 from __future__ import annotations
 
