@@ -14,13 +14,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
+from lib.auth import User, acting_as, save_account, users_file
+from lib.errors import AppError
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
+from lib.i18n.errors import error_text
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, import_file
-from lib.rules import RulesError
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import StoreError, writer_busy
+from lib.store import writer_busy
 from lib.pipeline.migrations import open_store
 
 EXIT_OK = 0
@@ -237,10 +238,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "users":
             return _run_users(args)
         return _run_file_command(args)
-    except IngestError as exc:
-        print(exc.message("en"), file=sys.stderr)
-    except (StoreError, RulesError, PermissionDenied) as exc:
-        print(t(exc.code, **exc.params), file=sys.stderr)
+    except AppError as exc:   # ours: the problem and its hint, as plain text
+        print(error_text(exc, "en"), file=sys.stderr)
     except OSError as exc:
         print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),
               file=sys.stderr)

@@ -42,6 +42,7 @@ from lib.pipeline.lifetimes import duration_months as _duration
 from lib.pipeline.lifetimes import entry_months as _entry
 from lib.pipeline.lifetimes import event as _event
 from lib.pipeline.lifetimes import lifetime_rows as _lifetime_rows
+from lib.pipeline.lifetimes import new_churn as _new_churn
 from lib.pipeline.lifetimes import truncated as _truncated
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules
