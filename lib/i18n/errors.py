@@ -38,5 +38,5 @@ def error_text(error: AppError, lang: str = "en", *, markup: bool = False) -> st
     problem = _fill(error.code, lang, error.params, markup)
     if error.hint is None:
         return problem
-    sep = "" if lang == "zh" else " "
+    sep = "" if lang.startswith("zh") else " "   # Chinese sentences join without a space
     return f"{problem}{sep}{_fill(error.hint, lang, error.params, markup)}"

@@ -25,7 +25,7 @@ c = customers.c
 
 @dataclass(frozen=True)
 class ChurnDefinition:
-    """What counts as churn and who is left out (DOMAIN.md, "Churn").
+    """What counts as churn and who is left out (docs/domain.md, "Churn").
 
     ``types``: churn types counted as the event (switch, downgrade, value_decline,
     involuntary, unknown); churners of other types are censored at their churn month.

@@ -310,6 +310,8 @@ def make_engine(url: str | None = None, *, wait_seconds: float | None = None,
     Spark store (``hive://``) is opened by ``lib.store.spark.spark_engine`` instead.
     """
     url = url or database_url()
+    if is_spark_url(url):   # a programming error: the read-only checks would be skipped
+        raise ValueError("a Spark store is opened read-only by lib.pipeline.migrations.open_store")
     waiting = Waiting(default_wait_seconds() if wait_seconds is None else wait_seconds, on_wait)
     path = url.removeprefix("duckdb:///").split("?")[0] if url.startswith("duckdb:///") else ""
     if path and path != ":memory:":
@@ -338,7 +340,7 @@ def read_frame(conn: sa.Connection | sa.Engine, statement: sa.Executable) -> pl.
     """Run ``statement`` and return its (small) result as a polars frame.
 
     Column types are taken from the values; queries cast aggregates to Double so both
-    engines give floats (PITFALLS.md).
+    engines give floats (docs/architecture.md, "Stack facts").
     """
     if isinstance(conn, sa.Engine):
         with conn.connect() as connection:

@@ -17,7 +17,7 @@ _POLARS_TO_SQL: dict[type[pl.DataType], sa.types.TypeEngine] = {
     pl.Int64: sa.BigInteger(),
     pl.Int32: sa.Integer(),
     pl.Int16: sa.SmallInteger(),
-    # Double, not Float: Float compiles to single precision on DuckDB (PITFALLS.md).
+    # Double, not Float: Float compiles to single precision on DuckDB (docs/architecture.md, "Stack facts").
     pl.Float64: sa.Double(),
     pl.Boolean: sa.Boolean(),
 }
