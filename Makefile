@@ -85,7 +85,7 @@ run: venv
 test: dev sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS) $(ARGS)
 
-# 20 browser sessions clicking through the pages of a demo base for 2 minutes (README "Reliability").
+# 20 browser sessions clicking through the pages of a demo base for 2 minutes (docs/operations.md, "Reliability").
 load: dev sysdeps
 	$(PY) -m tools.load --sessions $(or $(LOAD_SESSIONS),20) --seconds $(or $(LOAD_SECONDS),120)
 

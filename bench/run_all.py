@@ -446,7 +446,7 @@ def _targets(runs: list[dict], serve: dict | None) -> list[str]:
                      f"(server + children, every page driven) | {'yes' if peak <= 4096 else 'no'} |")
     lines += ["", "An interaction is what one click runs with nothing cached by the app: the "
               "page's store work, or one tab for the pages whose tabs query lazily. Misses are "
-              "profiled, with the fixes made and proposed, in README.md (section Speed).",
+              "profiled, with the fixes made and proposed, in docs/testing-and-speed.md (section Speed).",
               ""]
     return lines
 

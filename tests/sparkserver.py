@@ -2,7 +2,7 @@
 
 The pyspark wheel ships Spark with the Thrift server's jars but not its start script: the
 server is ``spark-submit --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2``
-(PITFALLS.md). It runs with master ``local[2]`` in a temporary folder (Derby metastore,
+(docs/architecture.md, "Stack facts"). It runs with master ``local[2]`` in a temporary folder (Derby metastore,
 warehouse, logs), listens on a free port of 127.0.0.1 only, and is stopped (its whole process
 group) when the block or command ends, whatever happened.
 

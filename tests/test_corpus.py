@@ -118,7 +118,7 @@ def test_an_import_killed_mid_write_leaves_the_store_intact(seeded_file, tmp_pat
 
 
 #: Size of the big-file case in MB: the issue's 1 GB, made on the fly. Importing it needs about
-#: 16 GB of memory (README, Reliability); with less free the import is refused by name.
+#: 16 GB of memory (docs/operations.md, Reliability); with less free the import is refused by name.
 BIG_FILE_MB = int(os.environ.get("RETENTION_BIG_FILE_MB", "1024"))
 
 

@@ -1,4 +1,4 @@
-"""The demo generator: contract shape, the business shape DOMAIN.md asks for, and consistency
+"""The demo generator: contract shape, the business shape docs/domain.md asks for, and consistency
 across snapshots. Tiers are computed here in polars from the documented default thresholds
 (six-month average spend lower bounds 0/50/100/200/400 for 1-5 stars; six star = points
 >= 30000 or key person), independently of lib.rules. RFM scores and segments of a seeded store
@@ -104,7 +104,7 @@ def test_rejects_a_last_snapshot_that_is_not_a_month_end():
         next(generate_snapshots(customers=100, snapshots=2, last_snapshot=dt.date(2026, 10, 15)))
 
 
-# --- business shape (DOMAIN.md) -----------------------------------------------------------
+# --- business shape (docs/domain.md) -----------------------------------------------------------
 
 def test_vip_tiers_are_5_to_10_percent_and_bring_half_the_revenue(monthly):
     assert monthly["vip_share"].min() >= 0.05

@@ -1,7 +1,7 @@
 """Survival statistics and the sBG model against independent references.
 
 - Kaplan–Meier survival, 95 % bounds, median and the log-rank test against lifelines 0.30.3
-  (installed for tests only: it declares pandas<3, the app pins pandas 3; see README).
+  (installed for tests only: it declares pandas<3, the app pins pandas 3; see docs/architecture.md, Dependencies).
 - sBG: the parameters published in Fader & Hardie (2007), "How to project customer retention",
   Journal of Interactive Marketing 21(1), 76–90, for the "regular" and "high end" datasets
   (Table 1: survivors of 1,000 customers over years 0–7). The paper reports the maximum

@@ -2,7 +2,7 @@
 while even with the right password, failures are logged without the password, and no more than
 four Argon2 verifications (64 MiB each) run at once.
 
-The expected periods are the policy the README states, worked by hand here: 5 failures of one
+The expected periods are the policy docs/operations.md states, worked by hand here: 5 failures of one
 name within 15 minutes lock it for 1 minute, each further failure doubles that (2, 4, 8 min)
 up to 15 minutes; 20 failures from one client over any names lock the client the same way.
 """
@@ -57,7 +57,7 @@ def limits(clock):
 
 
 def test_the_policy_is_the_documented_one():
-    # README, "Accounts and operations": these are the numbers the hand-worked cases below use
+    # docs/operations.md, "Sign-in limits and uploads": these are the numbers the hand-worked cases below use
     assert signin_limits.ACCOUNT_MAX_FAILURES == 5
     assert signin_limits.CLIENT_MAX_FAILURES == 20
     assert signin_limits.FAILURE_WINDOW_SECONDS == 15 * 60
@@ -276,8 +276,8 @@ def test_the_login_form_says_when_to_try_again(accounts, duckdb_url, monkeypatch
 def test_upload_limit_is_the_documented_one_and_fits_what_imports_take():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     limit_mb = config["server"]["maxUploadSize"]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"`server.maxUploadSize = {limit_mb}`" in readme
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert f"`server.maxUploadSize = {limit_mb}`" in guide
     # The largest text file an import can take: it needs 16 × its size in memory
     # (TEXT_IMPORT_MEMORY_FACTOR), and a read may use at most 8 GiB (WORKER_MEMORY_BYTES):
     # 8192 MiB / 16 = 512 MiB. A bigger upload would only be refused after being held.

@@ -1,6 +1,6 @@
 """Who may do what: roles, the acting user, local accounts with hashed passwords.
 
-Roles (DESIGN.md, issue 7): a **viewer** reads; an **analyst** also imports, edits rules and
+Roles (docs/operations.md): a **viewer** reads; an **analyst** also imports, edits rules and
 offers, exports and sees personal identifiers; an **admin** also deletes snapshots and manages
 users. Permissions are enforced here, in lib, by ``require`` at every write: hiding a button is
 only a courtesy. The acting user is a context variable set by the UI for each script run (from

@@ -2,7 +2,7 @@
 
 From the stored churn scores: customers in the chosen risk bands and lifecycle stages,
 highest expected monthly loss (churn probability × latest-month spend) first; a recommended
-action from the stage playbook (DOMAIN.md) and, when an offer catalogue is given, the first
+action from the stage playbook (docs/domain.md) and, when an offer catalogue is given, the first
 eligible offer of the types the playbook prefers; an account manager by region or capacity.
 Exports mask personal identifiers unless the caller may see them, and each is logged.
 """
@@ -30,7 +30,7 @@ from lib.store import customers, export_log, now, read_frame
 BANDS: tuple[str, ...] = ("high", "medium", "low")
 STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline")
 
-#: The stage playbook (DOMAIN.md, "Lifecycle"): the action key (i18n ``churn_action_<key>``)
+#: The stage playbook (docs/domain.md, "Lifecycle"): the action key (i18n ``churn_action_<key>``)
 #: and the offer types it prefers, per lifecycle stage of an at-risk customer.
 PLAYBOOK: dict[str, tuple[str, tuple[str, ...]]] = {
     "acquisition": ("onboarding", ("prepaid_bonus", "care_call")),

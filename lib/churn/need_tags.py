@@ -1,5 +1,5 @@
 """Need tags (需求标签): what each customer on the call list needs, so front-line staff know what
-to offer (DOMAIN.md, "Retention operations").
+to offer (docs/domain.md, "Retention operations").
 
 Tags are rules kept in the ``[need_tags]`` section of the rules file, one table per tag:
 

@@ -10,7 +10,7 @@ plus the customers who joined in M. Churners of M carry ``churned=True`` with a 
 type and reason in M and are gone from later snapshots. Units: money in CNY per month,
 data in GB, voice and roaming in minutes, points in loyalty points.
 
-The world it draws (shapes taken from DOMAIN.md):
+The world it draws (shapes taken from docs/domain.md):
 
 * Spend levels by brand are log-normal with a heavy premium tail, so 4-star-and-up customers
   are 5-10 % of the base and bring more than half of the revenue.

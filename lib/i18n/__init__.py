@@ -21,9 +21,8 @@ from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
 from lib.common.markup import plain
+from lib.i18n.locales import available_locales, consistent
 
-LANGUAGES: tuple[str, ...] = ("en", "zh")
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
 
 
 def _merge(*catalogues: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -45,9 +44,17 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     filelimits.STRINGS,
 )
 
+#: further languages as PO files (lib/i18n/locales.py, docs/i18n.md), read once at start;
+#: translations whose fields differ from the English are left out (``python -m tools.i18n check``)
+LOCALES = {code: consistent(locale, {k: v[0] for k, v in STRINGS.items()})[0]
+           for code, locale in available_locales().items()}
+LANGUAGES: tuple[str, ...] = ("en", "zh", *LOCALES)
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文",
+                                  **{code: locale.name for code, locale in LOCALES.items()}}
+
 
 def t(key: str, lang: str = "en", /, **fields: object) -> str:
-    """The string ``key`` in ``lang`` ("en" or "zh"), with ``fields`` filled in, for markdown.
+    """The string ``key`` in ``lang`` (a code of ``LANGUAGES``), with ``fields`` filled in, for markdown.
 
     Text fields are escaped (``lib.common.markup.plain``) so that they show as written and can make no
     link, image or format; numbers and dates are left for the template's format spec.
@@ -68,7 +75,11 @@ def t_text(key: str, lang: str = "en", /, **fields: object) -> str:
     (the CLI, table cells and CSV, select-box options) or for a caller that escapes for its own
     markup (Plotly labels, HTML)."""
     english, chinese = STRINGS[key]
-    template = chinese if lang == "zh" else english
+    locale = LOCALES.get(lang)
+    if locale is not None:
+        template = locale.messages.get(key) or (chinese if locale.fallback == "zh" else english)
+    else:
+        template = chinese if lang == "zh" else english
     return template.format(**fields) if fields else template
 
 

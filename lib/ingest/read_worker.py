@@ -205,7 +205,7 @@ def read_table_isolated(data: bytes, source_name: str, sheet: str | None = None)
 
     Text stays here because it is already bounded before its parse (free memory against 16× its
     size, the column limit) and is parsed by polars alone, and because the worker's start and
-    the table's trip back cost 1.0–1.6 s on a 1M-row CSV that reads in about 1 s (README).
+    the table's trip back cost 1.0–1.6 s on a 1M-row CSV that reads in about 1 s (docs/operations.md, Reliability).
     """
     if isolated_format(data):
         return read_in_worker(data, source_name, sheet).table

@@ -1,6 +1,6 @@
 """Validation of a mapped table: typed contract columns out, one report row per problem.
 
-Rules (DESIGN.md, "The data contract" and "Bad input and safety"):
+Rules (docs/user-guide.md, "The data contract"; docs/architecture.md, "Bad input"):
 
 * A problem in a required field rejects the row (severity "error"): blank or invalid
   ``customer_id``, a repeated ``customer_id`` for the same snapshot (the first row is kept), no

@@ -1,6 +1,6 @@
 """The rules in force: star tiers, six-star criteria, churn exclusions, lifecycle stages, KPI targets.
 
-Rules are data (DESIGN.md): the defaults ship in ``data/rules.toml``; an analyst's edits are
+Rules are data (docs/architecture.md): the defaults ship in ``data/rules.toml``; an analyst's edits are
 stored as numbered versions in the database (``lib.store``). This module reads and checks
 rule text and turns rules into SQL expressions, so a tier is computed the same way at import
 and when rules change.

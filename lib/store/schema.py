@@ -1,7 +1,7 @@
 """The data contract: one row per customer per snapshot.
 
 Every imported file, the demo generator and the store speak these field names and kinds.
-Ingest is the boundary (see STYLE.md): after it, frames carry exactly these names and types,
+Ingest is the boundary (docs/architecture.md, "Stack facts"): after it, frames carry exactly these names and types,
 so nothing downstream re-checks them.
 
 Units: money in the operator's currency (``_cny`` is not in the names because banks and
