@@ -112,14 +112,18 @@ def lifetime_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
 
 
 def duration_months() -> sa.ColumnElement[int]:
+    """Months of life of a row's customer: to the churn month, else to the snapshot's month."""
     return sa.func.coalesce(c.churn_month, c.snapshot_month) - c.join_month + 1
 
 
 def event(definition: ChurnDefinition) -> sa.ColumnElement[int]:
+    """1 when the row is a churn of a type ``definition`` counts, else 0 (censored)."""
     return sa.case((sa.and_(c.churned.is_(True), c.churn_type.in_(definition.types)), 1), else_=0)
 
 
 def entry_months(timeline: Timeline) -> sa.ColumnElement[int]:
+    """Months a customer had survived when observation began (left truncation at the first
+    stored snapshot; 0 with a single snapshot)."""
     if timeline.first_month is None:
         return sa.literal(0)
     return sa.case((c.join_month < timeline.first_month, timeline.first_month - c.join_month),
