@@ -26,13 +26,6 @@ SHARE = 3 / 8
 RATE_3 = 1 - (1 - SHARE) ** (1 / 3)
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = open_store(db_url)
-    yield engine
-    engine.dispose()
-
-
 def store(engine, window):
     write_snapshots(engine, snapshot(S2, TINY), rules=current_rules(engine), source_name="tiny.csv",
                     churn_window_months=window)

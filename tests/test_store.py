@@ -15,13 +15,6 @@ from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, customer, snapshot, two_snapshots
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = open_store(db_url)
-    yield engine
-    engine.dispose()
-
-
 def tiers_of(engine, date):
     frame = read_frame(engine, sa.select(customers.c.customer_id, customers.c.tier)
                        .where(customers.c.snapshot_date == date).order_by(customers.c.customer_id))
