@@ -1,7 +1,7 @@
 # The retention dashboard. GNU make; recipes run on a fresh Debian 12 (as root, or as a user
 # with sudo for the system packages).
 #
-#   make run            seed the demo base on first start, then serve the app (PORT=8501)
+#   make run            seed the demo workspace on first start, then serve the app (PORT=8501)
 #   make test           dev dependencies + system packages, then pytest (ARGS="-k foo" adds;
 #                       tests marked slow only with CI=true or ARGS="-m slow")
 #   make bench          benchmarks at 100k/1M/10M customers -> bench/RESULTS.md (BENCH_SIZES=... to choose)
@@ -9,7 +9,7 @@
 #   make test-distributed  the parity tests on Spark SQL (starts a local Spark Thrift Server; heavy)
 #   make sysdeps        Chromium, PostgreSQL server binaries, a CJK font (apt, only if missing)
 #   make venv / dev     .venv with requirements.txt / requirements-dev.txt
-#   make clean          remove .venv and the embedded database files
+#   make clean          remove .venv, the embedded database files and the workspace list
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -119,3 +119,4 @@ sysdeps:
 clean:
 	rm -rf $(VENV)
 	rm -f data/*.duckdb data/*.duckdb.*
+	rm -rf data/workspaces data/workspaces.toml

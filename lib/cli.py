@@ -16,12 +16,15 @@ import sqlalchemy as sa
 
 from lib.auth import User, acting_as, save_account, users_file
 from lib.errors import AppError
+from lib.i18n import surface
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
 from lib.i18n.errors import error_text
 from lib.ingest import IngestError, parse_map_option
-from lib.ingest.importer import ImportResult, check_file, import_file
+from lib.ingest.importer import ImportResult, check_file, store_validated
+from lib.ingest.templates import load_template, save_template
+from lib.rules.versions import current_rules
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import writer_busy
+from lib.store import StoreError, writer_busy
 from lib.pipeline.migrations import open_store
 
 EXIT_OK = 0
@@ -67,8 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "else months); the report warns when the values look like "
                               "another unit")
         sub.add_argument("--report", type=Path, help="write the row-level report as CSV here")
+        sub.add_argument("--template", metavar="NAME",
+                         help="start from the mapping saved as NAME (Data page or "
+                              "--save-template) instead of the auto-mapping; --map corrects it; "
+                              "refused when the file lacks a column it uses")
+        sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)"
+                         + ("" if name == "import" else "; read for --template only"))
         if name == "import":
-            sub.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+            sub.add_argument("--save-template", metavar="NAME",
+                             help="after the import, save the mapping used as template NAME "
+                                  "(a new version when NAME exists)")
             # no default: a quarter's or a lifetime's churn flag read as a month's would
             # multiply the monthly churn rate and the revenue at risk several times over
             window = sub.add_mutually_exclusive_group()
@@ -80,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "share only, never a monthly rate")
             sub.add_argument("--replace", action="store_true",
                              help="replace snapshots already stored for the same dates")
+            sub.add_argument("--workspace", metavar="NAME",
+                             help="import into this workspace (created when new); default: "
+                                  "the newest own workspace, or the configured store")
+            sub.add_argument("--into-demo", action="store_true",
+                             help="import into a demo store even so (mixes the file with the demo base)")
+            sub.add_argument("--confirm-repeat", action="store_true",
+                             help="import a file that looks like the previous snapshot again "
+                                  "(same ids, unchanged tenures, the same churners)")
     users = commands.add_parser("users", help="manage local accounts (data/users.toml)")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="add or replace an account; the password is read "
@@ -95,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     outcomes.add_argument("--report", type=Path, help="write the row-level report as CSV here")
     outcomes.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+    outcomes.add_argument("--workspace", metavar="NAME",
+                          help="the workspace holding the plan (default: the newest own workspace)")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -116,6 +137,17 @@ def _engine(url: str | None) -> sa.Engine:
 def _overrides(options: list[str]) -> dict:
     sources = [parse_map_option(option) for option in options]
     return {source.field: source for source in sources}
+
+
+def _print_prechecks(engine: sa.Engine, validation, args: argparse.Namespace) -> None:
+    """The checks before an import (``lib.pipeline.prechecks``) as warnings on standard output
+    (standard error keeps the one-line reason of a refusal)."""
+    from lib.pipeline.prechecks import import_prechecks, precheck_text
+
+    rules = current_rules(engine)
+    for check in import_prechecks(engine, validation.accepted, validation.sources,
+                                  args.snapshot_date, args.churn_window_months, rules):
+        print(f"warning: {precheck_text(check, rules)}")
 
 
 def _print_summary(result, out) -> None:
@@ -144,19 +176,33 @@ def _run_file_command(args: argparse.Namespace) -> int:
     overrides = _overrides(args.map)
     try:
         if args.command == "validate":
+            # a dry run reads the store only for a saved mapping
+            template = (load_template(_engine(args.db), args.template) if args.template
+                        else None)
             validation = check_file(data, args.file.name, overrides, args.snapshot_date,
-                                    args.sheet, tenure_unit=args.tenure_unit)
+                                    args.sheet, tenure_unit=args.tenure_unit, template=template)
             result: ImportResult | None = None
             refusal = validation.refusal()
             if refusal is not None:  # the dry run says what the import would do
                 raise refusal
         else:
-            engine = _engine(args.db)
-            result = import_file(engine, data, args.file.name, overrides=overrides,
-                                 snapshot_date=args.snapshot_date, sheet=args.sheet,
-                                 churn_window_months=args.churn_window_months,
-                                 replace=args.replace, tenure_unit=args.tenure_unit)
-            validation = result.validation
+            engine = _import_target(args)
+            if engine is None:
+                return EXIT_REFUSED
+            template = load_template(engine, args.template) if args.template else None
+            validation = check_file(data, args.file.name, overrides, args.snapshot_date,
+                                    args.sheet, tenure_unit=args.tenure_unit,
+                                    rules=current_rules(engine), template=template)
+            if not args.confirm_repeat and _repeats(engine, validation, args):
+                return EXIT_REFUSED
+            _print_prechecks(engine, validation, args)
+            result = ImportResult(validation, store_validated(
+                engine, validation, args.file.name, snapshot_date=args.snapshot_date,
+                churn_window_months=args.churn_window_months, replace=args.replace))
+            if args.save_template:
+                saved = save_template(engine, args.save_template, validation.headers,
+                                      validation.sources)
+                print(t("cli_template_saved", name=saved.name, version=saved.version))
     except IngestError as exc:
         if getattr(exc, "check", None) is not None:  # refused after validation: show the rows
             _write_report(exc.check, args.report)
@@ -172,6 +218,66 @@ def _run_file_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_target(args: argparse.Namespace) -> sa.Engine | None:
+    """The engine of the store an import goes to (``--db``, ``--workspace``, else the default
+    workspace); None, after a one-line refusal, when it is a demo store and ``--into-demo`` was
+    not given."""
+    from lib import workspaces
+
+    engine = _engine(_workspace_url(args, create=True))
+    if not args.into_demo and workspaces.store_kind(engine) == workspaces.DEMO:
+        with engine.connect() as conn:
+            marker = workspaces.store_marker(conn)
+        print(t("cli_ws_demo_refused", store=engine.url.render_as_string(hide_password=True),
+                name=(marker[1] if marker else None) or workspaces.DEMO), file=sys.stderr)
+        return None
+    return engine
+
+
+def _workspace_url(args: argparse.Namespace, *, create: bool) -> str | None:
+    """The store a command works on: ``--db``, else ``--workspace NAME`` (by name or id;
+    created when new and ``create``), else the newest own workspace; None for the configured
+    store, as before workspaces."""
+    from lib import workspaces
+
+    if args.db is not None:
+        return args.db
+    if args.workspace:
+        chosen = next((w for w in workspaces.list_workspaces()
+                       if args.workspace in (w.slug, w.name)), None)
+        if chosen is None:
+            if not create:
+                raise StoreError("ws_unknown", name=args.workspace)
+            chosen = workspaces.create_workspace(args.workspace)
+            print(t("cli_ws_created", name=chosen.name,
+                    store=sa.make_url(chosen.store_url).render_as_string(hide_password=True)))
+        return chosen.store_url
+    chosen = workspaces.default_workspace(workspaces.list_workspaces())
+    return chosen.store_url if chosen else None
+
+
+def _share_text(share: float | None) -> str:
+    return "–" if share is None else f"{share:.0%}"
+
+
+def _repeats(engine: sa.Engine, validation, args: argparse.Namespace) -> bool:
+    """Whether the file looks like the previous snapshot again; says so in one line if it does."""
+    from lib.ingest.repeat import repeat_overlap, repeat_thresholds
+    from lib.pipeline.derive import derive
+
+    if validation.rows_accepted == 0 or validation.refusal() is not None:
+        return False   # the import refuses it anyway, with its own message
+    rows = derive(validation.accepted, args.snapshot_date, tenure_unit=validation.tenure_unit)
+    with engine.connect() as conn:
+        overlap = repeat_overlap(conn, rows)
+    if overlap is None or not overlap.repeats(repeat_thresholds(current_rules(engine))):
+        return False
+    print(t("cli_repeat_refused", file=args.file.name, previous=str(overlap.previous_date),
+            ids=_share_text(overlap.ids_share), tenure=_share_text(overlap.unchanged_tenure_share),
+            again=_share_text(overlap.churners_again_share)), file=sys.stderr)
+    return True
+
+
 def _run_outcomes(args: argparse.Namespace) -> int:
     from lib.operations.outcomes import auto_map, parse_map_option, read_outcome_file, record_outcome_file
 
@@ -183,7 +289,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
     from lib.ingest import report_csv
 
     try:
-        result = record_outcome_file(_engine(args.db), args.plan, data, args.file.name,
+        result = record_outcome_file(_engine(_workspace_url(args, create=False)), args.plan, data, args.file.name,
                                      mapping=mapping, sheet=args.sheet, source="cli")
     except IngestError as exc:
         if getattr(exc, "check", None) is not None:  # every row refused: show why, store nothing
@@ -211,13 +317,25 @@ def _run_demo(args: argparse.Namespace) -> int:
     if not 1 <= args.customers <= 10_000_000:
         print(t("cli_demo_size"), file=sys.stderr)
         return EXIT_REFUSED
-    engine = _engine(args.db)
+    from lib import workspaces
+    from lib.demo.seed import DEMO_NAME
+
+    # embedded and without --db: the demo is a workspace of its own (data/demo.duckdb), loaded
+    # on the first start only, so a demo the user removed does not come back
+    embedded = args.db is None and workspaces.configured_url() is None
+    if args.if_empty and embedded and (workspaces.demo_was_seeded() or workspaces.list_workspaces()):
+        print(t("cli_demo_seeded_before"))
+        return EXIT_OK
+    engine = _engine(args.db or workspaces.demo_store_url())
     if args.if_empty and not store_is_empty(engine):
         print(t("cli_demo_skipped"))
         return EXIT_OK
     started = time.perf_counter()
     rows = seed_demo(engine, customers=args.customers, snapshots=args.snapshots, seed=args.seed,
                      report=lambda text: print(text, flush=True))
+    if embedded:
+        workspaces.register_demo(workspaces.demo_store_url(), DEMO_NAME)
+        workspaces.note_demo_seeded()
     print(t("cli_demo_done", rows=rows, seconds=time.perf_counter() - started))
     return EXIT_OK
 
@@ -225,7 +343,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
-    with acting_as(User(getpass.getuser(), "admin")):
+    with acting_as(User(getpass.getuser(), "admin")), surface("cli"):
         return _run(args)
 
 

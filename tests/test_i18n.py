@@ -43,3 +43,36 @@ def test_error_codes_raised_by_lib_exist():
         for code, hint in pattern.findall(path.read_text(encoding="utf-8")):
             assert code in STRINGS, (path.name, code)
             assert not hint or hint in STRINGS, (path.name, hint)
+
+
+def test_app_strings_name_no_command_line_flag():
+    """The app names its own controls; only the command line's strings (``cli_*`` keys and the
+    ``*_cli`` siblings used under ``surface("cli")``) spell flags such as ``--replace``."""
+    import re
+
+    from lib.i18n import CLI_SUFFIX, STRINGS, surface, t_text
+
+    flag = re.compile(r"(?<![\w-])--[a-z]")
+    for key, (english, chinese) in STRINGS.items():
+        if key.startswith("cli_") or key.endswith(CLI_SUFFIX):
+            continue
+        assert not flag.search(english) and not flag.search(chinese), key
+    siblings = [k for k in STRINGS if k.endswith(CLI_SUFFIX)]
+    assert siblings
+    for key in siblings:
+        assert key.removesuffix(CLI_SUFFIX) in STRINGS, key
+    # the same key, two surfaces
+    assert "--replace" not in t_text("store_snapshot_exists", "en", dates="2026-10-31")
+    with surface("cli"):
+        assert "--replace" in t_text("store_snapshot_exists", "en", dates="2026-10-31")
+        assert "--replace" in t_text("store_snapshot_exists", "zh", dates="2026-10-31")
+
+
+def test_every_contract_field_has_a_chinese_meaning():
+    import re
+
+    from lib.i18n.mapping import FIELD_DOCS_ZH
+    from lib.store.schema import CONTRACT_COLUMNS
+
+    assert set(FIELD_DOCS_ZH) == set(CONTRACT_COLUMNS)
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in FIELD_DOCS_ZH.values())

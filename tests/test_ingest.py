@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from lib.i18n import surface
 import xlsxwriter
 
 from lib.pipeline.derive import derive
@@ -461,7 +463,10 @@ def test_missing_snapshot_date_is_its_own_refusal():
     with pytest.raises(IngestError) as info:
         validate(raw, auto_map(raw.frame.columns))
     assert info.value.code == "ingest_snapshot_required"
-    assert "--snapshot-date" in info.value.message("en")
+    # the app names its date box, the command line its flag
+    assert "date box" in info.value.message("en") and "--" not in info.value.message("en")
+    with surface("cli"):
+        assert "--snapshot-date" in info.value.message("en")
 
 
 def test_mapped_column_not_in_file():

@@ -34,13 +34,20 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lib.store", "lib.auth"),
     ("lib.common", "lib.i18n"),
     ("lib.rules",),
-    ("lib.ingest", "lib.pipeline"),
+    ("lib.ingest", "lib.pipeline", "lib.workspaces"),
     ("lib.overview", "lib.segments", "lib.lifecycle", "lib.churn", "lib.offers", "lib.operations",
      "lib.demo"),
     ("lib.ui", "lib.cli", "lib.__main__", "lib.publish"),
 )
 #: What the ground floor may import (besides itself).
 STORE_MAY_IMPORT = frozenset({"lib", "lib.errors"})
+#: Circles known and not yet untangled, each with why; the test fails on any other circle and
+#: when one of these is gone (so its entry goes too). lib.ui.workspace (main, e9db4af) draws with
+#: lib.ui's engine, language and caches while lib.ui's engine() asks it for the chosen store:
+#: the shared part (the run's workspace in session state) is to move down into a module of its own.
+KNOWN_CIRCLES: dict[frozenset[str], str] = {
+    frozenset({"lib.ui", "lib.ui.workspace"}): "the chosen workspace's state, read by lib.ui.engine",
+}
 
 
 @dataclass
@@ -200,9 +207,55 @@ def graph() -> dict[str, Module]:
     return lib_graph()
 
 
+def circles(edges: Mapping[str, Iterable[str]]) -> list[frozenset[str]]:
+    """The modules of every import circle of ``edges``, one set per strongly connected group
+    (Tarjan's algorithm), so that a known circle cannot hide another."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[frozenset[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(frozenset(group))
+
+    for start in sorted(edges):
+        if start not in index:
+            visit(start)
+    return found
+
+
+def test_the_checker_groups_every_circle():
+    """Two circles joined by a one-way edge are two groups; a chain is none."""
+    edges = {"a": {"b"}, "b": {"a", "c"}, "c": {"d"}, "d": {"c"}, "e": {"a"}}
+    assert sorted(map(sorted, circles(edges))) == [["a", "b"], ["c", "d"]]
+    assert circles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
 def test_lib_has_no_import_circle(graph):
-    cycle = find_cycle({name: module.imports for name, module in graph.items()})
-    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+    edges = {name: module.imports for name, module in graph.items()}
+    found = circles(edges)
+    unknown = [group for group in found if group not in KNOWN_CIRCLES]
+    for group in unknown:   # name one concrete path through each new circle
+        cycle = find_cycle({n: set(edges[n]) & group for n in group})
+        pytest.fail("import circle: " + " -> ".join(cycle or sorted(group)))
+    gone = [sorted(group) for group in KNOWN_CIRCLES if group not in found]
+    assert gone == [], "untangled: remove from KNOWN_CIRCLES"
 
 
 def test_the_store_imports_nothing_above_it(graph):

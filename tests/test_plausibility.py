@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from lib.i18n import surface
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
@@ -75,7 +77,11 @@ def test_bank_tenure_in_years_read_as_months_is_questioned(tmp_path):
     # Read as months the longest tenure is 10 months < 16; as years 10 × 12 = 120 months.
     assert "Tenure (tenure_months) is read as months: values 0–10, median 5" in text
     assert "at most 10 months" in text and "Read as years it would be 120 months" in text
-    assert "--tenure-unit years" in text
+    assert "Unit of the tenure column" in text and "--" not in text   # the page's own box
+    with surface("cli"):
+        cli_text = message(check_file(path.read_bytes(), path.name, snapshot_date=SNAP,
+                                      today=TODAY), "ingest_tenure_unit_values")
+    assert "--tenure-unit years" in cli_text
     zh = message(result, "ingest_tenure_unit_values", "zh")
     assert "按月读取" in zh and "若按年读取则为 120 个月" in zh
     # A warning, not a refusal: every row is kept, the report blanks nothing.

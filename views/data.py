@@ -1,29 +1,31 @@
 """Data: import a snapshot file, manage stored snapshots, edit the rules."""
 import datetime as dt
 
-import pandas as pd
 import polars as pl
 import streamlit as st
 
 from lib import ui
+from lib.ui import workspace
 from lib.i18n import t
 from lib.common.markup import plain
-from lib.ingest.importer import (mapping_from_rows, mapping_rows, store_validated, unmapped_columns,
-                          with_unit)
-from lib.ingest import auto_map, masked_report, report_csv
+from lib.ingest.importer import store_validated, unmapped_columns, with_unit
+from lib.ingest import masked_report, report_csv
+from lib.ingest.profile import profile
+from lib.pipeline.prechecks import import_prechecks
+from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
 from lib.rules import edit_rules_text
 from lib.rules.versions import rules_history
 from lib.pipeline.regrade import save_rules
-from lib.store.schema import FIELDS_BY_NAME, UNIT_FACTORS
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
 
 code = ui.lang()
 st.title(t("page_data", code))
-tab_import, tab_snapshots, tab_rules = st.tabs(
-    [t("data_tab_import", code), t("data_tab_snapshots", code), t("data_tab_rules", code)]
+tab_import, tab_snapshots, tab_rules, tab_workspaces = st.tabs(
+    [t("data_tab_import", code), t("data_tab_snapshots", code), t("data_tab_rules", code),
+     t("ws_tab", code)]
 )
 
 
@@ -33,30 +35,23 @@ def last_month_end(today: dt.date) -> dt.date:
 
 with tab_import, ui.guard():
     can_import = ui.user().can("import")
+    target = workspace.import_target(code)
     upload = st.file_uploader(t("data_upload", code), type=["csv", "txt", "tsv", "xlsx", "parquet"],
                               disabled=not can_import,
                               help=t("data_upload_help", code) if can_import
                               else t("auth_role_needed", code, role=t("auth_role_analyst", code)))
     if upload is not None:
         raw = ui.uploaded_table(upload, "import")
-        st.subheader(t("data_preview", code))
-        ui.table(raw.frame.head(20))
+        preview, profiled = st.columns([3, 2])
+        preview.subheader(t("data_preview", code))
+        with preview:
+            ui.table(raw.frame.head(20))
 
         st.subheader(t("data_mapping", code))
         st.caption(t("data_mapping_help", code))
-        rows = pd.DataFrame(mapping_rows(auto_map(list(raw.frame.columns))))
-        rows.insert(1, "doc", [FIELDS_BY_NAME[name].doc for name in rows["field"]])
-        units = sorted({unit for factors in UNIT_FACTORS.values() for unit in factors})
-        edited = st.data_editor(
-            rows, hide_index=True, width="stretch", key=f"mapping_{upload.file_id}_{raw.sheet}",
-            column_config={
-                "field": st.column_config.TextColumn(t("data_col_field", code), disabled=True),
-                "doc": st.column_config.TextColumn(t("data_col_doc", code), disabled=True),
-                "source": st.column_config.TextColumn(t("data_col_source", code)),
-                "unit": st.column_config.SelectboxColumn(t("data_col_unit", code), options=[""] + units),
-            },
-        )
-        mapping = mapping_from_rows(edited.to_dict("records"))
+        key = f"{upload.file_id}_{raw.sheet}"
+        proposal, origin = editor.proposal_for(ui.engine(), raw, key, code)
+        mapping = editor.mapping_editor(raw, proposal, f"map_{key}_{origin}", code)
         tenure = mapping.get("tenure_months")
         if tenure is not None:
             # Keyed on the mapping table's unit, so a change there starts the choice afresh.
@@ -68,6 +63,7 @@ with tab_import, ui.guard():
                 help=t("data_tenure_unit_help", code),
                 key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
             mapping = with_unit(mapping, "tenure_months", unit)
+        editor.template_saver(ui.engine(), raw, mapping, key, code, can_import)
         kept = unmapped_columns(raw, mapping)
         if kept:
             st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
@@ -90,6 +86,9 @@ with tab_import, ui.guard():
 
         result = ui.validate_upload(upload.file_id, raw.sheet, raw, mapping, snapshot_date,
                                     ui.rules(), dt.date.today())
+        with profiled:
+            st.subheader(t("profile_title", code))
+            editor.file_profile(profile(result.accepted, mapping), code)
         st.subheader(t("data_validation", code))
         a, b, c = st.columns(3)
         a.metric(t("data_rows_read", code), f"{result.rows_read:,}")
@@ -119,6 +118,13 @@ with tab_import, ui.guard():
                 st.warning(plain(message))   # a report cell: plain text, shown as markdown here
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
                                     key=f"plausible_{upload.file_id}_{raw.sheet}")
+        confirmed = workspace.repeat_confirmed(target, upload.file_id, raw.sheet, mapping,
+                                               snapshot_date, result, code) and confirmed
+        # a new workspace holds no snapshot yet: only the current store's dates can clash
+        editor.prechecks(import_prechecks(ui.engine() if target.new_name is None else None,
+                                          result.accepted, mapping, snapshot_date,
+                                          None if window is None else chosen_window(window),
+                                          ui.rules()), ui.rules(), code)
         if window is None:
             st.warning(t("data_churn_window_needed", code))
         if st.button(t("data_import_button", code, n=result.rows_accepted), type="primary",
@@ -126,15 +132,22 @@ with tab_import, ui.guard():
                      or not confirmed or window is None,
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
-            outcome = store_validated(
-                ui.engine(), result, upload.name, snapshot_date=snapshot_date,
+            outcome, created = workspace.import_into(target, lambda into: store_validated(
+                into, result, upload.name, snapshot_date=snapshot_date,
                 churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
-            )
+            ))
             ui.clear_caches()
-            st.success(t("data_imported", code, rows=outcome.rows_written,
+            imported = t("data_imported", code, rows=outcome.rows_written,
                          dates=", ".join(map(str, outcome.snapshot_dates)),
-                         version=outcome.rules_version))
+                         version=outcome.rules_version)
+            if created is None:
+                st.success(imported)
+            else:   # the new workspace is chosen from the next run on: the message waits for it
+                workspace.switch_to(created)
+                workspace.flash(imported)
+                workspace.flash(t("ws_imported_into", code, name=workspace.label(created, code)), "info")
+                st.rerun()
 
 with tab_snapshots, ui.guard():
     stored = list_snapshots(ui.engine())
@@ -156,7 +169,7 @@ with tab_snapshots, ui.guard():
                 deleted = delete_snapshot(ui.engine(), pending)
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
                 ui.clear_caches()
-                st.success(t("data_deleted", code, date=str(pending), rows=deleted))
+                workspace.flash(t("data_deleted", code, date=str(pending), rows=deleted))
                 st.rerun()
             if no.button(t("data_delete_no", code)):
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
@@ -212,3 +225,6 @@ with tab_rules, ui.guard():
             st.success(t("rules_saved", code, version=saved.version))
     st.subheader(t("rules_history", code))
     ui.table(rules_history(ui.engine()))
+
+with tab_workspaces, ui.guard():
+    workspace.workspaces_tab(code)

@@ -9,8 +9,10 @@ from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import stored_dates, write_snapshots
+from lib.workspaces import DEMO_SOURCE  # the demo's snapshots' source name, defined once
 
-DEMO_SOURCE = "demo"
+#: The name the demo store's marker carries (the app shows it as "Demo" / "演示").
+DEMO_NAME = "Demo"
 
 #: The demo simulates month by month: each snapshot's churn flag covers its own month.
 DEMO_CHURN_WINDOW_MONTHS = 1
@@ -26,8 +28,13 @@ def seed_demo(engine: sa.Engine, customers: int = 100_000, snapshots: int = 12, 
     """Generate the demo base and store it; return the rows written.
 
     Each monthly snapshot is its own import (as a real monthly export would be), so an
-    interrupted seeding leaves whole snapshots only.
+    interrupted seeding leaves whole snapshots only. The store is marked as a demo store first
+    (``lib.workspaces.mark_store``): it is recognisably the demo even without the registry, and
+    the command line refuses to import a user's file into it.
     """
+    from lib.workspaces import DEMO, mark_store
+
+    mark_store(engine, DEMO, DEMO_NAME)
     rules = current_rules(engine)
     written = 0
     for frame in generate_snapshots(customers=customers, snapshots=snapshots, seed=seed):

@@ -11,8 +11,11 @@ the HTML report, a select box's options) use ``t_text``, which fills the fields 
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 from lib.i18n import app, churn, distributed, ingest, lifecycle, offers, segments
@@ -20,6 +23,8 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import mapping
+from lib.i18n import workspaces
 from lib.common.markup import plain
 from lib.i18n.locales import available_locales, consistent
 
@@ -42,6 +47,8 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    mapping.STRINGS,
+    workspaces.STRINGS,
 )
 
 #: further languages as PO files (lib/i18n/locales.py, docs/i18n.md), read once at start;
@@ -51,6 +58,34 @@ LOCALES = {code: consistent(locale, {k: v[0] for k, v in STRINGS.items()})[0]
 LANGUAGES: tuple[str, ...] = ("en", "zh", *LOCALES)
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文",
                                   **{code: locale.name for code, locale in LOCALES.items()}}
+
+#: Where text is shown: "app" (the default: pages name their own controls) or "cli" (the
+#: command line names its flags). A key ``K`` may have a sibling ``K_cli`` that is used in its
+#: place on the command line, so that no page ever shows ``--replace`` or ``--map``.
+SURFACES: tuple[str, ...] = ("app", "cli")
+CLI_SUFFIX = "_cli"
+_SURFACE: contextvars.ContextVar[str] = contextvars.ContextVar("i18n_surface", default="app")
+
+
+@contextlib.contextmanager
+def surface(name: str) -> Iterator[None]:
+    """Render every string inside the block for ``name`` ("app" or "cli")."""
+    if name not in SURFACES:
+        raise ValueError(f"unknown surface {name!r}")
+    token = _SURFACE.set(name)
+    try:
+        yield
+    finally:
+        _SURFACE.reset(token)
+
+
+def for_surface(key: str) -> str:
+    """``key``, or its ``_cli`` sibling when rendering for the command line and one exists."""
+    if _SURFACE.get() == "cli":
+        variant = key + CLI_SUFFIX
+        if variant in STRINGS:
+            return variant
+    return key
 
 
 def t(key: str, lang: str = "en", /, **fields: object) -> str:
@@ -74,6 +109,7 @@ def t_text(key: str, lang: str = "en", /, **fields: object) -> str:
     """The string ``key`` in ``lang`` with ``fields`` filled in as they are: for plain text
     (the CLI, table cells and CSV, select-box options) or for a caller that escapes for its own
     markup (Plotly labels, HTML)."""
+    key = for_surface(key)
     english, chinese = STRINGS[key]
     locale = LOCALES.get(lang)
     if locale is not None:

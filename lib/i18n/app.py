@@ -165,9 +165,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "{rows:,} 行，{columns} 列 · 编码 {encoding} · 分隔符 {delimiter}"),
     "data_preview": ("Preview", "预览"),
     "data_mapping": ("Column mapping", "字段映射"),
-    "data_mapping_help": ("Each contract field takes one source column, or several joined by ' + ' "
-                          "(summed). Pick a unit where the file uses days, years or MB.",
-                          "每个标准字段对应一个源列，或用“ + ”连接多个源列（求和）。文件以天、年或 MB 计时请选择单位。"),
+    "data_mapping_help": ("Choose the file's column for each contract field, or “not in file”. "
+                          "Spend fields may take several columns, added up. Each proposal shows "
+                          "sample values, how sure it is and why.",
+                          "请为每个标准字段选择文件中的列，或选“文件中没有”。消费字段可选多列，按行相加。"
+                          "每项建议都显示示例值、置信度和理由。"),
     "data_col_field": ("Field", "字段"),
     "data_col_doc": ("Meaning", "含义"),
     "data_col_source": ("Source column(s)", "源列"),
@@ -258,7 +260,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "store_no_rows": ("There are no rows to store.", "没有可存储的行。"),
     "store_bad_window": ("The churn window must be at least one month (got {value}).",
                          "流失观察期至少为 1 个月（当前 {value}）。"),
-    "store_snapshot_exists": ("Snapshot {dates} is already stored. Delete it on the Data page or "
+    "store_snapshot_exists": (
+        "Snapshot {dates} is already stored. Delete it on the Data page (Snapshots tab) or import with “Replace a stored snapshot of the same date” ticked.",
+        '快照 {dates} 已存在。请先在“数据”页的“快照”页签删除，或勾选“替换同日期的已存快照”后导入。'),
+    "store_snapshot_exists_cli": ("Snapshot {dates} is already stored. Delete it on the Data page or "
                               "import with 'replace' ticked (--replace on the command line).",
                               "快照 {dates} 已存在。请先在“数据”页删除，或勾选“替换”导入（命令行用 --replace）。"),
     "store_snapshot_missing": ("Snapshot {date} is not stored.", "快照 {date} 不存在。"),

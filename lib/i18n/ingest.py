@@ -109,10 +109,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "arpu).",
         "请在第一行加上列名（例如 客户ID、入网时间、是否流失、月均消费）。"),
     "ingest_hint_missing_fields": (
+        'Choose a column for each group in the column mapping above, or rename the headers. Recognised names: {synonyms}.',
+        '请在上方的字段映射中为每组选择一列，或修改表头。可识别的列名：{synonyms}。'),
+    "ingest_hint_missing_fields_cli": (
         "Map a column to each group (--map 'SOURCE=FIELD' or the mapping table) or rename the "
         "headers. Recognised names: {synonyms}.",
         "请为每组映射一列（--map '源列=字段' 或映射表），或修改表头。可识别的列名：{synonyms}。"),
     "ingest_hint_snapshot": (
+        'Give the snapshot date in the date box, or map a column such as {synonyms}.',
+        '请在日期框中指定快照日期，或映射一列，例如 {synonyms}。'),
+    "ingest_hint_snapshot_cli": (
         "Give the snapshot date at import (--snapshot-date YYYY-MM-DD or the date box), or map a "
         "column such as {synonyms}.",
         "请在导入时指定快照日期（--snapshot-date YYYY-MM-DD 或日期框），或映射一列，例如 {synonyms}。"),
@@ -186,6 +192,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "文件中没有客户ID列：已按行号生成 R0000001、R0000002 … 作为客户ID。"),
     # ---------------------------------------------------------------- plausibility (lib.ingest.plausibility)
     "ingest_tenure_unit_values": (
+        '{column} (tenure_months) is read as {unit}: values {low}–{high}, median {median}, 99th percentile {longest}, so 99 % of customers would have at most {longest_months} months of tenure, outside the {band_low}–{band_high} months a customer base plausibly spans. Read as {suggested} it would be {suggested_months} months. If the column is in {suggested}, choose that tenure unit in the box “Unit of the tenure column” before importing.',
+        '{column}（tenure_months）按{unit}读取：取值 {low}–{high}，中位数 {median}，第 99 百分位数 {longest}，即 99% 的客户在网时长不超过 {longest_months} 个月，超出客户群合理的 {band_low}–{band_high} 个月。若按{suggested}读取则为 {suggested_months} 个月。如果该列的单位是{suggested}，请在导入前在“在网时长列的单位”框中选择该单位。'),
+    "ingest_tenure_unit_values_cli": (
         "{column} (tenure_months) is read as {unit}: values {low}–{high}, median {median}, 99th "
         "percentile {longest}, so 99 % of customers would have at most {longest_months} months "
         "of tenure, outside the {band_low}–{band_high} months a customer base plausibly spans. "
@@ -197,6 +206,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{band_low}–{band_high} 个月。若按{suggested}读取则为 {suggested_months} 个月。如果该列的单位是"
         "{suggested}，请在导入前选择该在网时长单位（数据页，或 --tenure-unit {suggested_code}）。"),
     "ingest_tenure_unit_header": (
+        'The header {column} names {stated}, but the column is read as {unit} (values {low}–{high}, median {median}). Choose the tenure unit {stated} in the box “Unit of the tenure column” before importing, or keep {unit} if the header is wrong.',
+        '表头 {column} 写明单位为{stated}，但该列按{unit}读取（取值 {low}–{high}，中位数 {median}）。请在导入前在“在网时长列的单位”框中选择“{stated}”；如果表头有误，可保留“{unit}”。'),
+    "ingest_tenure_unit_header_cli": (
         "The header {column} names {stated}, but the column is read as {unit} (values "
         "{low}–{high}, median {median}). Choose the tenure unit {stated} before importing "
         "(Data page, or --tenure-unit {stated_code}), or keep {unit} if the header is wrong.",
@@ -238,9 +250,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ingest_unit_years": ("years", "年"),
     "ingest_unit_days": ("days", "天"),
     "ingest_tenure_unit_unmapped": (
+        '{file}: a tenure unit was given but no column is mapped to tenure_months.',
+        '{file}：指定了在网时长单位，但没有列映射到 tenure_months。'),
+    "ingest_tenure_unit_unmapped_cli": (
         "{file}: --tenure-unit was given but no column is mapped to tenure_months.",
         "{file}：指定了 --tenure-unit，但没有列映射到 tenure_months。"),
     "ingest_hint_tenure_unit": (
+        'Choose the tenure column in the column mapping first.',
+        '请先在字段映射中选择在网时长列。'),
+    "ingest_hint_tenure_unit_cli": (
         "Map the tenure column (--map 'COLUMN=tenure_months'), or leave out --tenure-unit.",
         "请映射在网时长列（--map '列名=tenure_months'），或去掉 --tenure-unit。"),
     # ---------------------------------------------------------------- row problems

@@ -11,7 +11,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # file-level refusals and hints
     "outcomes_unknown_plan": ("{file} There is no call-back plan {plan}.",
                               "{file} 不存在回访计划 {plan}。"),
-    "outcomes_hint_plan": ("Check the plan id on the Call-back plans page (python -m lib outcomes FILE --plan ID).",
+    "outcomes_hint_plan": (
+        'Check the plan id on the Call-back plans page.',
+        '请在回访计划页面核对计划编号。'),
+    "outcomes_hint_plan_cli": ("Check the plan id on the Call-back plans page (python -m lib outcomes FILE --plan ID).",
                            "请在回访计划页面核对计划编号（python -m lib outcomes FILE --plan ID）。"),
     "outcomes_plan_draft": ("{file} Plan {plan} is still a draft: outcomes are recorded once it is active.",
                             "{file} 计划 {plan} 仍是草稿：计划启动后才能登记接触结果。"),
@@ -28,7 +31,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请修改文件表头或更正映射。可自动识别的表头：{synonyms}"),
     "outcomes_map_syntax": ("Cannot read the mapping “{text}”: write COLUMN=FIELD, FIELD one of {fields}.",
                             "无法识别映射“{text}”：请写成 列名=字段，字段为 {fields} 之一。"),
-    "outcomes_hint_map": ("Example: --map \"回访人=manager\".", "例如：--map \"回访人=manager\"。"),
+    "outcomes_hint_map": (
+        "Choose the file's column for each field in the mapping.",
+        '请在映射中为每个字段选择文件中的列。'),
+    "outcomes_hint_map_cli": ("Example: --map \"回访人=manager\".", "例如：--map \"回访人=manager\"。"),
     "outcomes_nothing_accepted": ("{file}: none of the {rows} rows can be recorded; nothing was stored.",
                                   "{file}：{rows} 行均无法登记，未保存任何内容。"),
     "outcomes_hint_report": ("Fix the rows named in the report and load the file again.",

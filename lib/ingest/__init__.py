@@ -3,7 +3,8 @@
 Public API (others code against these names)::
 
     raw = read_table(data, "customers.csv")          # RawTable of text columns
-    mapping = auto_map(raw.frame.columns)            # {field: FieldSource}, user may correct it
+    proposal = propose(raw.frame.columns, raw.frame) # per field: source, confidence 0-1, reason
+    mapping = auto_map(raw.frame.columns, raw.frame) # {field: FieldSource}, user may correct it
     mapping |= {"tenure_months": parse_map_option("Account length=tenure_months@days")}
     missing_requirements(mapping, snapshot_date_given=True)   # [] when importable
     result = validate(raw, mapping, snapshot_date=date(2024, 6, 30))
@@ -18,13 +19,16 @@ The code lives in ``lib.ingest.readers`` (bytes → text table), ``lib.ingest.ma
 from __future__ import annotations
 
 from lib.ingest.errors import IngestError
-from lib.ingest.mapping import FieldSource, Mapping, auto_map, missing_requirements, parse_map_option
+from lib.ingest.mapping import (FieldSource, Guess, Mapping, Proposal, auto_map,
+                                missing_requirements, parse_map_option, propose)
 from lib.ingest.readers import RawTable, read_table, sheet_names
 from lib.ingest.report import masked_report, report_csv
 from lib.ingest.validate import ValidationResult, validate
 
 __all__ = [
     "FieldSource",
+    "Guess",
+    "Proposal",
     "IngestError",
     "Mapping",
     "RawTable",
@@ -32,6 +36,7 @@ __all__ = [
     "auto_map",
     "missing_requirements",
     "parse_map_option",
+    "propose",
     "read_table",
     "masked_report",
     "report_csv",

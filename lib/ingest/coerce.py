@@ -24,6 +24,8 @@ BLANK_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "-", "nan", "#
 BOOL_VALUES: dict[str, bool] = {
     **{k: True for k in ("yes", "y", "1", "1.0", "true", "t", "是", "有", "流失", "离网")},
     **{k: False for k in ("no", "n", "0", "0.0", "false", "f", "否", "无", "在网")},
+    # the bank-churner file's Attrition_Flag: a flag written as words
+    "attrited customer": True, "existing customer": False,
 }
 
 CHURN_TYPE_VALUES: dict[str, str] = {
@@ -107,7 +109,8 @@ def parse_whole(number: pl.Expr) -> pl.Expr:
 
 
 def parse_bool(column: str, out: str) -> Stages:
-    """Boolean from Yes/No, Y/N, 1/0, 是/否, TRUE/FALSE, T/F, 有/无, 流失/在网 (any case)."""
+    """Boolean from Yes/No, Y/N, 1/0, 是/否, TRUE/FALSE, T/F, 有/无, 流失/在网, Attrited/Existing
+    Customer (any case)."""
     return [[pl.col(column).str.to_lowercase()
              .replace_strict(BOOL_VALUES, default=None, return_dtype=pl.Boolean).alias(out)]]
 

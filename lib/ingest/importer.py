@@ -23,8 +23,9 @@ from lib.ingest import (
 )
 from lib.rules import Rules
 from lib.ingest.read_worker import read_table_isolated
+from lib.ingest.templates import Template, apply_template
 from lib.rules.versions import current_rules
-from lib.store.schema import FIELDS, UNIT_FACTORS
+from lib.store.schema import UNIT_FACTORS
 from lib.pipeline.snapshots import ImportOutcome, Progress, write_snapshots
 
 
@@ -37,14 +38,17 @@ class ImportResult:
 
 
 def mapping_for(raw: RawTable, overrides: Mapping | None = None,
-                tenure_unit: str | None = None) -> Mapping:
-    """Auto-mapping of ``raw``'s headers with the user's corrections laid over it.
+                tenure_unit: str | None = None, template: Template | None = None) -> Mapping:
+    """Auto-mapping of ``raw`` (by headers and content, ``lib.ingest.mapping.propose``), or
+    ``template``'s mapping when one is given, with the user's corrections laid over it.
 
     A correction that names a field replaces that field's source; an override whose columns
     are empty removes the field from the mapping. ``tenure_unit`` ("months", "years", "days")
     sets the unit the tenure column is read in (see :func:`with_unit`).
     """
-    mapping = dict(auto_map(list(raw.frame.columns)))
+    headers = list(raw.frame.columns)
+    mapping = dict(apply_template(template, headers, raw.source_name).mapping if template
+                   else auto_map(headers, raw.frame))
     for name, source in (overrides or {}).items():
         if source.columns:
             mapping[name] = source
@@ -82,16 +86,18 @@ def read_snapshot_file(data: bytes, source_name: str, sheet: str | None = None) 
 def check_file(data: bytes, source_name: str, overrides: Mapping | None = None,
                snapshot_date: dt.date | None = None, sheet: str | None = None, *,
                tenure_unit: str | None = None, rules: Rules | None = None,
-               today: dt.date | None = None) -> ValidationResult:
+               today: dt.date | None = None, template: Template | None = None) -> ValidationResult:
     """Dry run: read (workbooks and columnar files in the bounded worker), map and validate
     without touching the store.
 
     ``rules`` (default: the shipped rules) set the plausibility thresholds; ``today``
-    (default: ``date.today()``) is the latest plausible date. Needs the ``import`` permission
+    (default: ``date.today()``) is the latest plausible date; ``template`` a saved mapping to
+    start from instead of the auto-mapping. Needs the ``import`` permission
     (:func:`read_snapshot_file`).
     """
     raw = read_snapshot_file(data, source_name, sheet=sheet)
-    return validate(raw, mapping_for(raw, overrides, tenure_unit), snapshot_date=snapshot_date,
+    return validate(raw, mapping_for(raw, overrides, tenure_unit, template),
+                    snapshot_date=snapshot_date,
                     today=today, rules=rules)
 
 
@@ -127,42 +133,16 @@ def import_file(engine: sa.Engine, data: bytes, source_name: str, *,
                 overrides: Mapping | None = None, snapshot_date: dt.date | None = None,
                 sheet: str | None = None, churn_window_months: int | None, replace: bool = False,
                 user_name: str | None = None, tenure_unit: str | None = None,
-                today: dt.date | None = None) -> ImportResult:
+                today: dt.date | None = None, template: Template | None = None) -> ImportResult:
     """Validate and store a file in one go (the command line's path); plausibility warnings
     are judged by the rules in force and do not stop the import."""
     validation = check_file(data, source_name, overrides, snapshot_date, sheet,
-                            tenure_unit=tenure_unit, rules=current_rules(engine), today=today)
+                            tenure_unit=tenure_unit, rules=current_rules(engine), today=today,
+                            template=template)
     outcome = store_validated(engine, validation, source_name, snapshot_date=snapshot_date,
                               churn_window_months=churn_window_months, replace=replace,
                               user_name=user_name)
     return ImportResult(validation, outcome)
-
-
-def mapping_rows(mapping: Mapping) -> list[dict[str, str]]:
-    """The mapping as editable rows, one per contract field: field, source ("A + B"), unit."""
-    rows = []
-    for field in FIELDS:
-        source = mapping.get(field.name)
-        rows.append({
-            "field": field.name,
-            "source": " + ".join(source.columns) if source else "",
-            "unit": (source.unit or "") if source else "",
-        })
-    return rows
-
-
-def mapping_from_rows(rows: list[dict[str, str]]) -> Mapping:
-    """Read edited mapping rows back; blank sources leave the field unmapped.
-
-    Column names are checked against the file by ``validate``, which names any that is missing.
-    """
-    mapping: Mapping = {}
-    for row in rows:
-        columns = tuple(part.strip() for part in (row.get("source") or "").split(" + ") if part.strip())
-        if columns:
-            unit = (row.get("unit") or "").strip() or None
-            mapping[row["field"]] = FieldSource(row["field"], columns, unit)
-    return mapping
 
 
 def unmapped_columns(raw: RawTable, mapping: Mapping) -> list[str]:

@@ -1,12 +1,19 @@
-"""Which source column(s) feed which contract field: auto-mapping by synonyms, the CLI's
-``--map`` syntax and the check of what is still missing.
+"""Which source column(s) feed which field: the one header auto-mapper (snapshot files and
+contact-outcome files alike: :func:`match_headers` over a :class:`Vocabulary`), the snapshot
+proposal with a confidence and a reason per field (:func:`propose`: by name, and for the churn
+flag by name and content), the CLI's ``--map`` syntax and the check of what is still missing.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
+from lib.i18n import t_text
 from lib.ingest.errors import IngestError
+from lib.ingest.flags import flag_values, header_says, sample_text, speaks_of_churn
 from lib.store.schema import (
     CONTRACT_COLUMNS,
     FIELDS_BY_NAME,
@@ -26,8 +33,6 @@ SUMMABLE_KINDS = frozenset({"int", "float"})
 GENERATED_FIELDS = frozenset({"customer_id"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
-#: Latin words of a header: runs of letters, camel case split ("EstimatedSalary", "TenureYrs").
-_LATIN_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,159 @@ class FieldSource:
 
 Mapping = dict[str, FieldSource]
 
+#: Confidence (0–1) of each way a field is found; the editor shows it and a reason beside it.
+CONFIDENCE: dict[str, float] = {
+    "template": 1.0,          # a saved mapping of this source, or the user's own choice
+    "synonym_values": 0.98,   # a known name whose values fit the field (churn flag: two values)
+    "synonym": 0.95,          # a known name, values not looked at (no sample, or not checkable)
+    "synonym_note": 0.85,     # a known name once a bracketed note is dropped ("月均消费(元)")
+    "churn_name_values": 0.9,  # a name that speaks of churn, with two-valued flag values
+    "charges": 0.7,           # spend as the sum of several charge columns
+    "churn_name_only": 0.6,   # a name that speaks of churn, values not seen
+    "not_flag": 0.35,         # a known churn name whose values are not a flag: check it
+}
 
-def auto_map(headers: list[str]) -> Mapping:
-    """Propose a mapping from the headers alone.
 
-    Exact synonym matches (after ``normalise_header``) come first, then matches once a bracketed
-    note is dropped ("月均消费(元)" → "月均消费"); the first matching header wins per field.
-    When no spend field maps but two or more unmapped headers name a charge ("Total day charge",
-    "Total eve charge", ...), ``spend_m1`` is proposed as their sum.
+@dataclass(frozen=True)
+class Guess:
+    """One field's proposed source with how sure the mapper is and why.
+
+    Attributes
+    ----------
+    source : the proposed :class:`FieldSource`.
+    confidence : 0–1 (see ``CONFIDENCE``); 1.0 for a choice the user or a template made.
+    reason : i18n key of the reason (``mapping_reason_*`` in ``lib/i18n/ingest.py``).
+    params : fields of the reason's template (``column``, ``values``, ``n``, ``name``).
+    """
+
+    source: FieldSource
+    confidence: float
+    reason: str
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def reason_text(self, lang: str = "en") -> str:
+        """The reason in ``lang`` as plain text."""
+        try:
+            return t_text(self.reason, lang, **self.params)
+        except (KeyError, IndexError, ValueError):
+            return t_text(self.reason, lang)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The fields one kind of file maps to: their order and their known header names.
+
+    ``index`` maps a normalised synonym to ``(field, unit or None)``.
+    """
+
+    order: tuple[str, ...]
+    index: dict[str, tuple[str, str | None]]
+
+    @classmethod
+    def of(cls, synonyms: dict[str, tuple[str, ...]]) -> "Vocabulary":
+        """From ``{field: synonyms}`` (a synonym may carry ``@unit``); the first field that
+        claims a synonym keeps it."""
+        index: dict[str, tuple[str, str | None]] = {}
+        for field, names in synonyms.items():
+            for synonym in (field, *names):
+                text, _, unit = str(synonym).partition("@")
+                index.setdefault(normalise_header(text), (field, unit or None))
+        return cls(tuple(synonyms), index)
+
+
+def contract_vocabulary() -> Vocabulary:
+    """The snapshot contract's vocabulary (``lib.store.schema.FIELDS``)."""
+    return Vocabulary(CONTRACT_COLUMNS, synonym_index())
+
+
+def match_headers(headers: list[str], vocabulary: Vocabulary) -> dict[str, Guess]:
+    """Headers matched to fields by name alone, the one matcher of every import.
+
+    Exact synonym matches (after ``normalise_header``) come first, then matches once a
+    bracketed note is dropped ("月均消费(元)" → "月均消费"); the first matching header wins per
+    field and no header feeds two fields. Any list of anything is accepted: an entry that is
+    not text is read as its ``str``; nothing is raised.
+
+    Example
+    -------
+    >>> v = Vocabulary.of({"manager": ("account manager", "客户经理")})
+    >>> match_headers(["客户经理(工号)"], v)["manager"].reason
+    'mapping_reason_synonym_note'
+    """
+    names = _header_texts(headers)
+    guesses: dict[str, Guess] = {}
+    used: set[str] = set()
+    for key, how in ((normalise_header, "synonym"), (_without_notes, "synonym_note")):
+        for header in names:
+            if header in used:
+                continue
+            hit = vocabulary.index.get(key(header))
+            if hit is None or hit[0] in guesses:
+                continue
+            field, unit = hit
+            guesses[field] = Guess(FieldSource(field, (header,), unit), CONFIDENCE[how],
+                                   f"mapping_reason_{how}", {"column": header})
+            used.add(header)
+    return {f: guesses[f] for f in vocabulary.order if f in guesses}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed mapping of a file: per field a :class:`Guess`, in contract order."""
+
+    guesses: dict[str, Guess]
+
+    @property
+    def mapping(self) -> Mapping:
+        """The proposed :data:`Mapping` (field → source)."""
+        return {field: guess.source for field, guess in self.guesses.items()}
+
+
+def propose(headers: list[str], sample: pl.DataFrame | None = None) -> Proposal:
+    """Propose how a snapshot file's columns feed the contract, each with a confidence and a
+    reason.
+
+    By name first (:func:`match_headers`), with the unit a header states ("Tenure (years)").
+    The churn flag is decided by name *and* content when ``sample`` (the file's text columns,
+    as :class:`lib.ingest.readers.RawTable` holds them) is given: a column is the flag when its
+    name speaks of churn, exit, attrition or leaving (``lib.ingest.flags``: not a score, reason or
+    date: ``NOT_FLAG_WORDS``) and its values are two-valued flags (0/1, yes/no, true/false,
+    是/否, "Attrited Customer"/"Existing Customer"); a known churn name whose values are not a
+    flag stays proposed only when no other column is, at low confidence. Without ``sample``
+    a churn-speaking name is proposed at lower confidence. When no spend field maps but two or
+    more unmapped headers name a charge ("Total day charge", "Total eve charge", ...),
+    ``spend_m1`` is proposed as their sum.
+
+    Never raises, whatever the headers (duplicates, empty, any text).
+
+    Example
+    -------
+    >>> sample = pl.DataFrame({"Id": ["1", "2"], "Customer Left": ["Yes", "No"]})
+    >>> propose(["Id", "Customer Left"], sample).guesses["churned"].confidence
+    0.9
+    """
+    names = _header_texts(headers)
+    guesses = match_headers(names, contract_vocabulary())
+    for field, guess in list(guesses.items()):
+        source = guess.source
+        stated = header_unit(field, source.columns[0])
+        if source.unit is None and stated and UNIT_FACTORS[field][stated] != 1.0:
+            # "Tenure (years)", "网龄（年）": the header says how to read it
+            guesses[field] = dataclasses.replace(guess, source=dataclasses.replace(source, unit=stated))
+    _decide_churn_flag(guesses, names, sample)
+    if not any(f in guesses for f in (*SPEND_COLUMNS, "arpu")):
+        used = {c for g in guesses.values() for c in g.source.columns}
+        charges = list(dict.fromkeys(h for h in names if h not in used
+                                     and any(m in normalise_header(h) for m in CHARGE_MARKERS)))
+        if len(charges) >= 2:
+            guesses["spend_m1"] = Guess(FieldSource("spend_m1", tuple(charges)),
+                                        CONFIDENCE["charges"], "mapping_reason_charges",
+                                        {"n": str(len(charges)), "column": " + ".join(charges)})
+    return Proposal({f: guesses[f] for f in CONTRACT_COLUMNS if f in guesses})
+
+
+def auto_map(headers: list[str], sample: pl.DataFrame | None = None) -> Mapping:
+    """The proposed mapping of :func:`propose`, without confidences.
 
     Example
     -------
@@ -64,34 +214,57 @@ def auto_map(headers: list[str]) -> Mapping:
     >>> m["tenure_months"]
     FieldSource(field='tenure_months', columns=('Account length',), unit='days')
     """
+    return propose(headers, sample).mapping
+
+
+def _decide_churn_flag(guesses: dict[str, Guess], names: list[str],
+                       sample: pl.DataFrame | None) -> None:
+    """Settle ``churned`` in ``guesses`` by name and content (see :func:`propose`)."""
+    by_name = guesses.get("churned")
+    taken = {c for f, g in guesses.items() if f != "churned" for c in g.source.columns}
+    if by_name is not None:
+        taken.update(by_name.source.columns)
+    if sample is None:
+        if by_name is None:
+            header = next((h for h in names if h not in taken and speaks_of_churn(h)), None)
+            if header is not None:
+                guesses["churned"] = Guess(FieldSource("churned", (header,)),
+                                           CONFIDENCE["churn_name_only"],
+                                           "mapping_reason_churn_name_only", {"column": header})
+        return
+    if by_name is not None:
+        column = by_name.source.columns[0]
+        if column not in sample.columns:
+            return
+        values = flag_values(sample[column])
+        if values is not None:
+            guesses["churned"] = dataclasses.replace(
+                by_name, confidence=CONFIDENCE["synonym_values"],
+                reason="mapping_reason_synonym_values",
+                params={"column": column, "values": " / ".join(values)})
+            return
+        # a known name whose values are no flag: kept, low, unless a flag column speaks of churn
+        guesses["churned"] = dataclasses.replace(
+            by_name, confidence=CONFIDENCE["not_flag"], reason="mapping_reason_not_flag",
+            params={"column": column, "values": sample_text(sample[column])})
+    for header in names:
+        if header in taken or header not in sample.columns or not speaks_of_churn(header):
+            continue
+        values = flag_values(sample[header])
+        if values is not None:
+            guesses["churned"] = Guess(FieldSource("churned", (header,)),
+                                       CONFIDENCE["churn_name_values"],
+                                       "mapping_reason_churn_name_values",
+                                       {"column": header, "values": " / ".join(values)})
+            return
+
+
+def _header_texts(headers: object) -> list[str]:
+    """Headers as text, whatever was passed (an iterable of anything, or nothing usable)."""
     try:
-        names = [str(h) for h in headers]
-    except Exception:  # noqa: BLE001
-        raise IngestError("ingest_map_invalid", {"detail": "headers"},
-                          "ingest_hint_map_syntax") from None
-    index = synonym_index()
-    mapping: Mapping = {}
-    used: set[str] = set()
-    for key in (normalise_header, _without_notes):
-        for header in names:
-            if header in used:
-                continue
-            hit = index.get(key(header))
-            if hit is None or hit[0] in mapping:
-                continue
-            field, unit = hit
-            stated = header_unit(field, header)
-            if unit is None and stated and UNIT_FACTORS[field][stated] != 1.0:
-                unit = stated  # "Tenure (years)", "网龄（年）": the header says how to read it
-            mapping[field] = FieldSource(field, (header,), unit)
-            used.add(header)
-    if not any(f in mapping for f in (*SPEND_COLUMNS, "arpu")):
-        charges = [h for h in names if h not in used
-                   and any(m in normalise_header(h) for m in CHARGE_MARKERS)]
-        charges = list(dict.fromkeys(charges))
-        if len(charges) >= 2:
-            mapping["spend_m1"] = FieldSource("spend_m1", tuple(charges))
-    return dict(sorted(mapping.items(), key=lambda kv: CONTRACT_COLUMNS.index(kv[0])))
+        return [str(h) for h in headers]   # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - not iterable: no header to map
+        return []
 
 
 def header_unit(field: str, header: str) -> str | None:
@@ -108,15 +281,6 @@ def header_unit(field: str, header: str) -> str | None:
     stated = [unit for unit, spellings in UNIT_WORDS.get(field, {}).items()
               if header_says(header, spellings)]
     return stated[0] if len(stated) == 1 else None
-
-
-def header_says(header: str, words: tuple[str, ...]) -> bool:
-    """True when ``header`` holds one of ``words``: a latin word as a whole word (any case,
-    "EstimatedSalary" holds "salary" only as a camel-case part), a Chinese word anywhere."""
-    text = str(header)
-    latin = {w.lower() for w in _LATIN_WORD.findall(text)}
-    lowered = text.lower()
-    return any(w in latin if w.isascii() else w in lowered for w in words)
 
 
 def _without_notes(header: str) -> str:

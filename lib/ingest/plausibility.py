@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.ingest.report import Term
-from lib.ingest.mapping import FieldSource, header_says, header_unit
+from lib.ingest.flags import header_says
+from lib.ingest.mapping import FieldSource, header_unit
 from lib.rules import Rules, RulesError, finite_number
 from lib.store.schema import SPEND_COLUMNS, UNIT_FACTORS
 
@@ -54,12 +55,21 @@ class ImportChecks:
     spend_multiple : median monthly spend above ``spend_multiple`` × the top star-tier
         threshold (currency per month) is questioned.
     top_tier_spend : that threshold, currency per month ([tiers] spend_min, last bound).
+    churn_share_max_per_month : a churn share (0–1) above this many times the churn window
+        (months) is questioned before an import (``lib.pipeline.prechecks``).
+    lowest_tier_share_max : a share (0–1) of customers spending below the second tier's floor
+        (all in the lowest tier) above this is questioned.
+    top_tier_share_max : a share (0–1) of customers at or above the top tier's floor above this
+        is questioned.
     """
 
     tenure_longest_months: tuple[float, float]
     tenure_min_values: int
     spend_multiple: float
     top_tier_spend: float
+    churn_share_max_per_month: float = 0.1
+    lowest_tier_share_max: float = 0.9
+    top_tier_share_max: float = 0.5
 
 
 def import_checks(rules: Rules) -> ImportChecks:
@@ -80,6 +90,9 @@ def import_checks(rules: Rules) -> ImportChecks:
         tenure_min_values=int(_number(section, "tenure_min_values", 1, 1e6)),
         spend_multiple=_number(section, "spend_median_max_top_tier_multiple", 1, 1e6),
         top_tier_spend=float(rules.tier_spend_min[-1]),
+        churn_share_max_per_month=_number(section, "churn_share_max_per_month", 0.001, 1),
+        lowest_tier_share_max=_number(section, "lowest_tier_share_max", 0.01, 1),
+        top_tier_share_max=_number(section, "top_tier_share_max", 0.01, 1),
     )
 
 

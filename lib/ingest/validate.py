@@ -13,6 +13,8 @@ Rules (docs/user-guide.md, "The data contract"; docs/architecture.md, "Bad input
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -104,6 +106,10 @@ class ValidationResult:
     rows_rejected: int
     tenure_unit: str = "months"
     source_name: str = ""
+    #: the checked mapping the rows were read by (field → source), in contract order
+    sources: dict = dataclasses.field(default_factory=dict)
+    #: the file's headers, in the file's order
+    headers: tuple[str, ...] = ()
 
     def refusal(self) -> IngestError | None:
         """Why this file may not be imported at all, or None.
@@ -571,4 +577,5 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     tenure = sources.get("tenure_months")
     return ValidationResult(source_name=name, accepted=accepted, report=report, rows_read=n_rows,
                             rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height,
-                            tenure_unit=(tenure.unit if tenure else None) or "months")
+                            tenure_unit=(tenure.unit if tenure else None) or "months",
+                            sources=dict(sources), headers=tuple(raw.frame.columns))

@@ -47,7 +47,7 @@ from lib.ingest.report import ProblemColumn, build_report
 from lib.offers.roi import DEFAULT_CATALOGUE_PATH, Offer, parse_catalogue
 from lib.ingest.readers import RawTable
 from lib.ingest.read_worker import read_table_isolated
-from lib.store.schema import normalise_header
+from lib.ingest.mapping import Vocabulary, match_headers
 from lib.pipeline.snapshots import bulk_insert
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
 from lib.ingest.validate import ValidationResult
@@ -104,7 +104,6 @@ FIELDS: tuple[OutcomeField, ...] = (
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 REQUIRED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
-_BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
 
 #: An outcome mapping: field name -> source column of the file.
 OutcomeMapping = dict[str, str]
@@ -127,36 +126,23 @@ class OutcomeResult:
 
 # --------------------------------------------------------------------------- mapping
 
-def _header_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for field in FIELDS:
-        for synonym in (field.name, *field.synonyms):
-            index.setdefault(normalise_header(synonym), field.name)
-    return index
+#: The outcome fields' names for the one header matcher (``lib.ingest.mapping``).
+VOCABULARY = Vocabulary.of({field.name: field.synonyms for field in FIELDS})
 
 
 def auto_map(headers: list[str]) -> OutcomeMapping:
-    """Propose ``{field: header}`` from a result file's headers (English or Chinese).
-
-    Exact synonym matches first, then matches once a bracketed note is dropped
-    ("回访日期(YYYY-MM-DD)" → "回访日期"); the first matching header wins per field.
+    """Propose ``{field: header}`` from a result file's headers (English or Chinese), by the
+    import's one header matcher (:func:`lib.ingest.mapping.match_headers`): exact synonym
+    matches first, then matches once a bracketed note is dropped ("回访日期(YYYY-MM-DD)" →
+    "回访日期"); the first matching header wins per field.
 
     Example
     -------
     >>> auto_map(["用户号码", "回访结果", "日期", "客户经理"])
     {'customer_id': '用户号码', 'outcome': '回访结果', 'outcome_date': '日期', 'manager': '客户经理'}
     """
-    index = _header_index()
-    mapping: OutcomeMapping = {}
-    used: set[str] = set()
-    for key in (normalise_header, lambda h: normalise_header(_BRACKETED.sub("", h))):
-        for header in map(str, headers):
-            field = index.get(key(header))
-            if header in used or field is None or field in mapping:
-                continue
-            mapping[field] = header
-            used.add(header)
-    return {name: mapping[name] for name in FIELD_NAMES if name in mapping}
+    return {field: guess.source.columns[0]
+            for field, guess in match_headers(headers, VOCABULARY).items()}
 
 
 def _synonyms_hint(fields: tuple[str, ...] | list[str]) -> str:

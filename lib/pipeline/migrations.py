@@ -17,7 +17,8 @@ from lib.store.engine import OnWait, StoreError, database_url, is_spark_url, mak
 from lib.store.schema import SPEND_BANDS_PER_E
 from lib.store.tables import (SCHEMA_VERSION, callback_plans, campaign_contacts, churn_models,
                               churn_scores, current_schema_version, customer_cube,
-                              customer_segments, customers, export_log, lifetime_cube, metadata,
+                              customer_segments, customers, export_log, lifetime_cube,
+                              mapping_templates, metadata,
                               offer_catalogues, offer_scenarios, outcome_log, outcome_log_id_seq,
                               plan_customers, plan_id_seq, plan_outcomes, schema_version,
                               score_cube)
@@ -76,6 +77,11 @@ def _allow_unknown_churn_window(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE snapshots ALTER COLUMN churn_window_months DROP NOT NULL"))
 
 
+def _add_mapping_templates(conn: sa.Connection) -> None:
+    """v8: saved column mappings per source (templates)."""
+    mapping_templates.create(conn, checkfirst=True)
+
+
 #: Forward migrations of databases made by earlier versions, applied in order, each in its own
 #: transaction. A new database is created from the table definitions (lib.store.tables) and
 #: stamped with their version (``SCHEMA_VERSION``, the last step's), so steps only ever run on
@@ -87,6 +93,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (5, _add_lifetime_cubes),
     (6, _rebuild_lifetime_cube),
     (7, _allow_unknown_churn_window),
+    (8, _add_mapping_templates),
 )
 if MIGRATIONS[-1][0] != SCHEMA_VERSION:   # a table change without its step, or the reverse
     raise RuntimeError(f"lib.store.tables is at schema version {SCHEMA_VERSION}, the last "

@@ -14,7 +14,8 @@ from lib.store.engine import (DB_URL_ENV, DEFAULT_DB_PATH, DEFAULT_WRITER_WAIT_S
 from lib.store.tables import (SCHEMA_VERSION, campaign_contacts, callback_plans, churn_models,
                               churn_scores, current_schema_version, customer_attributes,
                               customer_cube, customer_segments, customers, export_id_seq,
-                              export_log, import_id_seq, import_log, lifetime_cube, metadata,
+                              export_log, import_id_seq, import_log, lifetime_cube,
+                              mapping_templates, metadata,
                               offer_catalogues, offer_scenarios, outcome_log, outcome_log_id_seq,
                               plan_customers, plan_id_seq, plan_outcomes, rules_versions,
                               schema_version, score_cube, snapshots)
@@ -27,6 +28,7 @@ __all__ = [
     "SCHEMA_VERSION", "campaign_contacts", "callback_plans", "churn_models", "churn_scores",
     "current_schema_version", "customer_attributes", "customer_cube", "customer_segments",
     "customers", "export_id_seq", "export_log", "import_id_seq", "import_log", "lifetime_cube",
+    "mapping_templates",
     "metadata", "offer_catalogues", "offer_scenarios", "outcome_log", "outcome_log_id_seq",
     "plan_customers", "plan_id_seq", "plan_outcomes", "rules_versions", "schema_version",
     "score_cube", "snapshots",

@@ -311,6 +311,22 @@ rules_versions = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 
+#: Saved column mappings ("templates") per source, versioned: each save of a name adds a
+#: version. ``headers`` is the JSON list of the file's headers it was made on, ``signature``
+#: their order-free fingerprint (``lib.ingest.templates.header_signature``), ``body`` the JSON
+#: mapping {field: {"columns": [...], "unit": ...}}.
+mapping_templates = sa.Table(
+    "mapping_templates",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.String),
+    sa.Column("signature", sa.String, nullable=False),
+    sa.Column("headers", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -322,7 +338,7 @@ schema_version = sa.Table(
 #: Version of the schema the tables above describe. A change to them is a new version, with its
 #: step appended to ``lib.pipeline.migrations.MIGRATIONS`` (which refuses to load when its last
 #: step is not this one).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def current_schema_version(conn: sa.Connection) -> int:

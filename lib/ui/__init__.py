@@ -50,6 +50,15 @@ class Keys:
     OFFER_CALIBRATION = "offer_calibration"
     OFFER_PLAN = "offer_plan"
     DATA_TOKEN = "data_token"
+    #: the chosen workspace's slug (the sidebar switcher's value; survives reruns and pages)
+    WORKSPACE = "workspace"
+    #: a workspace to switch to at the start of the next run (the switcher is drawn already)
+    WORKSPACE_NEXT = "workspace_next"
+    #: this run's workspace and the listing it was chosen from (read once per run)
+    WORKSPACE_RUN = "workspace_run"
+    #: messages kept until the next run shows them: (kind, text) pairs, kind success | info
+    FLASH = "flash"
+    PENDING_REMOVE_DEMO = "pending_remove_demo"
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,8 +67,15 @@ def _engine_for(url: str) -> sa.Engine:
 
 
 def engine() -> sa.Engine:
-    """The process's engine for the configured URL, migrated on first use."""
-    return _engine_for(database_url())
+    """The engine of the chosen workspace's store (``lib.ui.workspace``), migrated on first use."""
+    return _engine_for(store_url())
+
+
+def store_url() -> str:
+    """URL of the chosen workspace's store; the configured URL when there is no workspace."""
+    from lib.ui import workspace
+
+    return workspace.current_url() or database_url()
 
 
 def lang() -> str:
@@ -81,12 +97,18 @@ def data_token() -> tuple:
 def _read_data_token() -> tuple:
     listing = read_frame(engine(), queries.snapshot_list())
     stored = zip(listing["snapshot_date"].to_list(), listing["import_id"].to_list()) if listing.height else ()
-    return database_url(), tuple(stored)
+    return store_url(), tuple(stored)
 
 
 def start_run() -> None:
-    """At the top of every script run (dashboard.py): read what is stored, once for the run."""
+    """At the top of every script run (dashboard.py): choose the workspace and read what is
+    stored in it, once for the run; show messages a previous run left (``flash``)."""
+    from lib.ui import workspace
+
+    workspace.resolve()
     st.session_state[Keys.DATA_TOKEN] = _read_data_token()
+    workspace.show_flash()
+    workspace.demo_badge()
 
 
 def rules() -> Rules:
@@ -207,6 +229,9 @@ def sidebar() -> None:
         st.radio("Language / 语言", options=list(LANGUAGE_NAMES), key=Keys.LANG,
                  format_func=LANGUAGE_NAMES.get, horizontal=True)
         code = lang()
+        from lib.ui import workspace
+
+        workspace.switcher()
         token = data_token()
         dates = snapshot_dates(token)
         if not dates:
