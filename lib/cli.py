@@ -168,12 +168,32 @@ def _write_report(validation, report: Path | None) -> None:
         report.write_bytes(report_csv(validation))
 
 
+def _tier_hint(validation, snapshot_date: dt.date | None, engine: sa.Engine | None) -> None:
+    """When the star-tier thresholds in force give this file a VIP share outside the rules'
+    band (a file in another currency or scale), say so on stderr with thresholds proposed
+    from its spend (``lib.pipeline.proposal``), to save as a new rules version."""
+    from lib.rules import default_rules
+    from lib.pipeline.proposal import customer_spend, propose_tiers
+    from lib.rules.versions import current_rules
+
+    if validation.rows_accepted == 0:
+        return
+    rules = current_rules(engine) if engine is not None else default_rules()
+    proposal = propose_tiers(customer_spend(validation.accepted, snapshot_date), rules)
+    if proposal is None or proposal.fits_already:
+        return
+    bounds = ", ".join(f"{b:g}" for b in proposal.spend_min)
+    print(t("cli_tier_hint", share=f"{proposal.current_vip_share:.1%}", bounds=bounds,
+            vip_share=f"{proposal.vip_share:.1%}", currency=rules.currency.code), file=sys.stderr)
+
+
 def _run_file_command(args: argparse.Namespace) -> int:
     if args.command == "import" and args.churn_window_months is None and not args.churn_window_unknown:
         print(t("cli_churn_window_needed"), file=sys.stderr)
         return EXIT_REFUSED
     data = args.file.read_bytes()
     overrides = _overrides(args.map)
+    engine: sa.Engine | None = None
     try:
         if args.command == "validate":
             # a dry run reads the store only for a saved mapping
@@ -208,6 +228,7 @@ def _run_file_command(args: argparse.Namespace) -> int:
             _write_report(exc.check, args.report)
         raise
     _write_report(validation, args.report)
+    _tier_hint(validation, args.snapshot_date, engine)
     if result is not None:
         dates = ", ".join(map(str, result.outcome.snapshot_dates))
         print(f"stored snapshot(s) {dates}: {result.outcome.rows_written} rows, "

@@ -52,6 +52,12 @@ def test_train_then_act_on_the_call_list(store_url):
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert 0 < len(table) <= 500
+    # what to do, with which offer, by whom: right after who (no scrolling to reach them)
+    assert list(table.columns[:6]) == ["Customer", "Tier", "Risk", "Recommended action", "Offer",
+                                       "Account manager"]
+    assert "Expected monthly loss (CNY)" in table.columns     # exports say their currency
+    styled = at.dataframe[0].proto.arrow_data.styler
+    assert "¥".encode() in styled.display_values and b"None" not in styled.display_values
     assert not table["Customer"].str.contains(r"\*").any()      # single-user mode: an admin
     # (masking for roles without see_identifiers: tests/test_churn_actions.py and test_auth.py)
     assert set(table["Risk"]) == {"High"}

@@ -99,6 +99,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User, acting_as
 from lib.ingest.importer import import_file
 from lib.pipeline.migrations import open_store
+from tests.rendered import shown as shown_text   # AppTest gives markdown source
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "data" / "golden_base.csv"
@@ -138,8 +139,8 @@ def test_overview_kpis(golden_url, monkeypatch):
     assert shown["VIP retention this quarter"] == ("62.5%", "-25.0 pp")
     assert shown["Monthly churn rate"] == ("25.0%", "+14.5 pp")
     assert shown["Churn / gross adds"] == ("3.50", "+1.50")
-    assert shown["ARPU"] == ("123.4", "-18.5")
-    assert shown["Revenue at risk"][0] == "12.0k"
+    assert shown["ARPU"] == ("¥123.4", "-¥18.5")   # the rules' currency (CNY, ¥)
+    assert shown["Revenue at risk"][0] == "¥12.0k"
     missed = {m.label for m in at.metric if m.label.startswith("⚠")}
     assert missed == {"⚠ Monthly churn rate", "⚠ Churn / gross adds", "⚠ VIP retention this quarter"}
 
@@ -148,15 +149,15 @@ def test_segments_tier_table(golden_url, monkeypatch):
     at = open_page(golden_url, monkeypatch, "views/segments.py")
     table = at.dataframe[0].value
     assert table["Active"].tolist() == [4, 4, 3, 2, 1, 2]
-    assert table["Revenue"].tolist() == [110, 270, 390, 515, 450, 240]
+    assert table["Revenue (CNY)"].tolist() == [110, 270, 390, 515, 450, 240]   # money names its currency
     assert table["Monthly churn"].tolist() == pytest.approx([0, 0.5, 1 / 3, 1 / 3, 0, 0])
-    assert table["ARPU"].tolist() == pytest.approx([27.5, 67.5, 130, 257.5, 450, 120])
+    assert table["ARPU (CNY)"].tolist() == pytest.approx([27.5, 67.5, 130, 257.5, 450, 120])
 
 
 def test_offers_roi_per_tier(golden_url, monkeypatch):
     at = open_page(golden_url, monkeypatch, "views/offers.py")
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Net value"] == "-1.7"
+    assert shown["Net value"] == "-¥1.7"
     table = at.dataframe[0].value.set_index("Tier")
     assert table["Targeted"].tolist() == pytest.approx([0.6, 0.3, 0.6])
     assert table.loc["4 star", "Saves"] == pytest.approx(0.39 * 0.10 * (1 - (2 / 3) ** 12))
@@ -164,7 +165,7 @@ def test_offers_roi_per_tier(golden_url, monkeypatch):
     clv = 0.35 * 257.5 * (1 + d) / (d + 1 / 3)
     assert table.loc["4 star", "Value saved"] == pytest.approx(0.039 * (1 - (2 / 3) ** 12) * clv)
     assert table["Net value"].tolist() == pytest.approx([10.30036 - 4.8, -2.4, -4.8], abs=1e-4)
-    assert any("Cost per save 310.1" in c.value for c in at.caption)
+    assert any("Cost per save ¥310.1" in shown_text(c.value) for c in at.caption)
 
 
 def _step_value(trace: dict, month: float) -> float:

@@ -54,7 +54,7 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
     assert not at.error, [e.value for e in at.error]
     assert _metric(at, "Service reach rate") == "83.3%"
     assert _metric(at, "Churn reduction (hold-out − contacted)") == "+16.7 pp"
-    assert _metric(at, "Cost per save") == "57.0"
+    assert _metric(at, "Cost per save") == "¥57.0"   # in the rules' currency
     assert len(at.get("plotly_chart")) >= 2                      # reach vs target, churn by arm
     take_up = next(d.value for d in at.dataframe if "take_up_reached" in d.value.columns)
     offers = dict(zip(take_up["offer_id"], take_up["take_up"]))          # shown by catalogue name
@@ -116,7 +116,7 @@ def test_overview_shows_reach_against_target_and_the_latest_result(ops_store):
     reach = next(m for m in at.metric if m.label.endswith("Service reach rate"))
     assert reach.label.startswith("⚠") and reach.value == "83.3%"
     assert _metric(at, "Churn reduction (hold-out − contacted)") == "+16.7 pp"
-    assert _metric(at, "Cost per save") == "57.0"
+    assert _metric(at, "Cost per save") == "¥57.0"   # in the rules' currency
     assert any("Autumn care" in c.value for c in at.caption)
 
 

@@ -10,6 +10,8 @@ from lib.churn.actions import (
     apply_plan,
     STAGES,
     call_list,
+    call_list_units,
+    call_list_widths,
     catalogue_entries,
     display_frame,
     export_call_list,
@@ -30,6 +32,7 @@ CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     view = ui.compute(churn_view, filters.snapshot_date)
     if view.scored_by is None:
         st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
@@ -60,7 +63,7 @@ with ui.guard(stop=True):
              border=True)
     b.metric(t("actions_kpi_expected_loss", code),
              fmt.number(float(calls.rows["expected_loss"].sum()) if calls.rows.height else 0.0,
-                        "currency", code),
+                        "currency", code, money),
              help=t("actions_kpi_expected_loss_help", code), border=True)
     c.metric(t("actions_kpi_unassigned", code),
              fmt.number(calls.rows["manager"].null_count() if calls.rows.height else 0, "count", code),
@@ -68,7 +71,9 @@ with ui.guard(stop=True):
     if calls.rows.height == 0:
         st.info(t("actions_empty", code))
     else:
-        ui.table(frame)
+        ui.table(frame, units=call_list_units(rules, code),
+                 column_config={name: st.column_config.Column(width=width)
+                                for name, width in call_list_widths(rules, code).items()})
         st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
         tags = need_tags(rules)
         with st.expander(t("needtags_legend", code)):

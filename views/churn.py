@@ -21,6 +21,7 @@ card = None
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("churn_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     settings = churn_settings(rules)
     target = ui.compute(training_target, filters.snapshot_date, rules)
     intro = {"window": "churn_intro", "same_row": "churn_intro_same_row"}[target.label]
@@ -81,7 +82,7 @@ with ui.guard():
         else:
             a, b, c = st.columns(3)
             a.metric(t("churn_kpi_revenue_at_risk", code, months=risk.horizon_months),
-                     fmt.number(risk.total, "currency", code), border=True,
+                     fmt.number(risk.total, "currency", code, money), border=True,
                      help=t("churn_kpi_revenue_at_risk_help", code, months=risk.horizon_months,
                             horizon=risk.model_horizon))
             b.metric(t("churn_kpi_expected_churners", code, months=risk.model_horizon),

@@ -5,8 +5,9 @@ import polars as pl
 import streamlit as st
 
 from lib import ui
+from lib.common import fmt
 from lib.ui import workspace
-from lib.i18n import t
+from lib.i18n import t, t_text
 from lib.common.markup import plain
 from lib.ingest.importer import store_validated, unmapped_columns, with_unit
 from lib.ingest import masked_report, report_csv
@@ -14,9 +15,11 @@ from lib.ingest.profile import profile
 from lib.pipeline.prechecks import import_prechecks
 from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
-from lib.rules import edit_rules_text
+from lib.rules import default_rules, edit_rules_text, parse_rules
 from lib.rules.versions import rules_history
-from lib.pipeline.regrade import save_rules
+from lib.pipeline.regrade import save_rules, with_rules
+from lib.pipeline.proposal import propose_tiers, tier_shares, vip_share
+from lib.overview.kpis import vip_spend_min
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
                            import_history, list_snapshots)
@@ -31,6 +34,63 @@ tab_import, tab_snapshots, tab_rules, tab_workspaces = st.tabs(
 
 def last_month_end(today: dt.date) -> dt.date:
     return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
+                          target: workspace.ImportTarget) -> str | None:
+    """Star tiers that fit this file (issue 17): proposed from its spend, open on a workspace's
+    first import when the thresholds in force do not fit, else on request (the expander).
+    Into the chosen workspace they are saved at once; for a new workspace (no store yet) the
+    accepted rules text is returned and saved there before its first rows."""
+    new = target.new_name is not None
+    rules = default_rules() if new else ui.rules()   # a new workspace starts on the shipped rules
+    proposal = propose_tiers(spend, rules)
+    if proposal is None:
+        st.caption(t("tiers_no_spend", code))
+        return None
+    money = rules.currency
+    vip_name = rules.tier_name(rules.vip_min_tier, code)
+    first = new or not ui.snapshot_dates(ui.data_token())
+    with st.expander(t("tiers_proposal_title", code), expanded=first and not proposal.fits_already,
+                     icon=":material/workspace_premium:"):
+        if proposal.fits_already:
+            st.success(t("tiers_proposal_fits", code, share=fmt.number(proposal.current_vip_share, "share")))
+        else:
+            st.info(t("tiers_proposal_intro", code, vip=vip_name,
+                      top=fmt.number(vip_spend_min(rules), "currency", code, money),
+                      share=fmt.number(proposal.current_vip_share, "share")))
+        left, right = st.columns(2)
+        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
+                                        key=f"tiers_code_{key}")
+        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=4,
+                                  key=f"tiers_symbol_{key}")
+        bounds = [0.0]
+        for column, tier in zip(st.columns(4), range(2, 6)):
+            proposed = proposal.spend_min[tier - 1]
+            bounds.append(column.number_input(
+                t("tiers_threshold", code, tier=rules.tier_name(tier, code), currency=currency_code),
+                min_value=0.0, value=float(proposed), key=f"tiers_{tier}_{key}",
+                help=t("tiers_threshold_help", code, value=f"{symbol}{proposed:,.2f}",
+                       share=fmt.number(proposal.top_shares[tier - 2], "share"))))
+        shares = tier_shares(spend, tuple(bounds), rules)
+        st.caption(t("tiers_preview", code, vip=vip_name,
+                     shares=" · ".join(f"{rules.tier_name(i + 1, code)} {fmt.number(x, 'share')}"
+                                       for i, x in enumerate(shares)),
+                     vip_share=fmt.number(vip_share(shares, rules), "share")))
+        text = edit_rules_text(rules.text, {"tiers.spend_min": bounds,
+                                            "currency.code": currency_code.strip().upper(),
+                                            "currency.symbol": symbol.strip()})
+        if new:
+            parse_rules(text)   # refused here, with its message, rather than at the import
+            use = st.checkbox(t("tiers_use_for_new", code, name=target.new_name),
+                              value=not proposal.fits_already, key=f"tiers_use_{key}")
+            return text if use else None
+        if st.button(t("tiers_save", code), type="primary", key=f"tiers_save_{key}",
+                     disabled=not ui.user().can("edit_rules")):
+            saved = save_rules(ui.engine(), text, note=t_text("tiers_saved_note", code, file=file_name))
+            ui.clear_caches()
+            st.success(t("rules_saved", code, version=saved.version))
+    return None
 
 
 with tab_import, ui.guard():
@@ -111,6 +171,11 @@ with tab_import, ui.guard():
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")
+        new_rules = None   # star tiers accepted for a new workspace, saved there before its rows
+        with ui.guard():
+            new_rules = tier_proposal_section(ui.upload_spend(upload.file_id, raw.sheet, mapping,
+                                                              snapshot_date, result),
+                                              upload.name, key, target)
         doubts = result.plausibility_warnings()
         confirmed = True
         if doubts.height:
@@ -133,7 +198,8 @@ with tab_import, ui.guard():
                      help=None if ui.user().can("import") else t("auth_role_needed", code, role=t("auth_role_analyst", code))):
             bar = st.progress(0.0, text=t("store_step_prepare", code))
             outcome, created = workspace.import_into(target, lambda into: store_validated(
-                into, result, upload.name, snapshot_date=snapshot_date,
+                with_rules(into, new_rules, t_text("tiers_saved_note", code, file=upload.name)),
+                result, upload.name, snapshot_date=snapshot_date,
                 churn_window_months=chosen_window(window), replace=replace,
                 progress=lambda share, step: bar.progress(share, text=t(step, code)),
             ))

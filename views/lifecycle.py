@@ -64,6 +64,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("lifecycle_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     settings = lifecycle.settings(rules)
     stored = [d for d in ui.snapshot_dates(ui.data_token()) if d <= filters.snapshot_date]
     st.caption(t("lifecycle_caption", code, snapshot=fmt.date(filters.snapshot_date),
@@ -240,7 +241,7 @@ if value_tab.open:
             if row["clv_source"] == "simple":
                 st.warning(t("lifecycle_not_identifiable", code, tier=tier_name, reason=reason,
                              churn=fmt.number(row["observed_monthly_churn"], "share", code),
-                             value=fmt.number(row["residual_clv_per_customer_currency"], "currency", code)))
+                             value=fmt.number(row["residual_clv_per_customer_currency"], "currency", code, money)))
             else:
                 st.warning(t("lifecycle_not_identifiable_no_value", code, tier=tier_name, reason=reason))
         shown = tiers.with_columns(relabel(tiers["tier"], lambda x: rules.tier_name(int(x), code))).select(
@@ -263,7 +264,11 @@ if value_tab.open:
             pl.col("residual_value_currency").round(0)
             .alias(t("lifecycle_col_residual_total", code)),
         )
-        ui.table(shown)
+        money_columns = ("lifecycle_col_spend", "lifecycle_col_margin", "lifecycle_col_clv_new",
+                         "lifecycle_col_clv_residual", "lifecycle_col_residual_total")
+        ui.table(shown, units={**{t(k, code): "currency" for k in money_columns},
+                               t("lifecycle_col_active", code): "count",
+                               **{t(k, code): "months" for k in ("lifecycle_col_lifetime", "lifecycle_col_derl")}})
         ui.csv_download(t("lifecycle_download_value", code), tiers, "customer_value", filters.snapshot_date)
 
 if churn_tab.open:

@@ -13,11 +13,11 @@ from lib import ui
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.common.frames import relabel
-from lib.offers.optimiser import greedy, optimise, single_offer
+from lib.offers.optimiser import greedy, optimise, plan_table, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.rules.economics import Economics, economics_of, offer_inputs
 from lib.offers.targets import offer_targets, tier_table
-from lib.offers.roi import RANGE_COVERAGE, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
+from lib.offers.roi import RANGE_COVERAGE, TIER_TABLE_UNITS, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
 from lib.offers.calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
@@ -27,6 +27,7 @@ st.title(t("page_offers", code))
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("overview_empty")
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     version, catalogue, catalogue_toml = current_catalogue(ui.engine())
     loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
 
@@ -110,22 +111,25 @@ with tab_sim, ui.guard():
     cols = st.columns(5)
     cols[0].metric(t("offers_targeted", code), fmt.number(total.targeted, "count", code))
     cols[1].metric(t("offers_saves", code), fmt.number(total.saves, "count", code))
-    cols[2].metric(t("offers_net_value", code), fmt.number(total.net_value, "currency", code),
-                   help=t("offers_interval", code, low=fmt.number(spread.low, "currency", code),
-                          high=fmt.number(spread.high, "currency", code), draws=spread.draws))
+    cols[2].metric(t("offers_net_value", code), fmt.number(total.net_value, "currency", code, money),
+                   help=t("offers_interval", code, low=fmt.number(spread.low, "currency", code, money),
+                          high=fmt.number(spread.high, "currency", code, money), draws=spread.draws))
     cols[3].metric(t("offers_roi", code), fmt.number(total.roi, "share", code))
     cols[4].metric(t("offers_p_positive", code), fmt.number(spread.p_positive, "share", code))
+    st.markdown(t("offers_interval_text", code, value=fmt.number(total.net_value, "currency", code, money),
+                  low=fmt.number(spread.low, "currency", code, money),
+                  high=fmt.number(spread.high, "currency", code, money), draws=spread.draws,
+                  p_positive=fmt.number(spread.p_positive, "share", code)))
     if total.cost_per_save is not None:
-        st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code),
-                     acquisition=fmt.number(acquisition, "currency", code)))
+        st.caption(t("offers_cost_per_save", code, cost=fmt.number(total.cost_per_save, "currency", code, money),
+                     acquisition=fmt.number(acquisition, "currency", code, money)))
     table = tier_table(targets.frame, offer, depth)
+    if table.height:
+        st.plotly_chart(charts_offers.simulation(table, total.net_value, spread.low, spread.high, rules, code),
+                        width="stretch")
     table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
-    formats = {"targeted": "%.0f", "takers": "%.0f", "saves": "%.1f", "value_saved": "%,.0f",
-               "cost": "%,.0f", "giveaway_cost": "%,.0f", "net_value": "%,.0f", "roi": "percent",
-               "payback_months": "%.1f", "cost_per_save": "%,.0f"}
     ui.table(table.rename({k: t(f"offers_col_{k}", code) for k in table.columns}),
-             column_config={t(f"offers_col_{k}", code): st.column_config.NumberColumn(format=f)
-                            for k, f in formats.items()})
+             units={t(f"offers_col_{k}", code): unit for k, unit in TIER_TABLE_UNITS.items()})
     st.session_state[ui.Keys.OFFER_INPUTS] = {
         "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
         "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,
@@ -163,13 +167,13 @@ with tab_budget, ui.guard():
     st.caption(t("offers_method_note", code))
     if plan.gap:
         st.warning(t("offers_method_gap", code, gap=fmt.number(plan.gap, "share", code)))
-    rows = plan.rows.with_columns(offer=pl.col("offer_id").replace_strict(names, default=None))
-    ui.table(rows)
+    shown, units = plan_table(plan.rows, names, rules, code)
+    ui.table(shown, units=units)
     if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
         st.switch_page("views/action_list.py")
-    ui.csv_download(t("offers_plan_download", code), rows, "offer_plan", filters.snapshot_date)
+    ui.csv_download(t("offers_plan_download", code), shown, "offer_plan", filters.snapshot_date)
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))

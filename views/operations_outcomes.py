@@ -55,11 +55,13 @@ def _can_record() -> bool:
 
 def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str) -> None:
     rules = ui.rules()
+    money = rules.currency   # the rules' currency on every amount
     res = ui.compute(plan_results, plan_id, rules, token)
     reach = res.reach.row(0, named=True)
     a, b, c, d = st.columns(4)
-    rate = res.reach_rate
-    a.metric(t("outcomes_reach_rate", code), fmt.number(rate, "share", code) if rate is not None else "–",
+    rate = None if res.not_started else res.reach_rate
+    a.metric(t("outcomes_reach_rate", code),
+             t("ops_not_started", code) if res.not_started else fmt.number(rate, "share", code),
              delta=fmt.change(None if rate is None else rate - res.reach_target, "share", code),
              help=t("outcomes_reach_help", code, target=f"{res.reach_target:.0%}"))
     b.metric(t("outcomes_treated", code), fmt.number(reach["treated"], "count", code))
@@ -100,15 +102,15 @@ def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str)
                             high=fmt.change(diff["difference_high"], "share", code)))
         right.caption(t("outcomes_difference_ci", code, low=fmt.change(diff["difference_low"], "share", code),
                         high=fmt.change(diff["difference_high"], "share", code)))
-    right.metric(t("outcomes_cost", code), fmt.number(res.cost, "currency", code))
+    right.metric(t("outcomes_cost", code), fmt.number(res.cost, "currency", code, money))
     if res.cost_per_save is None:
         right.metric(t("outcomes_cost_per_save", code), t("outcomes_no_saves", code))
     else:
-        right.metric(t("outcomes_cost_per_save", code), fmt.number(res.cost_per_save, "currency", code))
+        right.metric(t("outcomes_cost_per_save", code), fmt.number(res.cost_per_save, "currency", code, money))
         if res.cost_per_save_low is not None:
-            high = fmt.number(res.cost_per_save_high, "currency", code) if res.cost_per_save_high else "∞"
+            high = fmt.number(res.cost_per_save_high, "currency", code, money) if res.cost_per_save_high else "∞"
             right.caption(t("outcomes_cost_per_save_range", code,
-                            low=fmt.number(res.cost_per_save_low, "currency", code), high=high))
+                            low=fmt.number(res.cost_per_save_low, "currency", code, money), high=high))
 
 
 def _show_check(check: OutcomeCheck, name: str, code: str, key: str) -> None:

@@ -7,9 +7,9 @@ from lib.common import fmt
 
 from lib import ui
 from lib.i18n import t
-from lib.overview.kpis import build_overview
+from lib.overview.kpis import build_overview, delta_arrow, delta_color, vip_spend_min
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
-from lib.overview.report import overview_html
+from lib.overview.report import overview_html, report_file_name
 
 code = ui.lang()
 
@@ -19,10 +19,10 @@ def operations_section(ops: OperationsOverview) -> None:
     plan's measured result (churn reduction against its hold-out, cost per save)."""
     st.subheader(t("overview_ops_title", code))
     reach, reduction, per_save = st.columns(3)
-    rate = ops.reach_rate
+    rate = None if ops.not_started else ops.reach_rate
     reach.metric(("⚠ " if rate is not None and rate < ops.reach_target else "")
                  + t("outcomes_reach_rate", code),
-                 fmt.number(rate, "share", code),
+                 t("ops_not_started", code) if ops.not_started else fmt.number(rate, "share", code),
                  delta=fmt.change(None if rate is None else rate - ops.reach_target, "share", code),
                  help=t("overview_ops_reach_help", code, plans=", ".join(ops.plans),
                         target=fmt.number(ops.reach_target, "share", code)), border=True)
@@ -41,7 +41,7 @@ def operations_section(ops: OperationsOverview) -> None:
                          help=" · ".join(notes), border=True)
         no_saves = latest.cost_per_save is None
         per_save.metric(t("outcomes_cost_per_save", code),
-                        fmt.number(latest.cost_per_save, "currency", code),
+                        fmt.number(latest.cost_per_save, "currency", code, ui.rules().currency),
                         help=t("outcomes_no_saves", code) if no_saves else None, border=True)
         st.caption(" · ".join(notes))
     st.page_link("views/operations.py", label=t("overview_ops_open", code), icon=":material/support_agent:")
@@ -56,24 +56,27 @@ with ui.guard():
     st.caption(t("overview_caption", code, snapshot=fmt.date(view.snapshot_date),
                  previous=fmt.date(view.previous_date), version=view.rules_version))
 
+    money = rules.currency
     columns = st.columns(4)
     for i, kpi in enumerate(view.kpis):
-        with columns[i % 4]:
+        with columns[i % 4], st.container(border=True):   # the target inside the card
             label = t(kpi.key, code)
             if kpi.meets_target is False:
                 label = f"⚠ {label}"
             target = "" if kpi.target is None else t(
                 "kpi_target_min" if kpi.target_kind == "min" else "kpi_target_max", code,
-                target=fmt.number(kpi.target, kpi.unit, code))
-            good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
-            st.metric(label, fmt.number(kpi.value, kpi.unit, code),
-                      delta=fmt.change(kpi.change, kpi.unit, code),
-                      delta_color="normal" if good_when_up else "inverse",
+                target=fmt.number(kpi.target, kpi.unit, code, money))
+            st.metric(label, fmt.number(kpi.value, kpi.unit, code, money),
+                      delta=fmt.change(kpi.change, kpi.unit, code, money),
+                      delta_color=delta_color(kpi), delta_arrow=delta_arrow(kpi),
                       help=t(kpi.help_key or kpi.key + ("_model_help" if kpi.key == "kpi_revenue_at_risk"
                                         and view.risk_source == "model" else "_help"), code, months=view.horizon_months,
-                             photo=fmt.date(view.photo_date), window=view.churn_window_months)
-                      + (f" {target}" if target else ""),
-                      border=True)
+                             photo=fmt.date(view.photo_date), window=view.churn_window_months))
+            st.caption(target or t("card_no_target", code))   # the target on the card, not in a tooltip
+    if view.without_vips:
+        st.info(t("overview_no_vip", code, vip=rules.tier_name(rules.vip_min_tier, code),
+                  threshold=fmt.number(vip_spend_min(rules), "currency", code, money)))
+        st.page_link("views/data.py", label=t("overview_no_vip_link", code), icon=":material/tune:")
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=", ".join(missed)))
@@ -102,4 +105,4 @@ with ui.guard():
     ui.download_button(
         t("overview_download", code),
         lambda: overview_html(view, figures, filters, rules, code).encode("utf-8"),
-        file_name=ui.download_name("overview", view.snapshot_date, "html"), mime="text/html")
+        file_name=report_file_name(code, view.snapshot_date), mime="text/html")

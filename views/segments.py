@@ -12,6 +12,7 @@ from lib.common import fmt
 from lib.segments import tiers as segments
 
 from lib.segments import clusters as segments_clusters
+from lib.segments.columns import money_header, unit_of
 
 from lib.segments import geo as segments_geo
 
@@ -43,18 +44,16 @@ HEADERS = {"customers": "seg_customers", "active": "seg_active", "revenue": "seg
            "loss": "seg_col_loss", "spend_m1": "seg_col_spend_m1", "area": "seg_col_area",
            "rank": "seg_col_rank", "value": "seg_col_value", "cluster_name": "seg_col_cluster",
            "segment": "seg_col_segment"}
-SHARES = {"monthly_churn", "revenue_share", "customer_share", "vip_share"}
 
 
 def show(frame: pl.DataFrame, stem: str, snapshot, height: int | None = None, download_it: bool = True) -> None:
-    """A result table with translated headers (shares as percentages) and its CSV download."""
-    names = {c: t(HEADERS[c], code) for c in frame.columns if c in HEADERS}
-    config = {names[c]: st.column_config.NumberColumn(names[c], format="percent")
-              for c in frame.columns if c in SHARES}
-    money = [c for c in frame.columns if c in names and c not in SHARES and frame.schema[c] == pl.Float64]
-    config |= {names[c]: st.column_config.NumberColumn(names[c], format="localized") for c in money}
-    shown = frame.with_columns(pl.col(money).round(1)).rename(names)
-    ui.table(shown, column_config=config, **({"height": height} if height else {}))
+    """A result table with translated headers, numbers by unit (lib.segments.queries.unit_of)
+    and its CSV download."""
+    names = {c: money_header(t(HEADERS[c], code), c, rules.currency, code)
+             for c in frame.columns if c in HEADERS}
+    shown = frame.rename(names)
+    units = {names.get(c, c): unit_of(c, frame.schema[c]) for c in frame.columns}
+    ui.table(shown, units={c: u for c, u in units.items() if u}, **({"height": height} if height else {}))
     if download_it:
         download(shown, stem, snapshot)
 
@@ -144,14 +143,14 @@ if cluster_tab.open:
             st.caption(t("seg_cluster_note", code, rows=model.sample_rows, k=model.k, how=how,
                          features=", ".join(t(f"seg_feature_{f}", code) for f in model.features)))
             left, right = st.columns(2)
-            left.plotly_chart(charts_segments.cluster_profile(view, code), config=PLOT)
+            left.plotly_chart(charts_segments.cluster_profile(view, code, rules.currency.code), config=PLOT)
             right.plotly_chart(charts_segments.cluster_tiers(view, rules, code), config=PLOT)
             names = [segments_clusters.cluster_name(model, i, code) for i in view.clusters["cluster"].to_list()]
             table = view.clusters.with_columns(pl.Series("cluster_name", names)).select(
                 "cluster_name", "customers", "active", "revenue", "arpu", "monthly_churn",
                 *model.features)
-            show(table.rename({f: t_text("seg_col_mean", code, feature=t(f"seg_feature_{f}", code))
-                               for f in model.features}), "clusters", snapshot)
+            show(table.rename({f: t_text("seg_col_mean", code, feature=charts_segments.feature_label(
+                                   f, code, rules.currency.code)) for f in model.features}), "clusters", snapshot)
 
 if geo_tab.open:
     with geo_tab, ui.guard():

@@ -241,25 +241,55 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
     tags = need_tags(rules)
     if "need_tags" not in r.columns:   # a list built without tags (older caches, hand-made)
         r = r.with_columns(need_tags=pl.lit("", dtype=pl.String))
-    columns = {   # what a caller needs first: who, how risky, why, what to do, by whom
+    columns = {   # who, what to do, with which offer, by whom: visible without scrolling;
+        # then how risky and why (the long reason and tag texts last among them)
         "customer": ids,
         "tier": r["tier"].replace_strict(tier_name, default=None, return_dtype=pl.String),
-        "probability": r["churn_probability"].round(3),
         "band": relabel(r["band"], lambda b: t(f"churn_band_{b}", lang)),
-        "expected_loss": r["expected_loss"].round(2),
-        "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),
-        "need_tags": relabel(r["need_tags"], lambda x: tags_text(x, tags, lang)),
         "action": relabel(r["action"], lambda a: t(f"churn_action_{a}", lang)),
         "offer": r["offer_id"].replace_strict(offers or {}, default=r["offer_id"],
                                               return_dtype=pl.String),
         "manager": r["manager"],
+        "probability": r["churn_probability"].round(3),
+        "expected_loss": r["expected_loss"].round(2),
+        "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),
+        "need_tags": relabel(r["need_tags"], lambda x: tags_text(x, tags, lang)),
         "stage": relabel(r["stage"], lambda s: t(f"churn_stage_{s}", lang)),
         "spend": r["spend_m1"].round(2),
         "province": r["province"], "city": r["city"], "district": r["district"],
     }
     frame = pl.DataFrame(columns) if r.height else pl.DataFrame(
         {k: pl.Series([], dtype=pl.String) for k in columns})
-    return frame.rename({k: t(f"churn_col_{k}", lang) for k in columns})
+    return frame.rename({k: call_list_header(k, rules, lang) for k in columns})
+
+
+def call_list_header(key: str, rules: Rules, lang: str) -> str:
+    """The call list's header of column ``key`` in ``lang``; money columns name the rules'
+    currency ("Expected monthly loss (CNY)"), so an exported file says what its amounts are."""
+    name = t(f"churn_col_{key}", lang)
+    if CALL_LIST_UNITS.get(key) == "currency":
+        return f"{name}（{rules.currency.code}）" if lang == "zh" else f"{name} ({rules.currency.code})"
+    return name
+
+
+#: Units of the call list's numeric columns (``display_frame`` keys), for ``lib.common.fmt``.
+CALL_LIST_UNITS: dict[str, str] = {"probability": "share", "expected_loss": "currency",
+                                   "spend": "currency"}
+#: Columns of the call list shown narrow on screen (short values), so that the action, offer
+#: and manager fit beside the customer without scrolling.
+CALL_LIST_NARROW: tuple[str, ...] = ("customer", "tier", "band", "probability")
+
+
+def call_list_units(rules: Rules, lang: str) -> dict[str, str]:
+    """``CALL_LIST_UNITS`` under the headers ``display_frame`` gives in ``lang``."""
+    return {call_list_header(key, rules, lang): unit for key, unit in CALL_LIST_UNITS.items()}
+
+
+def call_list_widths(rules: Rules, lang: str) -> dict[str, str]:
+    """Column widths ("small", "large") of the call list under its ``lang`` headers."""
+    widths = {key: "small" for key in CALL_LIST_NARROW}
+    widths.update({"action": "medium", "offer": "medium", "manager": "medium", "reasons": "large"})
+    return {call_list_header(key, rules, lang): width for key, width in widths.items()}
 
 
 def export_bytes(frame: pl.DataFrame, file_format: str) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lib.common import fmt
 from lib.common.markup import plotly_text, unplain
 
 PALETTE = {
@@ -28,8 +29,10 @@ def style_figure(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(showgrid=False, linecolor="#D5DBE1")
-    fig.update_yaxes(gridcolor="#EEF1F4", zeroline=False)
+    # automargin on every axis (the right-hand one too): Streamlit's chart element grows tight
+    # margins for labels by itself, a standalone file (the HTML report) does not
+    fig.update_xaxes(showgrid=False, linecolor="#D5DBE1", automargin=True)
+    fig.update_yaxes(gridcolor="#EEF1F4", zeroline=False, automargin=True)
     return inert_labels(fig)
 
 
@@ -84,4 +87,22 @@ def _inert(value):
     return value
 
 
-__all__ = ["FONT", "PALETTE", "inert_labels", "style_figure"]
+def unit_axis(fig: go.Figure, axis: str, values: list, unit: str, lang: str,
+              currency: fmt.Currency | None = None, from_zero: bool = True) -> go.Figure:
+    """Ticks of ``axis`` ("yaxis", "yaxis2", "xaxis") placed and labelled by ``lib.common.fmt``:
+    the cards' units (万/亿 in Chinese, the currency symbol), no label repeated on a flat
+    series, and (``from_zero``) a range from zero, so a 0.8 % change looks like one."""
+    numbers = [float(v) for v in values if v is not None and v == v]
+    if not numbers:
+        return fig
+    low, high = min(numbers), max(numbers)
+    if from_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    ticks = fmt.nice_ticks(low, high)
+    fig.update_layout({axis: {"tickmode": "array", "tickvals": ticks,
+                              "ticktext": fmt.axis_labels(ticks, unit, lang, currency),
+                              "range": [ticks[0], ticks[-1]], "autorange": False}})
+    return fig
+
+
+__all__ = ["FONT", "PALETTE", "inert_labels", "style_figure", "unit_axis"]

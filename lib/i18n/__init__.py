@@ -23,6 +23,7 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import units
 from lib.i18n import mapping
 from lib.i18n import workspaces
 from lib.common.markup import plain
@@ -47,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    units.STRINGS,
     mapping.STRINGS,
     workspaces.STRINGS,
 )

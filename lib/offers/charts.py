@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.common.charts import PALETTE, style_figure
+from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 
@@ -25,7 +25,9 @@ def depth_curves(curves: dict[int, pl.DataFrame], rules: Rules, lang: str) -> go
                         showlegend=False, hoverinfo="skip")
     fig.add_hline(y=0, line_color=PALETTE["muted"], line_width=1)
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("offers_depth_axis", lang)},
-                      yaxis={"tickformat": ",.0f", "title": t("offers_net_value", lang)})
+                      yaxis={"title": t("offers_net_value", lang)})
+    values = [v for curve in curves.values() for v in curve["net_value"].to_list()]
+    unit_axis(fig, "yaxis", values, "currency", lang, rules.currency)
     return style_figure(fig, t("offers_depth_title", lang), height=380)
 
 
@@ -37,5 +39,30 @@ def plan_comparison(rows: list[tuple[str, float, float]], lang: str) -> go.Figur
                 marker_color=PALETTE["primary"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
     fig.add_bar(x=labels, y=[r[2] for r in rows], name=t("offers_cost", lang),
                 marker_color=PALETTE["muted"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f"})
+    fig.update_layout(barmode="group")
+    unit_axis(fig, "yaxis", [r[1] for r in rows] + [r[2] for r in rows], "currency", lang)
     return style_figure(fig, t("offers_compare_title", lang), height=360)
+
+
+def simulation(table: pl.DataFrame, net_value: float, low: float, high: float, rules: Rules,
+               lang: str) -> go.Figure:
+    """The simulation at the chosen depth: value saved and cost per tier (``tier_table`` rows,
+    currency over the horizon), then the total net value with its Monte Carlo 90 % interval
+    (``low``–``high``) as an error bar."""
+    names = [rules.tier_name(int(tier), lang) for tier in table["tier"].to_list()]
+    total = t("offers_sim_total", lang)
+    fig = go.Figure()
+    fig.add_bar(x=names, y=table["value_saved"].to_list(), name=t("offers_col_value_saved", lang),
+                marker_color=PALETTE["primary"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+    fig.add_bar(x=names, y=table["cost"].to_list(), name=t("offers_cost", lang),
+                marker_color=PALETTE["muted"], hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+    fig.add_bar(x=[total], y=[net_value], name=t("offers_net_value", lang),
+                marker_color=PALETTE["accent"],
+                error_y={"type": "data", "symmetric": False, "array": [max(high - net_value, 0.0)],
+                         "arrayminus": [max(net_value - low, 0.0)], "color": "#1d2730"},
+                hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+    fig.add_hline(y=0, line_color=PALETTE["muted"], line_width=1)
+    fig.update_layout(barmode="group", xaxis={"type": "category"})
+    values = table["value_saved"].to_list() + table["cost"].to_list() + [net_value, low, high]
+    unit_axis(fig, "yaxis", values, "currency", lang, rules.currency)
+    return style_figure(fig, t("offers_sim_title", lang), height=360)

@@ -25,7 +25,9 @@ import polars as pl
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
+from lib.i18n import t_text as t   # table headers: plain text
 from lib.offers.roi import Offer
+from lib.rules import Rules
 
 #: Seconds HiGHS may search before it returns its best plan so far (the page re-plans on every
 #: input change; realistic sizes prove the optimum far sooner, see module docstring).
@@ -181,3 +183,27 @@ def single_offer(targets: pl.DataFrame, offer: Offer, budget: float) -> Plan:
 def _plan(rows: pl.DataFrame, method: str, gap: float | None = None) -> Plan:
     return Plan(rows.sort(["tier", "decile"]), float(rows["cost"].sum() or 0.0),
                 float(rows["net_value"].sum() or 0.0), method, gap)
+
+
+#: The plan table as shown: column -> (i18n key of its header, ``lib.common.fmt`` unit or None).
+PLAN_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "tier": ("offers_col_tier", None), "decile": ("offers_col_decile", "count"),
+    "offer": ("offers_offer", None), "customers": ("offers_col_customers", "count"),
+    "saves": ("offers_col_saves", "number"), "cost": ("offers_col_cost", "currency"),
+    "net_value": ("offers_col_net_value", "currency"),
+}
+
+
+def plan_table(rows: pl.DataFrame, offer_names: dict[str, str], rules: Rules,
+               lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """A plan's rows as people read them: tier and offer names, headers in ``lang``; and the
+    unit of each shown column (header -> unit) for the table's number formats."""
+    shown = rows.with_columns(
+        pl.col("tier").replace_strict({k: rules.tier_name(k, lang) for k in range(1, 7)},
+                                      default=None, return_dtype=pl.String),
+        offer=pl.col("offer_id").replace_strict(offer_names, default=pl.col("offer_id"),
+                                                return_dtype=pl.String),
+    ).select(list(PLAN_COLUMNS))
+    headers = {key: t(label, lang) for key, (label, _) in PLAN_COLUMNS.items()}
+    units = {headers[key]: unit for key, (_, unit) in PLAN_COLUMNS.items() if unit}
+    return shown.rename(headers), units

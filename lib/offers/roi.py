@@ -259,6 +259,14 @@ def _beta_draws(rng: np.random.Generator, bounds: tuple[float, float], draws: in
     return rng.beta(alpha, beta, draws)
 
 
+#: Units (``lib.common.fmt``) of ``tier_table``'s numeric columns: a save is an expected
+#: number of customers (fractional), money is currency over the horizon.
+TIER_TABLE_UNITS: dict[str, str] = {
+    "targeted": "count", "takers": "count", "saves": "number", "value_saved": "currency",
+    "cost": "currency", "giveaway_cost": "currency", "net_value": "currency", "roi": "share",
+    "payback_months": "months", "cost_per_save": "currency"}
+
+
 def monte_carlo(targets: pl.DataFrame, offer: Offer, depth: float, draws: int = 10_000,
                 seed: int = 0) -> Uncertainty:
     """Draw take-up and effect from their Beta distributions (independent) and summarise the

@@ -118,6 +118,11 @@ class PlanResults:
         return self.reach["reach_rate"][0] if self.reach.height else None
 
     @property
+    def not_started(self) -> bool:
+        """A draft plan: nobody was meant to be called yet, so its reach rate is no 0 %."""
+        return self.status == "draft"
+
+    @property
     def label(self) -> str:
         """"#id name", how results are labelled elsewhere (Offers ROI, Overview)."""
         return f"#{self.plan_id} {self.plan_name}"
@@ -288,6 +293,8 @@ class OperationsOverview:
     reach_rate: float | None
     reach_target: float
     latest: PlanResults | None
+    #: every plan counted is a draft: no call was due yet, so the reach rate is "not started"
+    not_started: bool = False
 
 
 def overview_operations(conn: sa.Connection, rules: Rules, token: tuple = ()) -> OperationsOverview | None:
@@ -307,7 +314,8 @@ def overview_operations(conn: sa.Connection, rules: Rules, token: tuple = ()) ->
     latest = plan_results(conn, int(started["plan_id"][0]), rules) if started.height else None
     return OperationsOverview(
         tuple(f"#{i} {n}" for i, n in zip(counted["plan_id"], counted["name"])), treated, reached,
-        reached / treated if treated else None, results_settings(rules).reach_rate_target, latest)
+        reached / treated if treated else None, results_settings(rules).reach_rate_target, latest,
+        bool((counted["status"] == "draft").all()))
 
 
 def plan_choices(conn: sa.Connection, token: tuple = ()) -> pl.DataFrame:

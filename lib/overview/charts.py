@@ -1,13 +1,14 @@
 """The Overview's Plotly figures: data in, figure out, no I/O. Labels come from lib.i18n;
-the house style (``PALETTE``, ``style_figure``) from lib.common.charts."""
+the house style (``PALETTE``, ``style_figure``, ``unit_axis``) from lib.common.charts."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.common.charts import PALETTE, style_figure
+from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
+
 
 def _months(trend: pl.DataFrame) -> list[str]:
     """Snapshot months as category labels (month-end dates would tick at the next month)."""
@@ -26,11 +27,15 @@ def trend_customers(trend: pl.DataFrame, lang: str) -> go.Figure:
                     hovertemplate="%{x}: %{y:,}<extra></extra>")
     fig.update_layout(
         xaxis={"type": "category"},
-        yaxis={"tickformat": ",.0f", "title": t("kpi_active", lang)},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "tickformat": ",.0f",
-                "tickmode": "auto", "nticks": 6,
-                "title": t("kpi_vip", lang)},
+        yaxis={"title": t("kpi_active", lang)},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": t("kpi_vip", lang)},
     )
+    # both axes from zero rather than a shared scale: VIPs are 5-10 % of the base, so on one
+    # scale their line would lie flat on the floor; from zero, each line's height is its level
+    # and a 0.8 % change moves it 0.8 % of the way (an autoscaled axis stretched it to the
+    # full height)
+    unit_axis(fig, "yaxis", trend["active"].to_list(), "count", lang)
+    unit_axis(fig, "yaxis2", trend["vip_active"].to_list(), "count", lang)
     return style_figure(fig, t("chart_trend_customers", lang))
 
 
@@ -52,8 +57,10 @@ def trend_churn(trend: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
                             hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     fig.add_hline(y=rules.target_monthly_churn_max, line_dash="dash", line_color=PALETTE["danger"],
                   annotation_text=t("chart_target", lang), annotation_position="top left")
-    fig.update_layout(yaxis={"tickformat": ".1%", "rangemode": "tozero"},
-                      xaxis={"type": "category"})
+    fig.update_layout(xaxis={"type": "category"})
+    shown = trend["monthly_churn"].to_list() + (trend["churn_share"].to_list()
+                                                if "churn_share" in trend.columns else [])
+    unit_axis(fig, "yaxis", shown + [rules.target_monthly_churn_max], "share", lang)
     return style_figure(fig, t("chart_trend_churn", lang))
 
 
@@ -103,4 +110,6 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
         fig.add_annotation(text=t("kpi_revenue_at_risk_unknown_help", lang), showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, width=360)
         fig.update_yaxes(visible=False)
+    else:
+        unit_axis(fig, "yaxis", risk["revenue_at_risk"].to_list(), "currency", lang, rules.currency)
     return style_figure(fig, t("chart_risk_by_tier", lang, months=rules.risk_horizon_months))

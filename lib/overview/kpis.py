@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
+from lib.common import fmt
 from lib.overview import queries
 from lib.store.filters import Filters
 from lib.rules import Rules
@@ -49,6 +50,27 @@ class Kpi:
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
+
+
+def delta_color(kpi: Kpi) -> Literal["normal", "inverse", "off"]:
+    """How a card colours its change: "off" (grey) for a change that shows as zero, since
+    "+0.0 pp" in green is no news; otherwise green when the change goes the good way: up for
+    a floor target or none, down for a ceiling and for revenue at risk ("inverse")."""
+    if kpi.change is None or fmt.is_zero_change(kpi.change, kpi.unit):
+        return "off"
+    good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
+    return "normal" if good_when_up else "inverse"
+
+
+def delta_arrow(kpi: Kpi) -> Literal["auto", "off"]:
+    """No arrow on a change that shows as zero (an up arrow on "0" would still read as a rise)."""
+    return "off" if kpi.change is not None and fmt.is_zero_change(kpi.change, kpi.unit) else "auto"
+
+
+def vip_spend_min(rules: Rules) -> float | None:
+    """Lower bound of the first VIP tier (currency a month); None when VIPs are six-star
+    only (graded by points or as key persons, not by spend)."""
+    return rules.tier_spend_min[rules.vip_min_tier - 1] if rules.vip_min_tier < 6 else None
 
 
 def share(part: float | None, whole: float | None) -> float | None:
@@ -193,6 +215,12 @@ class Overview:
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
+
+    @property
+    def without_vips(self) -> bool:
+        """Active customers but not one VIP: the tier thresholds likely do not fit the data's
+        currency or scale (the Overview says so and links to the rules)."""
+        return bool(self.kpi("kpi_active").value) and self.kpi("kpi_vip").value == 0
 
 
 def _vip_retention(conn: sa.Connection, filters: Filters, rules: Rules,

@@ -4,6 +4,7 @@ Plotly's script is inlined once with the first figure; the page loads nothing fr
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import plotly.graph_objects as go
@@ -25,19 +26,25 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def _kpi_rows(overview: Overview, lang: str) -> str:
+def report_file_name(lang: str, snapshot: dt.date | None) -> str:
+    """The report's download name: its language and snapshot, e.g.
+    ``overview_report_zh_2026-10-31.html`` (two reports forwarded side by side stay apart)."""
+    return f"{t('report_file_stem', lang)}_{fmt.date(snapshot) if snapshot else 'all'}.html"
+
+
+def _kpi_rows(overview: Overview, lang: str, money: fmt.Currency) -> str:
     rows = []
     for kpi in overview.kpis:
         target = "" if kpi.target is None else (
-            ("≥ " if kpi.target_kind == "min" else "≤ ") + fmt.number(kpi.target, kpi.unit, lang))
+            ("≥ " if kpi.target_kind == "min" else "≤ ") + fmt.number(kpi.target, kpi.unit, lang, money))
         status = {True: f'<span class="ok">{t("kpi_on_target", lang)}</span>',
                   False: f'<span class="miss">{t("kpi_missed", lang)}</span>',
                   None: ""}[kpi.meets_target]
         rows.append(
             "<tr>" + f"<td>{html.escape(t(kpi.key, lang))}</td>"
-            f'<td class="num">{fmt.number(kpi.value, kpi.unit, lang)}</td>'
-            f'<td class="num">{fmt.change(kpi.change, kpi.unit, lang) or ""}</td>'
-            f'<td class="num">{target}</td><td>{status}</td></tr>'
+            f'<td class="num">{html.escape(fmt.number(kpi.value, kpi.unit, lang, money))}</td>'
+            f'<td class="num">{html.escape(fmt.change(kpi.change, kpi.unit, lang, money) or "")}</td>'
+            f'<td class="num">{html.escape(target)}</td><td>{status}</td></tr>'
         )
     return "".join(rows)
 
@@ -68,7 +75,7 @@ def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(t('report_title', lang))}</h1>"
         f'<div class="meta">{html.escape(t("report_meta", lang, snapshot=fmt.date(overview.snapshot_date), previous=fmt.date(overview.previous_date), provinces=scope, tiers=tiers, version=overview.rules_version))}</div>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{_kpi_rows(overview, lang)}</tbody></table>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{_kpi_rows(overview, lang, rules.currency)}</tbody></table>"
         f"<p>{html.escape(_risk_note(overview, lang))}</p>"
         f"{charts}</body></html>"
     )

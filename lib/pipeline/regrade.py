@@ -33,3 +33,11 @@ def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: st
         )
         apply_rules(conn, rules)
     return rules
+
+
+def with_rules(engine: sa.Engine, text: str | None, note: str | None = None) -> sa.Engine:
+    """``engine`` after saving ``text`` as its next rules version (nothing when None): a new
+    workspace's first import stores the tiers the analyst accepted before its first rows."""
+    if text is not None:
+        save_rules(engine, text, note=note)
+    return engine

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import tomlkit
 from lib import DATA_DIR
+from lib.common.fmt import Currency
 from lib.errors import AppError
 
 DEFAULT_RULES_PATH = DATA_DIR / "rules.toml"
@@ -69,6 +70,8 @@ class Rules:
     decline_max_usage_trend: float | None = None
     usage_trend_months: int = 3
     usage_columns: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb")
+    #: the money of every amount (``[currency]``; rules saved before it: the shipped CNY, ¥)
+    currency: Currency = Currency()
 
     def section(self, name: str) -> dict[str, Any]:
         """A section of the rules text as a dict ({} when absent), for the modules that own it
@@ -174,6 +177,20 @@ def _usage_rule(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _currency(doc: dict[str, Any]) -> Currency:
+    """``[currency]`` code (three letters, ISO 4217) and symbol (at most four characters); the
+    shipped currency when the section is absent (rules saved before it)."""
+    section = doc.get("currency")
+    if section is None:
+        return Currency()
+    code, symbol = (section.get(key) if isinstance(section, dict) else None for key in ("code", "symbol"))
+    if not (isinstance(code, str) and len(code.strip()) == 3 and code.strip().isalpha()):
+        raise RulesError("rules_bad_currency_code", key="currency.code")
+    if not (isinstance(symbol, str) and len(symbol.strip()) <= 4):
+        raise RulesError("rules_bad_currency_symbol", key="currency.symbol")
+    return Currency(code.strip().upper(), symbol.strip())
+
+
 def parse_rules(text: str, version: int = 0) -> Rules:
     """Parse and check TOML rule text; raise ``RulesError`` naming the first bad key."""
     try:
@@ -202,6 +219,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         target_arpu_min=_number(doc, "kpi_targets", "arpu_min", 0, 1e9),
         risk_horizon_months=int(_number(doc, "revenue_at_risk", "horizon_months", 1, 120)),
         overview_top_customer_share=_number_or_shipped(doc, "overview", "top_customer_share", 0.01, 0.99),
+        currency=_currency(doc),
         **_usage_rule(doc),
     )
 
@@ -209,6 +227,10 @@ def parse_rules(text: str, version: int = 0) -> Rules:
 def default_rules() -> Rules:
     """The rules shipped in ``data/rules.toml`` (version 0)."""
     return parse_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), version=0)
+
+
+#: Sections an edit may add to rules text that lacks them (saved before the program read them).
+ADDABLE_SECTIONS: tuple[str, ...] = ("currency",)
 
 
 def edit_rules_text(text: str, changes: dict[str, Any]) -> str:
@@ -219,6 +241,10 @@ def edit_rules_text(text: str, changes: dict[str, Any]) -> str:
     doc = tomlkit.parse(text)
     for dotted, value in changes.items():
         section, _, key = dotted.partition(".")
+        if section in ADDABLE_SECTIONS and section not in doc:
+            doc[section] = tomlkit.table()   # a version saved before the section existed
+        if section in ADDABLE_SECTIONS and key not in doc[section]:
+            doc[section][key] = value
         if section not in doc or key not in doc[section]:
             raise RulesError("rules_missing_key", key=dotted)
         doc[section][key] = value

@@ -5,7 +5,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.common.charts import PALETTE, style_figure
+from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 from lib.segments.tiers import MOVES, SegmentSettings
@@ -40,7 +40,9 @@ def tier_value(tiers: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     fig.add_bar(x=names, y=tiers["revenue_share"].to_list(), name=t("seg_revenue_share", lang),
                 marker_color=PALETTE["primary"], customdata=tiers["revenue"].to_list(),
                 hovertemplate="%{x}: %{y:.1%} (%{customdata:,.0f})<extra></extra>")
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%"})
+    fig.update_layout(barmode="group")
+    unit_axis(fig, "yaxis", tiers["customer_share"].to_list() + tiers["revenue_share"].to_list(),
+              "share", lang)
     return _legend_below(style_figure(fig, t("seg_chart_tier_value", lang)))
 
 
@@ -102,23 +104,44 @@ def rfm_segments(segments: pl.DataFrame, lang: str) -> go.Figure:
     fig.add_scatter(x=names, y=segments["monthly_churn"].to_list(), name=t("seg_churn", lang),
                     yaxis="y2", mode="markers", marker={"size": 11, "color": PALETTE["accent"]},
                     hovertemplate="%{x}: %{y:.2%}<extra></extra>")
-    fig.update_layout(yaxis={"tickformat": ",.0f"},
-                      yaxis2={"overlaying": "y", "side": "right", "tickformat": ".1%",
-                              "showgrid": False, "rangemode": "tozero"})
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    unit_axis(fig, "yaxis", segments["customers"].to_list(), "count", lang)
+    unit_axis(fig, "yaxis2", segments["monthly_churn"].to_list(), "share", lang)
     fig.update_xaxes(tickangle=-35)
     return _legend_below(style_figure(fig, t("seg_chart_rfm_segments", lang), 420))
 
 
-def cluster_profile(view: ClusterView, lang: str) -> go.Figure:
-    """Centroids in standardised units (0 = the base's average) per cluster and feature."""
+def feature_unit(feature: str, lang: str, currency: str = "") -> str:
+    """The unit a behavioural feature is counted in ("GB a month"; money in ``currency``)."""
+    return t(f"seg_unit_{feature}", lang, currency=currency)
+
+
+def feature_label(feature: str, lang: str, currency: str = "") -> str:
+    """A feature's name with its unit: "data (GB a month)", "流量（GB/月）"."""
+    return t("seg_feature_with_unit", lang, feature=t(f"seg_feature_{feature}", lang),
+             unit=feature_unit(feature, lang, currency))
+
+
+def cluster_profile(view: ClusterView, lang: str, currency: str = "") -> go.Figure:
+    """Centroids in standardised units (0 = the base's average) per cluster and feature, each
+    feature named with its unit; hover gives the cluster's mean in that unit."""
     model = view.model
     names = [cluster_name(model, i, lang) for i in range(model.k)]
-    features = [t(f"seg_feature_{f}", lang) for f in model.features]
+    features = [feature_label(f, lang, currency) for f in model.features]
     z = [[model.centers[i][j] for i in range(model.k)] for j in range(len(model.features))]
+    by_cluster = {row["cluster"]: row for row in view.clusters.iter_rows(named=True)}
+
+    def hover(i: int, j: int, feature: str) -> str:
+        mean = by_cluster.get(i, {}).get(feature)
+        return t("seg_profile_hover", lang, cluster=names[i], feature=t(f"seg_feature_{feature}", lang),
+                 z=f"{model.centers[i][j]:+.2f}", mean="–" if mean is None else f"{mean:,.1f}",
+                 unit=feature_unit(feature, lang, currency))
+
+    text = [[hover(i, j, f) for i in range(model.k)] for j, f in enumerate(model.features)]
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=features, colorscale=DIVERGING, zmid=0, texttemplate="%{z:+.1f}",
-        textfont={"size": 13}, xgap=2, ygap=2,
-        hovertemplate="%{x} · %{y}: %{z:+.2f} σ<extra></extra>", colorbar={"title": "σ"}))
+        textfont={"size": 13}, xgap=2, ygap=2, text=text, hovertemplate="%{text}<extra></extra>",
+        colorbar={"title": "σ"}))
     fig.update_xaxes(type="category", tickangle=0 if model.k <= 4 else -30)
     fig.update_yaxes(autorange="reversed")
     return style_figure(fig, t("seg_chart_cluster_profile", lang), 420)
@@ -269,5 +292,5 @@ def move_bars(moves: pl.DataFrame, lang: str) -> go.Figure:
         marker_color=[MOVE_COLOURS[m] for m in MOVES if m in moves["move"].to_list()],
         customdata=moves["customers"].to_list(),
         hovertemplate="%{x}: %{y:+,.0f} (%{customdata:,})<extra></extra>"))
-    fig.update_layout(yaxis={"tickformat": ",.0f"})
+    unit_axis(fig, "yaxis", moves["revenue_change"].to_list(), "currency", lang)
     return style_figure(fig, t("seg_chart_moves", lang), 340)

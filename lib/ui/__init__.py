@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from lib.overview import queries
 from lib import auth
 from lib.auth import User
+from lib.common import fmt
 from lib.common.exports import csv_bytes
 from lib.errors import AppError
 from lib.i18n import LANGUAGE_NAMES, t
@@ -189,6 +190,15 @@ def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Ma
     """Validation of an upload, redone only when the mapping, the snapshot date, the rules
     (plausibility thresholds) or the day change."""
     return validate(_raw, mapping, snapshot_date=snapshot_date, rules=rules, today=today)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=UPLOAD_CACHE_SECONDS)
+def upload_spend(file_id: str, sheet: str | None, mapping: Mapping, snapshot_date: dt.date | None,
+                 _result: ValidationResult) -> pl.DataFrame:
+    """The accepted rows' six-month average spend (currency a month), points and key-person
+    flag (``lib.pipeline.proposal.customer_spend``), derived once per upload and mapping."""
+    from lib.pipeline.proposal import customer_spend
+    return customer_spend(_result.accepted, snapshot_date)
 
 
 def clear_caches() -> None:
@@ -421,6 +431,17 @@ def download_name(stem: str, snapshot: dt.date | None, suffix: str) -> str:
     return f"{stem}_{snapshot.isoformat() if snapshot else 'all'}.{suffix}"
 
 
-def table(frame: pl.DataFrame, **kwargs) -> None:
-    """Show a small result frame."""
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+def table(frame: pl.DataFrame, units: dict[str, str] | None = None, **kwargs) -> None:
+    """Show a small result frame. With ``units`` (column -> unit of ``lib.common.fmt``), its
+    numbers read by unit (thousands separators, percentages, the rules' currency) and every
+    missing value as "–", not "None"; the cells keep their numbers, so columns still sort by
+    value (a pandas Styler sets only what is displayed)."""
+    if not units:
+        st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+        return
+    code, money = lang(), rules().currency
+    data = frame.to_pandas()
+    styler = data.style.format(na_rep="–").format(
+        {column: fmt.column_formatter(unit, code, money) for column, unit in units.items()
+         if column in data.columns}, na_rep="–")
+    st.dataframe(styler, hide_index=True, width="stretch", **kwargs)
