@@ -3,9 +3,11 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
+from lib.ui import links
 
 st.set_page_config(page_title="Retention dashboard", page_icon="📊", layout="wide")
 
+links.restore_early()   # before the page titles and the workspace: a link opens in its language
 code = ui.lang()
 pages = [
     st.Page("views/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
@@ -32,5 +34,7 @@ if signed_in is None:
 navigation = st.navigation(pages)
 with ui.guard():
     ui.start_run()
+    links.restore()
     ui.sidebar()
+    links.share()
 navigation.run()

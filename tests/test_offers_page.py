@@ -71,7 +71,7 @@ def test_calibration_from_the_demo_campaign(offers_page):
     sizes = [int(re.fullmatch(r"control group of (\d+) customers, fewer than 30", r).group(1))
              for r in table["refusal"].tolist()]
     assert max(sizes) < 30 and max(sizes) == sum(sizes) - max(sizes)
-    assert table["effect"].isna().all()
+    assert table["Effect"].isna().all()            # headers in the user's language (tbl_effect)
     assert any("large enough to calibrate from" in w.value for w in at.warning)
     assert not any(b.label.startswith("Use its take-up and effect") for b in at.button)
     captions = " ".join(c.value for c in at.caption)

@@ -3,6 +3,7 @@ account manager; exports with identifiers masked, each one logged."""
 import streamlit as st
 
 from lib.common import fmt
+from lib.common.localise import localised
 
 from lib import ui
 from lib.churn.actions import (
@@ -103,4 +104,4 @@ with ui.guard():
     if history.height == 0:
         st.caption(t("actions_log_empty", code))
     else:
-        ui.table(history.with_columns(history["user_name"].fill_null(t("actions_no_login", code))))
+        ui.table(localised(history.with_columns(history["user_name"].fill_null(t("actions_no_login", code))), code))

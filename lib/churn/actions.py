@@ -225,7 +225,7 @@ def _empty_list() -> pl.DataFrame:
 
 def reasons_text(text: str | None, lang: str) -> str:
     """Stored reasons in plain words: "Falling spend (+12 pp); Complaints (+5 pp)"."""
-    return "; ".join(f"{t('churn_reason_' + g, lang)} (+{effect * 100:.0f} pp)"
+    return ("；" if lang == "zh" else "; ").join(f"{t('churn_reason_' + g, lang)} (+{effect * 100:.0f} pp)"
                      if lang == "en" else f"{t('churn_reason_' + g, lang)}（+{effect * 100:.0f} 个百分点）"
                      for g, effect in parse_reasons(text))
 

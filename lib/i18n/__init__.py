@@ -23,6 +23,8 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import tables
+from lib.i18n import fields
 from lib.i18n import units
 from lib.i18n import mapping
 from lib.i18n import workspaces
@@ -48,6 +50,8 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    tables.STRINGS,
+    fields.STRINGS,
     units.STRINGS,
     mapping.STRINGS,
     workspaces.STRINGS,

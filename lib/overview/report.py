@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from lib.common import fmt
 from lib.i18n import t_text as t   # HTML: escaped here with html.escape, not as markdown
+from lib.common.localise import join
 from lib.overview.kpis import Overview
 from lib.store.filters import Filters
 from lib.rules import Rules
@@ -61,8 +62,8 @@ def _risk_note(overview: Overview, lang: str) -> str:
 def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters, rules: Rules,
                   lang: str) -> str:
     """Render the KPI table and ``figures`` into one HTML document (UTF-8 text)."""
-    scope = ", ".join(filters.provinces) or t("sidebar_all", lang)
-    tiers = ", ".join(rules.tier_name(x, lang) for x in filters.tiers) or t("sidebar_all", lang)
+    scope = join(filters.provinces, lang) or t("sidebar_all", lang)
+    tiers = join((rules.tier_name(x, lang) for x in filters.tiers), lang) or t("sidebar_all", lang)
     charts = "".join(
         fig.to_html(include_plotlyjs=(i == 0), full_html=False, config={"displaylogo": False})
         for i, fig in enumerate(figures)

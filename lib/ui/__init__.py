@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib.overview import queries
+from lib.segments.geo import area_label
 from lib import auth
 from lib.auth import User
 from lib.common import fmt
@@ -255,7 +256,7 @@ def sidebar() -> None:
         kept = [p for p in st.session_state.get(Keys.PROVINCES, []) if p in options]
         st.session_state[Keys.PROVINCES] = kept
         st.multiselect(t("sidebar_provinces", code), options=options, key=Keys.PROVINCES,
-                       placeholder=t("sidebar_all", code))
+                       placeholder=t("sidebar_all", code), format_func=lambda p: area_label(p, code))
         in_force = rules()
         st.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)), key=Keys.TIERS,
                        format_func=lambda tier: in_force.tier_name(tier, code),
