@@ -35,6 +35,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from lib.auth.scope import WHOLE_BASE, Scope, scope_from_entry
 from lib.auth.signin_limits import SignInLimits, SignInRefused
 from lib import DATA_DIR
+from lib.errors import AppError
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,13 +54,11 @@ SIGN_IN_LIMITS = SignInLimits()
 log = logging.getLogger("retention.auth")
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(AppError):
     """The acting user's role does not allow the action; ``code``/``params`` for lib.i18n."""
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
+        super().__init__(code, params)
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,17 @@ from lib.pipeline.snapshots import stored_dates
 from lib.rules.versions import current_rules
 from lib.store import StoreError
 from lib.store.filters import Filters
+from lib.errors import AppError
 
 EXIT_OK, EXIT_REFUSED, EXIT_ALERT = 0, 2, 3
 MONTHLY_COMMANDS: frozenset[str] = frozenset({"score", "call-list", "report", "alerts", "deliver"})
 
 
-class Refused(Exception):
+class Refused(AppError):
     """A batch command cannot run: ``code``/``params`` for lib.i18n (one line on stderr)."""
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+        super().__init__(code, params)
 
 
 def _date(text: str) -> dt.date:

@@ -37,6 +37,7 @@ from lib.i18n import t_text as t
 from lib.overview.report import report_file_name
 from lib.store import delivery_log, now
 from lib.store.filters import Filters
+from lib.errors import AppError
 
 SUBSCRIPTIONS_ENV = "RETENTION_SUBSCRIPTIONS_FILE"
 SMTP_URL_ENV = "RETENTION_SMTP_URL"
@@ -45,13 +46,11 @@ SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 LANGS = ("en", "zh")
 
 
-class DeliveryError(Exception):
+class DeliveryError(AppError):
     """Delivery cannot start (no relay, unusable subscriptions file); ``code``/``params`` for i18n."""
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+        super().__init__(code, params)
 
 
 @dataclass(frozen=True)

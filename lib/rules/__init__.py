@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import tomlkit
 from lib import DATA_DIR
 from lib.common.fmt import Currency
+from lib.errors import AppError
 
 DEFAULT_RULES_PATH = DATA_DIR / "rules.toml"
 
@@ -26,13 +27,12 @@ STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline", "chur
 USAGE_COLUMNS: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb", "roaming")
 
 
-class RulesError(ValueError):
-    """Rule text that cannot be used; ``code`` is an i18n key, ``params`` fill it."""
+class RulesError(AppError, ValueError):
+    """Rule text that cannot be used; ``code`` is an i18n key, ``params`` fill it (still a
+    ``ValueError`` for callers that check values that way)."""
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
+        super().__init__(code, params)
 
 
 @dataclass(frozen=True)
