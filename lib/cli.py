@@ -14,8 +14,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
 from lib.auth import User, acting_as, save_account, users_file
-from lib.auth.scope import Scope, parse_names
+from lib.store.scope import Scope, parse_names
 from lib.errors import AppError
 from lib.monthly.commands import MONTHLY_COMMANDS, Refused, add_parsers, refusal_text
 from lib.monthly.commands import run as run_monthly
@@ -392,7 +393,7 @@ def _run_uplift(args: argparse.Namespace) -> int:
     from lib.uplift.fit import uplift_settings
     from lib.uplift.train import score_uplift, train_uplift
 
-    engine = make_engine(_workspace_url(args, create=False))
+    engine = open_store(_workspace_url(args, create=False))
     dates = sorted(stored_dates(engine))
     snapshot = args.snapshot or (dates[-1] if dates else None)
     if snapshot is None or snapshot not in dates:

@@ -49,3 +49,11 @@ def _rebuild(cls: type[AppError], code: str, params: dict, hint: str | None,
     AppError.__init__(error, code, params, hint)
     error.args = args
     return error
+
+
+class PermissionDenied(AppError):
+    """The acting user's role or scope does not allow the action (raised by lib.auth and the
+    store's scope terms); ``code``/``params`` for lib.i18n."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code, params)

@@ -36,7 +36,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lib.rules",),
     ("lib.ingest", "lib.pipeline", "lib.workspaces"),
     ("lib.overview", "lib.segments", "lib.lifecycle", "lib.churn", "lib.offers", "lib.operations",
-     "lib.demo"),
+     "lib.demo", "lib.uplift"),
+    # the monthly run composes the pages' code paths without the UI (issue 19)
+    ("lib.monthly",),
     ("lib.ui", "lib.cli", "lib.__main__", "lib.publish"),
 )
 #: What the ground floor may import (besides itself).

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from lib import DATA_DIR, auth
+from lib.monthly.base import EXIT_OK, EXIT_REFUSED, resolve_snapshot
 from lib.i18n import t_text as t
 from lib.overview.report import report_file_name
 from lib.store import delivery_log, now
@@ -236,8 +237,6 @@ def _error_text(exc: Exception, relay: Relay) -> str:
 def deliver_all(engine: sa.Engine, snapshot: dt.date | None, out: TextIO = sys.stdout) -> int:
     """Send every subscription's report for ``snapshot`` (default: the latest); one line per
     subscription and a summary. Exit code: 0 when none failed, 2 otherwise."""
-    from lib.monthly.commands import EXIT_OK, EXIT_REFUSED, resolve_snapshot
-
     relay = relay_from_env()
     subscriptions = load_subscriptions()
     date = resolve_snapshot(engine, snapshot)

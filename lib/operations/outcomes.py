@@ -49,7 +49,7 @@ from lib.ingest.readers import RawTable
 from lib.ingest.read_worker import read_table_isolated
 from lib.ingest.mapping import Vocabulary, match_headers
 from lib.pipeline.snapshots import bulk_insert
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
 from lib.ingest.validate import ValidationResult
 from lib.operations.outcome_codes import OUTCOMES

@@ -22,7 +22,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from lib.pipeline.lifetimes import default_definition, lifetime_cube_rows, timeline
-from lib.auth.scope import WHOLE_BASE
+from lib.store.scope import WHOLE_BASE
 from lib.store.filters import Filters
 from lib.rules import Rules, RulesError, churn_counted
 from lib.store import (

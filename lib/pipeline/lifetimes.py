@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from lib.rules import Rules, churn_counted
 from lib.rules.lifecycle_analysis import settings
 from lib.store import customers, read_frame, snapshots
-from lib.auth.scope import WHOLE_BASE
+from lib.store.scope import WHOLE_BASE
 from lib.store.filters import Filters, segment_conditions
 
 c = customers.c

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
 from lib.overview import queries
 from lib.segments.geo import area_label
 from lib import auth
 from lib.auth import User
-from lib.auth.scope import Scope, acting_scope
+from lib.store.scope import Scope, acting_scope
 from lib.common import fmt
 from lib.common.exports import csv_bytes
 from lib.errors import AppError
