@@ -244,6 +244,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
                                               return_dtype=pl.String),
         "manager": r["manager"],
         "probability": r["churn_probability"].round(3),
+        **({"uplift": r["uplift"].round(3)} if "uplift" in r.columns else {}),
         "expected_loss": r["expected_loss"].round(2),
         "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),
         "need_tags": relabel(r["need_tags"], lambda x: tags_text(x, tags, lang)),
@@ -266,7 +267,7 @@ def call_list_header(key: str, rules: Rules, lang: str) -> str:
 
 
 #: Units of the call list's numeric columns (``display_frame`` keys), for ``lib.common.fmt``.
-CALL_LIST_UNITS: dict[str, str] = {"probability": "share", "expected_loss": "currency",
+CALL_LIST_UNITS: dict[str, str] = {"probability": "share", "uplift": "share", "expected_loss": "currency",
                                    "spend": "currency"}
 #: Columns of the call list shown narrow on screen (short values), so that the action, offer
 #: and manager fit beside the customer without scrolling.

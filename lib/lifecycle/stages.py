@@ -1,29 +1,15 @@
-"""The snapshot timeline (month indexes) and customers per lifecycle stage and tier."""
+"""The snapshot timeline (month indexes, from ``lib.pipeline.lifetimes``) and customers per
+lifecycle stage and tier."""
 from __future__ import annotations
-
-import datetime as dt
 
 import polars as pl
 import sqlalchemy as sa
 
 from lib.lifecycle import queries as q
-from lib.lifecycle.queries import Timeline
-from lib.overview import queries as overview_queries
+from lib.pipeline.lifetimes import timeline  # noqa: F401 - the page reads the timeline here
 from lib.rules import STAGES, TIERS
 from lib.store import read_frame
 from lib.store.filters import Filters
-
-
-def timeline(conn: sa.Connection, snapshot_date: dt.date) -> Timeline:
-    """Month indexes of the stored snapshots up to ``snapshot_date``."""
-    listing = read_frame(conn, overview_queries.snapshot_list())
-    listing = listing.filter(pl.col("snapshot_date") <= snapshot_date)
-    dates = listing["snapshot_date"].to_list()
-    months = listing["snapshot_month"].to_list()
-    previous = tuple((d, months[i - 1] if i else None) for i, d in enumerate(dates))
-    first = months[0] if len(months) > 1 else None
-    chosen = months[-1] if months else snapshot_date.year * 12 + snapshot_date.month - 1
-    return Timeline(chosen, previous, first)
 
 
 def month_label(month_index: int) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import tomlkit
 from lib.common.fmt import CURRENCY_CODE_CHARS, CURRENCY_SYMBOL_MAX_CHARS, Currency
+from lib.rules.alerts import parse_alert_rules
 
 from lib.rules.reader import DEFAULT_RULES_PATH, RulesError, Section, finite_number, parsed
 
@@ -140,6 +141,7 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         raise RulesError("rules_bad_toml", detail=str(exc)) from None
     tiers, six, out = Section(doc, "tiers"), Section(doc, "six_star"), Section(doc, "churn_exclusions")
     life, targets = Section(doc, "lifecycle"), Section(doc, "kpi_targets")
+    parse_alert_rules(doc)   # a bad [[alert]] is refused when the rules are saved
     return Rules(
         version=version,
         text=text,

@@ -32,32 +32,15 @@ always ``section.name``.
 from __future__ import annotations
 
 import functools
-import math
 import tomllib
 from collections.abc import Iterable
 from typing import Any
 
 from lib import DATA_DIR
+from lib.rules.checks import RulesError, finite_number  # noqa: F401 - the readers' own names
 
 DEFAULT_RULES_PATH = DATA_DIR / "rules.toml"
 _ABSENT = object()
-
-
-class RulesError(ValueError):
-    """Rule text that cannot be used; ``code`` is an i18n key, ``params`` fill it."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
-
-
-def finite_number(value: object) -> bool:
-    """True for a finite int or float. TOML allows ``nan`` and ``inf``, which no threshold, share
-    or count can mean (``nan`` compares false with everything, so a rule on it never fires); a
-    bool is no number."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 @functools.lru_cache(maxsize=32)

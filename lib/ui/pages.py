@@ -42,6 +42,7 @@ class Page:
 OVERVIEW = Page("views/overview.py", "overview", "page_overview", ":material/monitoring:", default=True)
 SEGMENTS = Page("views/segments.py", "segments", "page_segments", ":material/donut_small:")
 OFFERS = Page("views/offers.py", "offers", "page_offers", ":material/savings:")
+UPLIFT = Page("views/uplift.py", "uplift", "page_uplift", ":material/call_split:")
 LIFECYCLE = Page("views/lifecycle.py", "lifecycle", "page_lifecycle", ":material/timeline:")
 CHURN = Page("views/churn.py", "churn", "page_churn", ":material/trending_down:")
 ACTION_LIST = Page("views/action_list.py", "action-list", "page_action_list", ":material/call:")
@@ -49,7 +50,8 @@ OPERATIONS = Page("views/operations.py", "operations", "page_operations", ":mate
 DATA = Page("views/data.py", "data", "page_data", ":material/upload_file:")
 
 #: The navigation, in menu order.
-PAGES: tuple[Page, ...] = (OVERVIEW, SEGMENTS, OFFERS, LIFECYCLE, CHURN, ACTION_LIST, OPERATIONS, DATA)
+PAGES: tuple[Page, ...] = (OVERVIEW, SEGMENTS, OFFERS, UPLIFT, LIFECYCLE, CHURN, ACTION_LIST,
+                           OPERATIONS, DATA)
 
 
 def navigation_pages(role: str, lang: str) -> list[st.Page]:
