@@ -202,14 +202,15 @@ def _every_reader(text: str) -> None:
     from lib.operations import plans as operations
     from lib.operations import results as operations_results
     from lib.ingest import plausibility, repeat
-    from lib.rules import proposal
+    from lib.pipeline import proposal
+    from lib.uplift import fit as uplift_fit
     from lib.segments import tiers as segments
     rules = parse_rules(text, version=1)
     for reader in (plausibility.import_checks, churn.churn_settings, operations.operations_settings,
                    economics.economics, economics.offer_defaults, lifecycle_settings.settings, segments.settings, need_tags.need_tags,
                    churn_actions.action_settings, offers_calibration.calibration_minimum,
                    operations_results.results_settings, repeat.repeat_thresholds,
-                   proposal.proposal_settings):
+                   proposal.proposal_settings, uplift_fit.uplift_settings):
         reader(rules)
 
 
