@@ -86,7 +86,7 @@ if value_tab.open:
         with right:
             share = st.slider(t("seg_top_share", code), 0.01, 0.99, config.pareto_top_share, 0.01,
                               format="%.2f", key="seg_top_share")
-            revenue = segments.top_share(view.pareto, share)
+            revenue = ui.compute(segments.exact_top_share, filters, share)
             st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)
             st.caption(t("seg_top_result", code, customers=fmt.number(share, "share", code),
                          revenue=fmt.number(revenue, "share", code)))
