@@ -28,15 +28,16 @@ def test_a_missing_table_cell_reads_a_dash_not_none():
 
 
 def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monkeypatch):
-    """Five active customers spending 100, 40, 30, 20 and 10 a month: the top 20 % is one
-    customer, 100 of 200, so 50.0 % of revenue by hand. The Segments page read the figure off
-    the spend-band curve instead (23.9 % on BigML's file where the rows give 24.3 % and the
-    Overview 24 %)."""
+    """Ten active customers: three spending 100, 103 and 106 a month (one spend band) and seven
+    spending 10. The top 20 % is two customers, 106 + 103 = 209 of 309 + 70 = 379, so 55.1 %
+    of revenue by hand (209 / 379 = 0.5515). The Segments page read the figure off the
+    spend-band curve instead, as if the band's three spent alike (0.2 / 0.3 × 309 / 379 =
+    54.4 %); on BigML's file it said 23.9 % where the rows give 24.3 % and the Overview 24 %."""
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     engine = make_engine(url)
     rows = [customer(cid, spend, 24) for cid, spend in
-            (("A", 100), ("B", 40), ("C", 30), ("D", 20), ("E", 10))]
+            (("A", 100), ("B", 103), ("C", 106), *((f"L{i}", 10) for i in range(7)))]
     write_snapshots(engine, snapshot(S1, rows), rules=current_rules(engine), source_name="hand",
                     churn_window_months=1)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
@@ -44,4 +45,4 @@ def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monk
     at.switch_page("views/segments.py").run()
     assert not at.exception
     captions = [shown(c.value) for c in at.caption]
-    assert "The top 20.0% of active customers bring 50.0% of revenue." in captions
+    assert "The top 20.0% of active customers bring 55.1% of revenue." in captions
