@@ -28,16 +28,17 @@ def test_a_missing_table_cell_reads_a_dash_not_none():
 
 
 def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monkeypatch):
-    """Ten active customers: three spending 100, 103 and 106 a month (one spend band) and seven
-    spending 10. The top 20 % is two customers, 106 + 103 = 209 of 309 + 70 = 379, so 55.1 %
-    of revenue by hand (209 / 379 = 0.5515). The Segments page read the figure off the
-    spend-band curve instead, as if the band's three spent alike (0.2 / 0.3 × 309 / 379 =
-    54.4 %); on BigML's file it said 23.9 % where the rows give 24.3 % and the Overview 24 %."""
+    """Ten active customers: three spending 90, 92 and 94 a month (one spend band: the bands
+    are e^(1/8) = 13 % wide) and seven spending 10. The top 20 % is two customers, 94 + 92 =
+    186 of 276 + 70 = 346, so 53.8 % of revenue by hand (186 / 346 = 0.5376). Read off the
+    spend-band curve, as if the band's three spent alike, it is 0.2 / 0.3 × 276 / 346 = 53.2 %:
+    what the Segments page said (on BigML's file 23.9 % where the rows give 24.3 % and the
+    Overview 24 %)."""
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     engine = make_engine(url)
     rows = [customer(cid, spend, 24) for cid, spend in
-            (("A", 100), ("B", 103), ("C", 106), *((f"L{i}", 10) for i in range(7)))]
+            (("A", 90), ("B", 92), ("C", 94), *((f"L{i}", 10) for i in range(7)))]
     write_snapshots(engine, snapshot(S1, rows), rules=current_rules(engine), source_name="hand",
                     churn_window_months=1)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
@@ -45,4 +46,4 @@ def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monk
     at.switch_page("views/segments.py").run()
     assert not at.exception
     captions = [shown(c.value) for c in at.caption]
-    assert "The top 20.0% of active customers bring 55.1% of revenue." in captions
+    assert "The top 20.0% of active customers bring 53.8% of revenue." in captions
