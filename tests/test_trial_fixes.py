@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 from streamlit.testing.v1 import AppTest
 
+from lib.overview.charts import NOTE_COLUMNS, risk_by_tier, wrap_note
 from lib.pipeline.snapshots import write_snapshots
+from lib.rules import default_rules
 from lib.rules.versions import current_rules
 from lib.store import make_engine
 from lib.ui import table_display
@@ -47,3 +49,22 @@ def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monk
     assert not at.exception
     captions = [shown(c.value) for c in at.caption]
     assert "The top 20.0% of active customers bring 53.8% of revenue." in captions
+
+
+def test_a_chart_note_is_wrapped_not_clipped():
+    """Plotly clips an annotation to its width and never wraps it: on BigML's file (churn window
+    unknown) the revenue-at-risk chart showed "; a churn rate per month, and the churn flag's
+    window of thi". By hand: "aaa bbb ccc" in 7 columns is "aaa bbb" / "ccc"; Chinese breaks
+    between characters, each two columns wide: "未估算：风险收入" in 8 is "未估算：" / "风险收入"."""
+    assert wrap_note("aaa bbb ccc", 7) == "aaa bbb<br>ccc"
+    assert wrap_note("未估算：风险收入", 8) == "未估算：<br>风险收入"
+    risk = pl.DataFrame({"tier": [1, 2], "revenue_at_risk": [None, None], "monthly_churn": [None, None],
+                         "active": [10, 5]}, schema_overrides={"revenue_at_risk": pl.Float64,
+                                                               "monthly_churn": pl.Float64})
+    for lang, english_words in (("en", "Not estimated"), ("zh", "未估算")):
+        fig = risk_by_tier(risk, default_rules(), lang)
+        [note] = fig.layout.annotations
+        lines = note.text.split("<br>")
+        assert len(lines) >= 2 and lines[0].startswith(english_words)
+        assert all(sum(2 if ord(c) >= 0x2e80 else 1 for c in line) <= NOTE_COLUMNS for line in lines)
+        assert note.width is None
