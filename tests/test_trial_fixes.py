@@ -10,7 +10,7 @@ from lib.pipeline.snapshots import write_snapshots
 from lib.rules import default_rules
 from lib.rules.versions import current_rules
 from lib.store import make_engine
-from lib.ui import table_display
+from lib.ui import table_display, text_gaps_filled
 from tests.factories import S1, customer, snapshot
 from tests.rendered import shown
 from tests.test_pages import ROOT
@@ -68,3 +68,14 @@ def test_a_chart_note_is_wrapped_not_clipped():
         assert len(lines) >= 2 and lines[0].startswith(english_words)
         assert all(sum(2 if ord(c) >= 0x2e80 else 1 for c in line) <= NOTE_COLUMNS for line in lines)
         assert note.width is None
+
+
+def test_a_missing_text_cell_reads_a_dash():
+    """The Data page's validation summary for BigML's file: the "no customer id column" note
+    concerns no source column, and its "Source column(s)" cell read "None". By hand: "–"."""
+    frame = pl.DataFrame({"field": ["customer_id", "tenure_months"],
+                          "column": [None, "Account length"], "rows": [1, 1]})
+    assert text_gaps_filled(frame)["column"].to_list() == ["–", "Account length"]
+    assert text_gaps_filled(frame)["rows"].to_list() == [1, 1]
+    styler = table_display(frame, {"rows": "count"}, "zh", None)
+    assert styler.data["column"].tolist() == ["–", "Account length"]

@@ -438,7 +438,7 @@ def table(frame: pl.DataFrame, units: dict[str, str] | None = None, **kwargs) ->
     numbers read by unit (thousands separators, percentages, the rules' currency) and every
     missing value as "–", not "None" (``table_display``)."""
     if not units:
-        st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+        st.dataframe(text_gaps_filled(frame), hide_index=True, width="stretch", **kwargs)
         return
     st.dataframe(table_display(frame, units, lang(), rules().currency), hide_index=True,
                  width="stretch", **kwargs)
@@ -451,7 +451,7 @@ def table_display(frame: pl.DataFrame, units: dict[str, str], code: str, money):
     unit column with a missing value is turned into its formatted text ("–" where missing);
     the others keep their numbers and still sort by value (a Styler sets only the display).
     """
-    data = frame.to_pandas()
+    data = text_gaps_filled(frame).to_pandas()
     formatters = {column: fmt.column_formatter(unit, code, money) for column, unit in units.items()
                   if column in data.columns}
     for column, cell in list(formatters.items()):
@@ -459,6 +459,12 @@ def table_display(frame: pl.DataFrame, units: dict[str, str], code: str, money):
             data[column] = [cell(None if _missing(v) else v) for v in data[column].tolist()]
             del formatters[column]
     return data.style.format(na_rep="–").format(formatters, na_rep="–")
+
+
+def text_gaps_filled(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every missing text cell "–" (the grid would draw "None": a validation
+    problem about no column, a report row without a value)."""
+    return frame.with_columns(pl.col(pl.String).fill_null("–"))
 
 
 def _missing(value: object) -> bool:
