@@ -79,3 +79,18 @@ def test_a_missing_text_cell_reads_a_dash():
     assert text_gaps_filled(frame)["rows"].to_list() == [1, 1]
     styler = table_display(frame, {"rows": "count"}, "zh", None)
     assert styler.data["column"].tolist() == ["–", "Account length"]
+
+
+def test_segments_names_the_tier_bounds_as_set(tmp_path, monkeypatch):
+    """The shipped bounds (data/rules.toml: 0, 50, 100, 200, 400 CNY a month) read in the
+    rules' currency; BigML's accepted 58.9 had read "59", a bound no customer is graded by."""
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    engine = make_engine(url)
+    write_snapshots(engine, snapshot(S1, [customer("A", 58.9, 24), customer("B", 10, 24)]),
+                    rules=current_rules(engine), source_name="hand", churn_window_months=1)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/segments.py").run()
+    captions = [shown(c.value) for c in at.caption]
+    assert any("from ¥0.0, ¥50.0, ¥100.0, ¥200.0, ¥400.0;" in c for c in captions), captions

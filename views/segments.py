@@ -77,7 +77,9 @@ if value_tab.open:
     with value_tab, ui.guard():
         config = segments.settings(rules)
         view = ui.compute(segments.value_view, filters, rules)
-        bounds = ", ".join(f"{b:,.0f}" for b in rules.tier_spend_min)
+        # in the rules' currency, as the thresholds were set (59.3, not a rounded 59)
+        bounds = ("、" if code == "zh" else ", ").join(
+            fmt.number(b, "currency", code, rules.currency) for b in rules.tier_spend_min)
         st.caption(t("seg_tier_rules", code, bounds=bounds,
                      points=fmt.number(rules.six_star_points_min, "count", code),
                      key_person=t("seg_tier_rules_key_person", code) if rules.six_star_key_person else ""))
