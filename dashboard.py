@@ -3,9 +3,11 @@ import streamlit as st
 
 from lib import ui
 from lib.i18n import t
+from lib.ui import links
 
 st.set_page_config(page_title="Retention dashboard", page_icon="📊", layout="wide")
 
+links.restore_early()   # before the page titles and the workspace: a link opens in its language
 code = ui.lang()
 pages = [
     st.Page("views/overview.py", title=t("page_overview", code), icon=":material/monitoring:",
@@ -14,6 +16,8 @@ pages = [
             url_path="segments"),
     st.Page("views/offers.py", title=t("page_offers", code), icon=":material/savings:",
             url_path="offers"),
+    st.Page("views/uplift.py", title=t("page_uplift", code), icon=":material/call_split:",
+            url_path="uplift"),
     st.Page("views/lifecycle.py", title=t("page_lifecycle", code), icon=":material/timeline:",
             url_path="lifecycle"),
     st.Page("views/churn.py", title=t("page_churn", code), icon=":material/trending_down:",
@@ -32,5 +36,7 @@ if signed_in is None:
 navigation = st.navigation(pages)
 with ui.guard():
     ui.start_run()
+    links.restore()
     ui.sidebar()
+    links.share()
 navigation.run()

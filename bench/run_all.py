@@ -73,10 +73,10 @@ def _page_child(module: str, function: str, path: str, repeat: int, baseline: bo
     warnings.filterwarnings("ignore")
     from bench import timing
     from lib.auth import User, acting_as
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     with acting_as(User("bench", "admin")):
-        engine = make_engine(f"duckdb:///{path}")
+        engine = open_store(f"duckdb:///{path}")
         fn = getattr(importlib.import_module(module), function)
         with timing.DuckDBMemory(engine) as sampler:
             timing.SAMPLER = sampler
@@ -514,6 +514,22 @@ def _serve_section(serve: dict) -> list[str]:
     return lines
 
 
+#: Sections of RESULTS.md written by benchmarks of their own (``bench.uplift_bench --record``),
+#: kept when the rest of the file is rebuilt.
+KEPT_SECTIONS = ("## Uplift targeting (issue 18)",)
+
+
+def kept_sections(text: str) -> str:
+    """The ``KEPT_SECTIONS`` of a RESULTS.md text, each up to the next level-2 heading."""
+    out = []
+    for heading in KEPT_SECTIONS:
+        start = text.find(heading)
+        if start >= 0:
+            end = text.find("\n## ", start + len(heading))
+            out.append(text[start:] if end < 0 else text[start:end + 1])
+    return "\n".join(part.rstrip() + "\n" for part in out)
+
+
 def rebuild() -> None:
     runs = [json.loads(p.read_text()) for p in sorted(RESULTS_DIR.glob("run_*.json"))]
     offers_file = RESULTS_DIR / "offers.json"
@@ -521,7 +537,9 @@ def rebuild() -> None:
     serves = sorted((json.loads(p.read_text()) for p in RESULTS_DIR.glob("serve_*.json")),
                     key=lambda s: s["customers"])
     serve = serves[-1] if serves else None
-    RESULTS_MD.write_text(write_report(runs, offers, serve), encoding="utf-8")
+    kept = kept_sections(RESULTS_MD.read_text(encoding="utf-8")) if RESULTS_MD.exists() else ""
+    report = write_report(runs, offers, serve)
+    RESULTS_MD.write_text(report.rstrip() + "\n\n" + kept if kept else report, encoding="utf-8")
     print(f"wrote {RESULTS_MD}")
 
 

@@ -1,4 +1,4 @@
-"""Batch commands: ``python -m lib import | validate | demo``.
+"""Batch commands: ``python -m lib import | validate | demo | outcomes | users | uplift``.
 
 Same code path as the Data page (``lib.ingest.importer``). Exit codes: 0 done, 2 refused with a
 one-line reason on standard error.
@@ -14,16 +14,23 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
+from lib.auth import User, acting_as, save_account, users_file
+from lib.store.scope import Scope, parse_names
+from lib.errors import AppError
+from lib.monthly.commands import MONTHLY_COMMANDS, Refused, add_parsers, refusal_text
+from lib.monthly.commands import run as run_monthly
+from lib.monthly.delivery import DeliveryError
 from lib.i18n import surface
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
+from lib.i18n.errors import error_text
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, store_validated
 from lib.ingest.templates import load_template, save_template
 from lib.rules.versions import current_rules
-from lib.rules import RulesError
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import StoreError, make_engine, writer_busy
+from lib.store import StoreError, writer_busy
+from lib.pipeline.migrations import open_store
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -104,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=["viewer", "analyst", "admin"], default="viewer")
     add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--provinces", default="", metavar="广东,江苏",
+                     help="row-level scope: the provinces this account may see (default: all)")
+    add.add_argument("--cities", default="", metavar="广州,深圳",
+                     help="row-level scope: the cities this account may see (default: all)")
     outcomes = commands.add_parser("outcomes", help="record a call centre's contact outcomes for a call-back plan")
     outcomes.add_argument("file", type=Path, help="CSV/TXT or XLSX: customer id, outcome, date[, manager, offer]")
     outcomes.add_argument("--plan", required=True, help="the call-back plan's id")
@@ -114,6 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
     outcomes.add_argument("--workspace", metavar="NAME",
                           help="the workspace holding the plan (default: the newest own workspace)")
+    uplift = commands.add_parser(
+        "uplift", help="train an offer's uplift model on its past campaign and score a snapshot",
+        description="Train the offer's uplift model on its past randomised campaign (treated and "
+                    "control customers, snapshots up to --snapshot) and write, for every active "
+                    "customer of the snapshot, customer_id, churn_probability (the newest churn "
+                    "model's, empty when the snapshot is not scored) and uplift (predicted churn "
+                    "reduction if treated, share 0-1; negative for sleeping dogs). Exit 2 with "
+                    "the reason when the model is refused.")
+    uplift.add_argument("--offer", required=True, help="the campaign's offer id (offer_id field)")
+    uplift.add_argument("--snapshot", type=_date, help="snapshot to score, YYYY-MM-DD (default: the latest)")
+    uplift.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
+    uplift.add_argument("--workspace", metavar="NAME",
+                        help="the workspace to read (default: the newest own workspace)")
+    uplift.add_argument("--out", required=True, type=Path, help="CSV file to write")
     demo = commands.add_parser("demo", help="generate and store the demo customer base")
     demo.add_argument("--customers", type=int, default=100_000, help="active customers (≤10M)")
     demo.add_argument("--snapshots", type=int, default=12, help="monthly snapshots")
@@ -121,13 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", help="database URL (default: RETENTION_DB_URL or data/)")
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing when the database already holds snapshots")
+    add_parsers(commands)
     return parser
 
 
 def _engine(url: str | None) -> sa.Engine:
     """The store's engine; a writer that has to wait for another import or rules change says
     so once on standard error (bound: RETENTION_WRITER_WAIT_SECONDS)."""
-    return make_engine(url, batch=True,
+    return open_store(url, batch=True,
                        on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
                                                      file=sys.stderr, flush=True))
 
@@ -169,9 +195,9 @@ def _write_report(validation, report: Path | None) -> None:
 def _tier_hint(validation, snapshot_date: dt.date | None, engine: sa.Engine | None) -> None:
     """When the star-tier thresholds in force give this file a VIP share outside the rules'
     band (a file in another currency or scale), say so on stderr with thresholds proposed
-    from its spend (``lib.rules.proposal``), to save as a new rules version."""
+    from its spend (``lib.pipeline.proposal``), to save as a new rules version."""
     from lib.rules import default_rules
-    from lib.rules.proposal import customer_spend, propose_tiers
+    from lib.pipeline.proposal import customer_spend, propose_tiers
     from lib.rules.versions import current_rules
 
     if validation.rows_accepted == 0:
@@ -325,8 +351,10 @@ def _run_outcomes(args: argparse.Namespace) -> int:
 
 def _run_users(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
-    save_account(args.name, args.role, password)
+    scope = Scope(parse_names(args.provinces), parse_names(args.cities))
+    save_account(args.name, args.role, password, scope=scope)
     print(t("cli_user_saved", name=args.name, role=args.role, path=users_file()))
+    print(t("cli_user_scope", scope=scope.describe() or t("alert_whole_base")))
     return EXIT_OK
 
 
@@ -359,26 +387,57 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_uplift(args: argparse.Namespace) -> int:
+    from lib.pipeline.snapshots import stored_dates
+    from lib.rules.versions import current_rules
+    from lib.uplift.fit import uplift_settings
+    from lib.uplift.train import score_uplift, train_uplift
+
+    engine = open_store(_workspace_url(args, create=False))
+    dates = sorted(stored_dates(engine))
+    snapshot = args.snapshot or (dates[-1] if dates else None)
+    if snapshot is None or snapshot not in dates:
+        print(t("cli_uplift_no_snapshot", snapshot=str(args.snapshot or "")), file=sys.stderr)
+        return EXIT_REFUSED
+    rules = current_rules(engine)
+    with engine.connect() as conn:
+        result = train_uplift(conn, args.offer, snapshot, rules)
+        if not result.accepted:
+            print(t(result.refusal.code, **result.refusal.params), file=sys.stderr)
+            return EXIT_REFUSED
+        scores = score_uplift(conn, result.fit.model, snapshot, uplift_settings(rules))
+    scores.write_csv(args.out)
+    print(t("cli_uplift_done", rows=scores.height, offer=args.offer, customers=result.fit.customers,
+            treated=result.fit.treated, control=result.fit.control, learner=result.fit.learner,
+            snapshot=str(snapshot), out=str(args.out)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Shell access to the database is admin access: the batch runs as the OS user, as admin.
-    with acting_as(User(getpass.getuser(), "admin")), surface("cli"):
-        return _run(args)
+    admin = User(getpass.getuser(), "admin")
+    with acting_as(admin), surface("cli"):
+        return _run(args, admin)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, admin: User) -> int:
     try:
+        if args.command in MONTHLY_COMMANDS:
+            return run_monthly(args, lambda: _engine(_workspace_url(args, create=False)), admin)
         if args.command == "demo":
             return _run_demo(args)
         if args.command == "outcomes":
             return _run_outcomes(args)
         if args.command == "users":
             return _run_users(args)
+        if args.command == "uplift":
+            return _run_uplift(args)
         return _run_file_command(args)
-    except IngestError as exc:
-        print(exc.message("en"), file=sys.stderr)
-    except (StoreError, RulesError, PermissionDenied) as exc:
-        print(t(exc.code, **exc.params), file=sys.stderr)
+    except (Refused, DeliveryError) as exc:
+        print(refusal_text(exc), file=sys.stderr)
+    except AppError as exc:   # ours: the problem and its hint, as plain text
+        print(error_text(exc, "en"), file=sys.stderr)
     except OSError as exc:
         print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),
               file=sys.stderr)

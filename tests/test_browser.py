@@ -125,3 +125,28 @@ def test_a_user_filters_imports_downloads_and_simulates(served_app, browser_page
 
     assert not page.locator('[data-testid="stException"]').count()
     assert not rec.failures(), "\n".join(rec.failures())
+
+
+def test_a_link_opens_the_map_in_chinese_and_a_click_drills_down(served_app, browser_page):
+    """A shared link (lib/ui/links.py) opens the Segments page's map in Chinese coloured by
+    churn; a click on a province tile drills down: the drill box and the address name it."""
+    page, rec = browser_page.page, browser_page.recorder
+    page.goto(served_app.base_url + "/segments?lang=zh&segments_tab=seg_tab_geography"
+              "&seg_metric=monthly_churn")
+    wait_for_streamlit(page)
+    page.get_by_text("各省流失率").first.wait_for(state="attached", timeout=30_000)
+    assert page.get_by_role("tab", name="地域").get_attribute("aria-selected") == "true"
+    # the tile of a province other than the one drilled into (its name is on the filter button)
+    button = page.get_by_role("button", name="将全部页面筛选为").first
+    before = button.inner_text()
+    label = next(text for text in page.locator("g.annotation text").all_text_contents()
+                 if text and text not in before)
+    box = page.locator("g.annotation text", has_text=label).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "name => decodeURIComponent(location.search).includes('seg_drill_province=' + name)", arg=label,
+        timeout=30_000)
+    wait_for_streamlit(page)
+    page.get_by_role("button", name=f"将全部页面筛选为 {label}").wait_for(timeout=30_000)
+    screenshot(page, SHOTS_DIR / "segments-map-zh-clicked.png")
+    assert not rec.failures(), "\n".join(rec.failures())

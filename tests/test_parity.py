@@ -49,13 +49,15 @@ from lib.operations.results import (arm_churn, outcomes_token, overview_operatio
                                     plan_choices, plan_results)
 from lib.operations.outcomes import OUTCOMES, outcome_history, plan_outcome_rows, record_outcomes, rows_table
 from lib.store.filters import Filters
+from lib.uplift import queries as quplift
 from lib.churn import queries as qchurn
 from lib.lifecycle import queries as qlifecycle
 from lib.overview import queries as qoverview
 from lib.rules.versions import current_rules
 from lib.demo.seed import seed_demo
 from lib.pipeline.snapshots import refresh_statistics
-from lib.store import callback_plans, churn_scores, customer_segments, make_engine, read_frame, score_cube
+from lib.store import callback_plans, churn_scores, customer_segments, read_frame, score_cube
+from lib.pipeline.migrations import open_store
 
 CUSTOMERS, SNAPSHOTS, SEED = 3000, 12, 11
 #: The call-back plan of the shared base: drawn from the VIP tiers of the 4th newest snapshot (so
@@ -169,8 +171,8 @@ def _store(engine: sa.Engine) -> None:
 @pytest.fixture(scope="module")
 def engines(pg_server, tmp_path_factory):
     name, url = pg_server.create_database("parity")
-    made = {"duckdb": make_engine(f"duckdb:///{tmp_path_factory.mktemp('parity')}/store.duckdb"),
-            "postgresql": make_engine(url)}
+    made = {"duckdb": open_store(f"duckdb:///{tmp_path_factory.mktemp('parity')}/store.duckdb"),
+            "postgresql": open_store(url)}
     for engine in made.values():
         _store(engine)
     yield made
@@ -327,6 +329,17 @@ def _outcome_records(conn: sa.Connection, x: Context) -> dict:
             "rows": _without_clock(plan_outcome_rows(conn, x.plan, token))}
 
 
+def _uplift_training(conn: sa.Connection, x: Context) -> dict:
+    """The demo offer's training set at the latest snapshot and at one whose horizon is not
+    stored yet for most of the campaign (three months after the base's middle)."""
+    offer = read_rows(conn, quplift.campaigns(x.latest))["offer_id"][0]
+    month = conn.execute(sa.text("SELECT snapshot_month FROM snapshots WHERE snapshot_date = :d"),
+                         {"d": x.latest}).scalar_one()
+    return {"latest": read_rows(conn, quplift.training_rows(offer, month, 3)),
+            "one_month": read_rows(conn, quplift.training_rows(offer, month, 1)),
+            "early": read_rows(conn, quplift.training_rows(offer, month - 4, 3))}
+
+
 CASES: dict[str, Case] = {
     # Overview and the sidebar
     "overview/all": lambda conn, x: kpis.build_overview(conn, x.everyone, x.rules),
@@ -400,6 +413,15 @@ CASES: dict[str, Case] = {
     "outcomes/calibration": lambda conn, x: plan_calibration(conn, x.plan, x.rules),
     "outcomes/overview": lambda conn, x: overview_operations(conn, x.rules, outcomes_token(conn)),
     "outcomes/choices": lambda conn, x: plan_choices(conn, outcomes_token(conn)),
+    # Uplift: the campaigns, an offer's training set, a scoring batch with the churn scores
+    "uplift/campaigns": lambda conn, x: read_rows(conn, quplift.campaigns(x.latest)),
+    "uplift/training": _uplift_training,
+    "uplift/scoring": lambda conn, x: {
+        "first": read_rows(conn, quplift.scoring_batch(x.latest, None, 500)),
+        "next": read_rows(conn, quplift.scoring_batch(x.latest, "C0001000", 500)),
+        "unscored": read_rows(conn, quplift.scoring_batch(x.dates[0], None, 50)),
+        "features": read_rows(conn, quplift.customer_features(
+            x.latest, ("C0000005", "C0000100", "C0001000", "C9999999")))},
 }
 
 
@@ -410,7 +432,8 @@ CASES: dict[str, Case] = {
 QUERY_MODULES = {"churn": "lib.churn.queries", "common": "lib.store.filters",
                  "lifecycle": "lib.lifecycle.queries", "offers": "lib.offers.queries",
                  "operations": "lib.operations.queries", "outcomes": "lib.operations.outcome_queries",
-                 "overview": "lib.overview.queries", "segments": "lib.segments.queries"}
+                 "overview": "lib.overview.queries", "segments": "lib.segments.queries",
+                 "uplift": "lib.uplift.queries"}
 
 
 def _query_functions() -> dict[str, Callable]:
@@ -573,6 +596,11 @@ def test_cases_are_not_empty(results):
     overview = duck["outcomes/overview"]
     assert overview is not None and overview.latest is not None and overview.treated == plan["treated"]
     assert duck["outcomes/choices"].height == 1
+    assert duck["uplift/campaigns"].height == 1 and duck["uplift/training"]["latest"].height > 20
+    assert duck["uplift/training"]["latest"]["churned_later"].sum() > 0
+    assert duck["uplift/scoring"]["first"].height == 500
+    assert duck["uplift/scoring"]["first"]["churn_probability"].null_count() < 500
+    assert duck["uplift/scoring"]["unscored"]["churn_probability"].null_count() == 50
 
 
 def test_every_query_has_a_parity_case(results):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User, acting_as
 from lib.ingest.importer import import_file
 from lib.demo.seed import seed_demo
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ TABS = {"value": "Value", "rfm": "RFM", "clusters": "Behaviour", "geography": "G
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('seg')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("test", "admin")):          # module scope: outside conftest's actor
         seed_demo(engine, customers=3000, snapshots=3)
     engine.dispose()
@@ -74,7 +74,9 @@ def test_clusters_follow_a_chosen_k(demo_url, monkeypatch):
 
 def test_geography_drills_down_to_districts(demo_url, monkeypatch):
     at = page(monkeypatch, demo_url, "Geography")
-    assert at.selectbox(key="seg_drill_province").value == at.selectbox(key="seg_drill_province").options[0]
+    drill = at.selectbox(key="seg_drill_province")
+    # options read as the sidebar names them: "广东 (Guangdong)" in English (data/province_tiles.csv)
+    assert drill.options[0].startswith(drill.value + " (")
     city = at.selectbox(key="seg_drill_city")
     city.set_value(city.options[1]).run()
     assert not at.exception and len(at.dataframe) >= 2
@@ -89,7 +91,7 @@ def test_chinese_page(demo_url, monkeypatch):
 @pytest.fixture(scope="module")
 def telco_url(tmp_path_factory, telco_file):
     url = f"duckdb:///{tmp_path_factory.mktemp('telco')}/telco.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("test", "admin")):
         import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     engine.dispose()
@@ -127,4 +129,4 @@ def test_views_follow_the_sidebar_filters(demo_url, monkeypatch, tab):
     assert not at.exception and not at.error
     if tab == "geography":
         areas = at.dataframe[0].value.iloc[:, 1].tolist()
-        assert areas == ["广东"]
+        assert areas == ["广东 (Guangdong)"]   # the English name from data/province_tiles.csv

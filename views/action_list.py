@@ -3,6 +3,7 @@ account manager; exports with identifiers masked, each one logged."""
 import streamlit as st
 
 from lib.common import fmt
+from lib.common.localise import localised
 
 from lib import ui
 from lib.churn.actions import (
@@ -23,6 +24,8 @@ from lib.churn.need_tags import has_contract_end, legend, need_tags
 from lib.offers.store import current_catalogue
 from lib.operations.plans import FROM_ACTION_LIST_KEY
 from lib.i18n import t
+from lib.uplift.targeting import rank_by_uplift, with_uplift
+from lib.uplift.train import campaign_list, train_uplift
 
 code = ui.lang()
 st.title(t("page_action_list", code))
@@ -55,6 +58,21 @@ with ui.guard(stop=True):
         calls = apply_plan(ui.compute(call_list, filters, rules, tuple(BANDS), (), catalogue), plan)
     else:
         calls = ui.compute(call_list, filters, rules, tuple(bands), tuple(stages), catalogue)
+    campaigns = ui.compute(campaign_list, filters.snapshot_date)
+    uplift_offer = st.selectbox(t("actions_uplift_offer", code), [""] + campaigns["offer_id"].to_list(),
+                                format_func=lambda o: o or t("actions_uplift_none", code))
+    if uplift_offer:
+        model = ui.compute(train_uplift, uplift_offer, filters.snapshot_date, rules)
+        if not model.accepted:
+            st.warning(t(model.refusal.code, code, **model.refusal.params))
+        else:
+            exclude = st.checkbox(t("actions_uplift_exclude", code), value=True)
+            with ui.engine().connect() as conn:
+                scored = with_uplift(conn, calls, model.fit.model)
+            before = scored.rows.height
+            calls = rank_by_uplift(scored, exclude)
+            st.caption(t("actions_uplift_caption", code, offer=uplift_offer, customers=model.fit.customers,
+                         excluded=before - calls.rows.height))
     frame = display_frame(calls, rules, code, CAN_SEE_IDENTIFIERS, offer_names(catalogue, code))
     st.caption(t("actions_caption", code, snapshot=fmt.date(filters.snapshot_date),
                  model=view.scored_by, limit=f"{calls.limit:,}", version=rules.version))
@@ -103,4 +121,4 @@ with ui.guard():
     if history.height == 0:
         st.caption(t("actions_log_empty", code))
     else:
-        ui.table(history.with_columns(history["user_name"].fill_null(t("actions_no_login", code))))
+        ui.table(localised(history.with_columns(history["user_name"].fill_null(t("actions_no_login", code))), code))

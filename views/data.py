@@ -15,9 +15,12 @@ from lib.ingest.profile import profile
 from lib.pipeline.prechecks import import_prechecks
 from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
+from lib.common.frames import relabel
+from lib.common.localise import field_name, join, localised, report_view
 from lib.rules import default_rules, edit_rules_text, parse_rules
-from lib.rules.versions import rules_history, save_rules, with_rules
-from lib.rules.proposal import propose_tiers, tier_shares, vip_share
+from lib.rules.versions import rules_history
+from lib.pipeline.regrade import save_rules, with_rules
+from lib.pipeline.proposal import propose_tiers, tier_shares, vip_share
 from lib.overview.kpis import vip_spend_min
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,
@@ -125,7 +128,7 @@ with tab_import, ui.guard():
         editor.template_saver(ui.engine(), raw, mapping, key, code, can_import)
         kept = unmapped_columns(raw, mapping)
         if kept:
-            st.caption(t("data_kept_columns", code, columns=", ".join(kept)))
+            st.caption(t("data_kept_columns", code, columns=join(kept, code)))
 
         left, middle, right = st.columns(3)
         snapshot_date = None
@@ -161,12 +164,12 @@ with tab_import, ui.guard():
                                                    "warning": t("data_severity_warning", code)})
                 .alias(t("data_col_severity", code)),
                 pl.col("rows").alias(t("data_col_rows", code)),
-                pl.col("field").alias(t("data_col_field", code)),
+                relabel(summary["field"], lambda f: field_name(f, code)).alias(t("data_col_field", code)),
                 pl.col("column").alias(t("data_col_source", code)),
                 pl.col(message).alias(t("data_col_problem", code)),
             ))
             with st.expander(t("data_report_rows", code, n=result.report.height)):
-                ui.table(masked_report(result.report.head(1000), ui.user().can("see_identifiers")))
+                ui.table(report_view(masked_report(result.report.head(1000), ui.user().can("see_identifiers")), code))
             ui.download_button(t("data_report_download", code), lambda: report_csv(result),
                                disabled=not ui.user().can("import"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv")
@@ -219,7 +222,7 @@ with tab_snapshots, ui.guard():
     if stored.height == 0:
         st.info(t("sidebar_no_data", code))
     else:
-        ui.table(stored)
+        ui.table(localised(stored, code))
         choice = st.selectbox(t("data_delete_pick", code), stored["snapshot_date"].to_list())
         if st.button(t("data_delete_button", code), icon=":material/delete:",
                      disabled=not ui.user().can("delete_snapshot"),
@@ -240,7 +243,7 @@ with tab_snapshots, ui.guard():
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
                 st.rerun()
     st.subheader(t("data_history", code))
-    ui.table(import_history(ui.engine()))
+    ui.table(localised(import_history(ui.engine()), code))
 
 with tab_rules, ui.guard():
     rules = ui.rules()
@@ -289,7 +292,7 @@ with tab_rules, ui.guard():
             ui.clear_caches()
             st.success(t("rules_saved", code, version=saved.version))
     st.subheader(t("rules_history", code))
-    ui.table(rules_history(ui.engine()))
+    ui.table(localised(rules_history(ui.engine()), code))
 
 with tab_workspaces, ui.guard():
     workspace.workspaces_tab(code)

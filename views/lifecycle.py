@@ -7,7 +7,9 @@ from lib.common import fmt
 from lib.lifecycle import cohorts as lifecycle
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
+from lib.ui import links
 from lib.i18n import t, t_text
+from lib.common.localise import join
 from lib.common.frames import relabel
 from lib.lifecycle.queries import ChurnDefinition
 from lib.rules import STAGES
@@ -97,11 +99,13 @@ with ui.guard(stop=True):
     if group_paid:
         excluded.append(t("lifecycle_excl_group_paid", code))
     truncation = definition.truncation_months
-    st.info((t("lifecycle_exclusions_on", code, items=", ".join(excluded))
+    st.info((t("lifecycle_exclusions_on", code, items=join(excluded, code))
              + (t("lifecycle_exclusions_tenure", code, months=truncation) if truncation else ""))
             if excluded else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
 
 # Tabs run lazily: only the open one queries (each view stays within the speed target).
+links.tab(K.TAB, [f"lifecycle_tab_{name}" for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
+          code)
 stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
     [t(f"lifecycle_tab_{name}", code)
      for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
@@ -117,7 +121,7 @@ if stages_tab.open:
                      complaints=rules.decline_min_complaints, mature=rules.maturity_min_tenure_months,
                      usage="" if rules.decline_max_usage_trend is None else t(
                          "lifecycle_stage_rules_usage", code, usage=rules.decline_max_usage_trend,
-                         months=rules.usage_trend_months, columns=", ".join(rules.usage_columns))))
+                         months=rules.usage_trend_months, columns=join((t(f"seg_feature_{c}", code) for c in rules.usage_columns), code))))
         total = max(int(stages["customers"].sum()), 1)
         for stage in STAGES:
             count = int(stages.filter(stages["stage"] == stage)["customers"].sum())

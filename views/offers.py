@@ -13,6 +13,7 @@ from lib import ui
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.common.frames import relabel
+from lib.common.localise import header, join_clauses, localised
 from lib.offers.optimiser import greedy, optimise, plan_table, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
 from lib.rules.economics import Economics, economics_of, offer_inputs
@@ -45,11 +46,11 @@ with ui.guard(stop=True):
     targets = ui.compute(offer_targets, filters, rules, economics)
     st.caption(t(f"offers_source_{targets.risk_source}", code) + " " + t(f"offers_clv_{targets.clv_source}", code)
                + " " + t("offers_catalogue_version", code, version=version))
-    st.caption(t("offers_clv_by_tier", code, items="; ".join(
+    st.caption(t("offers_clv_by_tier", code, items=join_clauses((
         t(f"offers_clv_tier_{r['clv_source']}", code, tier=rules.tier_name(r["tier"], code),
           churn=fmt.number(r["monthly_churn"], "share", code),
           reason=t(f"lifecycle_status_{r['fit_status'] or 'no_lifetimes'}", code))
-        for r in targets.clv_sources.iter_rows(named=True))))
+        for r in targets.clv_sources.iter_rows(named=True)), code)))
 
     names = {o.id: o.name(code) for o in catalogue}
     tab_sim, tab_depth, tab_budget, tab_catalogue, tab_scenarios = st.tabs([
@@ -75,10 +76,12 @@ with tab_sim, ui.guard():
                          churned=r["control_churned"], customers=minimum.arm_customers,
                          churners=minimum.control_churners) if r["refusal"] else ""
                        for r in calibration.iter_rows(named=True)]
-            ui.table(calibration.with_columns(
+            ui.table(localised(calibration.with_columns(
                 relabel(calibration["tier"], lambda x: rules.tier_name(x, code) if x else t("sidebar_all", code)),
-                refusal=pl.Series(reasons, dtype=pl.String)).drop("coverage"),
-                column_config={**{name: st.column_config.NumberColumn(format="percent") for name in shares},
+                relabel(calibration["offer_id"], lambda x: names.get(x, x)),
+                refusal=pl.Series(reasons, dtype=pl.String)).drop("coverage"), code),
+                column_config={**{header(name, code): st.column_config.NumberColumn(format="percent")
+                                  for name in shares},
                                "refusal": st.column_config.TextColumn(t("offers_calibration_refusal", code)),
                                "effect_clipped": st.column_config.CheckboxColumn(
                                    t("offers_calibration_clipped", code))})
@@ -177,8 +180,10 @@ with tab_budget, ui.guard():
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))
-    edited = st.data_editor(pd.DataFrame(catalogue_rows(catalogue)), num_rows="dynamic",
-                            hide_index=True, width="stretch", key=f"catalogue_{version}")
+    editable = pd.DataFrame(catalogue_rows(catalogue))
+    edited = st.data_editor(editable, num_rows="dynamic", hide_index=True, width="stretch",
+                            key=f"catalogue_{version}",
+                            column_config={c: st.column_config.Column(header(c, code)) for c in editable.columns})
     if st.button(t("offers_catalogue_save", code), type="primary", disabled=not ui.user().can("edit_offers")):
         saved = save_catalogue(ui.engine(), catalogue_text(edited.to_dict("records")))
         ui.clear_caches()

@@ -21,6 +21,7 @@ from lib import ui
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t
+from lib.common.localise import localised
 from lib.ingest import masked_report, report_csv
 from lib.offers.calibration import campaign_calibration
 from lib.operations.results import outcomes_token, plan_calibration, plan_choices, plan_results
@@ -46,7 +47,8 @@ def render(plan_id: int, offer_names: dict[str, str]) -> None:
         _editor(plan_id, token, code)
     with tab_history, ui.guard():
         history = ui.compute(outcome_history, plan_id, token)
-        ui.table(mask_identifiers(history, can_see=ui.user().can("see_identifiers")))
+        shown = mask_identifiers(history, can_see=ui.user().can("see_identifiers"))
+        ui.table(localised(shown.with_columns(relabel(shown["offer_id"], lambda o: offer_names.get(o, o))), code))
 
 
 def _can_record() -> bool:

@@ -7,9 +7,11 @@ from lib.common import fmt
 
 from lib import ui
 from lib.i18n import t
+from lib.common.localise import join
 from lib.overview.kpis import build_overview, delta_arrow, delta_color, vip_spend_min
 from lib.operations.results import OperationsOverview, outcomes_token, overview_operations
 from lib.overview.report import overview_html, report_file_name
+from lib.monthly.alerts import breach_table, overview_breaches
 
 code = ui.lang()
 
@@ -24,7 +26,7 @@ def operations_section(ops: OperationsOverview) -> None:
                  + t("outcomes_reach_rate", code),
                  t("ops_not_started", code) if ops.not_started else fmt.number(rate, "share", code),
                  delta=fmt.change(None if rate is None else rate - ops.reach_target, "share", code),
-                 help=t("overview_ops_reach_help", code, plans=", ".join(ops.plans),
+                 help=t("overview_ops_reach_help", code, plans=join(ops.plans, code),
                         target=fmt.number(ops.reach_target, "share", code)), border=True)
     latest = ops.latest
     if latest is not None:
@@ -79,7 +81,12 @@ with ui.guard():
         st.page_link("views/data.py", label=t("overview_no_vip_link", code), icon=":material/tune:")
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
-        st.warning(t("overview_missed", code, kpis=", ".join(missed)))
+        st.warning(t("overview_missed", code, kpis=join(missed, code)))
+    breaches = ui.compute(overview_breaches, filters.snapshot_date, rules)
+    if breaches:
+        st.subheader(t("alert_title", code))
+        st.caption(t("alert_caption", code, version=rules.version))
+        ui.table(breach_table(breaches, code, rules))
     if view.churn_window_months is None:
         st.info(t("overview_window_unknown", code, snapshot=fmt.date(view.snapshot_date)))
     if view.churn_window_months is not None or view.risk_source == "model":
@@ -87,11 +94,7 @@ with ui.guard():
                      code, months=view.horizon_months, model=view.risk_model_id))
 
     left, right = st.columns(2)
-    figures = [charts.trend_customers(view.trend, code), charts.trend_churn(view.trend, rules, code)]
-    figures += [
-        charts.pareto(view.pareto, view.top_customer_share, view.top_revenue_share, code),
-        charts.risk_by_tier(view.risk_by_tier, rules, code),
-    ]
+    figures = charts.overview_figures(view, rules, code)
     for i, figure in enumerate(figures):
         with (left if i % 2 == 0 else right):
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})

@@ -17,14 +17,32 @@ from lib.segments.columns import money_header, unit_of
 from lib.segments import geo as segments_geo
 
 from lib import ui
+from lib.ui import links
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t, t_text
+from lib.common.localise import join
 
 code = ui.lang()
 st.title(t("page_segments", code))
 PLOT = {"displaylogo": False}
 TAB_KEY = "segments_tab"
+TILES_KEY = "seg_tiles"
+DRILL_KEY = "seg_drill_province"
+#: The tile last clicked, so a click drills down once and the drill box stays the user's after.
+CLICKED_KEY = "seg_tiles_clicked"
+
+
+def drill_to(province: str | None) -> None:
+    """A click on the tile map: drill down to that province (its cities below), once per click."""
+    if province is not None and province != st.session_state.get(CLICKED_KEY):
+        st.session_state[CLICKED_KEY] = province
+        st.session_state[DRILL_KEY] = province
+
+
+def filter_to(province: str) -> None:
+    """Button callback (runs before the sidebar draws): the whole app filtered to ``province``."""
+    st.session_state[ui.Keys.PROVINCES] = [province]
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
@@ -70,6 +88,7 @@ st.caption(t("seg_caption", code, snapshot=fmt.date(snapshot), version=rules.ver
 if ui.compute(segments.churn_window, snapshot) is None:
     st.info(t("seg_window_unknown", code, snapshot=fmt.date(snapshot)))
 names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
+links.tab(TAB_KEY, names, code)
 value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
     [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")
 
@@ -77,9 +96,9 @@ if value_tab.open:
     with value_tab, ui.guard():
         config = segments.settings(rules)
         view = ui.compute(segments.value_view, filters, rules)
-        # in the rules' currency, as the thresholds were set (59.3, not a rounded 59)
-        bounds = ("、" if code == "zh" else ", ").join(
-            fmt.number(b, "currency", code, rules.currency) for b in rules.tier_spend_min)
+        # in the rules' currency, as the thresholds were set (58.9, not a rounded 59)
+        bounds = join((fmt.number(b, "currency", code, rules.currency) for b in rules.tier_spend_min),
+                      code)
         st.caption(t("seg_tier_rules", code, bounds=bounds,
                      points=fmt.number(rules.six_star_points_min, "count", code),
                      key_person=t("seg_tier_rules_key_person", code) if rules.six_star_key_person else ""))
@@ -137,13 +156,13 @@ if cluster_tab.open:
         model = ui.compute(segments_clusters.fit_clusters, snapshot, rules, k)
         if model is None:
             st.info(t("seg_clusters_unavailable", code,
-                      features=", ".join(t(f"seg_feature_{f}", code) for f in settings.features)))
+                      features=join((t(f"seg_feature_{f}", code) for f in settings.features), code)))
         else:
             view = ui.compute(segments_clusters.cluster_view, filters, rules, model)
             how = (t("seg_cluster_how_auto", code, score=dict(model.silhouettes)[model.k])
                    if model.chosen_by_silhouette else t("seg_cluster_how_manual", code))
             st.caption(t("seg_cluster_note", code, rows=model.sample_rows, k=model.k, how=how,
-                         features=", ".join(t(f"seg_feature_{f}", code) for f in model.features)))
+                         features=join((t(f"seg_feature_{f}", code) for f in model.features), code)))
             left, right = st.columns(2)
             left.plotly_chart(charts_segments.cluster_profile(view, code, rules.currency.code), config=PLOT)
             right.plotly_chart(charts_segments.cluster_tiers(view, rules, code), config=PLOT)
@@ -156,6 +175,7 @@ if cluster_tab.open:
 
 if geo_tab.open:
     with geo_tab, ui.guard():
+        links.choice("seg_metric", list(segments_geo.METRICS))
         metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key="seg_metric",
                               format_func=lambda m: t(f"seg_metric_{m}", code))
         view = ui.compute(segments_geo.province_view, filters, rules)
@@ -168,10 +188,21 @@ if geo_tab.open:
                 if geojson is not None:
                     st.plotly_chart(charts_segments.choropleth(view, geojson, metric, code), config=PLOT)
                 elif view.use_tiles:
-                    st.plotly_chart(charts_segments.province_tiles(view, metric, code), config=PLOT)
+                    event = st.plotly_chart(
+                        charts_segments.province_tiles(view, metric, code, view.overall_churn),
+                        config=PLOT, on_select="rerun", selection_mode="points", key=TILES_KEY)
+                    drill_to(charts_segments.clicked_area(event))
+                    placed = view.areas.filter(pl.col("x").is_not_null())
+                    if placed.height == 1:
+                        st.caption(t("seg_tile_one", code))
+                    else:
+                        st.caption(t("seg_tile_click", code))
+                        if metric == "monthly_churn" and view.overall_churn is not None:
+                            st.caption(t("seg_tile_midpoint", code,
+                                         rate=fmt.number(view.overall_churn, "share", code)))
                     unplaced = view.areas.filter(pl.col("x").is_null())["area"].to_list()
                     if unplaced:
-                        st.caption(t("seg_geo_unplaced", code, areas=", ".join(unplaced)))
+                        st.caption(t("seg_geo_unplaced", code, areas=join(unplaced, code)))
                 else:
                     st.caption(t("seg_geo_no_layout", code))
                     st.plotly_chart(charts_segments.ranked_bars(view.areas, metric, code), config=PLOT)
@@ -181,10 +212,17 @@ if geo_tab.open:
                        "revenue_at_risk"]
             provinces = segments_geo.ranked(view.areas, metric)
             with right:
-                show(provinces.select(columns), "provinces", snapshot, height=480)
+                show(provinces.with_columns(relabel(provinces["area"], lambda a: segments_geo.area_label(a, code)))
+                     .select(columns), "provinces", snapshot, height=480)
             order = provinces["area"].to_list()
             left, right = st.columns(2)
-            province = left.selectbox(t("seg_drill_province", code), order, key="seg_drill_province")
+            links.choice(DRILL_KEY, order)
+            province = left.selectbox(t("seg_drill_province", code), order, key=DRILL_KEY,
+                                      format_func=lambda a: segments_geo.area_label(a, code))
+            if province not in (ui.current_filters().provinces if ui.current_filters() else ()):
+                left.button(t("seg_tile_filter", code, province=segments_geo.area_label(province, code)),
+                            on_click=filter_to, args=(province,),
+                    icon=":material/filter_alt:")
             cities = segments_geo.ranked(
                 ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)
             city = right.selectbox(t("seg_drill_city", code), [None, *cities["area"].to_list()],

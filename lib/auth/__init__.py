@@ -8,7 +8,8 @@ the login), by the command line (the operating-system user, as admin: shell acce
 database file is admin access anyway) and by tests.
 
 Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ignored) of
-``[[user]] name, role, password_hash`` (Argon2id). With no accounts file and no single sign-on
+``[[user]] name, role, password_hash`` (Argon2id) and optionally ``provinces`` / ``cities``:
+the account's row-level scope (``lib.store.scope``), ANDed into every query it runs. With no accounts file and no single sign-on
 configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
 A file that exists but cannot be used (empty, comments only, nameless entries, bad TOML) lets
 nobody in, with a message naming the file: access fails closed. Failed sign-ins are limited
@@ -31,8 +32,11 @@ import tomlkit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from lib.errors import PermissionDenied
+from lib.store.scope import WHOLE_BASE, Scope, scope_from_entry, set_acting_scope_source
 from lib.auth.signin_limits import SignInLimits, SignInRefused
 from lib import DATA_DIR
+from lib.errors import AppError
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -51,19 +55,13 @@ SIGN_IN_LIMITS = SignInLimits()
 log = logging.getLogger("retention.auth")
 
 
-class PermissionDenied(Exception):
-    """The acting user's role does not allow the action; ``code``/``params`` for lib.i18n."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
-
-
 @dataclass(frozen=True)
 class User:
+    """An account: its name, role and row-level scope (``lib.store.scope``; default the whole base)."""
+
     name: str
     role: str
+    scope: Scope = WHOLE_BASE
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -79,6 +77,17 @@ def set_actor(user: User | None) -> None:
 
 def current_actor() -> User | None:
     return _actor.get()
+
+
+def _acting_scope() -> Scope:
+    """The acting user's row-level scope; nobody acting is refused (``auth_not_signed_in``)."""
+    actor = current_actor()
+    if actor is None:
+        raise PermissionDenied("auth_not_signed_in")
+    return actor.scope
+
+
+set_acting_scope_source(_acting_scope)
 
 
 @contextlib.contextmanager
@@ -135,7 +144,8 @@ def load_accounts(path: Path | None = None) -> dict[str, dict]:
             raise PermissionDenied("auth_accounts_unusable", path=str(path),
                                    detail=f"[[user]] entry {number} has no name")
         accounts[name] = {"role": entry.get("role", "viewer"),
-                          "password_hash": str(entry.get("password_hash", ""))}
+                          "password_hash": str(entry.get("password_hash", "")),
+                          "scope": scope_from_entry(entry)}
     return accounts
 
 
@@ -146,7 +156,8 @@ def still_allowed(user: User, path: Path | None = None) -> User | None:
     account = load_accounts(path).get(user.name)
     if account is None:
         return None
-    return User(user.name, account["role"] if account["role"] in ROLES else "viewer")
+    return User(user.name, account["role"] if account["role"] in ROLES else "viewer",
+                account["scope"])
 
 
 def authenticate(name: str, password: str, path: Path | None = None, *, client: str | None = None,
@@ -184,7 +195,7 @@ def authenticate(name: str, password: str, path: Path | None = None, *, client: 
         return None
     limits.record_success(account_name)
     role = account["role"] if account["role"] in ROLES else "viewer"
-    return User(account_name, role)
+    return User(account_name, role, account["scope"])
 
 
 def client_of(peer: str | None, forwarded_for: str | None, session_id: str) -> str:
@@ -210,8 +221,25 @@ def role_of(name: str, path: Path | None = None) -> str:
     return account["role"] if account and account["role"] in ROLES else "viewer"
 
 
-def save_account(name: str, role: str, password: str, path: Path | None = None) -> None:
-    """Add or replace an account (admin's job: ``require("manage_users")``)."""
+def user_of(name: str, path: Path | None = None) -> User | None:
+    """The account ``name`` (a local name, or a single-sign-on e-mail) with its role and scope,
+    None when the accounts file has no such entry."""
+    account = load_accounts(path).get(name)
+    if account is None:
+        return None
+    return User(name, account["role"] if account["role"] in ROLES else "viewer", account["scope"])
+
+
+def sso_user(email: str, path: Path | None = None) -> User:
+    """A single-sign-on user as the accounts file says by e-mail: role and scope; a viewer of
+    the whole base when the file has no entry for them."""
+    return user_of(email, path) or User(email, "viewer")
+
+
+def save_account(name: str, role: str, password: str, path: Path | None = None,
+                 scope: Scope = WHOLE_BASE) -> None:
+    """Add or replace an account with its row-level ``scope`` (admin's job:
+    ``require("manage_users")``)."""
     require("manage_users")
     if role not in ROLES:
         raise PermissionDenied("auth_bad_role", role=role, roles=", ".join(ROLES))
@@ -228,6 +256,10 @@ def save_account(name: str, role: str, password: str, path: Path | None = None) 
             kept.append(entry)
     entry = tomlkit.table()
     entry.update({"name": name.strip(), "role": role, "password_hash": _hasher.hash(password)})
+    if scope.provinces:
+        entry["provinces"] = list(scope.provinces)
+    if scope.cities:
+        entry["cities"] = list(scope.cities)
     kept.append(entry)
     doc["user"] = kept
     _write_atomically(path, tomlkit.dumps(doc))

@@ -225,7 +225,7 @@ def _empty_list() -> pl.DataFrame:
 
 def reasons_text(text: str | None, lang: str) -> str:
     """Stored reasons in plain words: "Falling spend (+12 pp); Complaints (+5 pp)"."""
-    return "; ".join(f"{t('churn_reason_' + g, lang)} (+{effect * 100:.0f} pp)"
+    return ("；" if lang == "zh" else "; ").join(f"{t('churn_reason_' + g, lang)} (+{effect * 100:.0f} pp)"
                      if lang == "en" else f"{t('churn_reason_' + g, lang)}（+{effect * 100:.0f} 个百分点）"
                      for g, effect in parse_reasons(text))
 
@@ -251,6 +251,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
                                               return_dtype=pl.String),
         "manager": r["manager"],
         "probability": r["churn_probability"].round(3),
+        **({"uplift": r["uplift"].round(3)} if "uplift" in r.columns else {}),
         "expected_loss": r["expected_loss"].round(2),
         "reasons": relabel(r["reasons"], lambda x: reasons_text(x, lang)),
         "need_tags": relabel(r["need_tags"], lambda x: tags_text(x, tags, lang)),
@@ -273,7 +274,7 @@ def call_list_header(key: str, rules: Rules, lang: str) -> str:
 
 
 #: Units of the call list's numeric columns (``display_frame`` keys), for ``lib.common.fmt``.
-CALL_LIST_UNITS: dict[str, str] = {"probability": "share", "expected_loss": "currency",
+CALL_LIST_UNITS: dict[str, str] = {"probability": "share", "uplift": "share", "expected_loss": "currency",
                                    "spend": "currency"}
 #: Columns of the call list shown narrow on screen (short values), so that the action, offer
 #: and manager fit beside the customer without scrolling.

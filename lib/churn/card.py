@@ -6,6 +6,7 @@ import polars as pl
 
 from lib.churn.train import ModelCard
 from lib.i18n import t
+from lib.common.localise import join
 
 
 def comparison(card: ModelCard, lang: str) -> pl.DataFrame:
@@ -30,7 +31,7 @@ def validation_text(card: ModelCard, lang: str) -> str:
     """One sentence on how the metrics were obtained."""
     if card.scheme == "time":
         return t("churn_validation_time", lang,
-                 train=", ".join(d.isoformat() for d in card.train_dates),
+                 train=join((d.isoformat() for d in card.train_dates), lang),
                  test=card.test_date.isoformat() if card.test_date else "–")
     return t("churn_validation_cv", lang, folds=card.cv_folds or 0,
              snapshot=card.train_dates[0].isoformat())
@@ -40,7 +41,7 @@ def card_markdown(card: ModelCard, model_id: int, lang: str) -> str:
     """The model card: data and snapshots, label, features, metrics, limits, training time."""
     label = (t("churn_label_window", lang, months=card.horizon_months) if card.label == "window"
              else t("churn_label_same_row", lang, months=card.horizon_months))
-    features = ", ".join(t(f"churn_feature_{f}", lang) for f in card.features)
+    features = join((t(f"churn_feature_{f}", lang) for f in card.features), lang)
     status = t("churn_card_accepted", lang) if card.accepted else t(card.refused, lang)
     lines = [
         f"**{t('churn_card_model', lang)}** #{model_id} · {card.library} · "

@@ -36,7 +36,19 @@ The world it draws (shapes taken from docs/domain.md):
 * Gross adds follow churn (churn/gross-add ratio about 0.9-1.05), so the base is stable.
 * One past retention campaign, at snapshot index ``snapshots // 2``: 10 % of the active 3-star+
   customers, drawn from those at elevated risk, get ``OFFER_ID``; 80 % treated, 20 % control;
-  30 % of the treated accept, which lowers their hazards from the next month on.
+  30 % of the treated accept. The offer's true effect differs by customer (``OFFER_EFFECT``,
+  multipliers of the voluntary hazards from the month after contact on), by a response group
+  fixed at contact from what the snapshot before contact shows:
+
+  - **lost causes**: already leaving, in a value-decline spell (spend falling, months skipped)
+    or with arrears; the offer changes nothing (they are the riskiest of the campaign);
+  - **sleeping dogs**: not lost, with ``SLEEPING_DOG_COMPLAINTS`` or more complaints in the six
+    months; contact itself doubles their hazards, accepted or not (risky, and hurt);
+  - **persuadables**: everyone else chosen; accepting cuts their hazards to 0.2, being treated
+    without accepting to 0.8 (the least risky of the campaign, and the ones it keeps).
+
+  So churn risk and uplift are not aligned: ranking the campaign by risk puts lost causes and
+  sleeping dogs first.
 """
 from __future__ import annotations
 
@@ -71,6 +83,7 @@ from lib.demo.world import (
     NEW_SAME_MONTH_CHURN,
     OFFER_EFFECT,
     OFFER_ID,
+    SLEEPING_DOG_COMPLAINTS,
     OLDEST_TENURE_MONTHS,
     PAYMENTS,
     PAYMENT_BY_BRAND,
@@ -201,6 +214,7 @@ def _new_customers(rng: np.random.Generator, world: World, n: int, m: int,
         "pending": np.zeros(n, dtype=np.int8),  # 0 none, 3 value decline, 4 involuntary
         "pending_left": np.zeros(n, dtype=np.int8),
         "offer": np.zeros(n, dtype=np.int8),  # 0 none, 1 control, 2 treated, 3 accepted
+        "response": np.zeros(n, dtype=np.int8),  # RESPONSE_GROUPS index, set at contact
         "contact": np.full(n, -1, dtype=np.int32),
         "hist": hist,
         "complaints": np.zeros((SPEND_MONTHS, n), dtype=np.int8),
@@ -264,7 +278,7 @@ def _events(rng: np.random.Generator, base: dict[str, np.ndarray], tier: np.ndar
     """
     n = tier.size
     pending, left = base["pending"], base["pending_left"]
-    voluntary = risk * OFFER_EFFECT[base["offer"]]
+    voluntary = risk * OFFER_EFFECT[base["response"], base["offer"]]
     inv = _involuntary_hazard(base, tier)
     cum = np.cumsum(np.minimum(np.stack([
         BASE_HAZARD["switch"] * voluntary,
@@ -288,13 +302,13 @@ def _events(rng: np.random.Generator, base: dict[str, np.ndarray], tier: np.ndar
 
 
 def _campaign(rng: np.random.Generator, base: dict[str, np.ndarray], tier: np.ndarray,
-              risk: np.ndarray, churn: np.ndarray, day0: int, days: int) -> None:
+              risk: np.ndarray, day0: int, days: int) -> None:
     """Run the retention campaign on the base at the start of a month (updates ``base``).
 
     ``CAMPAIGN_SHARE`` of the 3-star+ customers, drawn from those at elevated risk (top
     ``1 - ELEVATED_RISK_QUANTILE`` of voluntary risk, or in a value-decline spell); a random
-    ``CONTROL_SHARE`` is held out; ``ACCEPT_SHARE`` of the treated accept, and an accepted offer
-    ends a value-decline spell with probability 0.6 (unless the customer leaves this month).
+    ``CONTROL_SHARE`` is held out; ``ACCEPT_SHARE`` of the treated accept. Each chosen customer's
+    response group (module docstring) is fixed here from their state before contact.
     """
     eligible = tier >= 3
     if not eligible.any():
@@ -307,10 +321,9 @@ def _campaign(rng: np.random.Generator, base: dict[str, np.ndarray], tier: np.nd
     accepted = treated & (rng.random(size) < ACCEPT_SHARE)
     base["offer"][chosen] = np.where(accepted, 3, np.where(treated, 2, 1))
     base["contact"][chosen] = np.where(treated, day0 + rng.integers(0, days, size), -1)
-    staying = churn[chosen] == 0
-    rescued = chosen[accepted & staying & (base["pending"][chosen] == 3)
-                     & (rng.random(size) < 0.6)]
-    base["pending"][rescued] = 0
+    lost = (base["pending"][chosen] > 0) | (base["arrears"][chosen] > 0)
+    complained = base["complaints"][:, chosen].sum(axis=0) >= SLEEPING_DOG_COMPLAINTS
+    base["response"][chosen] = np.where(lost, 3, np.where(complained, 2, 1))
 
 
 def _reasons(rng: np.random.Generator, churn: np.ndarray, complained: np.ndarray) -> np.ndarray:
@@ -502,7 +515,7 @@ class _Simulation:
         risk = _risk(base, tier, day0, m)
         churn = _events(rng, base, tier, risk)
         if m == self.campaign_month:
-            _campaign(rng, base, tier, risk, churn, day0, days)
+            _campaign(rng, base, tier, risk, day0, days)
         lost = int((churn > 0).sum())
         adds = int(round(lost / rng.uniform(0.90, 1.02)))
         new = _new_customers(rng, self.world, adds, m, False, self.next_id)

@@ -142,8 +142,21 @@ OLDEST_TENURE_MONTHS = 180
 OFFER_ID = "OFFER_BONUS_50"
 CAMPAIGN_SHARE, CONTROL_SHARE, ACCEPT_SHARE = 0.10, 0.20, 0.30
 ELEVATED_RISK_QUANTILE = 0.6
-#: Hazard multipliers after the campaign: control, treated not accepting, accepted.
-OFFER_EFFECT = np.array([1.0, 1.0, 0.9, 0.45], dtype=np.float32)
+#: How the campaign's customers respond: their group is fixed at contact (lib.demo.generate
+#: documents the rules) and never shown in the data; the Uplift view should recover it.
+RESPONSE_GROUPS = ("none", "persuadable", "sleeping_dog", "lost_cause")
+#: Voluntary-hazard multipliers from the month after contact on, per response group (rows, as
+#: in RESPONSE_GROUPS) and campaign arm (columns: not in the campaign, control, treated not
+#: accepting, accepted). Persuadables who accept keep most of their risk off (0.2), a contact
+#: alone helps them a little (0.8); sleeping dogs churn more when contacted at all (2.0: a call
+#: reminds them why they were unhappy, as in
+#: Ascarza, Iyengar & Schleicher 2016); lost causes are not moved (1.0).
+OFFER_EFFECT = np.array([[1.0, 1.0, 1.0, 1.0],
+                         [1.0, 1.0, 0.8, 0.2],
+                         [1.0, 1.0, 2.0, 2.0],
+                         [1.0, 1.0, 1.0, 1.0]], dtype=np.float32)
+#: Customers with at least this many complaints in the six months before contact are sleeping dogs.
+SLEEPING_DOG_COMPLAINTS = 1
 
 # --- months without spend: dormant months and prepaid top-ups ------------------------------
 

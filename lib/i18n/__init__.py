@@ -23,8 +23,12 @@ from lib.i18n import needtags
 from lib.i18n import outcomes
 from lib.i18n import operations
 from lib.i18n import filelimits
+from lib.i18n import uplift
+from lib.i18n import tables
+from lib.i18n import fields
 from lib.i18n import units
 from lib.i18n import mapping
+from lib.i18n import monthly
 from lib.i18n import workspaces
 from lib.common.markup import plain
 from lib.i18n.locales import available_locales, consistent
@@ -48,8 +52,12 @@ STRINGS: dict[str, tuple[str, str]] = _merge(
     outcomes.STRINGS,
     operations.STRINGS,
     filelimits.STRINGS,
+    uplift.STRINGS,
+    tables.STRINGS,
+    fields.STRINGS,
     units.STRINGS,
     mapping.STRINGS,
+    monthly.STRINGS,
     workspaces.STRINGS,
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lib.auth import require
+from lib.pipeline.after_import import imported
 from lib.pipeline.derive import derive
 from lib.ingest import (
     FieldSource,
@@ -122,11 +123,13 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
                           "ingest_hint_fix_report")
     rows = derive(validation.accepted, snapshot_date, tenure_unit=validation.tenure_unit)
     kwargs = {"progress": progress} if progress else {}
-    return write_snapshots(
+    outcome = write_snapshots(
         engine, rows, rules=current_rules(engine), source_name=source_name,
         rows_read=validation.rows_read, rows_rejected=validation.rows_rejected,
         churn_window_months=churn_window_months, replace=replace, user_name=user_name, **kwargs,
     )
+    imported(engine, list(outcome.snapshot_dates))   # e.g. the alert rules (lib.monthly.alerts)
+    return outcome
 
 
 def import_file(engine: sa.Engine, data: bytes, source_name: str, *,

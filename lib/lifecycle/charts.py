@@ -4,8 +4,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.overview.charts import PALETTE, style_figure
+from lib.common.charts import PALETTE, style_figure
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
+from lib.common.localise import churn_reason
 from lib.lifecycle.cohorts import month_label
 from lib.lifecycle.queries import FunnelSteps
 from lib.rules import STAGES, Rules
@@ -213,7 +214,8 @@ def churn_types(by_type: pl.DataFrame, lang: str) -> go.Figure:
 def churn_reasons(by_reason: pl.DataFrame, lang: str) -> go.Figure:
     """Counted churners of the chosen types per reason, largest first."""
     fig = go.Figure()
-    fig.add_bar(y=by_reason["churn_reason"].to_list(), x=by_reason["customers"].to_list(),
+    reasons = [churn_reason(r, lang) for r in by_reason["churn_reason"].to_list()]
+    fig.add_bar(y=reasons, x=by_reason["customers"].to_list(),
                 orientation="h", marker_color=PALETTE["primary"], showlegend=False,
                 hovertemplate="%{y}: %{x:,}<extra></extra>")
     fig.update_layout(yaxis={"autorange": "reversed"},

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib.operations.outcomes import REACHED_OUTCOMES
+from lib.operations.outcome_codes import REACHED_OUTCOMES
 from lib.rules import Rules, churn_counted
+from lib.store.scope import scope_terms
 from lib.store import customers, outcome_log, plan_customers, plan_outcomes
 
 c = customers.c
@@ -56,7 +57,7 @@ def reach(plan_id: int, dimension: str | None = None) -> sa.Select:
           for name in ("not_reached", "refused", "accepted", "complaint")),
     ]
     query = (sa.select(*keys, *counts).select_from(_treated_with_outcomes(plan_id))
-             .where(m.plan_id == plan_id, m.arm == "treated"))
+             .where(m.plan_id == plan_id, m.arm == "treated", *scope_terms(m)))
     if dimension:
         column = getattr(m, dimension)
         query = query.group_by(column).order_by(column)
@@ -65,7 +66,7 @@ def reach(plan_id: int, dimension: str | None = None) -> sa.Select:
 
 def arm_sizes(plan_id: int) -> sa.Select:
     """Customers per arm of the plan's list (before any churn-base exclusion)."""
-    return (sa.select(m.arm, sa.func.count().label("customers")).where(m.plan_id == plan_id)
+    return (sa.select(m.arm, sa.func.count().label("customers")).where(m.plan_id == plan_id, *scope_terms(m))
             .group_by(m.arm).order_by(m.arm))
 
 
@@ -77,7 +78,7 @@ def take_up(plan_id: int) -> sa.Select:
                       _one(o.outcome.in_(REACHED_OUTCOMES)).label("reached"),
                       _one(o.outcome == "accepted").label("accepted"))
             .select_from(_treated_with_outcomes(plan_id))
-            .where(m.plan_id == plan_id, m.arm == "treated")
+            .where(m.plan_id == plan_id, m.arm == "treated", *scope_terms(m))
             .group_by(offer).order_by(offer))
 
 
@@ -103,7 +104,7 @@ def arm_churn(plan_id: int, snapshot_month: int, months: int, rules: Rules) -> s
             .outerjoin(plan_outcomes, sa.and_(o.plan_id == m.plan_id, o.customer_id == m.customer_id))
             .outerjoin(later, sa.and_(later.c.customer_id == m.customer_id, in_window))
         )
-        .where(m.plan_id == plan_id, c.churned.is_not(True), churn_counted(rules, c))
+        .where(m.plan_id == plan_id, c.churned.is_not(True), churn_counted(rules, c), *scope_terms(m))
         .group_by(m.customer_id, m.arm, m.tier, m.offer_id)
         .subquery("per_customer")
     )
@@ -130,7 +131,7 @@ def plan_rows(plan_id: int) -> sa.Select:
                       m.offer_id.label("plan_offer"), o.outcome, o.outcome_date, o.manager, o.offer_id,
                       o.source, o.recorded_by, o.recorded_at)
             .select_from(_treated_with_outcomes(plan_id))
-            .where(m.plan_id == plan_id, m.arm == "treated")
+            .where(m.plan_id == plan_id, m.arm == "treated", *scope_terms(m))
             .order_by(m.manager, m.customer_id))
 
 

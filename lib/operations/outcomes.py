@@ -49,13 +49,12 @@ from lib.ingest.readers import RawTable
 from lib.ingest.read_worker import read_table_isolated
 from lib.ingest.mapping import Vocabulary, match_headers
 from lib.pipeline.snapshots import bulk_insert
+from lib.store.scope import scope_terms
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
 from lib.ingest.validate import ValidationResult
+from lib.operations.outcome_codes import OUTCOMES
+from lib.operations.outcome_queries import plan_rows
 
-#: Outcome codes, in the order they are shown.
-OUTCOMES: tuple[str, ...] = ("reached", "not_reached", "refused", "accepted", "complaint")
-#: Outcomes in which the customer was reached (the numerator of the service reach rate).
-REACHED_OUTCOMES: tuple[str, ...] = ("reached", "refused", "accepted", "complaint")
 #: Ways of entering outcomes (stored in ``source``).
 SOURCES: tuple[str, ...] = ("file", "app", "cli")
 
@@ -293,7 +292,8 @@ def check_outcomes(conn: sa.Connection, plan_id: int, table: pl.DataFrame, *,
     created = plan["created_at"].date() if plan.get("created_at") else None
     members = read_frame(conn, sa.select(
         plan_customers.c.customer_id, plan_customers.c.arm, plan_customers.c.manager.label("plan_manager"),
-        plan_customers.c.offer_id.label("plan_offer")).where(plan_customers.c.plan_id == int(plan_id)))
+        plan_customers.c.offer_id.label("plan_offer")).where(plan_customers.c.plan_id == int(plan_id),
+                                                             *scope_terms(plan_customers.c)))
     members = members.cast({"customer_id": pl.String, "arm": pl.String, "plan_manager": pl.String,
                             "plan_offer": pl.String}) if members.height else pl.DataFrame(
         schema={"customer_id": pl.String, "arm": pl.String, "plan_manager": pl.String, "plan_offer": pl.String})
@@ -434,17 +434,18 @@ def check_outcome_file(conn: sa.Connection, plan_id: int, raw: RawTable,
 def outcome_history(conn: sa.Connection, plan_id: int, token: tuple = ()) -> pl.DataFrame:
     """Every outcome recorded for the plan, newest first (the log); ``token``: cache key only."""
     o = outcome_log.c
+    m = plan_customers.c   # the log of the plan customers in the acting user's scope only
     return read_frame(conn, sa.select(o.log_id, o.customer_id, o.outcome, o.outcome_date, o.manager,
                                       o.offer_id, o.source, o.recorded_by, o.recorded_at)
-                      .where(o.plan_id == int(plan_id)).order_by(o.log_id.desc()))
+                      .select_from(outcome_log.join(plan_customers, sa.and_(
+                          m.plan_id == o.plan_id, m.customer_id == o.customer_id)))
+                      .where(o.plan_id == int(plan_id), *scope_terms(m)).order_by(o.log_id.desc()))
 
 
 def plan_outcome_rows(conn: sa.Connection, plan_id: int, token: tuple = ()) -> pl.DataFrame:
     """The plan's treated customers with their latest recorded outcome (nulls when none):
     customer_id, tier, province, plan_manager, plan_offer, outcome, outcome_date, manager,
     offer_id, source, recorded_by, recorded_at. ``token`` is a cache key only."""
-    from lib.operations.outcome_queries import plan_rows
-
     frame = read_frame(conn, plan_rows(int(plan_id)))
     schema = {"customer_id": pl.String, "tier": pl.Int64, "province": pl.String, "plan_manager": pl.String,
               "plan_offer": pl.String, "outcome": pl.String, "outcome_date": pl.Date, "manager": pl.String,

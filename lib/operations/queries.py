@@ -9,6 +9,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from lib.store.scope import scope_terms
 from lib.store.filters import double
 from lib.store import callback_plans, churn_scores, customers, plan_customers, plan_outcomes
 
@@ -21,7 +22,7 @@ m = plan_customers.c
 def _segment_where(snapshot_date: dt.date, tiers: tuple[int, ...], stages: tuple[str, ...],
                    provinces: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
     """Rows of the snapshot in the chosen tiers, stages and provinces (empty = all)."""
-    where = [c.snapshot_date == snapshot_date]
+    where = [c.snapshot_date == snapshot_date, *scope_terms(c)]
     if tiers:
         where.append(c.tier.in_(tiers))
     if stages:
@@ -83,8 +84,12 @@ def plans() -> sa.Select:
     arms = (sa.select(m.plan_id,
                       sa.func.sum(sa.case((m.arm == "treated", 1), else_=0)).label("treated"),
                       sa.func.sum(sa.case((m.arm == "holdout", 1), else_=0)).label("holdout"))
-            .group_by(m.plan_id).subquery("arms"))
+            .where(*scope_terms(m)).group_by(m.plan_id).subquery("arms"))
+    # outcomes of the plan customers inside the acting user's scope only
     recorded = (sa.select(plan_outcomes.c.plan_id, sa.func.count().label("outcomes"))
+                .select_from(plan_outcomes.join(plan_customers, sa.and_(
+                    m.plan_id == plan_outcomes.c.plan_id, m.customer_id == plan_outcomes.c.customer_id)))
+                .where(*scope_terms(m))
                 .group_by(plan_outcomes.c.plan_id).subquery("recorded"))
     return (
         sa.select(p.plan_id, p.name, p.status, p.purpose, p.channel, p.snapshot_month,
@@ -102,5 +107,5 @@ def plans() -> sa.Select:
 def plan_members(plan_id: int) -> sa.Select:
     """A plan's customers: treated first (by manager), then the hold-out, by id."""
     return (sa.select(m.customer_id, m.arm, m.tier, m.stage, m.province, m.manager, m.offer_id)
-            .where(m.plan_id == plan_id)
+            .where(m.plan_id == plan_id, *scope_terms(m))
             .order_by(sa.case((m.arm == "treated", 0), else_=1), m.manager, m.customer_id))

@@ -5,6 +5,8 @@ otherwise (``revenue_at_risk`` is currency over the rules' horizon).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
@@ -252,7 +254,7 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
     if scored is not None:
         risk = scored
     curve = pareto_curve(read_frame(conn, queries.revenue_by_spend_band(filters)))
-    previous_filters = Filters(previous, filters.provinces, filters.tiers) if previous else None
+    previous_filters = dataclasses.replace(filters, snapshot_date=previous) if previous else None
 
     def pick(row: dict | None, key: str) -> float | None:
         return None if row is None else row[key]
@@ -308,7 +310,7 @@ def _risk_from_scores(conn: sa.Connection, filters: Filters, horizon_months: int
     from lib.churn.scores import revenue_at_risk_from_scores  # the model's code loads only here
 
     scored = revenue_at_risk_from_scores(conn, filters, horizon_months)
-    if scored is None:
+    if scored is None or scored.by_tier.height == 0:   # no scored customer in the selection
         return None
     share = (pl.col("expected_churners") / pl.col("customers")).clip(0.0, 1.0)
     return scored.by_tier.select(

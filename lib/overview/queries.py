@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules
+from lib.store.scope import scope_terms
 from lib.store import customer_cube, customers, snapshots
 
 c = customers.c
@@ -167,7 +168,7 @@ def provinces(snapshot_date: dt.date) -> sa.Select:
     total = sa.cast(sa.func.sum(k.customers), sa.BigInteger)
     return (
         sa.select(k.province, total.label("customers"))
-        .where(k.snapshot_date == snapshot_date, k.province.is_not(None))
+        .where(k.snapshot_date == snapshot_date, k.province.is_not(None), *scope_terms(k))
         .group_by(k.province)
         .order_by(total.desc(), k.province)
     )

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from lib.common import fmt
 from lib.i18n import t_text as t   # HTML: escaped here with html.escape, not as markdown
+from lib.common.localise import join
 from lib.overview.kpis import Overview
 from lib.store.filters import Filters
 from lib.rules import Rules
@@ -58,11 +59,18 @@ def _risk_note(overview: Overview, lang: str) -> str:
     return t("overview_risk_note", lang, months=overview.horizon_months)
 
 
+def _scope_line(filters: Filters, lang: str) -> str:
+    """Whose rows the report counts: the reader's row-level scope, stated when it is limited."""
+    if filters.scope.whole_base:
+        return ""
+    return f'<p class="meta">{html.escape(t("scope_limited", lang, scope=filters.scope.describe()))}</p>'
+
+
 def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters, rules: Rules,
                   lang: str) -> str:
     """Render the KPI table and ``figures`` into one HTML document (UTF-8 text)."""
-    scope = ", ".join(filters.provinces) or t("sidebar_all", lang)
-    tiers = ", ".join(rules.tier_name(x, lang) for x in filters.tiers) or t("sidebar_all", lang)
+    scope = join(filters.provinces, lang) or t("sidebar_all", lang)
+    tiers = join((rules.tier_name(x, lang) for x in filters.tiers), lang) or t("sidebar_all", lang)
     charts = "".join(
         fig.to_html(include_plotlyjs=(i == 0), full_html=False, config={"displaylogo": False})
         for i, fig in enumerate(figures)
@@ -75,6 +83,7 @@ def overview_html(overview: Overview, figures: list[go.Figure], filters: Filters
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(t('report_title', lang))}</h1>"
         f'<div class="meta">{html.escape(t("report_meta", lang, snapshot=fmt.date(overview.snapshot_date), previous=fmt.date(overview.previous_date), provinces=scope, tiers=tiers, version=overview.rules_version))}</div>'
+        f"{_scope_line(filters, lang)}"
         f"<table><thead><tr>{head}</tr></thead><tbody>{_kpi_rows(overview, lang, rules.currency)}</tbody></table>"
         f"<p>{html.escape(_risk_note(overview, lang))}</p>"
         f"{charts}</body></html>"

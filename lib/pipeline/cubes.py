@@ -21,9 +21,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from lib.lifecycle.cohorts import default_definition, timeline
+from lib.pipeline.lifetimes import default_definition, lifetime_cube_rows, timeline
+from lib.store.scope import WHOLE_BASE
 from lib.store.filters import Filters
-from lib.lifecycle.queries import lifetime_cube_rows
 from lib.rules import Rules, RulesError, churn_counted
 from lib.store import (
     campaign_contacts,
@@ -112,7 +112,7 @@ def rebuild_lifetime_cubes(conn: sa.Connection, rules: Rules, dates: list[dt.dat
         for (date,) in conn.execute(stored).all():
             conn.execute(sa.insert(lifetime_cube).from_select(
                 [col.name for col in lifetime_cube.c],
-                lifetime_cube_rows(Filters(date), definition, rules, timeline(conn, date))))
+                lifetime_cube_rows(Filters(date, scope=WHOLE_BASE), definition, rules, timeline(conn, date))))
     conn.execute(sa.delete(campaign_contacts))
     conn.execute(sa.insert(campaign_contacts).from_select(
         [col.name for col in campaign_contacts.c], _contact_rows()))

@@ -5,12 +5,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.overview.charts import PALETTE, style_figure, unit_axis
+from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 from lib.segments.tiers import MOVES, SegmentSettings
 from lib.segments.clusters import ClusterView, cluster_name
-from lib.segments.geo import METRICS, GeoJson, GeoView
+from lib.segments.geo import METRICS, GeoJson, GeoView, area_label, tiles
 
 SEQUENTIAL = [[0.0, "#EEF4F7"], [0.5, "#6F9AB2"], [1.0, "#0B3D5C"]]
 DIVERGING = [[0.0, "#2C7BB6"], [0.5, "#F7F7F7"], [1.0, "#D7191C"]]
@@ -167,36 +167,142 @@ def _metric_values(areas: pl.DataFrame, metric: str) -> list:
     return areas[metric].to_list()
 
 
-def province_tiles(view: GeoView, metric: str, lang: str) -> go.Figure:
-    """Equal-area tile map of provinces coloured by ``metric`` (no borders, no map tiles)."""
-    placed = view.areas.filter(pl.col("x").is_not_null())
-    width = int(placed["x"].max()) + 1 if placed.height else 1
-    height = int(placed["y"].max()) + 1 if placed.height else 1
-    z = [[None] * width for _ in range(height)]
-    text = [[""] * width for _ in range(height)]
+#: Colour scales of the tile map per metric: counts and money on the blue sequential scale,
+#: shares each on a scale of its own hue so a churn map never looks like a customer map.
+TILE_SCALES: dict[str, list] = {
+    "active": SEQUENTIAL,
+    "revenue_at_risk": [[0.0, "#FFF5EB"], [0.5, "#FD8D3C"], [1.0, "#7F2704"]],
+    "arpu": [[0.0, "#F7FCF5"], [0.5, "#74C476"], [1.0, "#00441B"]],
+    "vip_share": [[0.0, "#FCFBFD"], [0.5, "#9E9AC8"], [1.0, "#3F007D"]],
+    "monthly_churn": DIVERGING,     # around the selection's own rate: better or worse than it
+}
+#: Curve of the coloured tiles in the tile map (0 is the grey layout behind them).
+TILE_CURVE = 1
+TILE_EMPTY = "#F1F3F5"
+#: Tile side in pixels: the 8 × 8 layout in a 520-pixel figure (462 pixels of plot, 8.4 cells
+#: with the margins below) leaves 55 pixels a cell; the gap between tiles is the rest.
+TILE_SIZE = 48
+_TILE_MARGIN = 0.7
+
+
+def tile_hover(row: dict, metric: str, lang: str) -> str:
+    """One tile's hover: the province as the table names it, the metric and the count behind it
+    (customers; for churn the churners and the base they are counted in)."""
+    from lib.common import fmt
+
     unit = METRICS[metric]
-    for row in placed.iter_rows(named=True):
-        z[row["y"]][row["x"]] = row[metric]
-        label = row["tile"] if lang == "zh" else _wrap(row["name_en"])
-        text[row["y"]][row["x"]] = label
-    fig = go.Figure(go.Heatmap(
-        z=z, text=text, texttemplate="%{text}", colorscale=SEQUENTIAL, xgap=4, ygap=4,
-        hovertemplate="%{text}: %{z" + HOVER_FORMAT[unit] + "}<extra></extra>",
-        colorbar={"title": t(f"seg_metric_{metric}", lang),
-                  "tickformat": ".1%" if unit == "share" else ",.0f"},
-        textfont={"size": 10}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    lines = [area_label(row["area"], lang),
+             t("seg_tile_metric", lang, metric=t(f"seg_metric_{metric}", lang),
+               value=fmt.number(row[metric], unit, lang))]
+    if metric == "monthly_churn":
+        lines.append(t("seg_tile_churners", lang, churners=fmt.number(row["churners_counted"], "count", lang),
+                       base=fmt.number(row["base_counted"], "count", lang)))
+    elif metric == "vip_share":
+        lines.append(t("seg_tile_vips", lang, vips=fmt.number(row["vip_active"], "count", lang),
+                       active=fmt.number(row["active"], "count", lang)))
+    if metric != "active":
+        lines.append(t("seg_tile_active", lang, active=fmt.number(row["active"], "count", lang)))
+    return "<br>".join(lines)
+
+
+def province_tiles(view: GeoView, metric: str, lang: str, overall: float | None = None) -> go.Figure:
+    """Equal-area tile map of provinces coloured by ``metric`` (no borders, no map tiles).
+
+    Every province of the layout is a grey tile; those in the selection are coloured and can
+    be clicked (Streamlit selection events; ``clicked_area`` reads the click back). Counts and
+    money use sequential scales; the churn rate a diverging one centred on ``overall`` (the
+    selection's rate), so red reads "worse than this selection". With one coloured tile
+    there is no scale to read, so it is drawn in one colour without a colour bar.
+    """
+    layout = tiles()
+    placed = view.areas.filter(pl.col("x").is_not_null())
+    unit = METRICS[metric]
+    fig = go.Figure()
+    fig.add_scatter(x=layout["x"].to_list(), y=layout["y"].to_list(), mode="markers", hoverinfo="skip",
+                    marker={"symbol": "square", "size": TILE_SIZE, "color": TILE_EMPTY}, showlegend=False)
+    values = placed[metric].to_list()
+    coloured = [v for v in values if v is not None]
+    scaled = len(coloured) > 1 and min(coloured) < max(coloured)
+    marker: dict = {"symbol": "square", "size": TILE_SIZE, "line": {"width": 1, "color": "white"}}
+    if scaled:
+        marker |= {"color": [v if v is not None else float("nan") for v in values],
+                   "colorscale": TILE_SCALES[metric], "showscale": True,
+                   "colorbar": {"title": {"text": t(f"seg_metric_{metric}", lang)}, "thickness": 12,
+                                "tickformat": ".1%" if unit == "share" else ",.0f"}}
+        if metric == "monthly_churn" and overall is not None:
+            marker["colorscale"] = _diverging_at(overall, min(coloured), max(coloured))
+            marker |= {"cmin": min(coloured), "cmax": max(coloured)}
+    else:
+        marker["color"] = PALETTE["primary"]
+    labels = [row["area"] if lang == "zh" else _wrap(row["name_en"] or row["area"])
+              for row in placed.iter_rows(named=True)]
+    ink = _tile_ink(values, metric, overall if metric == "monthly_churn" else None) if scaled \
+        else ["white"] * len(values)
+    fig.add_scatter(
+        x=placed["x"].to_list(), y=placed["y"].to_list(), mode="markers", marker=marker, showlegend=False,
+        customdata=placed["area"].to_list(),
+        # a click selects its tile; the others keep their colour (Plotly fades them by default)
+        selected={"marker": {"opacity": 1.0}}, unselected={"marker": {"opacity": 1.0}},
+        hovertext=[tile_hover(row, metric, lang) for row in placed.iter_rows(named=True)],
+        hovertemplate="%{hovertext}<extra></extra>")
+    # labels as annotations: a click selects a tile and Plotly fades the text of the others,
+    # annotations it leaves alone
+    for x, y, label, colour in zip(placed["x"].to_list(), placed["y"].to_list(), labels, ink):
+        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": 9, "color": colour})
+    fig.update_xaxes(visible=False, range=[-_TILE_MARGIN, int(layout["x"].max()) + _TILE_MARGIN],
+                     fixedrange=True)
+    fig.update_yaxes(visible=False, range=[int(layout["y"].max()) + _TILE_MARGIN, -_TILE_MARGIN],
+                     scaleanchor="x", fixedrange=True)
+    fig.update_layout(clickmode="event+select", dragmode=False)
     return style_figure(fig, t("seg_chart_tiles", lang, metric=t(f"seg_metric_{metric}", lang)), 520)
 
 
+def _diverging_at(midpoint: float, low: float, high: float) -> list:
+    """The diverging scale with its white at ``midpoint`` on a ``low``–``high`` range, so the
+    colour bar spans the rates that occur (no negative churn rates to fill a symmetric range)."""
+    at = min(max((midpoint - low) / ((high - low) or 1.0), 0.05), 0.95)
+    return [[0.0, DIVERGING[0][1]], [at, DIVERGING[1][1]], [1.0, DIVERGING[2][1]]]
+
+
+def _tile_ink(values: list, metric: str, midpoint: float | None) -> list[str]:
+    """Label colour per tile: white on the dark end of a scale, near-black on the light part
+    (on the diverging churn scale both ends are dark)."""
+    known = [v for v in values if v is not None]
+    low, high = min(known), max(known)
+    inks = []
+    for v in values:
+        if v is None:
+            inks.append("#111111")
+            continue
+        position = (v - low) / ((high - low) or 1.0)      # where the tile sits on the scale
+        if midpoint is not None:
+            white = _diverging_at(midpoint, low, high)[1][0]
+            dark = (white - position) / white > 0.6 if position < white \
+                else (position - white) / (1 - white) > 0.6
+        else:
+            dark = position > 0.6
+        inks.append("white" if dark else "#111111")
+    return inks
+
+
+def clicked_area(selection: dict | None) -> str | None:
+    """The province of a click on the tile map (a Streamlit plotly selection state), or None."""
+    points = ((selection or {}).get("selection") or {}).get("points") or []
+    for point in points:
+        if point.get("curve_number") == TILE_CURVE and point.get("customdata") is not None:
+            data = point["customdata"]
+            return data[0] if isinstance(data, list) else data
+    return None
+
+
 def _wrap(name: str) -> str:
-    """Long English province names on two lines inside a tile."""
-    if len(name) <= 8:
+    """Long English province names on two lines inside a tile (a 48-pixel tile holds about
+    nine letters at the tile font)."""
+    if len(name) <= 9:
         return name
     if " " in name:
         return name.replace(" ", "<br>", 1)
-    return name[:6] + "-<br>" + name[6:]
+    return name[:7] + "-<br>" + name[7:]
 
 
 def ranked_bars(areas: pl.DataFrame, metric: str, lang: str, limit: int = 40) -> go.Figure:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from lib.store.filters import Filters
 from lib.segments import queries as q
 from lib.rules import Rules
-from lib.segments.tiers import churn_window, with_rates
+from lib.segments.tiers import churn_window, monthly_rate, with_rates
 from lib.store import read_frame
 from lib import DATA_DIR
 
@@ -59,6 +59,22 @@ def tile_key(name: str | None) -> str | None:
     return by_en.get(text.lower())
 
 
+def area_label(area: str, lang: str) -> str:
+    """A province as the sidebar, the tables and the tile map name it: the stored name, and in
+    English the layout's English name beside it ("广东 (Guangdong)"); a name the layout does not
+    know (a city, a US state) as stored."""
+    if lang == "zh" or not area:
+        return area
+    english = _english_names().get(tile_key(area) or "")
+    return f"{area} ({english})" if english and english != area else area
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    layout = tiles()
+    return dict(zip(layout["province"].to_list(), layout["name_en"].to_list()))
+
+
 @dataclass(frozen=True)
 class GeoView:
     """Measures per area (see ``lib.segments.tiers.with_rates``) and, for provinces, their tile.
@@ -71,6 +87,9 @@ class GeoView:
     areas: pl.DataFrame
     tile_share: float
     horizon_months: int
+    #: The selection's own monthly churn rate (all its areas together; None when the churn
+    #: window is unknown): the midpoint of the churn map's diverging colours.
+    overall_churn: float | None = None
 
     @property
     def use_tiles(self) -> bool:
@@ -93,7 +112,9 @@ def province_view(conn: sa.Connection, filters: Filters, rules: Rules) -> GeoVie
     areas = areas.join(tiles().rename({"province": "tile"}), on="tile", how="left")
     total = areas["active"].sum() or 0
     placed = areas.filter(pl.col("x").is_not_null())["active"].sum() or 0
-    return GeoView(areas, placed / total if total else 0.0, rules.risk_horizon_months)
+    churners, base = areas["churners_counted"].sum() or 0, areas["base_counted"].sum() or 0
+    overall = monthly_rate(churners / base, window) if base else None
+    return GeoView(areas, placed / total if total else 0.0, rules.risk_horizon_months, overall)
 
 
 def area_view(conn: sa.Connection, filters: Filters, rules: Rules, level: str, province: str,

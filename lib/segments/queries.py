@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from lib.store.scope import scope_terms
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store.schema import SPEND_COLUMNS
@@ -70,7 +71,7 @@ def dimension_coverage(snapshot_date: dt.date) -> sa.Select:
     return sa.select(
         sa.func.count().label("rows"),
         *(sa.func.count(c[name]).label(name) for name in DIMENSIONS),
-    ).where(c.snapshot_date == snapshot_date)
+    ).where(c.snapshot_date == snapshot_date, *scope_terms(c))
 
 
 def tier_by_dimension(filters: Filters, dimension: str) -> sa.Select:

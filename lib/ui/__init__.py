@@ -17,19 +17,25 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
 from lib.overview import queries
+from lib.segments.geo import area_label
 from lib import auth
 from lib.auth import User
+from lib.store.scope import Scope, acting_scope
 from lib.common import fmt
 from lib.common.exports import csv_bytes
+from lib.errors import AppError
 from lib.i18n import LANGUAGE_NAMES, t
-from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, sheet_names, validate
+from lib.i18n.errors import error_text, known
+from lib.ingest import Mapping, RawTable, ValidationResult, sheet_names, validate
 from lib.store.filters import Filters
 from lib.ingest.read_limits import UPLOAD_CACHE_SECONDS
 from lib.ingest.read_worker import read_table_isolated
-from lib.rules import Rules, RulesError
+from lib.rules import Rules
 from lib.rules.versions import current_rules
-from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
+from lib.store import database_url, read_frame, writer_busy
+from lib.pipeline.migrations import open_store
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
@@ -62,7 +68,7 @@ class Keys:
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> sa.Engine:
-    return make_engine(url)
+    return open_store(url)
 
 
 def engine() -> sa.Engine:
@@ -120,9 +126,16 @@ def snapshot_dates(token: tuple) -> list[dt.date]:
     return [d for d, _ in token[1]]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def province_options(snapshot_date: dt.date, token: tuple) -> list[str]:
-    return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
+    """Provinces of the snapshot the acting user may see (their scope), largest first."""
+    return _province_options(snapshot_date, token, acting_scope())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _province_options(snapshot_date: dt.date, token: tuple, scope: Scope) -> list[str]:
+    # the scope is part of the key, and the query applies it (scope_terms)
+    with auth.acting_as(User("scope", "viewer", scope)):
+        return read_frame(engine(), queries.provinces(snapshot_date))["province"].to_list()
 
 
 def compute(fn: Callable[..., T], *args: object) -> T:
@@ -132,7 +145,7 @@ def compute(fn: Callable[..., T], *args: object) -> T:
     text, inputs) and the stored data (``data_token``), so no result outlives a change of data
     or rules. Pages call every lib computation that reads the store through this.
     """
-    return _compute(fn.__module__, fn.__qualname__, args, data_token())
+    return _compute(fn.__module__, fn.__qualname__, args, data_token(), acting_scope())
 
 
 def memo(fn: Callable[..., T], *args: object) -> T:
@@ -146,7 +159,9 @@ def _memo(module: str, name: str, args: tuple) -> object:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _compute(module: str, name: str, args: tuple, token: tuple) -> object:
+def _compute(module: str, name: str, args: tuple, token: tuple, scope: Scope) -> object:
+    # ``scope``: the acting user's row-level scope is part of the key, so a result computed for
+    # one branch is never served to another (the lib function applies it itself)
     fn = getattr(importlib.import_module(module), name)
     with engine().connect() as conn:
         return fn(conn, *args)
@@ -194,8 +209,8 @@ def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Ma
 def upload_spend(file_id: str, sheet: str | None, mapping: Mapping, snapshot_date: dt.date | None,
                  _result: ValidationResult) -> pl.DataFrame:
     """The accepted rows' six-month average spend (currency a month), points and key-person
-    flag (``lib.rules.proposal.customer_spend``), derived once per upload and mapping."""
-    from lib.rules.proposal import customer_spend
+    flag (``lib.pipeline.proposal.customer_spend``), derived once per upload and mapping."""
+    from lib.pipeline.proposal import customer_spend
     return customer_spend(_result.accepted, snapshot_date)
 
 
@@ -253,7 +268,7 @@ def sidebar() -> None:
         kept = [p for p in st.session_state.get(Keys.PROVINCES, []) if p in options]
         st.session_state[Keys.PROVINCES] = kept
         st.multiselect(t("sidebar_provinces", code), options=options, key=Keys.PROVINCES,
-                       placeholder=t("sidebar_all", code))
+                       placeholder=t("sidebar_all", code), format_func=lambda p: area_label(p, code))
         in_force = rules()
         st.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)), key=Keys.TIERS,
                        format_func=lambda tier: in_force.tier_name(tier, code),
@@ -283,7 +298,7 @@ def sign_in() -> User | None:
             st.button(t("auth_sso_login", code), on_click=st.login, type="primary")
             return None
         name = str(st.user.get("email") or st.user.get("name"))
-        user = User(name, auth.role_of(name))
+        user = auth.sso_user(name)   # role and row-level scope from the accounts file
     elif auth.accounts_configured():
         auth.load_accounts()   # a present but unusable file stops every visitor here (fail closed)
         user = st.session_state.get(Keys.USER)
@@ -344,6 +359,7 @@ def account_box() -> None:
         st.caption(t("auth_single_user", code))
         return
     st.caption(t("auth_signed_in", code, name=current.name, role=t(f"auth_role_{current.role}", code)))
+    scope_caption(current, code)
     if st.button(t("auth_sign_out", code)):
         st.session_state.pop(Keys.USER, None)
         if _sso_configured():
@@ -351,15 +367,20 @@ def account_box() -> None:
         st.rerun()
 
 
+def scope_caption(current: User, code: str) -> None:
+    """States the user's row-level scope: the provinces / cities they see, or the whole base."""
+    if current.scope.whole_base:
+        st.caption(t("scope_whole_base", code))
+    else:
+        st.caption(t("scope_limited", code, scope=current.scope.describe()))
+
+
 def error_message(exc: BaseException, code: str) -> str:
     """The user-facing message for an error of ours; a generic one for anything else."""
-    if isinstance(exc, IngestError):
-        return exc.message(code, markup=True)
-    if isinstance(exc, (StoreError, RulesError, auth.PermissionDenied)):
-        try:
-            return t(exc.code, code, **exc.params)
-        except (KeyError, IndexError):   # a code without its text must not become a traceback
+    if isinstance(exc, AppError):
+        if not known(exc):   # a code without its text must not become a traceback
             return f"{t('error_unexpected', code)} ({exc.code})"
+        return error_text(exc, code, markup=True)
     if writer_busy(exc):   # a lost race with another writer, not an unreachable database
         return t("store_busy", code)
     if isinstance(exc, sa.exc.OperationalError):
@@ -380,8 +401,7 @@ def guard(stop: bool = False) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # the UI boundary: everything becomes a message
-        if isinstance(exc, (IngestError, StoreError, RulesError, auth.PermissionDenied)) \
-                or writer_busy(exc):
+        if isinstance(exc, AppError) or writer_busy(exc):
             # an ordinary user error, already explained on screen: one line, no traceback
             log.info("refused: %s", getattr(exc, "code", exc))
         else:

@@ -13,6 +13,7 @@ import streamlit as st
 from lib.common import fmt
 from lib.common.markup import plain
 from lib.i18n import t, t_text
+from lib.common.localise import field_label
 from lib.ingest import RawTable
 from lib.ingest.choices import FieldChoice, column_samples, field_choices, mapping_from_choices
 from lib.ingest.mapping import Mapping, Proposal, propose
@@ -63,14 +64,14 @@ def _field_widget(where, choice: FieldChoice, columns: list[str], samples: dict[
                   key: str, lang: str) -> tuple[str, ...]:
     if choice.multiple:
         picked = tuple(where.multiselect(
-            choice.field, columns, default=[c for c in choice.chosen if c in columns],
+            field_label(choice.field, lang), columns, default=[c for c in choice.chosen if c in columns],
             key=f"{key}_{choice.field}", help=f"{choice.doc} {t_text('mapping_sum_help', lang)}",
             placeholder=t_text("mapping_not_in_file", lang)))
     else:
         options = [NOT_IN_FILE, *columns]
         first = choice.chosen[0] if choice.chosen and choice.chosen[0] in columns else NOT_IN_FILE
         value = where.selectbox(
-            choice.field, options, index=options.index(first), key=f"{key}_{choice.field}",
+            field_label(choice.field, lang), options, index=options.index(first), key=f"{key}_{choice.field}",
             help=choice.doc,
             format_func=lambda c: t_text("mapping_not_in_file", lang) if c == NOT_IN_FILE else c)
         picked = (value,) if value else ()
