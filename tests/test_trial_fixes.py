@@ -9,7 +9,7 @@ from lib.overview.charts import NOTE_COLUMNS, risk_by_tier, wrap_note
 from lib.pipeline.snapshots import write_snapshots
 from lib.rules import default_rules
 from lib.rules.versions import current_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import table_display, text_gaps_filled
 from tests.factories import S1, customer, snapshot
 from tests.rendered import shown
@@ -38,7 +38,7 @@ def test_segments_states_the_exact_top_share_as_the_overview_does(tmp_path, monk
     Overview 24 %)."""
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
-    engine = make_engine(url)
+    engine = open_store(url)
     rows = [customer(cid, spend, 24) for cid, spend in
             (("A", 90), ("B", 92), ("C", 94), *((f"L{i}", 10) for i in range(7)))]
     write_snapshots(engine, snapshot(S1, rows), rules=current_rules(engine), source_name="hand",
@@ -86,7 +86,7 @@ def test_segments_names_the_tier_bounds_as_set(tmp_path, monkeypatch):
     rules' currency; BigML's accepted 58.9 had read "59", a bound no customer is graded by."""
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
-    engine = make_engine(url)
+    engine = open_store(url)
     write_snapshots(engine, snapshot(S1, [customer("A", 58.9, 24), customer("B", 10, 24)]),
                     rules=current_rules(engine), source_name="hand", churn_window_months=1)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
