@@ -94,3 +94,19 @@ def test_segments_names_the_tier_bounds_as_set(tmp_path, monkeypatch):
     at.switch_page("views/segments.py").run()
     captions = [shown(c.value) for c in at.caption]
     assert any("from ¥0.0, ¥50.0, ¥100.0, ¥200.0, ¥400.0;" in c for c in captions), captions
+
+
+def test_offers_names_the_currency_of_the_acquisition_cost(tmp_path, monkeypatch):
+    """The Offers ROI page's "Cost of acquiring a customer" was a bare 300.00: in the shipped
+    rules (data/rules.toml, [currency] CNY) it reads "… (CNY)", in Chinese "…（CNY）"."""
+    url = f"duckdb:///{tmp_path}/app.duckdb"
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    engine = open_store(url)
+    write_snapshots(engine, snapshot(S1, [customer("A", 120, 24), customer("B", 30, 24)]),
+                    rules=current_rules(engine), source_name="hand", churn_window_months=1)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/offers.py").run()
+    assert not at.exception
+    labels = [n.label for n in at.number_input]
+    assert "Cost of acquiring a customer (CNY)" in labels, labels

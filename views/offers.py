@@ -39,7 +39,7 @@ with ui.guard(stop=True):
                               float(loaded["annual_discount"]), 0.01)
     horizon = c.number_input(t("offers_horizon", code), 1, 60,
                              int(loaded["horizon_months"]))
-    acquisition = d.number_input(t("offers_acquisition", code), 0.0,
+    acquisition = d.number_input(fmt.money_label(t("offers_acquisition", code), code, money), 0.0,
                                  value=float(loaded["acquisition_cost"]), step=50.0,
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)
