@@ -71,6 +71,18 @@ BIGML = sample({
     "Total intl charge": ["2.7", "3.7"], "Customer service calls": ["1", "1"],
     "Churn": ["False", "True"],
 })
+# The same BigML file re-saved with Chinese headers (as a Chinese analyst's export names them:
+# 话费 is the bill's word for a call charge, 州 a US state).
+BIGML_ZH = sample({
+    "州": ["KS", "OH"], "在网天数": ["128", "107"], "区号": ["415", "415"],
+    "国际套餐": ["No", "No"], "语音信箱套餐": ["Yes", "Yes"], "语音留言数": ["25", "26"],
+    "日间通话分钟": ["265.1", "161.6"], "日间通话次数": ["110", "123"],
+    "日间话费": ["45.07", "27.47"], "晚间通话分钟": ["197.4", "195.5"],
+    "晚间通话次数": ["99", "103"], "晚间话费": ["16.78", "16.62"],
+    "夜间通话分钟": ["244.7", "254.4"], "夜间通话次数": ["91", "103"],
+    "夜间话费": ["11.01", "11.45"], "国际通话分钟": ["10", "13.7"], "国际通话次数": ["3", "3"],
+    "国际话费": ["2.7", "3.7"], "客服来电次数": ["1", "1"], "是否流失": ["False", "True"],
+})
 BANK_CHURNERS = sample({
     "CLIENTNUM": ["768805383", "818770008"],
     "Attrition_Flag": ["Existing Customer", "Attrited Customer"],
@@ -119,6 +131,10 @@ CHINESE_BSS = sample({
         "spend_m1": ("Total day charge", "Total eve charge", "Total night charge",
                      "Total intl charge"),
         "province": ("State",), "service_calls": ("Customer service calls",)}),
+    (BIGML_ZH, {
+        "tenure_months": ("在网天数",), "churned": ("是否流失",),
+        "spend_m1": ("日间话费", "晚间话费", "夜间话费", "国际话费"),
+        "province": ("州",), "service_calls": ("客服来电次数",)}),
     (BANK_CHURNERS, {
         "customer_id": ("CLIENTNUM",), "tenure_months": ("Months_on_book",),
         "churned": ("Attrition_Flag",), "age": ("Customer_Age",), "gender": ("Gender",)}),
@@ -133,7 +149,7 @@ CHINESE_BSS = sample({
         "customer_id": ("用户号码",), "join_date": ("入网日期",),
         "tenure_months": ("在网时长（月）",), "churned": ("离网标识",),
         "arpu": ("月均消费(元)",), "age": ("年龄",), "gender": ("性别",)}),
-], ids=["ibm-telco", "kaggle-telco", "bigml", "bank-churners", "kaggle-bank", "chinese",
+], ids=["ibm-telco", "kaggle-telco", "bigml", "bigml-zh", "bank-churners", "kaggle-bank", "chinese",
         "chinese-bss"])
 def test_real_header_sets_map_as_written_out(frame, expected):
     proposal = propose(list(frame.columns), frame)

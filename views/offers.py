@@ -52,7 +52,8 @@ with ui.guard(stop=True):
                               float(loaded["annual_discount"]), step=0.01)
     horizon = c.number_input(t("offers_horizon", code), *HORIZON_MONTHS_RANGE,
                              int(loaded["horizon_months"]))
-    acquisition = d.number_input(t("offers_acquisition", code), *ACQUISITION_COST_RANGE,
+    acquisition = d.number_input(fmt.money_label(t("offers_acquisition", code), code, money),
+                                 *ACQUISITION_COST_RANGE,
                                  value=float(loaded["acquisition_cost"]), step=50.0,
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)

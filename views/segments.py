@@ -96,7 +96,9 @@ if value_tab.open:
     with value_tab, ui.guard():
         config = segments.settings(rules)
         view = ui.compute(segments.value_view, filters, rules)
-        bounds = join((f"{b:,.0f}" for b in rules.tier_spend_min), code)
+        # in the rules' currency, as the thresholds were set (58.9, not a rounded 59)
+        bounds = join((fmt.number(b, "currency", code, rules.currency) for b in rules.tier_spend_min),
+                      code)
         st.caption(t("seg_tier_rules", code, bounds=bounds,
                      points=fmt.number(rules.six_star_points_min, "count", code),
                      key_person=t("seg_tier_rules_key_person", code) if rules.six_star_key_person else ""))
@@ -105,7 +107,7 @@ if value_tab.open:
         with right:
             share = st.slider(t("seg_top_share", code), *segments.PARETO_TOP_SHARE_RANGE, config.pareto_top_share, step=0.01,
                               format="%.2f", key=ui.Keys.SEG_TOP_SHARE)
-            revenue = segments.top_share(view.pareto, share)
+            revenue = ui.compute(segments.exact_top_share, filters, share)
             st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)
             st.caption(t("seg_top_result", code, customers=fmt.number(share, "share", code),
                          revenue=fmt.number(revenue, "share", code)))

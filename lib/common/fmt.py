@@ -44,6 +44,14 @@ def number(value: float | None, unit: str, lang: str = "en", currency: Currency 
     return f"{value:,.0f}"
 
 
+def money_label(label: str, lang: str, currency: Currency | None) -> str:
+    """An input's or a column's ``label`` naming the currency its amount is in ("Cost of
+    acquiring a customer (USD)", "获取新客户成本（USD）"); unchanged without a currency."""
+    if currency is None or not currency.code:
+        return label
+    return f"{label}（{currency.code}）" if lang == "zh" else f"{label} ({currency.code})"
+
+
 def _with_symbol(text: str, currency: Currency | None) -> str:
     """``text`` (a formatted amount) with the currency symbol after any sign."""
     if currency is None or not currency.symbol:

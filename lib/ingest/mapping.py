@@ -25,8 +25,9 @@ from lib.store.schema import (
     synonym_index,
 )
 
-#: Header fragments that mark a spend component ("Total day charge", "通话费用", "流量消费").
-CHARGE_MARKERS: tuple[str, ...] = ("charge", "费用", "消费")
+#: Header fragments that mark a spend component ("Total day charge", "通话费用", "流量消费",
+#: "日间话费": 话费 is how a Chinese bill names a call charge).
+CHARGE_MARKERS: tuple[str, ...] = ("charge", "费用", "消费", "话费")
 #: Kinds whose source may be the sum of several columns.
 SUMMABLE_KINDS = frozenset({"int", "float"})
 #: Fields the import can do without: ids are generated from row numbers.

@@ -250,6 +250,10 @@ class _Plan:
         return f"bad_{self.field}"
 
 
+#: Decimal places a sum of several source columns is rounded to (floating-point noise only).
+SUM_DECIMALS = 9
+
+
 def _parse_stages(plan: _Plan) -> coerce.Stages:
     """Stages that make ``t_<field>`` (and ``bad_<field>`` for numbers) from the cleaned text."""
     field, kind, text = plan.field, FIELDS_BY_NAME[plan.field].kind, plan.cleaned[0]
@@ -268,7 +272,11 @@ def _parse_stages(plan: _Plan) -> coerce.Stages:
     invalid = pl.any_horizontal([pl.col(c).is_not_null() & pl.col(n).is_null()
                                  for c, n in zip(plan.cleaned, numbers)])
     all_blank = pl.all_horizontal([pl.col(c).is_null() for c in plan.cleaned])
-    total = pl.col(numbers[0]) if len(numbers) == 1 else pl.sum_horizontal(numbers)
+    # A float sum of decimal parts is off by ~1e-14 (33.69 + 17.24 + 6.59 + 1.38 gives
+    # 58.89999999999999), which drops a customer spending exactly a tier bound (58.9) a tier:
+    # round the sum back to SUM_DECIMALS places, far below any currency's smallest unit.
+    total = (pl.col(numbers[0]) if len(numbers) == 1
+             else pl.sum_horizontal(numbers).round(SUM_DECIMALS))
     factor = UNIT_FACTORS.get(field, {}).get(plan.unit or "", 1.0)
     if factor != 1.0:
         total = total * factor

@@ -2,6 +2,8 @@
 the house style (``PALETTE``, ``style_figure``, ``unit_axis``) from lib.common.charts."""
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -94,6 +96,32 @@ def pareto(curve: pl.DataFrame, top_share: float, top_revenue_share: float | Non
     return fig
 
 
+#: Width of a chart note's line, in columns (a CJK character counts two): fits a chart in half
+#: of the page at Plotly's 12 px font, which never wraps a note by itself (it clips it).
+NOTE_COLUMNS = 44
+_TOKENS = re.compile(r"[\u2e80-\uffef]|[^\s\u2e80-\uffef]+\s*|\s+")
+
+
+def _columns(text: str) -> int:
+    """Display width of ``text``: two columns for a CJK (wide) character, one for others."""
+    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
+
+
+def wrap_note(text: str, columns: int = NOTE_COLUMNS) -> str:
+    """``text`` broken with ``<br>`` into lines of at most ``columns`` (between words; between
+    any two characters of Chinese), for a Plotly annotation, which would clip one long line."""
+    lines, line = [], ""
+    for token in _TOKENS.findall(text):
+        if line and _columns((line + token).rstrip()) > columns:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return "<br>".join(lines)
+
+
 def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     """Revenue at risk over the horizon per tier, with the tier's monthly churn rate on hover."""
     names = [rules.tier_name(int(tier), lang) for tier in risk["tier"].to_list()]
@@ -107,8 +135,8 @@ def risk_by_tier(risk: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     )
     if risk.height and risk["revenue_at_risk"].is_null().all():
         # no churn rate per month (the churn window is unknown): say so instead of empty axes
-        fig.add_annotation(text=t("kpi_revenue_at_risk_unknown_help", lang), showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5, width=360)
+        fig.add_annotation(text=wrap_note(t("kpi_revenue_at_risk_unknown_help", lang)),
+                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
         fig.update_yaxes(visible=False)
     else:
         unit_axis(fig, "yaxis", risk["revenue_at_risk"].to_list(), "currency", lang, rules.currency)

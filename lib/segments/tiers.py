@@ -17,7 +17,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.overview import queries as overview_queries
-from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top
+from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top, top_revenue_share
 from lib.store.filters import Filters
 from lib.segments import queries as q
 from lib.rules import TIER_COUNT, Rules, RulesError, Section
@@ -230,8 +230,16 @@ def tier_dimension_view(conn: sa.Connection, filters: Filters, dimension: str) -
 
 
 def top_share(curve: pl.DataFrame, customer_share: float) -> float:
-    """Share of revenue from the top ``customer_share`` of customers (0–1)."""
+    """Share of revenue from the top ``customer_share`` of customers (0–1), read off the banded
+    curve (within a fraction of a point: for the figure a page states, use ``exact_top_share``)."""
     return revenue_share_of_top(curve, customer_share)
+
+
+def exact_top_share(conn: sa.Connection, filters: Filters, customer_share: float) -> float | None:
+    """Exact share of revenue (0–1) from the top ``customer_share`` (0–1) of active customers,
+    counted as the Overview counts it (``lib.overview.kpis.top_revenue_share``), so the two
+    pages state one figure; None when the selection has no revenue."""
+    return top_revenue_share(conn, filters, customer_share)
 
 
 # --- RFM -------------------------------------------------------------------------------------

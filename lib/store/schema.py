@@ -167,7 +167,7 @@ FIELDS: tuple[Field, ...] = (
            "月均话费", "月话费"),
           "Average monthly spend (currency per month). Used when spend_m1..m6 are absent."),
     Field("province", "text",
-          ("province", "state", "region", "省份", "省", "省分", "所属省份"),
+          ("province", "state", "region", "省份", "省", "省分", "所属省份", "州"),
           "Province or state."),
     Field("city", "text", ("city", "地市", "城市", "市", "所属地市"), "City."),
     Field("district", "text",

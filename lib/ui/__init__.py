@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -435,17 +436,40 @@ def download_name(stem: str, snapshot: dt.date | None, suffix: str) -> str:
 def table(frame: pl.DataFrame, units: dict[str, str] | None = None, **kwargs) -> None:
     """Show a small result frame. With ``units`` (column -> unit of ``lib.common.fmt``), its
     numbers read by unit (thousands separators, percentages, the rules' currency) and every
-    missing value as "–", not "None"; the cells keep their numbers, so columns still sort by
-    value (a pandas Styler sets only what is displayed)."""
+    missing value as "–", not "None" (``table_display``)."""
     if not units:
-        st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+        st.dataframe(text_gaps_filled(frame), hide_index=True, width="stretch", **kwargs)
         return
-    code, money = lang(), rules().currency
-    data = frame.to_pandas()
-    styler = data.style.format(na_rep="–").format(
-        {column: fmt.column_formatter(unit, code, money) for column, unit in units.items()
-         if column in data.columns}, na_rep="–")
-    st.dataframe(styler, hide_index=True, width="stretch", **kwargs)
+    st.dataframe(table_display(frame, units, lang(), rules().currency), hide_index=True,
+                 width="stretch", **kwargs)
+
+
+def table_display(frame: pl.DataFrame, units: dict[str, str], code: str, money):
+    """``frame`` as ``table`` shows it: a pandas Styler formatting each column of ``units``.
+
+    Streamlit's grid draws a missing cell as "None" whatever the Styler's display value, so a
+    unit column with a missing value is turned into its formatted text ("–" where missing);
+    the others keep their numbers and still sort by value (a Styler sets only the display).
+    """
+    data = text_gaps_filled(frame).to_pandas()
+    formatters = {column: fmt.column_formatter(unit, code, money) for column, unit in units.items()
+                  if column in data.columns}
+    for column, cell in list(formatters.items()):
+        if data[column].isna().any():
+            data[column] = [cell(None if _missing(v) else v) for v in data[column].tolist()]
+            del formatters[column]
+    return data.style.format(na_rep="–").format(formatters, na_rep="–")
+
+
+def text_gaps_filled(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every missing text cell "–" (the grid would draw "None": a validation
+    problem about no column, a report row without a value)."""
+    return frame.with_columns(pl.col(pl.String).fill_null("–"))
+
+
+def _missing(value: object) -> bool:
+    """True for None and NaN (a pandas cell's two ways of being missing)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def labelled_table(frame: pl.DataFrame, columns: dict, lang: str, others: bool = False,
