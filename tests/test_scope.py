@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -179,17 +180,62 @@ def test_report_figures_and_alerts_are_the_scoped_ones(base):
     assert {b.entity for b in breaches if b.entity_kind == "province"} <= set(scope)
 
 
-def test_a_city_scope_refuses_what_is_summed_per_province(base):
+def test_a_city_scope_reads_the_rows_where_the_cubes_are_per_province(base):
+    """A city-scoped account: the Overview, Segments, Lifecycle and Offers figures read the rows
+    (the cubes are summed per province). Expected: plain polars over that city's rows (active,
+    VIP = tier ≥ the rules' VIP tier, ARPU = Σ latest-month spend / active, previous snapshot's
+    active), and, for every figure, an admin's cube-read figures of a province when the scope
+    names all of that province's cities (the same customers, one path by cube, one by rows)."""
+    from lib.offers.targets import offer_targets
+    from lib.rules.economics import economics_of, offer_inputs
+
     engine, _, latest, _, everything = base
     rules = current_rules(engine)
-    city = everything.filter(pl.col("snapshot_date") == latest)["city"].drop_nulls()[0]
+    dates = stored_dates(engine)
+    now = everything.filter(pl.col("snapshot_date") == latest)
+    city = now.group_by("city").len().sort(["len", "city"], descending=[True, False])["city"].drop_nulls()[0]
     catalogue = catalogue_entries(current_catalogue(engine)[1])
+    money = economics_of(offer_inputs(rules, None))
+
+    def figures(conn, filters):
+        overview = build_overview(conn, filters, rules)
+        survival = lifecycle.survival(conn, filters, rules, lifecycle.default_definition(rules), None, 8).summary
+        return (overview, value_view(conn, filters, rules).tiers, survival,
+                offer_targets(conn, filters, rules, money).frame)
+
     with acting_as(User("city", "viewer", Scope((), (city,)))), engine.connect() as conn:
-        with pytest.raises(PermissionDenied) as refused:
-            build_overview(conn, Filters(latest), rules)
-        assert refused.value.code == "scope_cities_unsupported"
+        overview, tiers, _, targets = figures(conn, Filters(latest))
         calls = call_list(conn, Filters(latest), rules, ("high", "medium", "low"), (), catalogue)
+        provinces = read_frame(conn, overview_queries.provinces(latest))["province"].to_list()
+    mine = now.filter((pl.col("city") == city) & (pl.col("churned") != True))   # noqa: E712
+    before = everything.filter((pl.col("snapshot_date") == dates[-2]) & (pl.col("city") == city)
+                               & (pl.col("churned") != True))   # noqa: E712
+    assert mine.height > 0
+    assert overview.kpi("kpi_active").value == mine.height
+    assert overview.kpi("kpi_active").previous == before.height
+    assert overview.kpi("kpi_vip").value == mine.filter(pl.col("tier") >= rules.vip_min_tier).height
+    assert overview.kpi("kpi_arpu").value == pytest.approx(mine["spend_m1"].fill_null(0).sum() / mine.height)
+    assert tiers["active"].sum() == mine.height
+    assert targets["customers"].sum() == mine.height
+    assert sorted(provinces) == sorted(mine["province"].unique().to_list())
     assert set(calls.rows["city"].to_list()) <= {city} and calls.rows.height > 0
+
+    # a province whose every row names a city: by the rows (all its cities) = by the cube
+    full = next(p for p in now.group_by("province").len().sort("len", descending=True)["province"].to_list()
+                if everything.filter((pl.col("province") == p) & pl.col("city").is_null()).height == 0)
+    cities = tuple(everything.filter(pl.col("province") == full)["city"].unique().sort().to_list())
+    with engine.connect() as conn:
+        with acting_as(ADMIN):
+            by_cube = figures(conn, Filters(latest, provinces=(full,)))
+        with acting_as(User("cities", "viewer", Scope((full,), cities))):
+            by_rows = figures(conn, Filters(latest))
+    # sums of floats in another order: equal to the last few ulps
+    for got, expected in zip(by_rows[0].kpis, by_cube[0].kpis):
+        assert got.key == expected.key
+        assert (got.value, got.previous) == (pytest.approx(expected.value), pytest.approx(expected.previous))
+    assert_frame_equal(by_rows[0].trend, by_cube[0].trend)
+    for got, expected in zip(by_rows[1:], by_cube[1:]):
+        assert_frame_equal(got, expected)
 
 
 def test_accounts_carry_their_scope(tmp_path):

@@ -7,8 +7,9 @@ takes the acting user's scope when it is built, and the queries that read custom
 plan members without filters call ``scope_terms`` themselves. Hiding a sidebar choice is only a
 courtesy; this is the enforcement.
 
-Cities: the cubes (Overview, Lifecycle, Offers) are summed per province, not per city, so a
-query on a table without a ``city`` column cannot honour a city scope; it refuses
+Cities: the cubes (Overview, Lifecycle, Offers) are summed per province, not per city; for a
+city scope those queries read the customer rows instead (``lib.store.cube_rows``), the same
+figures. A query on a table without a ``city`` column that was not given that fallback refuses
 (``PermissionDenied("scope_cities_unsupported")``) rather than show a wider base.
 """
 from __future__ import annotations

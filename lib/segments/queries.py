@@ -16,10 +16,10 @@ from lib.auth.scope import scope_terms
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store.schema import SPEND_COLUMNS
-from lib.store import customer_cube, customer_segments, customers
+from lib.store import customer_segments, customers
+from lib.store.cube_rows import customer_cube_for
 
 c = customers.c
-k = customer_cube.c
 s = customer_segments.c
 
 #: Columns a tier can be crossed with (the page offers those with values in the snapshot).
@@ -94,7 +94,9 @@ def spend_bands_by_tier(filters: Filters) -> sa.Select:
 
     Band b > 0 holds spends with ln(1 + spend) in [(b − 1) / SPEND_BANDS_PER_E, b / …); band 0
     holds no spend. ``lib.segments.tiers.band_quantiles`` reads ARPU quantiles off these counts.
+    A city scope reads the rows instead (``lib.store.cube_rows``).
     """
+    k = customer_cube_for(filters.scope).c
     return (
         sa.select(k.tier, k.spend_band.label("band"),
                   sa.cast(sa.func.sum(k.customers), sa.BigInteger).label("active"),
@@ -324,7 +326,8 @@ def cluster_cells(labelled: sa.Subquery, rules: Rules, features: Sequence[str]) 
 # --- geography -------------------------------------------------------------------------------
 
 def province_measures(filters: Filters, rules: Rules) -> sa.Select:
-    """Segment measures per province, from the cube."""
+    """Segment measures per province, from the cube (the rows for a city scope)."""
+    k = customer_cube_for(filters.scope, rules).c
     active = k.churned.is_(False)
 
     def count_if(condition):
