@@ -37,6 +37,7 @@ from lib.rules.versions import current_rules
 from lib.segments.tiers import value_view
 from lib.store import churn_scores, customers, make_engine, read_frame
 from lib.store.filters import Filters
+from lib.ui import Keys
 from tests.factories import model_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -344,3 +345,157 @@ def test_the_segments_offers_and_lifecycle_downloads_hold_only_the_scope(base):
     assert targets["customers"].sum() == _active(everything, latest, scope).height
     for got, expected in zip(mine, wide):
         assert got.equals(expected)
+
+
+def test_whole_base_figures_are_computed_within_the_scope_or_withheld(base):
+    """Snapshot row counts, RFM cut-offs, the clusters' sample, the churn view's scored rows and
+    the export log of a scoped account are its own rows'; the import history, the model's
+    validation metrics, training, scoring and deletion are refused. Expected: polars recounts
+    of the stored rows; the RFM monetary cut-off of score s is the lowest six-month average
+    spend (missing = 0) among the scope's rows whose quintile is s, quintile as documented in
+    ``lib.segments.queries._quintile``: rank r (1 = highest, ties share the lowest rank) of n
+    rows, below = n + 1 − r, score = the least s in 1..4 with 5 × below ≤ s × n, else 5."""
+    from lib.churn.actions import export_history, record_export
+    from lib.churn.scores import churn_view, score_snapshot, train_and_score
+    from lib.pipeline.snapshots import delete_snapshot, import_history, list_snapshots
+    from lib.segments import clusters as segments_clusters
+    from lib.segments.tiers import rfm_cuts
+
+    engine, _, latest, scope, everything = base
+    rules = current_rules(engine)
+    gd = User("gd", "admin", Scope(scope))
+    with acting_as(gd):
+        listed = list_snapshots(engine)
+        for refused in (lambda: import_history(engine), lambda: delete_snapshot(engine, latest),
+                        lambda: train_and_score(engine, latest, rules),
+                        lambda: score_snapshot(engine, 1, latest, rules)):
+            with pytest.raises(PermissionDenied) as why:
+                refused()
+            assert why.value.code.startswith("scope_") and why.value.params["scope"] == Scope(scope).describe()
+        with engine.connect() as conn:
+            model = churn_view(conn, latest)
+            cuts = rfm_cuts(conn, latest)
+            clusters = segments_clusters.fit_clusters(conn, latest, rules, 3)
+        record_export(engine, view="action_list", snapshot_date=latest, file_format="csv",
+                      row_count=7, identifiers_masked=True)
+    with acting_as(ADMIN):
+        record_export(engine, view="action_list", snapshot_date=latest, file_format="csv",
+                      row_count=1500, identifiers_masked=False)
+        with engine.connect() as conn:
+            every_download = export_history(conn)
+    with acting_as(gd), engine.connect() as conn:
+        own_downloads = export_history(conn)
+
+    inside = everything.filter(pl.col("province").is_in(list(scope)))
+    expected = inside.group_by("snapshot_date").len().sort("snapshot_date", descending=True)
+    assert listed["row_count"].to_list() == expected["len"].to_list()
+    assert listed["row_count"].sum() < everything.height
+    # scores: the fixture scored every active row of the latest snapshot
+    assert model.scored_rows == _active(everything, latest, scope).height
+    assert model.card is None and model.withheld and model.accepted
+    assert set(own_downloads["user_name"].to_list()) == {"gd"}
+    assert set(every_download["user_name"].to_list()) == {"gd", "root"}
+    assert clusters is not None and clusters.sample_rows == inside.filter(pl.col("snapshot_date") == latest).height
+
+    c = customers.c
+    spend = read_frame(engine, sa.select(c.province, c.spend_avg_6m).where(c.snapshot_date == latest))
+    mine = spend.filter(pl.col("province").is_in(list(scope))).with_columns(
+        monetary=pl.col("spend_avg_6m").fill_null(0.0))
+    n = mine.height
+    mine = mine.with_columns(below=n + 1 - pl.col("monetary").rank("min", descending=True).cast(pl.Int64))
+    score = pl.lit(5)
+    for s in range(4, 0, -1):
+        score = pl.when(5 * pl.col("below") <= s * n).then(s).otherwise(score)
+    lows = mine.with_columns(m=score).group_by("m").agg(pl.col("monetary").min()).sort("m")
+    assert [(m, pytest.approx(low)) for m, low in lows.iter_rows()] == list(cuts.monetary_min)
+
+
+def test_the_app_shows_a_scoped_account_no_whole_base_figure(base, tmp_path, monkeypatch):
+    """Data page: the snapshot table's row counts are the scope's (polars recount), the import
+    history is replaced by the statement why; Churn risk: the validation table is replaced by
+    the statement, and no AUC is shown; both in English and Chinese."""
+    engine, url, latest, scope, everything = base
+    users = tmp_path / "users.toml"
+    with acting_as(ADMIN):
+        save_account("gd", "admin", "gd password", users, scope=Scope(scope))
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.text_input[0].input("gd")
+    at.text_input[1].input("gd password")
+    at.button[0].click().run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    counts = everything.filter(pl.col("province").is_in(list(scope))).group_by("snapshot_date").len()
+    shown = next(frame.value for frame in at.dataframe if len(frame.value) == counts.height)
+    numbers = [int(str(v).replace(",", "")) for v in shown.iloc[:, 1].tolist()]
+    assert sorted(numbers) == sorted(counts["len"].to_list())
+    assert any("import history is not shown" in box.value for box in at.info)
+    at.switch_page("views/churn.py").run()
+    assert not at.exception
+    assert any("validation figures (AUC" in box.value for box in at.info)
+    # the fixture card's ROC AUC is 0.8: shown to an unscoped account as "ROC AUC | 0.800"
+    assert all("ROC AUC" not in frame.value.to_string() for frame in at.dataframe)
+    assert not any("0.800" in e.value for e in (*at.caption, *at.markdown, *at.success))
+    at.session_state[Keys.LANG] = "zh"
+    at.run()
+    assert not at.exception
+    assert any("模型的验证指标" in box.value for box in at.info)
+    at.switch_page("views/data.py").run()
+    assert any("导入记录不向您的账号" in box.value for box in at.info)
+
+
+def test_every_other_download_holds_only_the_scope(base):
+    """The frames behind the remaining CSV downloads — Lifecycle funnel and customer value,
+    Segments ARPU, RFM and cluster tables, the city drill-down, the migration matrix, and the
+    Offers plan of figures.json — for a scoped account: the same as an unscoped account's with
+    its provinces chosen (RFM and clusters, cut and fitted on the scope's own rows, by design
+    differ: their customers add up to a polars recount of the scope's rows instead), and a
+    drill into a province outside the scope is empty."""
+    from lib.lifecycle import value as lifecycle_value
+    from lib.segments import clusters as segments_clusters
+    from lib.segments import geo
+    from lib.segments.tiers import migration_view, rfm_view
+
+    engine, _, latest, scope, everything = base
+    rules = current_rules(engine)
+    dates = stored_dates(engine)
+    definition = lifecycle.default_definition(rules)
+    settings = lifecycle.settings(rules)
+    other = next(p for p in everything["province"].drop_nulls().unique().sort().to_list() if p not in scope)
+
+    def frames(conn, filters):
+        return (lifecycle.funnel(conn, filters, rules, definition).cohorts,
+                lifecycle_value.customer_value(conn, filters, rules, definition, settings.margin_share,
+                                               settings.annual_discount_rate, settings.projection_months,
+                                               settings.min_fit_customers).tiers,
+                value_view(conn, filters, rules).arpu,
+                geo.area_view(conn, filters, rules, "city", scope[0]),
+                migration_view(conn, filters, rules, dates[-2]).matrix)
+
+    with engine.connect() as conn:
+        with acting_as(ADMIN):
+            wide = frames(conn, Filters(latest, provinces=scope))
+        with acting_as(User("gd", "viewer", Scope(scope))):
+            mine = frames(conn, Filters(latest))
+            outside = geo.area_view(conn, Filters(latest), rules, "city", other)
+            rfm = rfm_view(conn, Filters(latest), rules).segments
+            model = segments_clusters.fit_clusters(conn, latest, rules, 3)
+            clusters = segments_clusters.cluster_view(conn, Filters(latest), rules, model).clusters
+    for got, expected in zip(mine, wide):
+        assert_frame_equal(got, expected)
+    assert outside.height == 0 or outside["customers"].sum() == 0
+    rows = everything.filter((pl.col("snapshot_date") == latest) & pl.col("province").is_in(list(scope)))
+    assert rfm["customers"].sum() == rows.height and clusters["customers"].sum() == rows.height
+    cities = set(rows.filter(pl.col("province") == scope[0])["city"].drop_nulls().to_list())
+    assert set(mine[3]["area"].drop_nulls().to_list()) <= cities
+
+    with acting_as(ADMIN):
+        wide_plan = headline_figures(engine, Filters(latest, provinces=scope), rules)["offers"]
+    with acting_as(User("gd", "viewer", Scope(scope))):
+        figures = headline_figures(engine, Filters(latest), rules)
+    assert figures["offers"] == wide_plan
+    assert "metrics" not in figures["churn"] and figures["churn"]["withheld"]["zh"]
+    assert figures["churn"]["scored_rows"] == _active(everything, latest, scope).height
