@@ -6,9 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.demo.seed import seed_demo
-from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.ui import Keys
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('uplift_page')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=30000, snapshots=12, seed=5)
     engine.dispose()
     return url
@@ -48,7 +49,7 @@ def test_a_small_campaign_is_refused_with_its_numbers_in_both_languages(demo_url
 def test_a_presented_model_shows_curves_deciles_and_sleeping_dogs(demo_url, monkeypatch):
     """With the minimums lowered to the campaign's size (as an analyst could on the Data page's
     rules), the demo campaign's model is presented."""
-    engine = make_engine(demo_url)
+    engine = open_store(demo_url)
     rules = current_rules(engine)
     save_rules(engine, rules.text.replace("min_arm_customers = 200", "min_arm_customers = 10")
                .replace("min_arm_churners = 20", "min_arm_churners = 5")
@@ -65,6 +66,6 @@ def test_a_presented_model_shows_curves_deciles_and_sleeping_dogs(demo_url, monk
             assert deciles in table.columns and len(table) == 10
             assert (at.info or at.error)      # the sleeping dogs' verdict
     finally:
-        engine = make_engine(demo_url)
+        engine = open_store(demo_url)
         save_rules(engine, rules.text, note="restore")
         engine.dispose()

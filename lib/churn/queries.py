@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from lib.auth.scope import WHOLE_BASE, Scope, scope_terms
+from lib.store.scope import WHOLE_BASE, Scope, scope_terms
 
 from lib.store.filters import Filters, double, segment_conditions
 from lib.store import churn_models, churn_scores, customers, export_log, snapshots

@@ -19,6 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.churn.model import churn_settings, feature_frame
+from lib.common import pickles
 from lib.churn.explain import group_effects, reason_codes
 from lib.churn.train import ModelCard, read_rows, train_churn_model
 from lib.pipeline.cubes import rebuild_score_cube
@@ -26,7 +27,7 @@ from lib.store.filters import Filters
 from lib.churn import queries as q
 from lib.rules import Rules
 from lib.auth import require
-from lib.auth.scope import acting_scope, require_whole_base
+from lib.store.scope import acting_scope, require_whole_base
 from lib.pipeline.snapshots import bulk_insert, refresh_statistics
 from lib.store import StoreError, churn_models, churn_scores, read_frame, score_cube, writing
 
@@ -59,7 +60,7 @@ def load_model(conn: sa.Connection, model_id: int):
         churn_models.c.model_id == model_id)).scalar()
     if blob is None:
         raise StoreError("churn_model_missing")
-    return pickle.loads(blob)
+    return pickles.loads(blob)   # models stored before a module move load too
 
 
 def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rules: Rules,

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from lib.auth.scope import acting_scope
+from lib.store.scope import acting_scope
 from lib.churn.scores import churn_view
 from lib.i18n import t_text
 from lib.lifecycle import cohorts as lifecycle

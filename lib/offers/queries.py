@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from lib.store.filters import Filters, double, segment_conditions
 from lib.store import churn_models
-from lib.store.cube_rows import campaign_contacts_for, score_cube_for
+from lib.pipeline.cube_rows import campaign_contacts_for, score_cube_for
 
 
 def scored_groups(filters: Filters) -> sa.Select:
@@ -13,7 +13,7 @@ def scored_groups(filters: Filters) -> sa.Select:
     customers, mean churn probability (share over the model's horizon, ``model_horizon``
     months), mean latest-month spend (currency per month). Read from ``score_cube``; empty when
     the snapshot has no scores. A city scope reads the scores and rows instead
-    (``lib.store.cube_rows``)."""
+    (``lib.pipeline.cube_rows``)."""
     cube = score_cube_for(filters.scope)
     k = cube.c
     newest = (sa.select(sa.func.max(k.model_id))
@@ -43,7 +43,7 @@ def campaign_outcomes(filters: Filters) -> sa.Select:
     Read from ``campaign_contacts``: a customer's contact is the first snapshot that carries the
     campaign fields (counted when it is not after the chosen snapshot); churn counts when a
     later snapshot up to the chosen one shows the customer churned (a city scope adds the city
-    at contact from the rows: ``lib.store.cube_rows``).
+    at contact from the rows: ``lib.pipeline.cube_rows``).
     """
     k = campaign_contacts_for(filters.scope).c
     churned = sa.and_(k.churn_date.is_not(None), k.churn_date <= filters.snapshot_date)

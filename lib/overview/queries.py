@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store import customers, snapshots
-from lib.store.cube_rows import customer_cube_for
+from lib.pipeline.cube_rows import customer_cube_for
 
 c = customers.c
 
@@ -31,7 +31,7 @@ def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Selec
     and base_counted (after the rules' exclusions), gross_adds (joined in the snapshot month),
     revenue (sum of latest-month spend of active customers, currency), vip_active,
     vip_revenue (currency). Read from the cube, which the store keeps in step with the rules
-    (from the rows for a city scope: ``lib.store.cube_rows``).
+    (from the rows for a city scope: ``lib.pipeline.cube_rows``).
     """
     k = customer_cube_for(filters.scope, rules).c
     active = k.churned.is_(False)
@@ -170,7 +170,7 @@ def provinces(snapshot_date: dt.date) -> sa.Select:
     """Provinces present in a snapshot, largest first (a BIGINT count on every engine:
     PostgreSQL's SUM of a BIGINT is NUMERIC). Scoped to the acting user; a city scope reads
     the rows (the cube has no city)."""
-    from lib.auth.scope import acting_scope
+    from lib.store.scope import acting_scope
 
     k = customer_cube_for(acting_scope()).c
     total = sa.cast(sa.func.sum(k.customers), sa.BigInteger)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from lib.auth import require
 from lib.pipeline.cubes import rebuild_cube, rebuild_lifetime_cubes, rebuild_score_cube
 from lib.rules import Rules, stage_case, tier_case, usage_decline
+from lib.rules.versions import rules_in_force
 from lib.store.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
@@ -215,8 +216,6 @@ def rules_for_import(conn: sa.Connection, rules: Rules) -> Rules:
     committed after the importer read its rules has re-graded only the snapshots stored then;
     grading the new one by the rules it replaced would leave it in the old tiers. Unstored rules
     (version 0) are applied as given."""
-    from lib.rules.versions import rules_in_force  # it applies rules through this module
-
     if rules.version == 0:
         return rules
     in_force = rules_in_force(conn)
@@ -290,7 +289,7 @@ def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
 
     ``row_count`` is the rows the acting user may see: the stored count for the whole base,
     a count of the rows inside a scope otherwise (never the whole base's size)."""
-    from lib.auth.scope import acting_scope, scope_terms
+    from lib.store.scope import acting_scope, scope_terms
 
     scope = acting_scope()
     rows: sa.ColumnElement = snapshots.c.row_count
@@ -312,7 +311,7 @@ def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
 def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
     """Delete one snapshot (rows, attributes, list entry) atomically; return rows deleted.
     Every branch's rows go: refused to a scoped account (``scope_refused_delete``)."""
-    from lib.auth.scope import require_whole_base
+    from lib.store.scope import require_whole_base
 
     require("delete_snapshot")
     require_whole_base("scope_refused_delete")
@@ -334,7 +333,7 @@ def import_history(engine: sa.Engine, limit: int = 50) -> pl.DataFrame:
     """The latest imports, newest first, failures included. Their counts are of whole files
     (every branch's rows, and rejected rows that may name no province): withheld from a scoped
     account (``PermissionDenied("scope_hidden_import_history")``)."""
-    from lib.auth.scope import require_whole_base
+    from lib.store.scope import require_whole_base
 
     require_whole_base("scope_hidden_import_history")
     c = import_log.c

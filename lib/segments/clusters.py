@@ -20,7 +20,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
-from lib.auth.scope import acting_scope
+from lib.store.scope import acting_scope
 from lib.store.filters import Filters
 from lib.segments import queries as q
 from lib.rules import Rules, RulesError

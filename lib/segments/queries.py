@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from lib.auth.scope import WHOLE_BASE, Scope, scope_terms
+from lib.store.scope import WHOLE_BASE, Scope, scope_terms
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store.schema import SPEND_COLUMNS
 from lib.store import customer_segments, customers
-from lib.store.cube_rows import customer_cube_for
+from lib.pipeline.cube_rows import customer_cube_for
 
 c = customers.c
 s = customer_segments.c
@@ -94,7 +94,7 @@ def spend_bands_by_tier(filters: Filters) -> sa.Select:
 
     Band b > 0 holds spends with ln(1 + spend) in [(b − 1) / SPEND_BANDS_PER_E, b / …); band 0
     holds no spend. ``lib.segments.tiers.band_quantiles`` reads ARPU quantiles off these counts.
-    A city scope reads the rows instead (``lib.store.cube_rows``).
+    A city scope reads the rows instead (``lib.pipeline.cube_rows``).
     """
     k = customer_cube_for(filters.scope).c
     return (

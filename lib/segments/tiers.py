@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from lib.auth.scope import acting_scope
+from lib.store.scope import acting_scope
 from lib.overview import queries as overview_queries
 from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top
 from lib.store.filters import Filters

@@ -1,7 +1,7 @@
 """The cubes' rows, recomputed from the customer rows when a scope is finer than the cubes.
 
 ``customer_cube`` and ``score_cube`` are summed per snapshot, province and tier, not per city,
-so they cannot honour a **city** scope (``lib.auth.scope``). For such a scope the queries read
+so they cannot honour a **city** scope (``lib.store.scope``). For such a scope the queries read
 the same columns from the customer rows instead, grouped by the cube's keys plus ``city``
 (so ``segment_conditions`` ANDs the city terms in as on the rows): the same figures as the
 cube gives for those customers, at the cost of reading the rows. Every other scope reads the
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib.auth.scope import Scope
+from lib.rules import Rules, churn_counted
+from lib.store.scope import Scope
 from lib.store import campaign_contacts, churn_scores, customer_cube, customers, score_cube
 
 c = customers.c
@@ -22,10 +23,10 @@ def finer_than_cubes(scope: Scope) -> bool:
     return bool(scope.cities)
 
 
-def customer_cube_for(scope: Scope, rules=None) -> sa.FromClause:
+def customer_cube_for(scope: Scope, rules: Rules | None = None) -> sa.FromClause:
     """``customer_cube``, or for a city scope the same columns (plus ``city``) from the rows.
 
-    ``rules`` (``lib.rules.Rules``) gives the ``counted`` flag as the store builds it into the
+    ``rules`` gives the ``counted`` flag as the store builds it into the
     cube (``lib.pipeline.cubes``); without rules the rows carry no ``counted`` column, so a
     query needing it fails loudly instead of reading another rule."""
     if not finer_than_cubes(scope):
@@ -36,8 +37,6 @@ def customer_cube_for(scope: Scope, rules=None) -> sa.FromClause:
             c.tier.label("tier"), churned.label("churned"), gross_add.label("gross_add"),
             c.spend_band.label("spend_band")]
     if rules is not None:
-        from lib.rules import churn_counted
-
         keys.append(sa.case((churn_counted(rules, c), True), else_=False).label("counted"))
     return (sa.select(*keys, sa.cast(sa.func.count(), sa.BigInteger).label("customers"),
                       sa.cast(sa.func.sum(sa.func.coalesce(c.spend_m1, 0.0)), sa.Double).label("revenue"))
