@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -39,6 +40,7 @@ from lib.segments.tiers import value_view
 from lib.store import churn_scores, customers, read_frame
 from lib.store.filters import Filters
 from lib.pipeline.migrations import open_store
+from lib.ui import Keys
 from tests.factories import model_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,17 +184,62 @@ def test_report_figures_and_alerts_are_the_scoped_ones(base):
     assert {b.entity for b in breaches if b.entity_kind == "province"} <= set(scope)
 
 
-def test_a_city_scope_refuses_what_is_summed_per_province(base):
+def test_a_city_scope_reads_the_rows_where_the_cubes_are_per_province(base):
+    """A city-scoped account: the Overview, Segments, Lifecycle and Offers figures read the rows
+    (the cubes are summed per province). Expected: plain polars over that city's rows (active,
+    VIP = tier ≥ the rules' VIP tier, ARPU = Σ latest-month spend / active, previous snapshot's
+    active), and, for every figure, an admin's cube-read figures of a province when the scope
+    names all of that province's cities (the same customers, one path by cube, one by rows)."""
+    from lib.offers.targets import offer_targets
+    from lib.rules.economics import economics_of, offer_inputs
+
     engine, _, latest, _, everything = base
     rules = current_rules(engine)
-    city = everything.filter(pl.col("snapshot_date") == latest)["city"].drop_nulls()[0]
+    dates = stored_dates(engine)
+    now = everything.filter(pl.col("snapshot_date") == latest)
+    city = now.group_by("city").len().sort(["len", "city"], descending=[True, False])["city"].drop_nulls()[0]
     catalogue = catalogue_entries(current_catalogue(engine)[1])
+    money = economics_of(offer_inputs(rules, None))
+
+    def figures(conn, filters):
+        overview = build_overview(conn, filters, rules)
+        survival = lifecycle_curves.survival(conn, filters, rules, default_definition(rules), None, 8).summary
+        return (overview, value_view(conn, filters, rules).tiers, survival,
+                offer_targets(conn, filters, rules, money).frame)
+
     with acting_as(User("city", "viewer", Scope((), (city,)))), engine.connect() as conn:
-        with pytest.raises(PermissionDenied) as refused:
-            build_overview(conn, Filters(latest), rules)
-        assert refused.value.code == "scope_cities_unsupported"
+        overview, tiers, _, targets = figures(conn, Filters(latest))
         calls = call_list(conn, Filters(latest), rules, ("high", "medium", "low"), (), catalogue)
+        provinces = read_frame(conn, overview_queries.provinces(latest))["province"].to_list()
+    mine = now.filter((pl.col("city") == city) & (pl.col("churned") != True))   # noqa: E712
+    before = everything.filter((pl.col("snapshot_date") == dates[-2]) & (pl.col("city") == city)
+                               & (pl.col("churned") != True))   # noqa: E712
+    assert mine.height > 0
+    assert overview.kpi("kpi_active").value == mine.height
+    assert overview.kpi("kpi_active").previous == before.height
+    assert overview.kpi("kpi_vip").value == mine.filter(pl.col("tier") >= rules.vip_min_tier).height
+    assert overview.kpi("kpi_arpu").value == pytest.approx(mine["spend_m1"].fill_null(0).sum() / mine.height)
+    assert tiers["active"].sum() == mine.height
+    assert targets["customers"].sum() == mine.height
+    assert sorted(provinces) == sorted(mine["province"].unique().to_list())
     assert set(calls.rows["city"].to_list()) <= {city} and calls.rows.height > 0
+
+    # a province whose every row names a city: by the rows (all its cities) = by the cube
+    full = next(p for p in now.group_by("province").len().sort("len", descending=True)["province"].to_list()
+                if everything.filter((pl.col("province") == p) & pl.col("city").is_null()).height == 0)
+    cities = tuple(everything.filter(pl.col("province") == full)["city"].unique().sort().to_list())
+    with engine.connect() as conn:
+        with acting_as(ADMIN):
+            by_cube = figures(conn, Filters(latest, provinces=(full,)))
+        with acting_as(User("cities", "viewer", Scope((full,), cities))):
+            by_rows = figures(conn, Filters(latest))
+    # sums of floats in another order: equal to the last few ulps
+    for got, expected in zip(by_rows[0].kpis, by_cube[0].kpis):
+        assert got.key == expected.key
+        assert (got.value, got.previous) == (pytest.approx(expected.value), pytest.approx(expected.previous))
+    assert_frame_equal(by_rows[0].trend, by_cube[0].trend)
+    for got, expected in zip(by_rows[1:], by_cube[1:]):
+        assert_frame_equal(got, expected)
 
 
 def test_accounts_carry_their_scope(tmp_path):
@@ -301,3 +348,159 @@ def test_the_segments_offers_and_lifecycle_downloads_hold_only_the_scope(base):
     assert targets["customers"].sum() == _active(everything, latest, scope).height
     for got, expected in zip(mine, wide):
         assert got.equals(expected)
+
+
+def test_whole_base_figures_are_computed_within_the_scope_or_withheld(base):
+    """Snapshot row counts, RFM cut-offs, the clusters' sample, the churn view's scored rows and
+    the export log of a scoped account are its own rows'; the import history, the model's
+    validation metrics, training, scoring and deletion are refused. Expected: polars recounts
+    of the stored rows; the RFM monetary cut-off of score s is the lowest six-month average
+    spend (missing = 0) among the scope's rows whose quintile is s, quintile as documented in
+    ``lib.segments.queries._quintile``: rank r (1 = highest, ties share the lowest rank) of n
+    rows, below = n + 1 − r, score = the least s in 1..4 with 5 × below ≤ s × n, else 5."""
+    from lib.churn.actions import export_history, record_export
+    from lib.churn.scores import churn_view, score_snapshot, train_and_score
+    from lib.pipeline.snapshots import delete_snapshot, import_history, list_snapshots
+    from lib.segments import clusters as segments_clusters
+    from lib.segments.tiers import rfm_cuts
+
+    engine, _, latest, scope, everything = base
+    rules = current_rules(engine)
+    gd = User("gd", "admin", Scope(scope))
+    with acting_as(gd):
+        listed = list_snapshots(engine)
+        for refused in (lambda: import_history(engine), lambda: delete_snapshot(engine, latest),
+                        lambda: train_and_score(engine, latest, rules),
+                        lambda: score_snapshot(engine, 1, latest, rules)):
+            with pytest.raises(PermissionDenied) as why:
+                refused()
+            assert why.value.code.startswith("scope_") and why.value.params["scope"] == Scope(scope).describe()
+        with engine.connect() as conn:
+            model = churn_view(conn, latest)
+            cuts = rfm_cuts(conn, latest)
+            clusters = segments_clusters.fit_clusters(conn, latest, rules, 3)
+        record_export(engine, view="action_list", snapshot_date=latest, file_format="csv",
+                      row_count=7, identifiers_masked=True)
+    with acting_as(ADMIN):
+        record_export(engine, view="action_list", snapshot_date=latest, file_format="csv",
+                      row_count=1500, identifiers_masked=False)
+        with engine.connect() as conn:
+            every_download = export_history(conn)
+    with acting_as(gd), engine.connect() as conn:
+        own_downloads = export_history(conn)
+
+    inside = everything.filter(pl.col("province").is_in(list(scope)))
+    expected = inside.group_by("snapshot_date").len().sort("snapshot_date", descending=True)
+    assert listed["row_count"].to_list() == expected["len"].to_list()
+    assert listed["row_count"].sum() < everything.height
+    # scores: the fixture scored every active row of the latest snapshot
+    assert model.scored_rows == _active(everything, latest, scope).height
+    assert model.card is None and model.withheld and model.accepted
+    assert set(own_downloads["user_name"].to_list()) == {"gd"}
+    assert set(every_download["user_name"].to_list()) == {"gd", "root"}
+    assert clusters is not None and clusters.sample_rows == inside.filter(pl.col("snapshot_date") == latest).height
+
+    c = customers.c
+    spend = read_frame(engine, sa.select(c.province, c.spend_avg_6m).where(c.snapshot_date == latest))
+    mine = spend.filter(pl.col("province").is_in(list(scope))).with_columns(
+        monetary=pl.col("spend_avg_6m").fill_null(0.0))
+    n = mine.height
+    mine = mine.with_columns(below=n + 1 - pl.col("monetary").rank("min", descending=True).cast(pl.Int64))
+    score = pl.lit(5)
+    for s in range(4, 0, -1):
+        score = pl.when(5 * pl.col("below") <= s * n).then(s).otherwise(score)
+    lows = mine.with_columns(m=score).group_by("m").agg(pl.col("monetary").min()).sort("m")
+    assert [(m, pytest.approx(low)) for m, low in lows.iter_rows()] == list(cuts.monetary_min)
+
+
+def test_the_app_shows_a_scoped_account_no_whole_base_figure(base, tmp_path, monkeypatch):
+    """Data page: the snapshot table's row counts are the scope's (polars recount), the import
+    history is replaced by the statement why; Churn risk: the validation table is replaced by
+    the statement, and no AUC is shown; both in English and Chinese."""
+    engine, url, latest, scope, everything = base
+    users = tmp_path / "users.toml"
+    with acting_as(ADMIN):
+        save_account("gd", "admin", "gd password", users, scope=Scope(scope))
+    monkeypatch.setenv("RETENTION_USERS_FILE", str(users))
+    monkeypatch.setenv("RETENTION_DB_URL", url)
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.text_input[0].input("gd")
+    at.text_input[1].input("gd password")
+    at.button[0].click().run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    counts = everything.filter(pl.col("province").is_in(list(scope))).group_by("snapshot_date").len()
+    shown = next(frame.value for frame in at.dataframe if len(frame.value) == counts.height)
+    numbers = [int(str(v).replace(",", "")) for v in shown.iloc[:, 1].tolist()]
+    assert sorted(numbers) == sorted(counts["len"].to_list())
+    assert any("import history is not shown" in box.value for box in at.info)
+    at.switch_page("views/churn.py").run()
+    assert not at.exception
+    assert any("validation figures (AUC" in box.value for box in at.info)
+    # the fixture card's ROC AUC is 0.8: shown to an unscoped account as "ROC AUC | 0.800"
+    assert all("ROC AUC" not in frame.value.to_string() for frame in at.dataframe)
+    assert not any("0.800" in e.value for e in (*at.caption, *at.markdown, *at.success))
+    at.session_state[Keys.LANG] = "zh"
+    at.run()
+    assert not at.exception
+    assert any("模型的验证指标" in box.value for box in at.info)
+    at.switch_page("views/data.py").run()
+    assert any("导入记录不向您的账号" in box.value for box in at.info)
+
+
+def test_every_other_download_holds_only_the_scope(base):
+    """The frames behind the remaining CSV downloads — Lifecycle funnel and customer value,
+    Segments ARPU, RFM and cluster tables, the city drill-down, the migration matrix, and the
+    Offers plan of figures.json — for a scoped account: the same as an unscoped account's with
+    its provinces chosen (RFM and clusters, cut and fitted on the scope's own rows, by design
+    differ: their customers add up to a polars recount of the scope's rows instead), and a
+    drill into a province outside the scope is empty."""
+    from lib.lifecycle import value as lifecycle_value
+    from lib.lifecycle.funnel import funnel
+    from lib.lifecycle.settings import settings as lifecycle_settings
+    from lib.segments import clusters as segments_clusters
+    from lib.segments import geo
+    from lib.segments.tiers import migration_view, rfm_view
+
+    engine, _, latest, scope, everything = base
+    rules = current_rules(engine)
+    dates = stored_dates(engine)
+    definition = default_definition(rules)
+    settings = lifecycle_settings(rules)
+    other = next(p for p in everything["province"].drop_nulls().unique().sort().to_list() if p not in scope)
+
+    def frames(conn, filters):
+        return (funnel(conn, filters, rules, definition).cohorts,
+                lifecycle_value.customer_value(conn, filters, rules, definition, settings.margin_share,
+                                               settings.annual_discount_rate, settings.projection_months,
+                                               settings.min_fit_customers).tiers,
+                value_view(conn, filters, rules).arpu,
+                geo.area_view(conn, filters, rules, "city", scope[0]),
+                migration_view(conn, filters, rules, dates[-2]).matrix)
+
+    with engine.connect() as conn:
+        with acting_as(ADMIN):
+            wide = frames(conn, Filters(latest, provinces=scope))
+        with acting_as(User("gd", "viewer", Scope(scope))):
+            mine = frames(conn, Filters(latest))
+            outside = geo.area_view(conn, Filters(latest), rules, "city", other)
+            rfm = rfm_view(conn, Filters(latest), rules).segments
+            model = segments_clusters.fit_clusters(conn, latest, rules, 3)
+            clusters = segments_clusters.cluster_view(conn, Filters(latest), rules, model).clusters
+    for got, expected in zip(mine, wide):
+        assert_frame_equal(got, expected)
+    assert outside.height == 0 or outside["customers"].sum() == 0
+    rows = everything.filter((pl.col("snapshot_date") == latest) & pl.col("province").is_in(list(scope)))
+    assert rfm["customers"].sum() == rows.height and clusters["customers"].sum() == rows.height
+    cities = set(rows.filter(pl.col("province") == scope[0])["city"].drop_nulls().to_list())
+    assert set(mine[3]["area"].drop_nulls().to_list()) <= cities
+
+    with acting_as(ADMIN):
+        wide_plan = headline_figures(engine, Filters(latest, provinces=scope), rules)["offers"]
+    with acting_as(User("gd", "viewer", Scope(scope))):
+        figures = headline_figures(engine, Filters(latest), rules)
+    assert figures["offers"] == wide_plan
+    assert "metrics" not in figures["churn"] and figures["churn"]["withheld"]["zh"]
+    assert figures["churn"]["scored_rows"] == _active(everything, latest, scope).height

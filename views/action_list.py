@@ -117,6 +117,8 @@ with ui.guard():
     st.subheader(t("actions_log", code))
     with ui.engine().connect() as conn:   # not cached: a download adds to it without a rerun
         history = export_history(conn)
+    if not ui.user().scope.whole_base:   # lib lists the account's own downloads only
+        st.caption(t("scope_export_log_note", code))
     if history.height == 0:
         st.caption(t("actions_log_empty", code))
     else:

@@ -17,6 +17,7 @@ code = ui.lang()
 st.title(t("page_churn", code))
 CHART = {"displaylogo": False}
 card = None
+view = None
 
 with ui.guard(stop=True):
     filters = ui.filters_or_stop("churn_empty")
@@ -28,8 +29,11 @@ with ui.guard(stop=True):
     st.caption(t(intro if target.months is not None else "churn_intro_unknown", code,
                  months=target.months, horizon=settings.horizon_months,
                  rows=f"{settings.sample_rows:,}", version=rules.version))
+    scope = ui.user().scope   # a scoped account neither trains nor sees the whole-base card
     if st.button(t("churn_train_button", code, snapshot=fmt.date(filters.snapshot_date)),
-                 type="primary", icon=":material/model_training:", disabled=target.months is None):
+                 type="primary", icon=":material/model_training:",
+                 disabled=target.months is None or not scope.whole_base,
+                 help=None if scope.whole_base else t("scope_refused_train", code, scope=scope.describe())):
         with st.status(t("churn_training", code), expanded=True) as status:
             bar = st.progress(0.0, text=t("churn_scoring", code))
             model_id, trained = train_and_score(ui.engine(), filters.snapshot_date, rules,
@@ -38,21 +42,24 @@ with ui.guard(stop=True):
                                   seconds=f"{trained.training_seconds:.1f}"), state="complete")
         ui.clear_caches()
     view = ui.compute(churn_view, filters.snapshot_date)
-    if view.card is None:
+    if view.model_id is None:
         st.info(t("churn_no_model", code, snapshot=fmt.date(filters.snapshot_date)))
         st.stop()
-    card = view.card
-    if card.accepted:
+    card = view.card   # None when withheld from a scoped account (lib.churn.scores.ChurnView)
+    if view.accepted:
         st.success(t("churn_accepted", code, model=view.model_id, rows=f"{view.scored_rows:,}",
                      snapshot=fmt.date(filters.snapshot_date)))
-    else:
+    elif card is not None:
         st.error(t("churn_refused", code, model=view.model_id, reason=t(card.refused, code)))
     if settings.from_defaults:
         st.caption(t("churn_settings_defaults", code))
 
     st.subheader(t("churn_section_validation", code))
-    st.caption(validation_text(card, code))
-    ui.table(comparison(card, code))
+    if view.withheld:
+        st.info(t("scope_hidden_model_metrics", code, scope=scope.describe()))
+    else:
+        st.caption(validation_text(card, code))
+        ui.table(comparison(card, code))
 
 with ui.guard():
     if card is not None and card.accepted:
@@ -71,7 +78,7 @@ with ui.guard():
         st.caption(t("churn_explain_note", code))
 
 with ui.guard():
-    if card is not None and card.accepted:
+    if view is not None and view.accepted:   # the scores of the scope's customers
         st.subheader(t("churn_section_risk", code))
         horizon = st.select_slider(t("churn_risk_horizon", code), options=risk_horizon_choices(rules),
                                    value=rules.risk_horizon_months)

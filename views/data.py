@@ -219,15 +219,20 @@ with tab_import, ui.guard():
                 st.rerun()
 
 with tab_snapshots, ui.guard():
+    scope = ui.user().scope   # row counts are the scope's (lib.pipeline.snapshots.list_snapshots)
     stored = list_snapshots(ui.engine())
     if stored.height == 0:
         st.info(t("sidebar_no_data", code))
     else:
         ui.table(localised(stored, code))
+        if not scope.whole_base:
+            st.caption(t("scope_rows_note", code, scope=scope.describe()))
+        may_delete = ui.user().can("delete_snapshot") and scope.whole_base
+        refusal = (t("scope_refused_delete", code, scope=scope.describe()) if not scope.whole_base
+                   else t("auth_role_needed", code, role=t("auth_role_admin", code)))
         choice = st.selectbox(t("data_delete_pick", code), stored["snapshot_date"].to_list())
         if st.button(t("data_delete_button", code), icon=":material/delete:",
-                     disabled=not ui.user().can("delete_snapshot"),
-                     help=None if ui.user().can("delete_snapshot") else t("auth_role_needed", code, role=t("auth_role_admin", code))):
+                     disabled=not may_delete, help=None if may_delete else refusal):
             st.session_state[ui.Keys.PENDING_DELETE] = choice
         pending = st.session_state.get(ui.Keys.PENDING_DELETE)
         if pending is not None:
@@ -244,7 +249,10 @@ with tab_snapshots, ui.guard():
                 st.session_state.pop(ui.Keys.PENDING_DELETE)
                 st.rerun()
     st.subheader(t("data_history", code))
-    ui.table(localised(import_history(ui.engine()), code))
+    if scope.whole_base:
+        ui.table(localised(import_history(ui.engine()), code))
+    else:   # whole-file counts: lib refuses them to a scope (import_history)
+        st.info(t("scope_hidden_import_history", code, scope=scope.describe()))
 
 with tab_rules, ui.guard():
     rules = ui.rules()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.auth import require
+from lib.auth import PermissionDenied, current_actor, require
 from lib.common.exports import mask_identifier
 import sqlalchemy as sa
 
@@ -315,5 +315,10 @@ def export_call_list(engine: sa.Engine, frame: pl.DataFrame, file_format: str,
 
 
 def export_history(conn: sa.Connection, limit: int = 20) -> pl.DataFrame:
-    """The latest downloads, newest first."""
-    return read_frame(conn, q.export_history(limit))
+    """The latest downloads, newest first. A scoped account sees its own downloads only: the
+    others' row counts are of other branches (an unscoped account sees every download)."""
+    actor = current_actor()
+    if actor is None:
+        raise PermissionDenied("auth_not_signed_in")
+    mine = None if actor.scope.whole_base else actor.name
+    return read_frame(conn, q.export_history(limit, mine))

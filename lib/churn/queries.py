@@ -11,6 +11,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from lib.store.scope import WHOLE_BASE, Scope, scope_terms
+
 from lib.store.filters import Filters, double, segment_conditions
 from lib.store import churn_models, churn_scores, customers, export_log, snapshots
 
@@ -139,10 +141,14 @@ def latest_model(snapshot_date: dt.date | None = None) -> sa.Select:
     return statement.order_by(m.model_id.desc()).limit(1)
 
 
-def scored_model(snapshot_date: dt.date) -> sa.Select:
-    """The model whose scores are stored for a snapshot (one at most) and how many rows."""
-    return (sa.select(s.model_id, sa.func.count().label("rows"))
-            .where(s.snapshot_date == snapshot_date).group_by(s.model_id))
+def scored_model(snapshot_date: dt.date, scope: Scope = WHOLE_BASE) -> sa.Select:
+    """The model whose scores are stored for a snapshot (one at most) and how many rows (of
+    the customers inside ``scope``)."""
+    query = sa.select(s.model_id, sa.func.count().label("rows")).where(s.snapshot_date == snapshot_date)
+    if not scope.whole_base:
+        query = query.select_from(churn_scores.join(customers, sa.and_(
+            c.snapshot_date == s.snapshot_date, c.customer_id == s.customer_id))).where(*scope_terms(c, scope))
+    return query.group_by(s.model_id)
 
 
 def _scored_rows(filters: Filters) -> sa.Join:
@@ -227,8 +233,10 @@ def call_candidates(filters: Filters, min_decile: int, max_decile: int,
     )
 
 
-def export_history(limit: int) -> sa.Select:
+def export_history(limit: int, user_name: str | None = None) -> sa.Select:
+    """The latest downloads, newest first; only ``user_name``'s when given."""
     e = export_log.c
-    return (sa.select(e.export_id, e.exported_at, e.user_name, e.view, e.snapshot_date,
-                      e.file_format, e.row_count, e.identifiers_masked)
-            .order_by(e.export_id.desc()).limit(limit))
+    query = (sa.select(e.export_id, e.exported_at, e.user_name, e.view, e.snapshot_date,
+                       e.file_format, e.row_count, e.identifiers_masked)
+             .order_by(e.export_id.desc()).limit(limit))
+    return query if user_name is None else query.where(e.user_name == user_name)

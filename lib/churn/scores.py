@@ -27,6 +27,7 @@ from lib.store.filters import Filters
 from lib.churn import queries as q
 from lib.rules import Rules
 from lib.auth import require
+from lib.store.scope import acting_scope, require_whole_base
 from lib.pipeline.snapshots import bulk_insert, refresh_statistics
 from lib.store import StoreError, churn_models, churn_scores, read_frame, score_cube, writing
 
@@ -71,9 +72,11 @@ def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rul
     probabilities) to ``churn_scores``, replacing the snapshot's earlier scores, in one
     transaction.
 
-    Raises ``PermissionDenied`` unless the acting user may ``edit_rules``.
+    Raises ``PermissionDenied`` unless the acting user may ``edit_rules`` and sees the whole
+    base (scoring writes every branch's scores).
     """
     require("edit_rules")
+    require_whole_base("scope_refused_train")
     with writing(engine) as conn:   # the score cube groups by tier: not while tiers change
         card = ModelCard.from_json(conn.execute(sa.select(churn_models.c.card).where(
             churn_models.c.model_id == model_id)).scalar_one())
@@ -133,8 +136,10 @@ def _write_scores(conn: sa.Connection, model_id: int, card: ModelCard, model, sn
 def train_and_score(engine: sa.Engine, snapshot_date: dt.date, rules: Rules,
                     progress=lambda share: None) -> tuple[int, ModelCard]:
     """The Churn risk page's button: train as of the snapshot, keep the model, and score the
-    snapshot when the model is accepted. Returns ``(model_id, card)``."""
+    snapshot when the model is accepted. Returns ``(model_id, card)``. The model is trained on
+    and scores every branch: refused to a scoped account (``scope_refused_train``)."""
     require("edit_rules")   # training writes a model and scores: an analyst's job
+    require_whole_base("scope_refused_train")
     with engine.connect() as conn:
         card, model = train_churn_model(conn, snapshot_date, rules)
     # The model and its scores in one transaction: "the newest model" (lib.churn.queries
@@ -150,23 +155,34 @@ def train_and_score(engine: sa.Engine, snapshot_date: dt.date, rules: Rules,
 @dataclass(frozen=True)
 class ChurnView:
     """What the Churn risk page shows: the newest model as of a snapshot (None when none was
-    trained yet) and whether the snapshot is scored, by which model and how many rows."""
+    trained yet) and whether the snapshot is scored, by which model and how many rows (of the
+    acting user's scope).
+
+    ``card``: the model card, whose validation metrics (AUC, lift, deciles, calibration, rows
+    and churners) are of the whole base; for a scoped account it is withheld (None, with
+    ``withheld`` True and only ``accepted`` kept), never shown as if it were the branch's."""
 
     model_id: int | None
     card: ModelCard | None
     scored_by: int | None
     scored_rows: int
+    accepted: bool = False
+    withheld: bool = False
 
 
 def churn_view(conn: sa.Connection, snapshot_date: dt.date) -> ChurnView:
     """The newest model trained as of ``snapshot_date`` and the snapshot's scoring state."""
+    scope = acting_scope()
     row = read_frame(conn, q.latest_model(snapshot_date))
-    scored = read_frame(conn, q.scored_model(snapshot_date))
+    scored = read_frame(conn, q.scored_model(snapshot_date, scope))
     scored_by = int(scored["model_id"][0]) if scored.height else None
     rows = int(scored["rows"][0]) if scored.height else 0
     if row.height == 0:
         return ChurnView(None, None, scored_by, rows)
-    return ChurnView(int(row["model_id"][0]), ModelCard.from_json(row["card"][0]), scored_by, rows)
+    card = ModelCard.from_json(row["card"][0])
+    if not scope.whole_base:   # its metrics are the whole base's: see ChurnView
+        return ChurnView(int(row["model_id"][0]), None, scored_by, rows, card.accepted, withheld=True)
+    return ChurnView(int(row["model_id"][0]), card, scored_by, rows, card.accepted)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,29 @@ STRINGS: dict[str, tuple[str, str]] = {
                                  "admin to give your account a province scope.",
                                  "您的账号限定为城市（{cities}），而本视图只按省份汇总，无法向您展示。"
                                  "请管理员为您的账号设置省份范围。"),
+    "scope_hidden_import_history": (
+        "The import history is not shown to your account (limited to {scope}): its row counts are "
+        "of whole files, every branch's rows together, and cannot be cut to your scope.",
+        "导入记录不向您的账号（限定为 {scope}）展示：其中的行数是整个文件、所有分支合计的，"
+        "无法按您的范围拆分。"),
+    "scope_hidden_model_metrics": (
+        "The model's validation figures (AUC, lift, deciles, calibration) are not shown to your "
+        "account (limited to {scope}): the model is trained and validated on the whole base, every "
+        "branch together. Its scores of your customers are shown.",
+        "模型的验证指标（AUC、提升度、十分位、校准）不向您的账号（限定为 {scope}）展示："
+        "模型在全部客户（所有分支合计）上训练和验证。下面展示的是它对您的客户的评分。"),
+    "scope_refused_train": (
+        "Your account is limited to {scope}: training or scoring a churn model acts on every "
+        "branch's customers, so an account that sees the whole base must do it.",
+        "您的账号限定为 {scope}：训练或评分流失模型会作用于所有分支的客户，须由可查看全部客户的账号操作。"),
+    "scope_refused_delete": (
+        "Your account is limited to {scope}: deleting a snapshot deletes every branch's rows, so "
+        "an account that sees the whole base must do it.",
+        "您的账号限定为 {scope}：删除快照会删除所有分支的数据，须由可查看全部客户的账号操作。"),
+    "scope_rows_note": ("Row counts are of the customers you may see ({scope}).",
+                        "行数为您可查看的客户（{scope}）。"),
+    "scope_export_log_note": ("Only your own downloads are listed: the others' are of other branches.",
+                              "仅列出您自己的下载记录：其他人的记录属于其他分支。"),
     "cli_user_scope": ("Scope: {scope}.", "范围：{scope}。"),
     "cli_user_unknown": ("No account named {name} in {path}.", "{path} 中没有名为 {name} 的账号。"),
     # batch commands

@@ -44,7 +44,8 @@ def lifetime_counts(conn: sa.Connection, filters: Filters, rules: Rules,
     """Customers per (segment, duration_months, event, entry_months, active): see
     ``lib.lifecycle.queries.lifetimes`` (left-truncated under the minimum-tenure exclusion);
     ``segment`` as text."""
-    if dimension in (None, *q.CUBE_DIMENSIONS) and conn.execute(
+    # the lifetime cube is summed per province: a city scope reads the rows
+    if dimension in (None, *q.CUBE_DIMENSIONS) and not filters.scope.cities and conn.execute(
             q.cube_built(filters.snapshot_date, definition)).first():
         frame = read_frame(conn, q.cube_lifetimes(filters, definition, dimension))
     else:

@@ -15,7 +15,9 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from lib.store.scope import acting_scope
 from lib.churn.scores import churn_view
+from lib.i18n import t_text
 from lib.lifecycle import curves as lifecycle_curves
 from lib.lifecycle.settings import default_definition, settings as lifecycle_settings
 from lib.offers.optimiser import optimise
@@ -92,7 +94,14 @@ def _headline(conn: sa.Connection, filters: Filters, rules: Rules, catalogue, vi
 
 
 def _model_figures(model) -> dict[str, Any]:
-    """The Churn risk page's model card headline: validation metrics of the newest model."""
+    """The Churn risk page's model card headline: validation metrics of the newest model.
+    For a scoped user the metrics (of the whole base) are withheld as on the page: the model,
+    whether it is accepted, and the scored rows of the scope only, with the reason."""
+    if model.withheld:
+        return {"model_id": model.model_id, "accepted": model.accepted,
+                "withheld": {lang: t_text("scope_hidden_model_metrics", lang, scope=acting_scope().describe())
+                             for lang in ("en", "zh")},
+                "scored_by": model.scored_by, "scored_rows": model.scored_rows}
     if model.card is None:
         return {"model_id": None, "scored_by": model.scored_by}
     card = model.card

@@ -4,15 +4,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lib.store.filters import Filters, double, segment_conditions
-from lib.store import campaign_contacts, churn_models, score_cube
+from lib.store import churn_models
+from lib.pipeline.cube_rows import campaign_contacts_for, score_cube_for
 
 
 def scored_groups(filters: Filters) -> sa.Select:
     """Active customers of the snapshot per tier and risk decile of the newest churn model:
     customers, mean churn probability (share over the model's horizon, ``model_horizon``
     months), mean latest-month spend (currency per month). Read from ``score_cube``; empty when
-    the snapshot has no scores."""
-    k = score_cube.c
+    the snapshot has no scores. A city scope reads the scores and rows instead
+    (``lib.pipeline.cube_rows``)."""
+    cube = score_cube_for(filters.scope)
+    k = cube.c
     newest = (sa.select(sa.func.max(k.model_id))
               .where(k.snapshot_date == filters.snapshot_date).scalar_subquery())
     customers_ = sa.func.sum(k.customers)
@@ -24,7 +27,7 @@ def scored_groups(filters: Filters) -> sa.Select:
             (double(sa.func.sum(k.churn_probability)) / double(customers_)).label("churn_probability"),
             (double(sa.func.sum(k.spend)) / double(customers_)).label("spend"),
         )
-        .select_from(score_cube.join(churn_models, churn_models.c.model_id == k.model_id))
+        .select_from(cube.join(churn_models, churn_models.c.model_id == k.model_id))
         .where(k.snapshot_date == filters.snapshot_date, k.model_id == newest,
                *segment_conditions(filters, k))
         .group_by(k.tier, k.risk_decile, churn_models.c.horizon_months)
@@ -39,9 +42,10 @@ def campaign_outcomes(filters: Filters) -> sa.Select:
 
     Read from ``campaign_contacts``: a customer's contact is the first snapshot that carries the
     campaign fields (counted when it is not after the chosen snapshot); churn counts when a
-    later snapshot up to the chosen one shows the customer churned.
+    later snapshot up to the chosen one shows the customer churned (a city scope adds the city
+    at contact from the rows: ``lib.pipeline.cube_rows``).
     """
-    k = campaign_contacts.c
+    k = campaign_contacts_for(filters.scope).c
     churned = sa.and_(k.churn_date.is_not(None), k.churn_date <= filters.snapshot_date)
     return (
         sa.select(k.offer_id, k.tier, k.treated, sa.func.count().label("customers"),

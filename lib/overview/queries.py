@@ -9,18 +9,18 @@ import sqlalchemy as sa
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules
 from lib.store.scope import scope_terms
-from lib.store import customer_cube, customers, snapshots
+from lib.store import customers, snapshots
+from lib.pipeline.cube_rows import customer_cube_for
 
 c = customers.c
-k = customer_cube.c
 
 
-def _customers_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    """Customers of the cube rows meeting ``condition``."""
+def _customers_if(k: sa.ColumnCollection, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """Customers of the cube rows ``k`` meeting ``condition``."""
     return sa.cast(sa.func.sum(sa.case((condition, k.customers), else_=0)), sa.BigInteger)
 
 
-def _revenue_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[float]:
+def _revenue_if(k: sa.ColumnCollection, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[float]:
     return double(sa.func.sum(sa.case((condition, k.revenue), else_=0.0)))
 
 
@@ -30,22 +30,24 @@ def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Selec
     Columns: snapshot_date, customers (rows), active, churners (all types), churners_counted
     and base_counted (after the rules' exclusions), gross_adds (joined in the snapshot month),
     revenue (sum of latest-month spend of active customers, currency), vip_active,
-    vip_revenue (currency). Read from the cube, which the store keeps in step with the rules.
+    vip_revenue (currency). Read from the cube, which the store keeps in step with the rules
+    (from the rows for a city scope: ``lib.pipeline.cube_rows``).
     """
+    k = customer_cube_for(filters.scope, rules).c
     active = k.churned.is_(False)
     vip = k.tier >= rules.vip_min_tier
     return (
         sa.select(
             k.snapshot_date,
-            _customers_if(sa.true()).label("customers"),
-            _customers_if(active).label("active"),
-            _customers_if(k.churned.is_(True)).label("churners"),
-            _customers_if(sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
-            _customers_if(k.counted.is_(True)).label("base_counted"),
-            _customers_if(k.gross_add.is_(True)).label("gross_adds"),
-            _revenue_if(active).label("revenue"),
-            _customers_if(sa.and_(active, vip)).label("vip_active"),
-            _revenue_if(sa.and_(active, vip)).label("vip_revenue"),
+            _customers_if(k, sa.true()).label("customers"),
+            _customers_if(k, active).label("active"),
+            _customers_if(k, k.churned.is_(True)).label("churners"),
+            _customers_if(k, sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
+            _customers_if(k, k.counted.is_(True)).label("base_counted"),
+            _customers_if(k, k.gross_add.is_(True)).label("gross_adds"),
+            _revenue_if(k, active).label("revenue"),
+            _customers_if(k, sa.and_(active, vip)).label("vip_active"),
+            _revenue_if(k, sa.and_(active, vip)).label("vip_revenue"),
         )
         .where(k.snapshot_date.in_(dates), *segment_conditions(filters, k))
         .group_by(k.snapshot_date)
@@ -56,14 +58,15 @@ def kpi_counts(filters: Filters, rules: Rules, dates: list[dt.date]) -> sa.Selec
 def tier_churn(filters: Filters, rules: Rules) -> sa.Select:
     """Per tier in the chosen snapshot: active customers, their monthly revenue (currency),
     churners and base after the rules' exclusions."""
+    k = customer_cube_for(filters.scope, rules).c
     active = k.churned.is_(False)
     return (
         sa.select(
             k.tier,
-            _customers_if(active).label("active"),
-            _revenue_if(active).label("revenue"),
-            _customers_if(sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
-            _customers_if(k.counted.is_(True)).label("base_counted"),
+            _customers_if(k, active).label("active"),
+            _revenue_if(k, active).label("revenue"),
+            _customers_if(k, sa.and_(k.churned.is_(True), k.counted.is_(True))).label("churners_counted"),
+            _customers_if(k, k.counted.is_(True)).label("base_counted"),
         )
         .where(k.snapshot_date == filters.snapshot_date, *segment_conditions(filters, k))
         .group_by(k.tier)
@@ -106,11 +109,12 @@ def revenue_by_spend_band(filters: Filters) -> sa.Select:
 
     Cumulated, these give the revenue-concentration (Pareto) curve, exact at band edges.
     """
+    k = customer_cube_for(filters.scope).c
     return (
         sa.select(
             k.spend_band.label("band"),
-            _customers_if(sa.true()).label("customers"),
-            _revenue_if(sa.true()).label("revenue"),
+            _customers_if(k, sa.true()).label("customers"),
+            _revenue_if(k, sa.true()).label("revenue"),
         )
         .where(k.snapshot_date == filters.snapshot_date, k.churned.is_(False),
                *segment_conditions(filters, k))
@@ -164,7 +168,11 @@ def snapshot_list() -> sa.Select:
 
 def provinces(snapshot_date: dt.date) -> sa.Select:
     """Provinces present in a snapshot, largest first (a BIGINT count on every engine:
-    PostgreSQL's SUM of a BIGINT is NUMERIC)."""
+    PostgreSQL's SUM of a BIGINT is NUMERIC). Scoped to the acting user; a city scope reads
+    the rows (the cube has no city)."""
+    from lib.store.scope import acting_scope
+
+    k = customer_cube_for(acting_scope()).c
     total = sa.cast(sa.func.sum(k.customers), sa.BigInteger)
     return (
         sa.select(k.province, total.label("customers"))

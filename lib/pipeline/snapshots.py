@@ -285,19 +285,36 @@ def _log_failure(engine, source_name, dates, rows_read, started, user_name, exc)
 
 
 def list_snapshots(engine: sa.Engine) -> pl.DataFrame:
-    """Stored snapshots, newest first: date, rows, churn window, rules version, source, time."""
+    """Stored snapshots, newest first: date, rows, churn window, rules version, source, time.
+
+    ``row_count`` is the rows the acting user may see: the stored count for the whole base,
+    a count of the rows inside a scope otherwise (never the whole base's size)."""
+    from lib.store.scope import acting_scope, scope_terms
+
+    scope = acting_scope()
+    rows: sa.ColumnElement = snapshots.c.row_count
+    if not scope.whole_base:
+        c = customers.c
+        rows = (sa.select(sa.func.count()).where(c.snapshot_date == snapshots.c.snapshot_date,
+                                                 *scope_terms(c, scope))
+                .scalar_subquery())
     return read_frame(
         engine,
         sa.select(
-            snapshots.c.snapshot_date, snapshots.c.row_count, snapshots.c.churn_window_months,
+            snapshots.c.snapshot_date, sa.cast(rows, sa.BigInteger).label("row_count"),
+            snapshots.c.churn_window_months,
             snapshots.c.rules_version, snapshots.c.source_name, snapshots.c.imported_at,
         ).order_by(snapshots.c.snapshot_date.desc()),
     )
 
 
 def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
-    """Delete one snapshot (rows, attributes, list entry) atomically; return rows deleted."""
+    """Delete one snapshot (rows, attributes, list entry) atomically; return rows deleted.
+    Every branch's rows go: refused to a scoped account (``scope_refused_delete``)."""
+    from lib.store.scope import require_whole_base
+
     require("delete_snapshot")
+    require_whole_base("scope_refused_delete")
     with writing(engine) as conn:
         if snapshot_date not in stored_dates(conn):
             raise StoreError("store_snapshot_missing", date=str(snapshot_date))
@@ -313,7 +330,12 @@ def delete_snapshot(engine: sa.Engine, snapshot_date: dt.date) -> int:
 
 
 def import_history(engine: sa.Engine, limit: int = 50) -> pl.DataFrame:
-    """The latest imports, newest first, failures included."""
+    """The latest imports, newest first, failures included. Their counts are of whole files
+    (every branch's rows, and rejected rows that may name no province): withheld from a scoped
+    account (``PermissionDenied("scope_hidden_import_history")``)."""
+    from lib.store.scope import require_whole_base
+
+    require_whole_base("scope_hidden_import_history")
     c = import_log.c
     return read_frame(
         engine,

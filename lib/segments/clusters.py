@@ -20,6 +20,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
+from lib.store.scope import acting_scope
 from lib.store.filters import Filters
 from lib.segments import queries as q
 from lib.rules import Rules
@@ -183,8 +184,9 @@ def name_clusters(centers: np.ndarray, features: tuple[str, ...]) -> tuple[tuple
 
 
 def usable_features(conn: sa.Connection, snapshot_date: dt.date, config: ClusterSettings) -> tuple[int, tuple[str, ...]]:
-    """Rows of the snapshot and the configured features with enough values."""
-    row = read_frame(conn, q.feature_coverage(snapshot_date, config.features)).row(0, named=True)
+    """Rows of the snapshot inside the acting user's scope and the configured features with
+    enough values."""
+    row = read_frame(conn, q.feature_coverage(snapshot_date, config.features, acting_scope())).row(0, named=True)
     rows = int(row["rows"] or 0)
     usable = tuple(f for f in config.features if rows and row[f] / rows >= max(config.min_coverage, 1e-9))
     return rows, usable
@@ -192,7 +194,9 @@ def usable_features(conn: sa.Connection, snapshot_date: dt.date, config: Cluster
 
 def fit_clusters(conn: sa.Connection, snapshot_date: dt.date, rules: Rules,
                  k: int | None = None) -> ClusterModel | None:
-    """Fit the snapshot's behavioural clusters on a bounded, evenly spread sample.
+    """Fit the snapshot's behavioural clusters on a bounded, evenly spread sample of the rows
+    inside the acting user's scope (a scoped account's profiles are its own rows', never the
+    whole base's).
 
     Returns None when fewer than two features have values or the snapshot is too small.
     """
@@ -201,7 +205,7 @@ def fit_clusters(conn: sa.Connection, snapshot_date: dt.date, rules: Rules,
     if len(features) < 2 or rows < 3 * config.k_max:
         return None
     every = max(1, math.ceil(rows / config.sample_size))
-    sample = read_frame(conn, q.feature_sample(snapshot_date, features, every))
+    sample = read_frame(conn, q.feature_sample(snapshot_date, features, every, acting_scope()))
     x = sample.select([pl.col(f).cast(pl.Float64) for f in features]).to_numpy()
     model = BehaviourClusters(k=k, k_range=(config.k_min, config.k_max),
                               random_state=config.random_state).fit(x)

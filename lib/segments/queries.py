@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from lib.store.scope import scope_terms
+from lib.store.scope import WHOLE_BASE, Scope, scope_terms
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store.schema import SPEND_COLUMNS
-from lib.store import customer_cube, customer_segments, customers
+from lib.store import customer_segments, customers
+from lib.pipeline.cube_rows import customer_cube_for
 
 c = customers.c
-k = customer_cube.c
 s = customer_segments.c
 
 #: Columns a tier can be crossed with (the page offers those with values in the snapshot).
@@ -94,7 +94,9 @@ def spend_bands_by_tier(filters: Filters) -> sa.Select:
 
     Band b > 0 holds spends with ln(1 + spend) in [(b − 1) / SPEND_BANDS_PER_E, b / …); band 0
     holds no spend. ``lib.segments.tiers.band_quantiles`` reads ARPU quantiles off these counts.
+    A city scope reads the rows instead (``lib.pipeline.cube_rows``).
     """
+    k = customer_cube_for(filters.scope).c
     return (
         sa.select(k.tier, k.spend_band.label("band"),
                   sa.cast(sa.func.sum(k.customers), sa.BigInteger).label("active"),
@@ -148,9 +150,9 @@ def rfm_present(snapshot_date: dt.date) -> sa.Select:
         s.snapshot_date == snapshot_date)
 
 
-def _ranked(snapshot_date: dt.date, extra: bool = False) -> sa.Select:
-    """Rows of the snapshot with their recency score ``r``, their rank (1 = best, ties share)
-    on frequency and monetary, and the row count ``n``."""
+def _ranked(snapshot_date: dt.date, extra: bool = False, scope: Scope = WHOLE_BASE) -> sa.Select:
+    """Rows of the snapshot inside ``scope`` with their recency score ``r``, their rank (1 =
+    best, ties share) on frequency and monetary, and the row count ``n``."""
     recency = recency_months()
     frequency = frequency_months()
     monetary = sa.func.coalesce(c.spend_avg_6m, 0.0)
@@ -161,7 +163,7 @@ def _ranked(snapshot_date: dt.date, extra: bool = False) -> sa.Select:
         recency_score(recency).label("r"),
         sa.func.rank().over(order_by=frequency.desc()).label("f_rank"),
         sa.func.rank().over(order_by=monetary.desc()).label("m_rank"),
-    ).where(c.snapshot_date == snapshot_date)
+    ).where(c.snapshot_date == snapshot_date, *scope_terms(c, scope))
 
 
 def rfm_insert(snapshot_date: dt.date) -> sa.Insert:
@@ -184,13 +186,15 @@ def rfm_insert(snapshot_date: dt.date) -> sa.Insert:
         [s.snapshot_date, s.customer_id, s.rfm_recency, s.rfm_frequency, s.rfm_monetary], scores)
 
 
-def rfm_score_cells(snapshot_date: dt.date) -> sa.Select:
+def rfm_score_cells(snapshot_date: dt.date, scope: Scope) -> sa.Select:
     """The snapshot's score of every recency and frequency value and the lowest monetary value
     of each monetary score: enough to score any row with CASE (``rfm_scores``) and no join.
+    Quintiles over the rows inside ``scope`` (a scoped account's cut-offs are its own rows',
+    never the whole base's).
 
     Columns: recency (months), frequency (months), r, f, m (scores), m_min (currency per month).
     """
-    ranked = _ranked(snapshot_date, extra=True).subquery("ranked")
+    ranked = _ranked(snapshot_date, extra=True, scope=scope).subquery("ranked")
     x = ranked.c
     f, m = _quintile(x.f_rank, x.n), _quintile(x.m_rank, x.n)
     scored = sa.select(x.recency, x.frequency, x.monetary, x.r, f.label("f"),
@@ -237,22 +241,23 @@ def rfm_cells(filters: Filters, rules: Rules, cuts: RfmCuts) -> sa.Select:
 
 # --- behavioural clusters --------------------------------------------------------------------
 
-def feature_coverage(snapshot_date: dt.date, features: Sequence[str]) -> sa.Select:
-    """Rows of the snapshot and non-null values per feature column."""
+def feature_coverage(snapshot_date: dt.date, features: Sequence[str], scope: Scope) -> sa.Select:
+    """Rows of the snapshot inside ``scope`` and non-null values per feature column."""
     return sa.select(
         sa.func.count().label("rows"), *(sa.func.count(c[f]).label(f) for f in features)
-    ).where(c.snapshot_date == snapshot_date)
+    ).where(c.snapshot_date == snapshot_date, *scope_terms(c, scope))
 
 
-def feature_sample(snapshot_date: dt.date, features: Sequence[str], every: int) -> sa.Select:
-    """Every ``every``-th customer of the snapshot by customer id, with the feature columns.
+def feature_sample(snapshot_date: dt.date, features: Sequence[str], every: int, scope: Scope) -> sa.Select:
+    """Every ``every``-th customer of the snapshot inside ``scope`` by customer id, with the
+    feature columns.
 
     A deterministic, evenly spread sample that any engine draws the same way.
     """
     numbered = (
         sa.select(c.customer_id, *(c[f] for f in features),
                   sa.func.row_number().over(order_by=c.customer_id).label("rn"))
-        .where(c.snapshot_date == snapshot_date)
+        .where(c.snapshot_date == snapshot_date, *scope_terms(c, scope))
         .subquery("numbered")
     )
     n = numbered.c
@@ -324,7 +329,8 @@ def cluster_cells(labelled: sa.Subquery, rules: Rules, features: Sequence[str]) 
 # --- geography -------------------------------------------------------------------------------
 
 def province_measures(filters: Filters, rules: Rules) -> sa.Select:
-    """Segment measures per province, from the cube."""
+    """Segment measures per province, from the cube (the rows for a city scope)."""
+    k = customer_cube_for(filters.scope, rules).c
     active = k.churned.is_(False)
 
     def count_if(condition):

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
+from lib.store.scope import acting_scope
 from lib.overview import queries as overview_queries
 from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top, top_revenue_share
 from lib.store.filters import Filters
@@ -246,9 +247,10 @@ def exact_top_share(conn: sa.Connection, filters: Filters, customer_share: float
 
 def rfm_cuts(conn: sa.Connection, snapshot_date: dt.date) -> q.RfmCuts:
     """How the snapshot scores (recency by months, frequency and monetary as quintiles over
-    the whole snapshot, ranked in SQL once): the page then scores any selection with CASE in a
-    single scan, no join (cache this)."""
-    cells = read_frame(conn, q.rfm_score_cells(snapshot_date))
+    the snapshot's rows inside the acting user's scope, ranked in SQL once): the page then
+    scores any selection with CASE in a single scan, no join (cache this). A scoped account's
+    cut-offs are those of its own rows, never the whole base's."""
+    cells = read_frame(conn, q.rfm_score_cells(snapshot_date, acting_scope()))
     if cells.height == 0:
         return q.RfmCuts((), (), ())
     recency = cells.group_by("recency").agg(pl.col("r").first()).sort("recency")

@@ -10,8 +10,15 @@ takes the acting user's scope when it is built, and the queries that read custom
 plan members without filters call ``scope_terms`` themselves. Hiding a sidebar choice is only a
 courtesy; this is the enforcement.
 
-Cities: the cubes (Overview, Lifecycle, Offers) are summed per province, not per city, so a
-query on a table without a ``city`` column cannot honour a city scope; it refuses
+Whole-base figures: what is computed on every branch's rows at once is either computed again
+within the scope (the snapshot list's row counts, RFM cut-offs, behavioural clusters, the
+export log: the account's own downloads) or withheld from a scoped account with a statement why
+(``require_whole_base``: the import history's file counts, the churn model's validation
+metrics; training a model and deleting a snapshot, which act on every branch, are refused).
+
+Cities: the cubes (Overview, Lifecycle, Offers) are summed per province, not per city; for a
+city scope those queries read the customer rows instead (``lib.pipeline.cube_rows``), the same
+figures. A query on a table without a ``city`` column that was not given that fallback refuses
 (``PermissionDenied("scope_cities_unsupported")``) rather than show a wider base.
 """
 from __future__ import annotations
@@ -102,6 +109,16 @@ def scope_terms(columns: sa.ColumnCollection, scope: Scope | None = None) -> lis
             raise PermissionDenied("scope_cities_unsupported", cities=", ".join(scope.cities))
         terms.append(columns.city.in_(scope.cities))
     return terms
+
+
+def require_whole_base(code: str, scope: Scope | None = None) -> None:
+    """Refuse (``PermissionDenied(code, scope=…)``) unless ``scope`` (default: the acting
+    user's) is the whole base: for what is computed on, or acts on, every branch's rows at once
+    and cannot be cut to a scope (an import's file counts, the churn model's validation, a
+    snapshot's deletion)."""
+    scope = acting_scope() if scope is None else scope
+    if not scope.whole_base:
+        raise PermissionDenied(code, scope=scope.describe())
 
 
 def allowed_provinces(options: list[str], scope: Scope | None = None) -> list[str]:
