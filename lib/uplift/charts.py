@@ -24,3 +24,17 @@ def gain_curves(curves: dict[str, dict[str, list[float]]], kind: str, lang: str)
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("uplift_axis_targeted", lang)},
                       yaxis={"tickformat": ",.0f", "title": t("uplift_axis_prevented", lang)})
     return style_figure(fig, t(f"uplift_{kind}_title", lang), height=360)
+
+
+def targeting_comparison(table, currency: str, lang: str) -> go.Figure:
+    """Value saved, cost and net value (currency) of risk-based and uplift-based targeting for
+    one budget (``lib.uplift.targeting.compare_targeting``'s rows), as grouped bars."""
+    fig = go.Figure()
+    names = [t(f"uplift_ranking_{s}", lang) for s in table["strategy"].to_list()]
+    colours = {"value_saved": PALETTE["primary"], "cost": PALETTE["muted"], "net_value": PALETTE["accent"]}
+    for column, colour in colours.items():
+        label = t(f"uplift_roi_col_{column}", lang)
+        fig.add_bar(x=names, y=table[column].to_list(), name=label, marker_color=colour,
+                    hovertemplate=f"{label}: %{{y:,.0f}} {currency}<extra></extra>")
+    fig.update_layout(barmode="group", yaxis={"tickformat": ",.0f", "title": currency})
+    return style_figure(fig, t("uplift_roi_title", lang), height=340)
