@@ -45,7 +45,7 @@ def ensure_base(customers: int, snapshots: int = 12, seed: int = 7,
                 report=print) -> Path:
     """Path of the seeded base of ``customers`` × ``snapshots``, seeding it when missing."""
     from lib.auth import User, acting_as
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     path = base_path(customers, snapshots)
     if path.exists() and not Path(f"{path}.wal").exists():
@@ -53,7 +53,7 @@ def ensure_base(customers: int, snapshots: int = 12, seed: int = 7,
     for leftover in WORK.glob(f"{path.name}*"):   # an interrupted seeding starts again
         leftover.unlink()
     WORK.mkdir(exist_ok=True)
-    engine = make_engine(f"duckdb:///{path}")
+    engine = open_store(f"duckdb:///{path}")
     with engine.connect() as conn:
         conn.exec_driver_sql(f"SET memory_limit = '{SEED_MEMORY_LIMIT}'")
         conn.exec_driver_sql("SET preserve_insertion_order = false")

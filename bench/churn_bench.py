@@ -40,10 +40,10 @@ def _train(url: str, queue: mp.Queue) -> None:
     from lib.churn.train import train_churn_model
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import stored_dates
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     with _as_admin():
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         latest = stored_dates(engine)[-1]
         start = time.perf_counter()
@@ -59,10 +59,10 @@ def _score(url: str, model_id: int, queue: mp.Queue) -> None:
     from lib.churn.scores import score_snapshot
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import stored_dates
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     with _as_admin():
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         latest = stored_dates(engine)[-1]
         start = time.perf_counter()
@@ -80,9 +80,9 @@ def _pandas(url: str, model_id: int, queue: mp.Queue) -> None:
     from lib.churn.train import read_rows
     from lib.churn.queries import score_batch
     from lib.pipeline.snapshots import stored_dates
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
-    engine = make_engine(url)
+    engine = open_store(url)
     latest = stored_dates(engine)[-1]
     start = time.perf_counter()
     with engine.connect() as conn:

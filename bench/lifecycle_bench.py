@@ -34,7 +34,7 @@ from lib.lifecycle.survival import KaplanMeier
 from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import stored_dates
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 COLUMNS = ["snapshot_date", "snapshot_month", "customer_id", "tier", "stage", "churned",
            "churn_type", "churn_reason", "tenure_months", "group_paid", "join_month",
@@ -103,7 +103,7 @@ def store_copy(customers: int, snapshots: int) -> sa.Engine:
         seed(customers, snapshots)[0].dispose()
     if not target.exists():
         shutil.copy(source, target)
-    engine = make_engine(f"duckdb:///{target}")
+    engine = open_store(f"duckdb:///{target}")
     with engine.begin() as conn:
         if not conn.execute(sa.text("SELECT count(*) FROM customer_attributes")).scalar():
             conn.execute(sa.text(
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
     start = time.perf_counter()
-    engine = make_engine(f"duckdb:///{args.db}") if args.db else store_copy(args.customers,
+    engine = open_store(f"duckdb:///{args.db}") if args.db else store_copy(args.customers,
                                                                            args.snapshots)
     seeded = time.perf_counter() - start
     rows = bench(engine, args.repeat)

@@ -34,13 +34,13 @@ from bench.timing import timed
 
 
 def prepare(customers: int, snapshots: int) -> sa.Engine:
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     path = ensure_base(customers, snapshots)
     copy = WORK / f"operations_{customers}_{snapshots}.duckdb"
     if not copy.exists():
         shutil.copy(path, copy)
-    engine = make_engine(f"duckdb:///{copy}")
+    engine = open_store(f"duckdb:///{copy}")
     with engine.begin() as conn:
         latest = conn.execute(sa.text("SELECT max(snapshot_date) FROM snapshots")).scalar()
         scored = conn.execute(sa.text("SELECT count(*) FROM churn_scores WHERE snapshot_date = :d"),

@@ -41,13 +41,14 @@ def prepare(customers: int, snapshots: int):
     from lib.operations.outcomes import plan_outcome_rows
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import stored_dates
-    from lib.store import callback_plans, make_engine
+    from lib.store import callback_plans
+    from lib.pipeline.migrations import open_store
 
     path = ensure_base(customers, snapshots)
     copy = WORK / f"outcomes_{customers}_{snapshots}.duckdb"
     if not copy.exists():
         shutil.copy(path, copy)
-    engine = make_engine(f"duckdb:///{copy}")
+    engine = open_store(f"duckdb:///{copy}")
     rules = current_rules(engine)
     snapshot = stored_dates(engine)[-4]
     with engine.connect() as conn:

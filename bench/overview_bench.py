@@ -28,7 +28,7 @@ from lib.store.filters import Filters
 from lib.rules import Rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import stored_dates, write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 WORK = Path(__file__).resolve().parent / "work"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,7 +40,7 @@ def seed(customers: int, snapshots: int) -> tuple[sa.Engine, pl.DataFrame]:
     """A store with the demo base (made once per size) and its latest snapshot's raw rows."""
     WORK.mkdir(exist_ok=True)
     path = WORK / f"demo_{customers}_{snapshots}.duckdb"
-    engine = make_engine(f"duckdb:///{path}")
+    engine = open_store(f"duckdb:///{path}")
     rules = current_rules(engine)
     latest = None
     fresh = not stored_dates(engine)
@@ -121,7 +121,7 @@ def bench_import(latest: pl.DataFrame, repeat: int) -> list[tuple[str, float, st
         path = WORK / "import.duckdb"
         for leftover in WORK.glob("import.duckdb*"):
             leftover.unlink()
-        engine = make_engine(f"duckdb:///{path}")
+        engine = open_store(f"duckdb:///{path}")
         result = import_file(engine, data, "bench.csv", churn_window_months=1)
         engine.dispose()
         return result

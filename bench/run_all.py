@@ -73,10 +73,10 @@ def _page_child(module: str, function: str, path: str, repeat: int, baseline: bo
     warnings.filterwarnings("ignore")
     from bench import timing
     from lib.auth import User, acting_as
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
     with acting_as(User("bench", "admin")):
-        engine = make_engine(f"duckdb:///{path}")
+        engine = open_store(f"duckdb:///{path}")
         fn = getattr(importlib.import_module(module), function)
         with timing.DuckDBMemory(engine) as sampler:
             timing.SAMPLER = sampler

@@ -27,7 +27,7 @@ from lib.segments.tiers import migration_view, rfm_cuts, rfm_view, settings, tie
 from lib.segments.clusters import cluster_view, fit_clusters
 from lib.segments.geo import area_view, province_view
 from lib.pipeline.snapshots import stored_dates
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 COLUMNS = ["snapshot_date", "customer_id", "province", "city", "brand", "tier", "churned", "churn_type",
            "tenure_months", "group_paid", "spend_m1", "spend_m2", "spend_m3", "spend_m4", "spend_m5",
@@ -41,7 +41,7 @@ def store_copy(customers: int, snapshots: int) -> sa.Engine:
     target = WORK / f"segments_{customers}_{snapshots}.duckdb"
     if not target.exists():
         shutil.copy(source, target)
-    return make_engine(f"duckdb:///{target}")
+    return open_store(f"duckdb:///{target}")
 
 
 def page_views(engine: sa.Engine, filters: Filters, rules, model, cuts, previous, province, city) -> dict:

@@ -1,4 +1,4 @@
-"""Spark SQL (read-only store, lib.store.spark) against the embedded DuckDB store it came from.
+"""Spark SQL (read-only store, lib.store.spark; published by lib.publish) against the embedded DuckDB store it came from.
 
 Usage: ``python -m bench.spark_bench [--customers 1000000] [--repeat 3] [--driver-memory 3g]``
 Needs requirements-distributed.txt. Starts a throw-away Spark Thrift Server on loopback
@@ -22,7 +22,8 @@ from lib.auth import User, acting_as
 from lib.store.filters import Filters
 from lib.overview.queries import snapshot_list
 from lib.rules.versions import current_rules
-from lib.store import make_engine, read_frame
+from lib.store import read_frame
+from lib.pipeline.migrations import open_store
 
 WORK = Path(__file__).resolve().parent / "work"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -74,13 +75,13 @@ def run(customers: int, repeat: int, driver_memory: str) -> str:
         shutil.copyfile(source, copy)
         source = copy
         started = time.perf_counter()
-        from lib.store.spark import load_from_duckdb
+        from lib.publish import load_from_duckdb
 
         with acting_as(User("bench", "admin")):
             done = load_from_duckdb(f"duckdb:///{source}", server.url, server.base / "published")
         publish = time.perf_counter() - started
-        spark = make_engine(server.url)
-        duck = make_engine(f"duckdb:///{source}")
+        spark = open_store(server.url)
+        duck = open_store(f"duckdb:///{source}")
         rules = current_rules(duck)
         dates = read_frame(duck, snapshot_list())["snapshot_date"].to_list()
         lines += [

@@ -14,20 +14,23 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib.auth import PermissionDenied, User, acting_as, save_account, users_file
-from lib.auth.scope import Scope, parse_names
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
+from lib.auth import User, acting_as, save_account, users_file
+from lib.store.scope import Scope, parse_names
+from lib.errors import AppError
 from lib.monthly.commands import MONTHLY_COMMANDS, Refused, add_parsers, refusal_text
 from lib.monthly.commands import run as run_monthly
 from lib.monthly.delivery import DeliveryError
 from lib.i18n import surface
 from lib.i18n import t_text as t   # a terminal shows text as it is, no markdown
+from lib.i18n.errors import error_text
 from lib.ingest import IngestError, parse_map_option
 from lib.ingest.importer import ImportResult, check_file, store_validated
 from lib.ingest.templates import load_template, save_template
 from lib.rules.versions import current_rules
-from lib.rules import RulesError
 from lib.store.schema import FIELDS, REQUIRED_GROUPS, UNIT_FACTORS
-from lib.store import StoreError, make_engine, writer_busy
+from lib.store import StoreError, writer_busy
+from lib.pipeline.migrations import open_store
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -150,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _engine(url: str | None) -> sa.Engine:
     """The store's engine; a writer that has to wait for another import or rules change says
     so once on standard error (bound: RETENTION_WRITER_WAIT_SECONDS)."""
-    return make_engine(url, batch=True,
+    return open_store(url, batch=True,
                        on_wait=lambda seconds: print(t("store_waiting", seconds=seconds),
                                                      file=sys.stderr, flush=True))
 
@@ -192,9 +195,9 @@ def _write_report(validation, report: Path | None) -> None:
 def _tier_hint(validation, snapshot_date: dt.date | None, engine: sa.Engine | None) -> None:
     """When the star-tier thresholds in force give this file a VIP share outside the rules'
     band (a file in another currency or scale), say so on stderr with thresholds proposed
-    from its spend (``lib.rules.proposal``), to save as a new rules version."""
+    from its spend (``lib.pipeline.proposal``), to save as a new rules version."""
     from lib.rules import default_rules
-    from lib.rules.proposal import customer_spend, propose_tiers
+    from lib.pipeline.proposal import customer_spend, propose_tiers
     from lib.rules.versions import current_rules
 
     if validation.rows_accepted == 0:
@@ -390,7 +393,7 @@ def _run_uplift(args: argparse.Namespace) -> int:
     from lib.uplift.fit import uplift_settings
     from lib.uplift.train import score_uplift, train_uplift
 
-    engine = make_engine(_workspace_url(args, create=False))
+    engine = open_store(_workspace_url(args, create=False))
     dates = sorted(stored_dates(engine))
     snapshot = args.snapshot or (dates[-1] if dates else None)
     if snapshot is None or snapshot not in dates:
@@ -433,10 +436,8 @@ def _run(args: argparse.Namespace, admin: User) -> int:
         return _run_file_command(args)
     except (Refused, DeliveryError) as exc:
         print(refusal_text(exc), file=sys.stderr)
-    except IngestError as exc:
-        print(exc.message("en"), file=sys.stderr)
-    except (StoreError, RulesError, PermissionDenied) as exc:
-        print(t(exc.code, **exc.params), file=sys.stderr)
+    except AppError as exc:   # ours: the problem and its hint, as plain text
+        print(error_text(exc, "en"), file=sys.stderr)
     except OSError as exc:
         print(t("cli_cannot_read", file=str(getattr(exc, "filename", "")), reason=exc.strerror),
               file=sys.stderr)

@@ -6,6 +6,7 @@ harness (see tests/browser.py).
   after the test (``postgresql+psycopg://postgres@127.0.0.1:PORT/NAME``).
 - ``db_url``: parametrised over ``duckdb`` and ``postgresql``; the postgresql case carries the
   ``postgres`` marker, so ``-m "not postgres"`` leaves it out.
+- ``engine``: an empty store on ``db_url``, opened with ``open_store`` (the one way to open one).
 - ``pg_server``: the server itself (a ``tests.pgserver.PgServer``).
 - ``telco_file``: the path of ``tests/data/telco_churn.csv``, the synthetic telecom churn export
   with the BigML file's header and quirks (tests/data/README.md). Tests read no file outside
@@ -93,6 +94,18 @@ def db_url(request):
     if request.param == "duckdb":
         return request.getfixturevalue("duckdb_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    """An empty store on ``db_url``, opened as the app and the CLI open one
+    (``lib.pipeline.migrations.open_store``: schema created, nothing else); a module that needs
+    rows defines its own ``engine`` fixture."""
+    from lib.pipeline.migrations import open_store
+
+    engine = open_store(db_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True, scope="session")

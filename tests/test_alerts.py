@@ -32,14 +32,16 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
-from lib.auth.scope import Scope
+from lib.store.scope import Scope
 from lib.cli import main
 from lib.ingest.importer import import_file
 from lib.monthly.alerts import breach_line, evaluate
 from lib.pipeline.snapshots import write_snapshots
 from lib.rules import RulesError
-from lib.rules.versions import current_rules, save_rules
-from lib.store import alert_log, make_engine, read_frame
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
+from lib.store import alert_log, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, customer, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +106,7 @@ def _rules_text(engine) -> str:
 
 @pytest.fixture
 def store(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     save_rules(engine, _rules_text(engine))
     rules = current_rules(engine)
     write_snapshots(engine, _s1(), rules=rules, source_name="hand", churn_window_months=1)
@@ -163,7 +165,7 @@ def test_the_command_prints_one_line_per_breach_and_exits_3(store, capsys):
 
 def test_no_breach_exits_0(duckdb_url, capsys):
     """Rule 3 only, on a base whose ARPU does not move: nothing to report."""
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     save_rules(engine, _rules_text(engine).split("[[alert]]")[0] + "[[alert]]" + ALERTS.split("[[alert]]")[3])
     rules = current_rules(engine)
     same = [customer(f"G{i}", 100, 24, province="广东") for i in range(1, 5)]
@@ -175,7 +177,7 @@ def test_no_breach_exits_0(duckdb_url, capsys):
 
 
 def test_alerts_are_evaluated_and_recorded_after_an_import(duckdb_url, tmp_path):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     save_rules(engine, _rules_text(engine))
     write_snapshots(engine, _s1(), rules=current_rules(engine), source_name="hand", churn_window_months=1)
     csv = tmp_path / "october.csv"
@@ -190,7 +192,7 @@ def test_alerts_are_evaluated_and_recorded_after_an_import(duckdb_url, tmp_path)
 
 
 def test_a_bad_alert_rule_is_refused_when_saved(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     text = _rules_text(engine).replace('unit = "pp"', 'unit = "percent points"')
     with pytest.raises(RulesError) as refused:
         save_rules(engine, text)
@@ -224,7 +226,7 @@ def test_the_overview_reads_the_evaluation_recorded_at_import_for_the_same_data_
     from lib.monthly.alerts import overview_breaches
     from lib.store import alert_log
 
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     save_rules(engine, _rules_text(engine))
     write_snapshots(engine, _s1(), rules=current_rules(engine), source_name="hand", churn_window_months=1)
     csv = tmp_path / "october.csv"

@@ -12,9 +12,11 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import PermissionDenied, User, acting_as, authenticate, load_accounts, save_account
 from lib.ingest.importer import import_file
 from lib.offers.store import current_catalogue, save_catalogue
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, list_snapshots, write_snapshots
-from lib.store import customers, make_engine, read_frame
+from lib.store import customers, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, two_snapshots
 from tests.rendered import shown
 
@@ -24,7 +26,7 @@ VIEWER, ANALYST = User("vera", "viewer"), User("ann", "analyst")
 
 @pytest.fixture
 def engine(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     yield engine

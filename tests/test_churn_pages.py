@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.rules.versions import current_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import churn_base as seeded
 
@@ -90,7 +90,7 @@ def test_an_offers_plan_is_handed_to_the_action_list(store_url):
     from lib.pipeline.snapshots import stored_dates
 
     seeded(store_url)
-    engine = make_engine(store_url)
+    engine = open_store(store_url)
     model_id, card = train_and_score(engine, stored_dates(engine)[-1], current_rules(engine))
     assert card.accepted
     engine.dispose()

@@ -16,7 +16,8 @@ from lib.churn import queries as q
 from lib.rules import edit_rules_text, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine, read_frame
+from lib.store import read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import customer, snapshot
 
 S1, S2, S3 = dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)
@@ -26,7 +27,7 @@ S1, S2, S3 = dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)
 def hand_engine(db_url):
     """A active throughout; B flagged churned in S2 (then gone); C gone from S3 without a
     flag; D suspended involuntarily in S2; E churned already in S1 (not active there)."""
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     frames = [
         snapshot(S1, [customer("A", 100, 24), customer("B", 80, 30), customer("C", 60, 12),
@@ -68,7 +69,7 @@ def test_the_stride_sample_takes_every_kth_customer(hand_engine):
 
 @pytest.fixture
 def demo_engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     # On the demo world a linear baseline is a close second; at 3,000 customers the verdict
     # depends on the draw, and seed 15 gives an accepted model (0.667 vs 0.662 ROC AUC).
@@ -124,7 +125,7 @@ def test_train_score_and_revenue_at_risk(demo_engine):
 
 
 def test_exports_are_logged(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     record_export(engine, view="action_list", snapshot_date=S1, file_format="csv", row_count=42,
                   identifiers_masked=True)
     record_export(engine, view="action_list", snapshot_date=S1, file_format="xlsx", row_count=7,
@@ -144,7 +145,7 @@ def test_a_call_list_export_is_the_file_and_its_log_line(db_url):
     from lib.auth import PermissionDenied, User, acting_as
     from lib.churn.actions import export_call_list
 
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     frame = pl.DataFrame({"customer": ["138****0001", "=cmd()"], "risk": [0.9, 0.8]})
     with acting_as(User("zhang.min", "analyst")):
         csv = export_call_list(engine, frame, "csv", S1, identifiers_masked=True)
@@ -166,7 +167,7 @@ def test_a_single_snapshot_file_trains_on_its_own_flag_and_says_so(duckdb_url, t
 
     # the file's rows and TRUE rows, counted here with polars alone
     rows, churners = pl.read_csv(telco_file).select(pl.len(), pl.col("Churn").sum()).row(0)
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=S3, churn_window_months=3)
     model_id, card = train_and_score(engine, S3, current_rules(engine))
     assert (card.label, card.scheme, card.cv_folds) == ("same_row", "cv", 5)

@@ -13,7 +13,8 @@ from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.segments.tiers import churn_window, value_view
 from lib.pipeline.snapshots import list_snapshots, write_snapshots
-from lib.store import SCHEMA_VERSION, StoreError, make_engine, schema_version
+from lib.store import SCHEMA_VERSION, StoreError, schema_version
+from lib.pipeline.migrations import open_store
 from tests.factories import S2, customer, snapshot
 
 # Eight customers of 24 months' tenure (no rule excludes any), c0, c1 and c2 flagged churned.
@@ -23,13 +24,6 @@ SHARE = 3 / 8
 # Over a 3-month window the constant monthly rate r solves (1 - r) ** 3 = 1 - 0.375 = 0.625:
 # 0.625 ** (1/3) = 0.854988 (0.854988 ** 3 = 0.625000), so r = 0.145012 a month.
 RATE_3 = 1 - (1 - SHARE) ** (1 / 3)
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def store(engine, window):
@@ -113,14 +107,14 @@ def test_the_churn_model_states_the_stored_window_or_refuses(engine):
 
 
 def test_an_older_store_is_migrated_to_allow_an_unknown_window(db_url):
-    make_engine(db_url).dispose()
+    open_store(db_url).dispose()
     engine = sa.create_engine(db_url)   # put the database back as version 5 made it
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE snapshots ALTER COLUMN churn_window_months SET NOT NULL"))
         conn.execute(sa.delete(schema_version))
         conn.execute(sa.insert(schema_version).values(version=5, applied_at=dt.datetime(2026, 1, 1)))
     engine.dispose()
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() == SCHEMA_VERSION
     store(engine, None)

@@ -8,7 +8,7 @@ import pytest
 
 from lib.cli import main
 from lib.pipeline.snapshots import import_history, list_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def test_import_of_the_telco_file(url, capsys, telco_file):
     out = capsys.readouterr().out
     assert code == 0
     assert f"rows read: {rows}" in out and f"rows accepted: {rows}" in out
-    listed = list_snapshots(make_engine(url)).row(0, named=True)
+    listed = list_snapshots(open_store(url)).row(0, named=True)
     assert (str(listed["snapshot_date"]), listed["row_count"], listed["churn_window_months"]) == ("2026-10-31", rows, 3)
 
 
@@ -41,7 +41,7 @@ def test_map_option_corrects_the_auto_mapping(url, capsys, tmp_path):
                  "--map", "id=customer_id", "--map", "years=tenure_months@years",
                  "--map", "gone=churned", "--map", "bill=arpu", "--churn-window-months", "1"])
     assert code == 0, capsys.readouterr().err
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [2]
+    assert list_snapshots(open_store(url))["row_count"].to_list() == [2]
 
 
 def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys, telco_file):
@@ -51,7 +51,7 @@ def test_a_second_import_of_the_same_date_is_refused_with_one_line(url, capsys, 
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "already stored" in err and "\n" not in err
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [data_rows(telco_file)]
+    assert list_snapshots(open_store(url))["row_count"].to_list() == [data_rows(telco_file)]
     assert main(args + ["--replace"]) == 0
 
 
@@ -62,7 +62,7 @@ def test_a_file_with_no_usable_column_is_refused(url, capsys, tmp_path):
                  "--churn-window-months", "1"]) == 2
     err = capsys.readouterr().err
     assert "tenure_months" in err and "required data not found" in err
-    assert list_snapshots(make_engine(url)).height == 0
+    assert list_snapshots(open_store(url)).height == 0
 
 
 TINY = "id,years,gone,bill\na,1,no,10\nb,2,yes,20\nc,3,no,30\n"
@@ -77,7 +77,7 @@ def test_an_import_without_a_churn_window_is_refused(url, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err
     assert "--churn-window-months" in err and "--churn-window-unknown" in err
-    assert list_snapshots(make_engine(url)).height == 0
+    assert list_snapshots(open_store(url)).height == 0
 
 
 def test_an_unknown_churn_window_is_stored_as_unknown(url, capsys, tmp_path):
@@ -85,7 +85,7 @@ def test_an_unknown_churn_window_is_stored_as_unknown(url, capsys, tmp_path):
     path.write_text(TINY, encoding="utf-8")
     assert main(["import", str(path), "--snapshot-date", "2026-10-31", "--db", url, *TINY_MAP,
                  "--churn-window-unknown"]) == 0, capsys.readouterr().err
-    listed = list_snapshots(make_engine(url)).row(0, named=True)
+    listed = list_snapshots(open_store(url)).row(0, named=True)
     assert (listed["row_count"], listed["churn_window_months"]) == (3, None)
 
 
@@ -112,10 +112,10 @@ def test_validate_stores_nothing_and_writes_the_report(url, capsys, tmp_path, te
 
 def test_demo_if_empty_seeds_once(url, capsys):
     assert main(["demo", "--customers", "500", "--snapshots", "3", "--db", url]) == 0
-    assert len(list_snapshots(make_engine(url))) == 3
+    assert len(list_snapshots(open_store(url))) == 3
     assert main(["demo", "--if-empty", "--db", url]) == 0
     assert "already holds" in capsys.readouterr().out
-    assert import_history(make_engine(url)).height == 3
+    assert import_history(open_store(url)).height == 3
 
 
 def test_help_documents_the_contract():

@@ -16,7 +16,8 @@ from lib.ingest.importer import import_file
 from lib.ingest import IngestError
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import import_history, list_snapshots, write_snapshots
-from lib.store import customers, make_engine, read_frame
+from lib.store import customers, read_frame
+from lib.pipeline.migrations import open_store
 from tests.corpus import big_csv, cases
 from tests.factories import two_snapshots
 
@@ -27,7 +28,7 @@ NEW_DATE = dt.date(2026, 11, 30)
 @pytest.fixture(scope="module")
 def seeded_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus") / "seed.duckdb"
-    engine = make_engine(f"duckdb:///{path}")
+    engine = open_store(f"duckdb:///{path}")
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     engine.dispose()
@@ -47,7 +48,7 @@ def test_the_corpus_is_big_enough():
 def test_each_bad_file_is_handled(case, seeded_file, tmp_path):
     path = tmp_path / "store.duckdb"
     shutil.copy(seeded_file, path)
-    engine = make_engine(f"duckdb:///{path}")
+    engine = open_store(f"duckdb:///{path}")
     before = state(engine)
     try:
         result = import_file(engine, case.data, case.file_name, snapshot_date=NEW_DATE, churn_window_months=1)
@@ -75,11 +76,11 @@ def test_each_bad_file_is_handled(case, seeded_file, tmp_path):
 KILL_SCRIPT = """
 import datetime, sys, time
 from pathlib import Path
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ingest.importer import check_file, store_validated
 from lib.auth import User, set_actor
 set_actor(User("test", "admin"))
-engine = make_engine(sys.argv[1])
+engine = open_store(sys.argv[1])
 validation = check_file(Path(sys.argv[2]).read_bytes(), "big.csv", snapshot_date=datetime.date(2026, 11, 30))
 
 def progress(share, step):
@@ -108,7 +109,7 @@ def test_an_import_killed_mid_write_leaves_the_store_intact(seeded_file, tmp_pat
         pytest.fail("the import ended before writing its rows")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    engine = make_engine(url)
+    engine = open_store(url)
     rows, dates = state(engine)
     assert rows == 12 and NEW_DATE not in dates and len(dates) == 2
     assert "imported" not in import_history(engine).filter(
@@ -131,7 +132,7 @@ def test_a_1_gb_file_imports_or_is_refused_for_memory_and_nothing_changes(seeded
     rows = big_csv(big, BIG_FILE_MB * 2**20)
     store = tmp_path / "store.duckdb"
     shutil.copy(seeded_file, store)
-    engine = make_engine(f"duckdb:///{store}")
+    engine = open_store(f"duckdb:///{store}")
     before = state(engine)
     fits = (available_memory_bytes() or 0) > big.stat().st_size * TEXT_IMPORT_MEMORY_FACTOR
     if fits:

@@ -28,9 +28,11 @@ from lib.churn.scores import store_model
 from lib.pipeline.cubes import rebuild_score_cube
 from lib.offers.queries import campaign_outcomes, scored_groups
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, stored_dates, write_snapshots
-from lib.store import churn_scores, customers, lifetime_cube, make_engine, read_frame
+from lib.store import churn_scores, customers, lifetime_cube, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import model_card
 
 
@@ -111,7 +113,7 @@ def _assert_contacts_match_rows(engine: sa.Engine) -> int:
 
 
 def test_cube_and_contacts_follow_out_of_order_imports_and_deletes(db_url, frames):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     # the third and the last months arrive late: later dates' lifetimes must be rebuilt
     for index in (0, 1, 3, 4, 2, 5):
@@ -133,7 +135,7 @@ def test_cube_and_contacts_follow_out_of_order_imports_and_deletes(db_url, frame
 
 
 def test_a_new_churn_definition_rebuilds_the_cube_and_the_old_one_reads_rows(db_url, frames):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in frames[:4]:
         write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
@@ -155,7 +157,7 @@ def test_a_new_churn_definition_rebuilds_the_cube_and_the_old_one_reads_rows(db_
 
 def test_calibration_reads_contacts_as_of_the_chosen_snapshot(db_url, frames):
     """Contacts made after the chosen snapshot and churn shown after it are not counted."""
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in frames:
         write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
@@ -210,7 +212,7 @@ def _assert_groups_match_rows(engine: sa.Engine, date: dt.date) -> None:
 
 
 def test_score_cube_gives_the_scored_groups_and_follows_tier_changes(db_url, frames):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in frames[:3]:
         write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)

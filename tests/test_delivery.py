@@ -19,11 +19,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from lib.auth import User, acting_as, save_account
-from lib.auth.scope import Scope
+from lib.store.scope import Scope
 from lib.cli import main
 from lib.pipeline.snapshots import write_snapshots
-from lib.rules.versions import current_rules, save_rules
-from lib.store import delivery_log, make_engine, read_frame
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
+from lib.store import delivery_log, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import S2, snapshot
 from tests.test_alerts import _rules_text, _s1, _s2_rows
 
@@ -69,7 +71,7 @@ def relay(monkeypatch):
 
 @pytest.fixture
 def setup(duckdb_url, tmp_path, monkeypatch):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     save_rules(engine, _rules_text(engine))
     rules = current_rules(engine)
     write_snapshots(engine, _s1(), rules=rules, source_name="hand", churn_window_months=1)
@@ -96,7 +98,7 @@ def _html(message) -> str:
 
 
 def _log(url):
-    engine = make_engine(url)
+    engine = open_store(url)
     frame = read_frame(engine, sa.select(delivery_log.c.recipient, delivery_log.c.status,
                                          delivery_log.c.snapshot_date, delivery_log.c.error)
                        .order_by(delivery_log.c.log_id))

@@ -22,7 +22,8 @@ from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.store.schema import contract_dtypes
 from lib.demo.seed import seed_demo
-from lib.store import make_engine, read_frame
+from lib.store import read_frame
+from lib.pipeline.migrations import open_store
 
 CUSTOMERS, SNAPSHOTS, SEED = 20_000, 12, 7
 LAST = dt.date(2026, 10, 31)
@@ -366,7 +367,7 @@ def test_some_customers_skip_months_and_prepaid_spend_is_lumpy_top_ups(frames, p
 @pytest.fixture(scope="module")
 def stored_rfm(tmp_path_factory):
     """The latest snapshot of a seeded demo store: its rows, and lib.segments.tiers' RFM view of it."""
-    engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('rfm')}/demo.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path_factory.mktemp('rfm')}/demo.duckdb")
     seed_demo(engine, customers=5000, snapshots=3, seed=7)
     with engine.connect() as conn:
         rows = read_frame(conn, sa.text(

@@ -1,5 +1,5 @@
 """Parity on Spark SQL: every page's computations give the same results on a Spark Thrift
-Server (tables published by lib.store.spark) as on the DuckDB store they were published from.
+Server (tables published by lib.publish) as on the DuckDB store they were published from.
 
 Skipped unless ``RETENTION_SPARK_URL`` names a running Spark Thrift Server
 (``hive://127.0.0.1:PORT/default``); ``make test-distributed`` starts one on loopback
@@ -39,18 +39,18 @@ pytestmark = pytest.mark.skipif(not SPARK_URL, reason="RETENTION_SPARK_URL is no
 def stores(tmp_path_factory):
     """(duckdb engine, spark engine): the parity base in DuckDB, published to Spark."""
     from lib.segments.tiers import ensure_rfm
-    from lib.store import make_engine
-    from lib.store.spark import load_from_duckdb
+    from lib.pipeline.migrations import open_store
+    from lib.publish import load_from_duckdb
 
     path = tmp_path_factory.mktemp("spark_source") / "store.duckdb"
-    duck = make_engine(f"duckdb:///{path}")
+    duck = open_store(f"duckdb:///{path}")
     _store(duck)                 # the offer catalogue is stored by load_from_duckdb
     with duck.connect() as conn:  # the per-customer RFM scores (segments/rfm_stored reads them)
         ensure_rfm(conn, _context(conn).latest)
     duck.dispose()               # publishing opens the file read-only
     folder = Path(os.environ.get("RETENTION_SPARK_DIR") or tmp_path_factory.mktemp("spark_tables"))
     load_from_duckdb(f"duckdb:///{path}", SPARK_URL, folder)
-    duck, spark = make_engine(f"duckdb:///{path}"), make_engine(SPARK_URL)
+    duck, spark = open_store(f"duckdb:///{path}"), open_store(SPARK_URL)
     yield duck, spark
     spark.dispose()
     duck.dispose()
@@ -88,10 +88,11 @@ def test_the_cases_compare_something(results):
 
 
 def test_a_database_nothing_was_published_to_is_refused(stores):
-    """make_engine never creates or migrates tables on Spark: an empty database is an error."""
+    """open_store never creates or migrates tables on Spark: an empty database is an error."""
     import sqlalchemy as sa
 
-    from lib.store import SCHEMA_VERSION, StoreError, make_engine, schema_version
+    from lib.store import SCHEMA_VERSION, StoreError, schema_version
+    from lib.pipeline.migrations import open_store
 
     with stores[1].connect() as conn:
         assert conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() == SCHEMA_VERSION
@@ -101,7 +102,7 @@ def test_a_database_nothing_was_published_to_is_refused(stores):
     plain.dispose()
     empty = sa.make_url(SPARK_URL).set(database="retention_empty").render_as_string(hide_password=False)
     with pytest.raises(StoreError) as caught:
-        make_engine(empty)
+        open_store(empty)
     assert caught.value.code == "store_spark_not_published"
 
 

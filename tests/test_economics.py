@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from lib.rules.economics import economics, offer_defaults, offer_inputs
 from lib.rules import default_rules, parse_rules
 from lib.demo.seed import seed_demo
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = tomllib.loads((ROOT / "data" / "rules.toml").read_text(encoding="utf-8"))
@@ -55,7 +55,7 @@ def test_saved_inputs_override_the_rules_defaults():
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('economics')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=2000, snapshots=4)
     engine.dispose()
     return url

@@ -98,7 +98,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
 from lib.ingest.importer import import_file
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.rendered import shown as shown_text   # AppTest gives markdown source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ GOLDEN = ROOT / "tests" / "data" / "golden_base.csv"
 @pytest.fixture(scope="module")
 def golden_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('golden')}/golden.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("analyst", "analyst")):
         result = import_file(engine, GOLDEN.read_bytes(), GOLDEN.name, churn_window_months=1)
     assert result.validation.rows_rejected == 0

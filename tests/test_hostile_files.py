@@ -345,12 +345,12 @@ def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing
 
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import list_snapshots, write_snapshots
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
     from tests.factories import two_snapshots
 
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
-    engine = make_engine(url)
+    engine = open_store(url)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     xfd = _workbook(tmp_path / "xfd.xlsx", lambda ws: ws.write(1048575, 16383, "z")).read_bytes()
@@ -360,7 +360,7 @@ def test_the_data_page_refuses_the_xfd_upload_with_a_message_and_changes_nothing
     at.file_uploader[0].set_value(("xfd.xlsx", xfd, "application/octet-stream")).run()
     assert not at.exception
     assert at.error and "A1:XFD1048576" in shown(at.error[0].value) and "xfd.xlsx" in shown(at.error[0].value)
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [6, 6]
+    assert list_snapshots(open_store(url))["row_count"].to_list() == [6, 6]
 
 
 def test_the_served_app_survives_hostile_uploads_and_logs_no_traceback(tmp_path, browser_page):
@@ -371,12 +371,12 @@ def test_the_served_app_survives_hostile_uploads_and_logs_no_traceback(tmp_path,
 
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import list_snapshots, write_snapshots
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
     from tests.browser import serve, wait_for_streamlit
     from tests.factories import two_snapshots
 
     url = f"duckdb:///{tmp_path}/app.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     engine.dispose()
@@ -399,4 +399,4 @@ def test_the_served_app_survives_hostile_uploads_and_logs_no_traceback(tmp_path,
                 assert health.status == 200 and served.proc.poll() is None, name
         log = served.log_tail(400)
     assert "Traceback" not in log, log
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [6, 6]
+    assert list_snapshots(open_store(url))["row_count"].to_list() == [6, 6]

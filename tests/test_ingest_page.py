@@ -34,8 +34,10 @@ def data_page(lang: str = "en") -> AppTest:
     return at
 
 
-def box(at: AppTest, label: str):
-    return next(s for s in at.selectbox if s.label == label)
+def box(at: AppTest, field: str):
+    """The mapping editor's box of a contract field: labelled by its code in English and by
+    name plus code in Chinese (流失标志（churned）)."""
+    return next(s for s in at.selectbox if s.label == field or s.label.endswith(f"（{field}）"))
 
 
 def test_the_editor_proposes_the_churn_flag_by_name_and_values(store_url):
@@ -85,6 +87,7 @@ def test_the_editor_in_chinese(store_url):
     at = data_page("zh")
     at.file_uploader[0].set_value(("telco.csv", TELCO, "text/csv")).run()
     assert not at.exception
+    assert box(at, "churned").label == "流失标志（churned）"
     assert box(at, "churned").options[0] == "– 文件中没有 –"
     assert box(at, "churned").help.startswith("流失标志：")
     assert any("置信度 98.0%" in shown(c.value) and "是/否标志" in shown(c.value)

@@ -20,7 +20,7 @@ from lib.ingest.mapping import auto_map
 from lib.ingest.profile import profile
 from lib.pipeline.prechecks import import_prechecks, precheck_text
 from lib.rules import default_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.store.schema import DAYS_PER_MONTH
 
 SNAP = dt.date(2026, 10, 31)
@@ -106,7 +106,7 @@ def codes(found) -> list[str]:
 def test_churn_share_against_the_window(tmp_path):
     """3 churners of 8 = 37.5 %. At 0.1 a month, a 3-month window allows 30 % (warned), a
     4-month window 40 % (fine); an unknown window is not judged."""
-    engine = make_engine(f"duckdb:///{tmp_path}/s.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path}/s.duckdb")
     result, mapping = checked(TINY)
     rules = default_rules()
     three = import_prechecks(engine, result.accepted, mapping, SNAP, 3, rules)
@@ -121,7 +121,7 @@ def test_churn_share_against_the_window(tmp_path):
 
 
 def test_no_churner_is_warned(tmp_path):
-    engine = make_engine(f"duckdb:///{tmp_path}/s.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path}/s.duckdb")
     result, mapping = checked(TINY.replace("yes", "no"))
     found = import_prechecks(engine, result.accepted, mapping, SNAP, 1, default_rules())
     assert codes(found) == ["precheck_churn_none"]
@@ -131,7 +131,7 @@ def test_spend_against_the_tier_thresholds(tmp_path):
     """Shipped tiers: floors 0, 50, 100, 200, 400. Spend 1–8 a month: 8 of 8 below 50 (100 % >
     90 %). Spend 500–1200: 8 of 8 at or above 400 (100 % > 50 %). Spend 10–80: 4 of 8 below 50
     (50 %), none at 400: fine."""
-    engine = make_engine(f"duckdb:///{tmp_path}/s.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path}/s.duckdb")
     rules = default_rules()
     low, mapping = checked(TINY.replace(",10\n", ",1\n").replace("0\n", "\n"))
     assert low.accepted["arpu"].max() < 50
@@ -151,7 +151,7 @@ def test_spend_against_the_tier_thresholds(tmp_path):
 
 
 def test_a_stored_snapshot_date_is_warned_before_the_import(tmp_path, analyst):
-    engine = make_engine(f"duckdb:///{tmp_path}/s.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path}/s.duckdb")
     result, mapping = checked(TINY)
     assert "precheck_date_stored" not in codes(
         import_prechecks(engine, result.accepted, mapping, SNAP, 4, default_rules()))

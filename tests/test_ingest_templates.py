@@ -15,7 +15,7 @@ from lib.ingest.mapping import FieldSource
 from lib.ingest.templates import (apply_template, header_signature, latest_templates,
                                   load_template, matching_templates, save_template)
 from lib.pipeline.snapshots import list_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ CRM = {"customer_id": FieldSource("customer_id", ("acct",)),
 
 @pytest.fixture
 def engine(tmp_path):
-    return make_engine(f"duckdb:///{tmp_path}/t.duckdb")
+    return open_store(f"duckdb:///{tmp_path}/t.duckdb")
 
 
 @pytest.fixture
@@ -118,14 +118,14 @@ def test_cli_saves_a_template_and_applies_it_to_the_next_file(tmp_path, capsys):
     assert main(["import", str(second), "--snapshot-date", "2026-11-30", "--db", url,
                  "--churn-window-months", "1", "--template", "CRM export"]) == 0
     assert "rows accepted: 4" in capsys.readouterr().out
-    stored = list_snapshots(make_engine(url)).sort("snapshot_date")
+    stored = list_snapshots(open_store(url)).sort("snapshot_date")
     assert stored["row_count"].to_list() == [3, 4]
 
 
 def test_cli_template_missing_columns_names_them(tmp_path, capsys):
     url = f"duckdb:///{tmp_path}/cli.duckdb"
     with acting_as(User("ana", "analyst")):
-        save_template(make_engine(url), "CRM export", headers(FIRST), CRM)
+        save_template(open_store(url), "CRM export", headers(FIRST), CRM)
     short = tmp_path / "short.csv"
     short.write_text("acct,gone,bill\na1,no,3\n", encoding="utf-8")
     assert main(["validate", str(short), "--snapshot-date", "2026-11-30", "--db", url,

@@ -20,7 +20,7 @@ from lib.ingest import IngestError, auto_map, read_table, validate
 from lib.ingest.read_limits import MAX_TEXT_FIELD_CHARS
 from lib.rules import DEFAULT_RULES_PATH, RulesError, parse_rules
 from lib.pipeline.snapshots import list_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ingest.textfile import SAMPLE_BYTES
 
 HEADER = "customer_id,tenure_months,churned,arpu,province\n"
@@ -59,11 +59,11 @@ def test_a_nul_past_the_sample_is_named_by_row_and_the_cli_refuses_with_exit_2(d
     nul = [r for r in rows if r["code"] == "ingest_nul_byte"]
     assert [(r["row"], r["column"], r["severity"]) for r in nul] == [("20001", "province", "error")]
     assert "\x00" not in report.read_text(encoding="utf-8-sig")  # shown as ␀
-    assert list_snapshots(make_engine(db_url)).height == 0
+    assert list_snapshots(open_store(db_url)).height == 0
 
 
 def test_a_nul_refuses_the_import_through_the_library_and_stores_nothing(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     with pytest.raises(IngestError) as refused:
         import_file(engine, nul_file(), "nul.csv", snapshot_date=SNAP, churn_window_months=1)
     assert refused.value.code == "ingest_nul_refused"
@@ -105,7 +105,7 @@ def test_an_oversized_text_cell_is_blanked_with_a_row_message_and_an_oversized_i
 
 def test_a_stored_province_is_never_longer_than_the_limit(duckdb_url):
     data = (HEADER + f"C1,5,No,50,{'x' * 5_000}\nC2,5,No,50,广东\n").encode()
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     result = import_file(engine, data, "long.csv", snapshot_date=SNAP, churn_window_months=1)
     assert result.outcome.rows_written == 2
     from lib.store import customers, read_frame

@@ -20,7 +20,8 @@ from lib.store.filters import Filters
 from lib.lifecycle.queries import ChurnDefinition
 from lib.rules.versions import current_rules
 from lib.store.schema import CHURN_TYPES
-from lib.store import customers, make_engine
+from lib.store import customers
+from lib.pipeline.migrations import open_store
 
 D = dt.date
 TENURES = list(range(0, 121))
@@ -120,7 +121,7 @@ def lifetime_rows(engine, snapshot) -> list[tuple]:
 
 @pytest.mark.parametrize("snapshot", [D(2024, 2, 29), D(2025, 1, 31)], ids=str)
 def test_imported_tenure_in_months_is_stored_as_that_lifetime(duckdb_url, snapshot):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     data = csv("customer_id,tenure_months,churned,arpu", [f"T{t},{t},No,10" for t in TENURES])
     import_file(engine, data, "tenures.csv", snapshot_date=snapshot, churn_window_months=1)
     rows = stored(engine)
@@ -138,7 +139,7 @@ def test_imported_tenure_in_days_lands_where_the_join_date_would(duckdb_url):
     # snapshot is a date; its month is the join month, as if the file had given that date.
     snapshot = D(2025, 1, 31)
     days = list(range(0, 400, 7)) + [29, 30, 31, 59, 60, 61, 365, 366]
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     data = csv("customer_id,Account length,churn,arpu", [f"D{d},{d},0,10" for d in days])
     import_file(engine, data, "days.csv", snapshot_date=snapshot, churn_window_months=1)
     rows = stored(engine)
@@ -153,7 +154,7 @@ def test_imported_tenure_in_days_lands_where_the_join_date_would(duckdb_url):
 def test_imported_tenure_in_years_counts_twelve_months_a_year(duckdb_url):
     snapshot = D(2024, 2, 29)
     years = [0, 0.5, 1, 1.5, 2.25, 10]           # 0, 6, 12, 18, 27, 120 months
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     data = csv("customer_id,years,churn,arpu", [f"Y{i},{y},0,10" for i, y in enumerate(years)])
     import_file(engine, data, "years.csv", snapshot_date=snapshot, churn_window_months=1,
                 overrides={"tenure_months": parse_map_option("years=tenure_months@years")})
@@ -171,7 +172,7 @@ def test_kaplan_meier_median_on_tenures_matches_lifelines(duckdb_url):
     snapshot = D(2025, 1, 31)
     tenures = [0, 0, 1, 2, 2, 3, 4, 5, 6, 8]
     churned = [1, 0, 1, 1, 0, 1, 0, 1, 0, 0]
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     data = csv("customer_id,tenure_months,churned,arpu",
                [f"K{i},{t},{'Yes' if e else 'No'},10" for i, (t, e) in enumerate(zip(tenures, churned))])
     import_file(engine, data, "km.csv", snapshot_date=snapshot, churn_window_months=1)

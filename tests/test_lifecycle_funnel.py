@@ -38,7 +38,7 @@ from lib.lifecycle.queries import ChurnDefinition
 from lib.rules import edit_rules_text, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 D = dt.date
 JAN, FEB, MAR, APR, MAY = D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30), D(2026, 5, 31)
@@ -93,7 +93,7 @@ def small_rules(base, **changes):
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
@@ -162,7 +162,7 @@ def test_funnel_filters_by_tier_and_by_an_extra_file_column(engine):
 
 
 def test_funnel_with_one_snapshot_cannot_show_growth(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     write_snapshots(engine, snapshots()[-1], rules=current_rules(engine), source_name="hand", churn_window_months=1)
     result = run(engine)
     # a cross-section: no early rows, so growth and the steps after it are not observable

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.ingest.importer import import_file
 from lib.demo.seed import seed_demo
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('lifecycle')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=4000, snapshots=6, seed=3)
     engine.dispose()
     return url
@@ -112,7 +112,7 @@ def test_page_in_chinese(demo_url, monkeypatch):
 
 def test_imported_telco_file(tmp_path, monkeypatch, telco_file):
     url = f"duckdb:///{tmp_path}/telco.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     result = import_file(engine, telco_file.read_bytes(), telco_file.name,
                          snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     assert result.validation.rows_accepted == pl.read_csv(telco_file).height   # every row
@@ -153,7 +153,7 @@ def test_tier_clv_for_other_pages(demo_url):
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import stored_dates
 
-    engine = make_engine(demo_url)
+    engine = open_store(demo_url)
     with engine.connect() as conn:
         tiers = tier_clv(conn, Filters(stored_dates(engine)[-1]), current_rules(engine),
                          margin_share=0.5, annual_discount_rate=0.1)
@@ -178,11 +178,12 @@ def test_a_tier_the_data_do_not_identify_falls_back_visibly(tmp_path, monkeypatc
     from lib.lifecycle.value import customer_value
     from lib.store.filters import Filters
     from lib.rules import edit_rules_text
-    from lib.rules.versions import current_rules, save_rules
+    from lib.rules.versions import current_rules
+    from lib.pipeline.regrade import save_rules
     from lib.pipeline.snapshots import stored_dates
 
     url = f"duckdb:///{tmp_path}/small.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=2000, snapshots=6)
     filters = Filters(stored_dates(engine)[-1])
     rules = current_rules(engine)

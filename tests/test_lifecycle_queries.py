@@ -30,7 +30,7 @@ from lib.store.filters import Filters
 from lib.lifecycle.queries import ChurnDefinition
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 M1, M2, M3 = dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31)
 D = dt.date
@@ -77,7 +77,7 @@ def base():
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in base():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
@@ -175,7 +175,7 @@ def test_stage_by_tier_counts_every_row(engine):
 
 
 def test_a_single_snapshot_is_read_as_a_cross_section(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     write_snapshots(engine, base()[2], rules=current_rules(engine), source_name="hand", churn_window_months=1)
     # M3 alone: Q (churned in September) and U churned; no left truncation (entry 0)
     assert lifetimes(engine) == sorted([

@@ -60,7 +60,8 @@ from lib.store.filters import Filters
 from lib.lifecycle import queries as q
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine, read_frame
+from lib.store import read_frame
+from lib.pipeline.migrations import open_store
 
 D = dt.date
 MONTH_ENDS = [D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30), D(2026, 5, 31),
@@ -120,7 +121,7 @@ def snapshots() -> list[pl.DataFrame]:
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 
 from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text, parse_rules
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import customers, make_engine, read_frame
+from lib.store import customers, read_frame
 
 JAN, APR = dt.date(2026, 1, 31), dt.date(2026, 4, 30)
 OLD = dt.date(2024, 4, 15)
@@ -59,13 +60,6 @@ def stages(engine, date=APR) -> dict[str, str]:
 
 EXPECTED = {"U1": "decline", "U2": "maturity", "U3": "acquisition", "U4": "decline",
             "U5": "decline", "U6": "maturity"}
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_usage_trend_makes_a_customer_declining(engine):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.pipeline.snapshots import write_snapshots
 from lib.rules.versions import current_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import S1, two_snapshots
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def hand_store(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
-    engine = make_engine(url)
+    engine = open_store(url)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     engine.dispose()

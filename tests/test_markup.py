@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from lib.common.charts import style_figure
 from lib.overview import charts
 from lib.i18n import t, t_text
 from lib.overview.kpis import build_overview
@@ -18,8 +19,9 @@ from lib.offers.store import current_catalogue, save_catalogue
 from lib.store.filters import Filters
 from lib.overview.report import overview_html
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import OPS_PLAN_SNAPSHOT
 from tests.rendered import shown
@@ -86,7 +88,7 @@ def test_a_chart_keeps_no_tag_from_its_data_but_its_own():
     fig = go.Figure(go.Bar(x=[f'<a href="http://evil.example">{LINK}</a>', "ok"], y=[1, 2],
                            name="<img src=http://evil.example/x.png>",
                            hovertemplate="%{x}<br>%{y}<extra></extra>"))
-    charts.style_figure(fig, "<b>title</b>")
+    style_figure(fig, "<b>title</b>")
     spec = fig.to_json()
     assert "<a " not in spec and "<img" not in spec
     assert fig.data[0].x[0] == '&lt;a href="http://evil.example"&gt;[link](http://evil.example)&lt;/a&gt;'
@@ -117,7 +119,7 @@ def hostile_store(url: str) -> str:
     people = {f"C{i}": (IMAGE if i % 2 else "广东", 150 if i % 3 else 300) for i in range(40)}
     dates = (OPS_PLAN_SNAPSHOT, dt.date(2026, 9, 30), dt.date(2026, 10, 31))
     with acting_as(User("test", "admin")):
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         save_rules(engine, edit_rules_text(rules.text, {"tiers.names_en": TIER_NAMES}))
         rules = current_rules(engine)
@@ -222,7 +224,7 @@ def test_the_plan_name_shows_as_written(hostile_url, monkeypatch):
 
 
 def test_the_report_has_no_live_link_or_image(hostile_url):
-    engine = make_engine(hostile_url)
+    engine = open_store(hostile_url)
     rules = current_rules(engine)
     filters = Filters(dt.date(2026, 10, 31), (IMAGE,), ())
     with engine.connect() as conn:

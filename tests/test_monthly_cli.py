@@ -19,14 +19,15 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User, acting_as, save_account
 from lib.cli import main
 from lib.common import fmt
-from lib.store import churn_models, churn_scores, customers, make_engine, read_frame
+from lib.store import churn_models, churn_scores, customers, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import churn_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _count(url: str, statement) -> pl.DataFrame:
-    engine = make_engine(url)
+    engine = open_store(url)
     frame = read_frame(engine, statement)
     engine.dispose()
     return frame
@@ -72,10 +73,11 @@ def test_report_figures_are_the_overview_page_s(tmp_path, monkeypatch):
     from tests.test_alerts import _rules_text, _s1, _s2_rows
     from tests.factories import S2, snapshot
     from lib.pipeline.snapshots import write_snapshots
-    from lib.rules.versions import current_rules, save_rules
+    from lib.rules.versions import current_rules
+    from lib.pipeline.regrade import save_rules
 
     url = f"duckdb:///{tmp_path}/store.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     save_rules(engine, _rules_text(engine))
     rules = current_rules(engine)
     write_snapshots(engine, _s1(), rules=rules, source_name="hand", churn_window_months=1)

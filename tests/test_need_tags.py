@@ -19,7 +19,8 @@ from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import churn_scores, customers, make_engine
+from lib.store import churn_scores, customers
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAP = dt.date(2026, 10, 31)        # snapshot month index 2026 * 12 + 9
@@ -79,7 +80,7 @@ CASES: dict[str, tuple[dict, str]] = {
 
 def hand_base(url: str) -> sa.Engine:
     """The CASES customers stored at SNAP, every one scored in the top risk decile."""
-    engine = make_engine(url)
+    engine = open_store(url)
     frame = pl.DataFrame([person(cid, **fields) for cid, (fields, _) in CASES.items()],
                          schema_overrides={"arrears": pl.Float64})
     write_snapshots(engine, derive(frame, SNAP), rules=current_rules(engine), source_name="test", churn_window_months=1)

@@ -7,12 +7,12 @@ from lib.offers.roi import default_catalogue, simple_clv
 from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import S2, two_snapshots
 
 
 def test_observed_fallback_on_the_hand_base(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
@@ -46,7 +46,7 @@ def test_sbg_clv_is_used_where_the_lifecycle_fit_exists(duckdb_url):
     from lib.demo.seed import seed_demo
     from lib.pipeline.snapshots import stored_dates
 
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     seed_demo(engine, customers=5000, snapshots=12, seed=3)
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])

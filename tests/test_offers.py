@@ -360,9 +360,9 @@ def test_catalogue_round_trips_through_the_editor_rows():
 
 def test_scenarios_round_trip_through_the_store(duckdb_url):
     from lib.offers.store import list_scenarios, load_scenario, save_scenario
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
 
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     inputs = {"offer_id": "points_double", "depth_percent": 40, "margin_share": 0.55,
               "annual_discount": 0.08, "horizon_months": 12, "acquisition_cost": 350.0, "budget": 2e5}
     save_scenario(engine, "春季方案", inputs)

@@ -13,7 +13,7 @@ from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
 from lib.demo.seed import seed_demo
 from lib.pipeline.snapshots import stored_dates
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 THIRTY = CalibrationMinimum(arm_customers=30, control_churners=1)
 
@@ -126,7 +126,7 @@ def test_minimum_comes_from_the_rules():
 
 
 def test_demo_campaign_shows_a_positive_effect(tmp_path):
-    engine = make_engine(f"duckdb:///{tmp_path}/demo.duckdb")
+    engine = open_store(f"duckdb:///{tmp_path}/demo.duckdb")
     seed_demo(engine, customers=20_000, snapshots=12, seed=7)
     with engine.connect() as conn:
         table = campaign_calibration(conn, Filters(stored_dates(engine)[-1]))
@@ -145,7 +145,7 @@ def test_demo_campaign_shows_a_positive_effect(tmp_path):
 def test_campaign_query_is_identical_on_duckdb_and_postgresql(duckdb_url, pg_url):
     tables = []
     for url in (duckdb_url, pg_url):
-        engine = make_engine(url)
+        engine = open_store(url)
         seed_demo(engine, customers=3000, snapshots=8, seed=5)
         with engine.connect() as conn:
             tables.append(campaign_calibration(conn, Filters(stored_dates(engine)[-1])))

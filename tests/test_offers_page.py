@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.offers.store import current_catalogue, list_scenarios
 from lib.demo.seed import seed_demo
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('offers')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=3000, snapshots=4)
     engine.dispose()
     return url
@@ -46,15 +46,15 @@ def test_scenarios_round_trip(offers_page, demo_url):
     at.text_input[0].input("cautious").run()
     next(b for b in at.button if b.label == "Save the current inputs").click().run()
     assert not at.exception
-    assert "cautious" in list_scenarios(make_engine(demo_url))["name"].to_list()
+    assert "cautious" in list_scenarios(open_store(demo_url))["name"].to_list()
 
 
 def test_catalogue_save_creates_a_version(offers_page, demo_url):
     at = offers_page
-    before, _, _ = current_catalogue(make_engine(demo_url))
+    before, _, _ = current_catalogue(open_store(demo_url))
     next(b for b in at.button if b.label == "Save as new catalogue version").click().run()
     assert not at.exception
-    after, offers, _ = current_catalogue(make_engine(demo_url))
+    after, offers, _ = current_catalogue(open_store(demo_url))
     assert after == before + 1 and len(offers) >= 6
 
 

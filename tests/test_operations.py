@@ -30,7 +30,8 @@ from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import list_snapshots, write_snapshots
-from lib.store import churn_scores, make_engine, plan_customers, read_frame
+from lib.store import churn_scores, plan_customers, read_frame
+from lib.pipeline.migrations import open_store
 
 RULES = default_rules()
 SETTINGS = operations_settings(RULES)
@@ -152,7 +153,7 @@ def test_members_split_into_disjoint_arms():
 @pytest.fixture
 def scored(db_url):
     """A 400-customer demo base of two snapshots; the latest scored by hand (no model fit)."""
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=400, snapshots=2, seed=4):
         write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
@@ -259,7 +260,7 @@ def test_bad_drafts_are_refused(scored):
 
 
 def test_a_viewer_cannot_create_or_change_plans(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     candidates = candidates_from_call_list(pl.DataFrame({
         "customer_id": ["a", "b", "c"], "tier": [1, 2, 3], "stage": ["growth"] * 3, "province": ["北京"] * 3,
@@ -282,7 +283,7 @@ def test_a_viewer_cannot_create_or_change_plans(duckdb_url):
 def test_selection_and_call_list_are_the_same_on_both_engines(duckdb_url, pg_url):
     found = []
     for url in (duckdb_url, pg_url):
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         for frame in generate_snapshots(customers=300, snapshots=1, seed=8):
             write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)

@@ -11,7 +11,8 @@ from lib.pipeline.derive import derive
 from lib.operations.plans import FROM_ACTION_LIST_KEY, list_plans, plan_members
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import list_snapshots, write_snapshots
-from lib.store import churn_scores, customers, make_engine, read_frame
+from lib.store import churn_scores, customers, read_frame
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_store(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
-    engine = make_engine(url)
+    engine = open_store(url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=300, snapshots=2, seed=6):
         write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
@@ -31,7 +32,7 @@ def demo_store(tmp_path, monkeypatch):
 def _score(url):
     """Scores for the latest snapshot written by hand (the churn page's training is tested
     elsewhere): every active customer, probabilities by id order."""
-    engine = make_engine(url)
+    engine = open_store(url)
     latest = list_snapshots(engine)["snapshot_date"].max()
     ids = read_frame(engine, sa.select(customers.c.customer_id).where(
         customers.c.snapshot_date == latest, customers.c.churned.is_not(True)).order_by(customers.c.customer_id))
@@ -73,7 +74,7 @@ def test_create_a_plan_from_a_selection_and_see_it_listed(demo_store):
     submit[0].click().run()
     assert not at.exception, at.exception
     assert any("created as a draft" in s.value for s in at.success)
-    engine = make_engine(demo_store)
+    engine = open_store(demo_store)
     with engine.connect() as conn:
         plans = list_plans(conn)
         members = plan_members(conn, int(plans["plan_id"][0]))

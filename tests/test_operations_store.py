@@ -4,7 +4,9 @@ import datetime as dt
 import sqlalchemy as sa
 
 from lib import store
-from lib.store import (SCHEMA_VERSION, callback_plans, make_engine, outcome_log, plan_customers, plan_outcomes,
+from lib.pipeline import migrations
+from lib.pipeline.migrations import open_store
+from lib.store import (SCHEMA_VERSION, callback_plans, outcome_log, plan_customers, plan_outcomes,
                        read_frame, schema_version)
 
 OPERATIONS_TABLES = ("callback_plans", "plan_customers", "plan_outcomes", "outcome_log")
@@ -15,7 +17,7 @@ def _tables(engine):
 
 
 def test_a_version_3_database_gains_the_operations_tables(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     # Turn the new database back into a version 3 one: no operations tables, no v4 stamp.
     with engine.begin() as conn:
         for name in reversed(OPERATIONS_TABLES):
@@ -29,13 +31,13 @@ def test_a_version_3_database_gains_the_operations_tables(db_url):
     assert not set(OPERATIONS_TABLES) & _tables(bare)
     bare.dispose()
 
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     assert set(OPERATIONS_TABLES) <= _tables(engine)
     versions = read_frame(engine, sa.select(schema_version.c.version).order_by(schema_version.c.version))
     assert versions["version"].to_list() == list(range(3, SCHEMA_VERSION + 1)) and SCHEMA_VERSION >= 4
     # The step is idempotent: running it again on an up-to-date database changes nothing.
     with engine.begin() as conn:
-        store._add_operations(conn)
+        migrations._add_operations(conn)
     # Sequences give ids on both engines.
     now = dt.datetime(2026, 5, 1, 9, 0)
     with engine.begin() as conn:

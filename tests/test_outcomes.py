@@ -29,7 +29,8 @@ from lib.operations.outcomes import (auto_map, check_outcome_file, outcome_histo
 from lib.ingest.readers import read_table
 from lib.rules import parse_rules
 from lib.rules.versions import current_rules
-from lib.store import callback_plans, make_engine, outcome_log, plan_outcomes, read_frame
+from lib.store import callback_plans, outcome_log, plan_outcomes, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import operations_base
 
 TODAY = dt.date(2026, 11, 24)
@@ -45,7 +46,7 @@ GOOD = [
 @pytest.fixture
 def plan(db_url):
     plan_id = operations_base(db_url)
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     yield engine, plan_id
     engine.dispose()
 
@@ -53,7 +54,7 @@ def plan(db_url):
 @pytest.fixture
 def duck_plan(duckdb_url):
     plan_id = operations_base(duckdb_url)
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     yield engine, plan_id
     engine.dispose()
 
@@ -379,7 +380,7 @@ def test_cli_records_a_result_file(duckdb_url, tmp_path, capsys):
     assert code == 0, out
     assert "rows accepted: 1" in out and "rows rejected: 1" in out and "1 outcomes recorded" in out
     assert "outcomes_bad_outcome" in report.read_bytes().decode("utf-8-sig")
-    stored = _stored(make_engine(duckdb_url), plan_outcomes).row(0, named=True)
+    stored = _stored(open_store(duckdb_url), plan_outcomes).row(0, named=True)
     assert (stored["customer_id"], stored["manager"], stored["source"]) == ("T1", "李", "cli")
 
     code = main(["outcomes", str(path), "--plan", "4242", "--db", duckdb_url])

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib.operations.outcomes import record_outcomes, rows_table
-from lib.store import make_engine, plan_outcomes, read_frame
+from lib.store import plan_outcomes, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import operations_base
 from tests.test_outcomes import GOOD, TODAY
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
@@ -27,7 +28,7 @@ def ops_store(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     plan_id = operations_base(url)
-    engine = make_engine(url)
+    engine = open_store(url)
     record_outcomes(engine, plan_id, rows_table(GOOD), source="app", today=TODAY)
     engine.dispose()
     return url, plan_id
@@ -67,14 +68,15 @@ def test_plan_page_shows_measured_results_and_records_a_result_file(ops_store):
     record.click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("1 outcomes recorded" in s.value for s in at.success)
-    stored = read_frame(make_engine(url), sa.select(plan_outcomes.c.customer_id, plan_outcomes.c.source)
+    stored = read_frame(open_store(url), sa.select(plan_outcomes.c.customer_id, plan_outcomes.c.source)
                         .where(plan_outcomes.c.customer_id == "T6"))
     assert stored.rows() == [("T6", "file")]
 
 
 def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     from lib.rules import edit_rules_text
-    from lib.rules.versions import current_rules, save_rules
+    from lib.rules.versions import current_rules
+    from lib.pipeline.regrade import save_rules
 
     url, plan_id = ops_store
     at = _page("views/offers.py")
@@ -88,7 +90,7 @@ def test_offers_page_offers_the_plan_as_a_calibration_source(ops_store):
     assert any("large enough to calibrate from" in w.value for w in at.warning)
     assert not any(b.label.startswith("Use") for b in at.button)
 
-    engine = make_engine(url)   # an analyst lowers the minimum to one customer per group
+    engine = open_store(url)   # an analyst lowers the minimum to one customer per group
     save_rules(engine, edit_rules_text(current_rules(engine).text,
                                        {"operations.calibration_min_arm_customers": 1}))
     engine.dispose()

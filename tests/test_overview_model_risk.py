@@ -7,13 +7,13 @@ from lib.overview.kpis import build_overview
 from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import stored_dates
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import churn_base as seeded
 
 
 def test_overview_switches_to_the_model_once_scores_exist(duckdb_url):
     seeded(duckdb_url)
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])
     with engine.connect() as conn:
@@ -39,7 +39,7 @@ def test_offer_targets_restate_model_probabilities_over_the_chosen_horizon(duckd
     from lib.offers.queries import scored_groups
 
     seeded(duckdb_url)                                   # the model's horizon: 2 months
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     filters = Filters(stored_dates(engine)[-1])
     train_and_score(engine, filters.snapshot_date, rules)

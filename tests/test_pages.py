@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import list_snapshots, write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.factories import S1, S2, two_snapshots
 from tests.rendered import shown   # AppTest gives markdown source: data fields escaped
@@ -24,7 +24,7 @@ def store_url(tmp_path, monkeypatch):
 
 @pytest.fixture
 def hand_store(store_url):
-    engine = make_engine(store_url)
+    engine = open_store(store_url)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     return store_url
@@ -125,7 +125,7 @@ def test_data_page_imports_the_telco_file(store_url, telco_file):
     import_button(at).click().run()
     assert not at.exception
     assert any(f"Imported {rows:,} rows" in s.value for s in at.success)
-    assert list_snapshots(make_engine(store_url))["row_count"].to_list() == [rows]
+    assert list_snapshots(open_store(store_url))["row_count"].to_list() == [rows]
     at.switch_page("views/overview.py").run()
     assert not at.exception
     assert metric(at, "Active customers") == f"{rows - churners:,}"   # the rows that say FALSE
@@ -158,13 +158,13 @@ def test_data_page_refuses_to_import_until_the_churn_window_is_answered(store_ur
     assert window_box(at).value is None                       # no default window
     assert import_button(at).disabled
     assert any("Say over how many months the churn flag was observed" in w.value for w in at.warning)
-    assert list_snapshots(make_engine(store_url)).height == 0
+    assert list_snapshots(open_store(store_url)).height == 0
     window_box(at).set_value("unknown").run()
     assert not import_button(at).disabled
     import_button(at).click().run()
     assert not at.exception
     assert any("Imported 8 rows" in s.value for s in at.success)
-    assert list_snapshots(make_engine(store_url))["churn_window_months"].to_list() == [None]
+    assert list_snapshots(open_store(store_url))["churn_window_months"].to_list() == [None]
 
 
 def test_overview_of_an_unknown_window_shows_the_churn_share_and_no_rate(store_url):
@@ -200,7 +200,7 @@ def test_overview_of_a_three_month_window_shows_the_monthly_rate(store_url):
     assert not at.exception
     # (1 - r) ** 3 = 1 - 3/8 = 0.625 -> r = 1 - 0.854988 = 14.5 % a month (not 37.5 %, not 12.5 %)
     assert metric(at, "Monthly churn rate") == "14.5%"
-    assert list_snapshots(make_engine(store_url))["churn_window_months"].to_list() == [3]
+    assert list_snapshots(open_store(store_url))["churn_window_months"].to_list() == [3]
 
 
 def test_rules_edit_creates_a_version(hand_store):
@@ -220,10 +220,10 @@ def test_delete_asks_to_confirm_then_deletes(hand_store):
     pick.set_value(pick.options[-1]).run()          # the oldest, 2026-09-30
     next(b for b in at.button if b.label == "Delete…").click().run()
     assert "Delete snapshot 2026-09-30 and its 6 rows?" in at.warning[0].value
-    assert list_snapshots(make_engine(hand_store)).height == 2   # nothing yet
+    assert list_snapshots(open_store(hand_store)).height == 2   # nothing yet
     next(b for b in at.button if b.label == "Yes, delete").click().run()
     assert not at.exception
-    assert list_snapshots(make_engine(hand_store))["snapshot_date"].to_list() == [S2]
+    assert list_snapshots(open_store(hand_store))["snapshot_date"].to_list() == [S2]
 
 
 def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
@@ -232,7 +232,7 @@ def test_a_bad_upload_gets_a_message_and_changes_nothing(hand_store):
     at.file_uploader[0].set_value(("junk.csv", b"\x00\x01\x02\xff" * 100, "text/csv")).run()
     assert not at.exception
     assert at.error and "junk.csv" in shown(at.error[0].value)
-    assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]
+    assert list_snapshots(open_store(hand_store))["row_count"].to_list() == [6, 6]
 
 
 @pytest.mark.parametrize("page", ["views/action_list.py", "views/churn.py", "views/lifecycle.py",
@@ -285,4 +285,4 @@ def test_a_viewers_data_page_upload_is_refused_before_reading(hand_store, tmp_pa
     assert calls == []
     assert any("vera (viewer) may not do this (import)" in shown(e.value) for e in at.error)
     assert not any(m.label == "Rows accepted" for m in at.metric)
-    assert list_snapshots(make_engine(hand_store))["row_count"].to_list() == [6, 6]
+    assert list_snapshots(open_store(hand_store))["row_count"].to_list() == [6, 6]

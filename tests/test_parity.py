@@ -56,7 +56,8 @@ from lib.overview import queries as qoverview
 from lib.rules.versions import current_rules
 from lib.demo.seed import seed_demo
 from lib.pipeline.snapshots import refresh_statistics
-from lib.store import callback_plans, churn_scores, customer_segments, make_engine, read_frame, score_cube
+from lib.store import callback_plans, churn_scores, customer_segments, read_frame, score_cube
+from lib.pipeline.migrations import open_store
 
 CUSTOMERS, SNAPSHOTS, SEED = 3000, 12, 11
 #: The call-back plan of the shared base: drawn from the VIP tiers of the 4th newest snapshot (so
@@ -170,8 +171,8 @@ def _store(engine: sa.Engine) -> None:
 @pytest.fixture(scope="module")
 def engines(pg_server, tmp_path_factory):
     name, url = pg_server.create_database("parity")
-    made = {"duckdb": make_engine(f"duckdb:///{tmp_path_factory.mktemp('parity')}/store.duckdb"),
-            "postgresql": make_engine(url)}
+    made = {"duckdb": open_store(f"duckdb:///{tmp_path_factory.mktemp('parity')}/store.duckdb"),
+            "postgresql": open_store(url)}
     for engine in made.values():
         _store(engine)
     yield made

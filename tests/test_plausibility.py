@@ -22,7 +22,8 @@ from lib.ingest import FieldSource, IngestError, auto_map, read_table, validate
 from lib.ingest.plausibility import CODES
 from lib.rules import default_rules, edit_rules_text, parse_rules
 from lib.pipeline.snapshots import list_snapshots
-from lib.store import customers, make_engine, read_frame
+from lib.store import customers, read_frame
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 12, 4)
@@ -51,7 +52,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def stored_tenure(url: str) -> pl.DataFrame:
     """Stored tenure (months) by customer id."""
-    return read_frame(make_engine(url), sa.select(customers.c.tenure_months)
+    return read_frame(open_store(url), sa.select(customers.c.tenure_months)
                       .order_by(customers.c.customer_id))
 
 
@@ -255,7 +256,7 @@ def test_data_page_shows_the_warning_and_lets_the_user_choose_years(tmp_path, mo
     assert not button.disabled
     button.click().run()
     assert not at.exception
-    assert list_snapshots(make_engine(url))["row_count"].to_list() == [11]
+    assert list_snapshots(open_store(url))["row_count"].to_list() == [11]
     stored = stored_tenure(url)
     assert stored.get_column("tenure_months").to_list() == [12.0 * i for i in range(11)]
 

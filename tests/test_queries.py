@@ -8,13 +8,13 @@ from lib.overview.kpis import build_overview
 from lib.store.filters import Filters
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, two_snapshots
 
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
@@ -106,7 +106,7 @@ def test_cube_figures_equal_a_direct_count_on_the_demo_base(db_url):
     from lib.demo.generate import generate_snapshots
     from lib.pipeline.derive import derive
 
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     frames = [derive(f) for f in generate_snapshots(customers=2000, snapshots=4, seed=3)]
     for frame in frames:
@@ -131,7 +131,7 @@ def test_a_version_1_database_is_migrated_to_the_cube(db_url):
 
     from lib.store import schema_version
 
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)
@@ -141,7 +141,7 @@ def test_a_version_1_database_is_migrated_to_the_cube(db_url):
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=1, applied_at=S1))
     engine.dispose()
-    migrated = make_engine(db_url)
+    migrated = open_store(db_url)
     view = overview(migrated, Filters(S2))
     assert view.kpi("kpi_active").value == 4
     assert view.kpi("kpi_monthly_churn").value == pytest.approx(1 / 3)

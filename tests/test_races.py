@@ -22,9 +22,10 @@ from lib.auth import User, acting_as
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
 from lib.rules import edit_rules_text
-from lib.rules.versions import current_rules, save_rules
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,7 +92,7 @@ def run_together(*jobs):
 
 def test_imports_racing_rules_saves_leave_every_snapshot_graded_by_the_rules_in_force(db_url):
     # PostgreSQL: separate sessions (the advisory lock); DuckDB: the app's threads (file's lock)
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     frames = [derive(frame) for frame in generate_snapshots(customers=1500, snapshots=5, seed=5)]
     first = current_rules(engine)
     for frame in frames[:2]:
@@ -121,7 +122,7 @@ def test_imports_racing_rules_saves_leave_every_snapshot_graded_by_the_rules_in_
 
 def test_the_check_sees_a_snapshot_left_in_the_old_tiers(pg_url):
     """The race's check can fail: a snapshot graded by v1 but stamped with v2 is caught."""
-    engine = make_engine(pg_url)
+    engine = open_store(pg_url)
     first = current_rules(engine)
     frame = derive(next(generate_snapshots(customers=300, snapshots=1, seed=5)))
     write_snapshots(engine, frame, rules=first, source_name="x", churn_window_months=1)
@@ -140,7 +141,7 @@ def held_writer_lock(pg_url):
     """Another session holding the writers' advisory lock (as a long import would)."""
     from lib.store import WRITER_LOCK_KEY
 
-    ready = make_engine(pg_url)   # a store in use: schema and rules version 1 stored
+    ready = open_store(pg_url)   # a store in use: schema and rules version 1 stored
     current_rules(ready)
     ready.dispose()
     holder = sa.create_engine(pg_url)
@@ -157,7 +158,7 @@ def test_a_rules_save_that_cannot_get_its_turn_says_try_again(pg_url, held_write
     from lib.ui import error_message
 
     waited: list[float] = []
-    engine = make_engine(pg_url, wait_seconds=0.5, on_wait=waited.append)
+    engine = open_store(pg_url, wait_seconds=0.5, on_wait=waited.append)
     before = current_rules(engine)   # reading waits for no writer
     with pytest.raises(StoreError) as caught:
         save_rules(engine, edit_rules_text(before.text, {"tiers.spend_min": BOUNDS[0]}))
@@ -195,7 +196,7 @@ def test_the_command_line_waits_then_refuses_with_exit_2(pg_url, held_writer_loc
     assert code == 2
     assert "Waiting for another import or rules change to finish (at most 0.5 s)" in err
     assert "Another import or rules change is in progress" in err and "Traceback" not in err
-    engine = make_engine(pg_url)
+    engine = open_store(pg_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar() == 0
     engine.dispose()
@@ -203,9 +204,9 @@ def test_the_command_line_waits_then_refuses_with_exit_2(pg_url, held_writer_loc
 
 APP_PROCESS = """
 import sys, time
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 import sqlalchemy as sa
-engine = make_engine(sys.argv[1])          # a serving engine, as lib.ui makes it
+engine = open_store(sys.argv[1])          # a serving engine, as lib.ui makes it
 with engine.connect() as conn:             # a page was drawn: the file is open in this process
     conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar()
     if sys.argv[2] == "busy":              # a page still running its query
@@ -239,7 +240,7 @@ def tiny_csv(tmp_path):
 
 
 def test_a_batch_import_gets_the_duckdb_file_from_an_idle_app(duckdb_url, tiny_csv):
-    make_engine(duckdb_url).dispose()
+    open_store(duckdb_url).dispose()
     app = _app_holding(duckdb_url, "idle")
     try:
         done = _cli_import(duckdb_url, tiny_csv, wait_seconds=30)
@@ -253,7 +254,7 @@ def test_a_batch_import_gets_the_duckdb_file_from_an_idle_app(duckdb_url, tiny_c
 
 def test_a_batch_import_refused_while_a_page_holds_the_duckdb_file_says_try_again(duckdb_url,
                                                                                   tiny_csv):
-    make_engine(duckdb_url).dispose()
+    open_store(duckdb_url).dispose()
     app = _app_holding(duckdb_url, "busy")
     try:
         refused = _cli_import(duckdb_url, tiny_csv, wait_seconds=1)
@@ -263,7 +264,7 @@ def test_a_batch_import_refused_while_a_page_holds_the_duckdb_file_says_try_agai
     assert refused.returncode == 2
     assert "Another import or rules change is in progress" in refused.stderr
     assert "Traceback" not in refused.stderr and "IOException" not in refused.stderr
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM snapshots")).scalar() == 0
     engine.dispose()

@@ -9,13 +9,13 @@ from lib.store.filters import Filters
 from lib.overview.report import overview_html
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import S2, two_snapshots
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_report_inlines_everything(duckdb_url, lang):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     for frame in two_snapshots():
         write_snapshots(engine, frame, rules=rules, source_name="hand", churn_window_months=1)

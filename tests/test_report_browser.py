@@ -18,7 +18,8 @@ from lib.overview.report import overview_html, report_file_name
 from lib.pipeline.snapshots import write_snapshots
 from lib.rules.versions import current_rules
 from lib.overview.queries import snapshot_list
-from lib.store import make_engine, read_frame
+from lib.store import read_frame
+from lib.pipeline.migrations import open_store
 from lib.store.filters import Filters
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
@@ -37,7 +38,7 @@ _BOXES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_axis_label_lies_outside_its_chart(browser_page, duckdb_url, tmp_path, lang, monkeypatch):
     monkeypatch.setattr(pio.templates, "default", "streamlit")
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     for frame in generate_snapshots(customers=3000, snapshots=4, seed=5):
         write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)

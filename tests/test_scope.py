@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import auth
 from lib.auth import PermissionDenied, User, acting_as, save_account
-from lib.auth.scope import Scope
+from lib.store.scope import Scope
 from lib.churn.scores import store_model
 from lib.churn.actions import call_list, catalogue_entries, display_frame, export_call_list
 from lib.demo.generate import generate_snapshots
@@ -34,8 +34,9 @@ from lib.pipeline.derive import derive
 from lib.pipeline.snapshots import stored_dates, write_snapshots
 from lib.rules.versions import current_rules
 from lib.segments.tiers import value_view
-from lib.store import churn_scores, customers, make_engine, read_frame
+from lib.store import churn_scores, customers, read_frame
 from lib.store.filters import Filters
+from lib.pipeline.migrations import open_store
 from tests.factories import model_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def base(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scope")
     url = f"duckdb:///{folder}/store.duckdb"
     with acting_as(ADMIN):
-        engine = make_engine(url)
+        engine = open_store(url)
         rules = current_rules(engine)
         for frame in generate_snapshots(customers=1500, snapshots=4, seed=4):
             write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)

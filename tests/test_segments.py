@@ -24,7 +24,8 @@ from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import customer_segments, make_engine, read_frame
+from lib.store import customer_segments, read_frame
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, customer, snapshot
 
 SPEND = [f"spend_m{i}" for i in range(1, 7)]
@@ -51,7 +52,7 @@ RFM_BASE = [
 
 @pytest.fixture
 def rfm_engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     write_snapshots(engine, spend_rows(S2, RFM_BASE), rules=current_rules(engine), source_name="rfm", churn_window_months=1)
     yield engine
     engine.dispose()
@@ -84,7 +85,7 @@ def test_rfm_scores_match_pandas_ranks(db_url):
     for i in range(200):
         spends = np.round(rng.lognormal(3, 1, 6), 0) * (rng.random(6) < 0.6)
         rows.append((f"K{i:03d}", spends.tolist()))
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     write_snapshots(engine, spend_rows(S2, rows), rules=current_rules(engine), source_name="rnd", churn_window_months=1)
     with engine.connect() as conn:
         segments.ensure_rfm(conn, S2)
@@ -107,7 +108,7 @@ def test_rfm_scores_match_pandas_ranks(db_url):
     assert (got["rfm_frequency"] == score(frequency)).all()
     assert (got["rfm_monetary"] == score(monetary)).all()
     # the page scores by CASE from the snapshot's cuts (no join): the same cells
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     with engine.connect() as conn:
         view = segments.rfm_view(conn, Filters(S2), current_rules(engine))
     engine.dispose()
@@ -178,7 +179,7 @@ def migration_base():
 
 @pytest.fixture
 def migration_engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     for frame in migration_base():
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand", churn_window_months=1)
     yield engine
@@ -264,7 +265,7 @@ def planted_base(per_group: int = 250, seed: int = 11) -> tuple[pl.DataFrame, di
 
 def test_kmeans_recovers_planted_clusters(db_url):
     frame, truth = planted_base()
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     write_snapshots(engine, frame, rules=rules, source_name="planted", churn_window_months=1)
     with engine.connect() as conn:
@@ -284,7 +285,7 @@ def test_kmeans_recovers_planted_clusters(db_url):
 
 def test_sql_labels_agree_with_the_estimator(duckdb_url):
     frame, _ = planted_base(per_group=60, seed=5)
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     write_snapshots(engine, frame, rules=rules, source_name="planted", churn_window_months=1)
     with engine.connect() as conn:
@@ -299,7 +300,7 @@ def test_sql_labels_agree_with_the_estimator(duckdb_url):
 
 
 def test_clusters_need_two_usage_columns(duckdb_url):
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     write_snapshots(engine, spend_rows(S2, RFM_BASE * 10), rules=rules, source_name="spend only", churn_window_months=1)
     with engine.connect() as conn:

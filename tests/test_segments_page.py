@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User, acting_as
 from lib.ingest.importer import import_file
 from lib.demo.seed import seed_demo
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ TABS = {"value": "Value", "rfm": "RFM", "clusters": "Behaviour", "geography": "G
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('seg')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("test", "admin")):          # module scope: outside conftest's actor
         seed_demo(engine, customers=3000, snapshots=3)
     engine.dispose()
@@ -91,7 +91,7 @@ def test_chinese_page(demo_url, monkeypatch):
 @pytest.fixture(scope="module")
 def telco_url(tmp_path_factory, telco_file):
     url = f"duckdb:///{tmp_path_factory.mktemp('telco')}/telco.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("test", "admin")):
         import_file(engine, telco_file.read_bytes(), telco_file.name, snapshot_date=dt.date(2026, 10, 31), churn_window_months=1)
     engine.dispose()

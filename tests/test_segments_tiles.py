@@ -19,7 +19,7 @@ from lib.auth import User, acting_as
 from lib.demo.seed import seed_demo
 from lib.segments import charts
 from lib.segments.geo import GeoView, area_label
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +96,7 @@ def test_a_click_on_a_coloured_tile_names_its_province():
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('tiles')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     with acting_as(User("test", "admin")):
         seed_demo(engine, customers=3000, snapshots=2)
     engine.dispose()
@@ -127,7 +127,7 @@ def test_clicking_a_province_drills_down_to_its_cities(demo_url, monkeypatch):
     at.run()
     assert not at.exception
     assert at.selectbox(key="seg_drill_province").value == target
-    engine = make_engine(demo_url)
+    engine = open_store(demo_url)
     with engine.connect() as conn:
         latest = conn.execute(sa.text("select max(snapshot_date) from customers")).scalar()
         cities = {r[0] for r in conn.execute(sa.text(

@@ -237,10 +237,10 @@ def test_the_client_is_the_address_or_the_session(monkeypatch):
 def test_the_login_form_says_when_to_try_again(accounts, duckdb_url, monkeypatch, clock):
     from lib.rules.versions import current_rules
     from lib.pipeline.snapshots import write_snapshots
-    from lib.store import make_engine
+    from lib.pipeline.migrations import open_store
     from tests.factories import two_snapshots
 
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     for frame in two_snapshots():   # a store with data, so the Overview shows its figures
         write_snapshots(engine, frame, rules=current_rules(engine), source_name="hand",
                         churn_window_months=1)

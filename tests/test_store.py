@@ -7,17 +7,12 @@ import sqlalchemy as sa
 
 from lib.pipeline import snapshots as snapshots_module
 from lib.rules import RulesError, edit_rules_text
-from lib.rules.versions import current_rules, rules_history, save_rules
+from lib.rules.versions import current_rules, rules_history
+from lib.pipeline.regrade import save_rules
 from lib.pipeline.snapshots import delete_snapshot, import_history, list_snapshots, write_snapshots
-from lib.store import SCHEMA_VERSION, StoreError, customer_attributes, customers, make_engine, read_frame, schema_version
+from lib.store import SCHEMA_VERSION, StoreError, customer_attributes, customers, read_frame, schema_version
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, customer, snapshot, two_snapshots
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def tiers_of(engine, date):
@@ -38,8 +33,8 @@ TIER_CASES = snapshot(S2, [
 
 
 def test_migrations_are_idempotent_and_versioned(db_url):
-    make_engine(db_url).dispose()
-    engine = make_engine(db_url)
+    open_store(db_url).dispose()
+    engine = open_store(db_url)
     versions = read_frame(engine, sa.select(schema_version.c.version))["version"].to_list()
     assert versions == [SCHEMA_VERSION]
     engine.dispose()
@@ -49,7 +44,7 @@ def test_a_newer_schema_is_refused(engine, db_url):
     with engine.begin() as conn:
         conn.execute(sa.insert(schema_version).values(version=99, applied_at=dt.datetime(2030, 1, 1)))
     with pytest.raises(StoreError) as caught:
-        make_engine(db_url)
+        open_store(db_url)
     assert caught.value.code == "store_schema_too_new"
 
 
@@ -134,18 +129,18 @@ def test_delete_snapshot(engine):
 
 
 def test_a_new_migration_is_applied_once(db_url, monkeypatch):
-    from lib import store
-    make_engine(db_url).dispose()
+    from lib.pipeline import migrations
+    open_store(db_url).dispose()
     calls = []
 
     def add_note_column(conn):
         calls.append(1)
         conn.execute(sa.text("ALTER TABLE snapshots ADD COLUMN note VARCHAR"))
 
-    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, (SCHEMA_VERSION + 1, add_note_column)))
-    monkeypatch.setattr(store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    make_engine(db_url).dispose()
-    engine = make_engine(db_url)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (SCHEMA_VERSION + 1, add_note_column)))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    open_store(db_url).dispose()
+    engine = open_store(db_url)
     assert calls == [1]
     versions = read_frame(engine, sa.select(schema_version.c.version).order_by(schema_version.c.version))
     assert versions["version"].to_list() == [SCHEMA_VERSION, SCHEMA_VERSION + 1]

@@ -1,4 +1,4 @@
-"""Star-tier thresholds proposed from a file's spend (lib/rules/proposal.py) and the currency
+"""Star-tier thresholds proposed from a file's spend (lib/pipeline/proposal.py) and the currency
 in the rules. Shares are recounted here with polars from the file's own columns."""
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 from lib.ingest.importer import check_file
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
-from lib.rules.proposal import customer_spend, propose_tiers, round_down
-from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.pipeline.proposal import customer_spend, propose_tiers, round_down
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
+from lib.pipeline.migrations import open_store
 
 SNAPSHOT = dt.date(2026, 11, 30)
 CHARGES = ["Total day charge", "Total eve charge", "Total night charge", "Total intl charge"]
@@ -86,7 +87,7 @@ def test_currency_in_the_rules_and_a_saved_proposal(duckdb_url):
     them back. A version saved before [currency] existed reads as CNY, ¥."""
     shipped = default_rules()
     assert (shipped.currency.code, shipped.currency.symbol) == ("CNY", "¥")
-    engine = make_engine(duckdb_url)
+    engine = open_store(duckdb_url)
     rules = current_rules(engine)
     text = edit_rules_text(rules.text, {"currency.code": "USD", "currency.symbol": "$",
                                         "tiers.spend_min": [0, 59.2, 67.9, 73.9, 79.6]})

@@ -21,7 +21,7 @@ from lib.store.filters import Filters
 from lib.rules import RulesError, default_rules, edit_rules_text, parse_rules
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import write_snapshots
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import customer, snapshot
 
 TEN = dt.date(2026, 9, 30)      # ten active customers spending 100, 90, ..., 10
@@ -51,7 +51,7 @@ def _ties(rng: np.random.Generator) -> list[dict]:
 
 @pytest.fixture
 def engine(db_url):
-    engine = make_engine(db_url)
+    engine = open_store(db_url)
     rules = current_rules(engine)
     ties = _ties(np.random.default_rng(16))
     for date, rows in ((TEN, _ten()), (TWENTY_FIVE, _twenty_five()), (TIES, ties)):

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.pipeline.snapshots import write_snapshots
 from lib.rules.versions import current_rules
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from tests.factories import S1, S2, customer, snapshot
 from tests.test_pages import ROOT, import_button, metric, window_box
 from tests.rendered import shown
@@ -34,7 +34,7 @@ def test_cards_show_their_target_and_a_zero_change_is_grey(store_url):
     """Two snapshots with the same three customers, none churned: every change is zero.
     ARPU (120 + 30 + 30) / 3 = 60 both months: "0.0" in grey (delta colour "off"), not a
     green "+0.0"; the ARPU target (rules: at least 80, ¥) shows under the card."""
-    engine = make_engine(store_url)
+    engine = open_store(store_url)
     rows = [customer("A", 120, 24), customer("B", 30, 24), customer("C", 30, 24)]
     for date in (S1, S2):
         write_snapshots(engine, snapshot(date, rows), rules=current_rules(engine), source_name="hand",
@@ -58,7 +58,7 @@ def test_cards_show_their_target_and_a_zero_change_is_grey(store_url):
 
 def test_overview_without_vips_says_why_and_links_to_the_rules(store_url):
     """Spends of 60, 30 and 30 a month: nobody reaches the 4-star bound (¥200): no VIP."""
-    engine = make_engine(store_url)
+    engine = open_store(store_url)
     rows = [customer("A", 60, 24), customer("B", 30, 24), customer("C", 30, 24)]
     write_snapshots(engine, snapshot(S2, rows), rules=current_rules(engine), source_name="hand",
                     churn_window_months=1)
@@ -70,7 +70,7 @@ def test_overview_without_vips_says_why_and_links_to_the_rules(store_url):
 
 
 def test_zh_overview_without_vips(store_url):
-    engine = make_engine(store_url)
+    engine = open_store(store_url)
     write_snapshots(engine, snapshot(S2, [customer("A", 60, 24)]), rules=current_rules(engine),
                     source_name="hand", churn_window_months=1)
     at = app()
@@ -93,7 +93,7 @@ def test_first_import_proposes_tiers_and_the_saved_ones_make_vips(store_url, tel
     bound = next(x for x in at.number_input if x.label.startswith("4 star from")).value
     next(b for b in at.button if b.label == "Save thresholds as a new rules version").click().run()
     assert not at.exception
-    rules = current_rules(make_engine(store_url))
+    rules = current_rules(open_store(store_url))
     assert rules.version == 2 and rules.currency.symbol == "$"
     assert rules.tier_spend_min[3] == pytest.approx(bound)
 
@@ -123,7 +123,7 @@ def test_a_draft_plan_reads_not_started_not_a_red_zero(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/ops.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     plan_id = operations_base(url)
-    engine = make_engine(url)
+    engine = open_store(url)
     with engine.begin() as conn:
         conn.execute(sa.update(callback_plans).where(callback_plans.c.plan_id == plan_id)
                      .values(status="draft"))
@@ -144,7 +144,7 @@ def test_tiers_accepted_for_a_new_workspace_are_its_rules(tmp_path, monkeypatch,
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     monkeypatch.delenv(ws.REGISTRY_ENV, raising=False)
-    seed_demo(make_engine(url), customers=300, snapshots=2)
+    seed_demo(open_store(url), customers=300, snapshots=2)
     at = app()
     at.switch_page("views/data.py").run()
     at.file_uploader[0].set_value((telco_file.name, telco_file.read_bytes(), "text/csv")).run()
@@ -157,6 +157,6 @@ def test_tiers_accepted_for_a_new_workspace_are_its_rules(tmp_path, monkeypatch,
     import_button(at).click().run()
     assert not at.exception
     own = next(w for w in ws.list_workspaces() if not w.is_demo and w.store_url != url)
-    rules = current_rules(make_engine(own.store_url))
+    rules = current_rules(open_store(own.store_url))
     assert rules.version == 2 and rules.tier_spend_min[3] == pytest.approx(bound)
-    assert current_rules(make_engine(url)).version == 1
+    assert current_rules(open_store(url)).version == 1

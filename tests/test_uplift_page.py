@@ -6,9 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.demo.seed import seed_demo
-from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.ui import Keys
+from lib.pipeline.migrations import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('uplift_page')}/demo.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=30000, snapshots=12, seed=5)
     engine.dispose()
     return url
@@ -35,7 +36,7 @@ def _page(url: str, monkeypatch, lang: str = "en") -> AppTest:
 def test_a_refused_model_is_explained_in_both_languages_with_no_roi_figures(demo_url, monkeypatch):
     """With the minimum per arm raised above the demo campaign's (an analyst's rules change),
     the model is refused with its numbers, and the side-by-side ROI says why it shows none."""
-    engine = make_engine(demo_url)
+    engine = open_store(demo_url)
     rules = current_rules(engine)
     save_rules(engine, rules.text.replace("min_arm_customers = 200", "min_arm_customers = 900000"),
                note="uplift page test")
@@ -55,7 +56,7 @@ def test_a_refused_model_is_explained_in_both_languages_with_no_roi_figures(demo
         assert at.title[0].value == "增量效果" and "对照组" in at.warning[0].value
         assert any("模型被拒绝" in i.value for i in at.info)
     finally:
-        engine = make_engine(demo_url)
+        engine = open_store(demo_url)
         save_rules(engine, rules.text, note="restore")
         engine.dispose()
 

@@ -14,11 +14,12 @@ from lib.churn.train import read_rows
 from lib.cli import main
 from lib.demo.seed import seed_demo
 from lib.demo.world import OFFER_ID
-from lib.rules.versions import current_rules, save_rules
-from lib.store import make_engine
+from lib.rules.versions import current_rules
+from lib.pipeline.regrade import save_rules
 from lib.uplift import queries as q
 from lib.uplift.fit import uplift_settings
 from lib.uplift.train import score_uplift, train_uplift
+from lib.pipeline.migrations import open_store
 
 HORIZON = 3
 
@@ -26,7 +27,7 @@ HORIZON = 3
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('uplift')}/store.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     seed_demo(engine, customers=30000, snapshots=12, seed=5)
     with engine.connect() as conn:
         rows = read_rows(conn, sa.text(

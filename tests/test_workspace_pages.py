@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from lib import workspaces as ws
 from lib.demo.seed import seed_demo
 from lib.ingest.importer import check_file, store_validated
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.ui import Keys
 from tests.rendered import shown
 
@@ -27,7 +27,7 @@ def demo_home(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path}/app.duckdb"
     monkeypatch.setenv("RETENTION_DB_URL", url)
     monkeypatch.delenv(ws.REGISTRY_ENV, raising=False)
-    seed_demo(make_engine(url), customers=300, snapshots=2)
+    seed_demo(open_store(url), customers=300, snapshots=2)
     return tmp_path
 
 
@@ -118,7 +118,7 @@ def test_the_switcher_lists_the_workspaces_and_labels_the_demo(demo_home):
 def test_removing_the_demo_is_one_confirmed_action_with_its_message(tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_DB_URL", f"duckdb:///{tmp_path}/app.duckdb")
     demo_file = tmp_path / "demo.duckdb"
-    seed_demo(make_engine(f"duckdb:///{demo_file}"), customers=300, snapshots=2)
+    seed_demo(open_store(f"duckdb:///{demo_file}"), customers=300, snapshots=2)
     ws.register_demo(f"duckdb:///{demo_file}", "Demo")
     rows = plain_count(demo_file, "SELECT count(*) FROM customers")
     at = app()
@@ -146,7 +146,7 @@ def test_the_data_page_asks_whether_a_repeated_base_is_a_new_month(tmp_path, mon
     page_date = dt.date.today().replace(day=1) - dt.timedelta(days=1)
     earlier = page_date.replace(day=1) - dt.timedelta(days=1)
     validation = check_file(telco_file.read_bytes(), telco_file.name, snapshot_date=earlier)
-    store_validated(make_engine(url), validation, telco_file.name, snapshot_date=earlier,
+    store_validated(open_store(url), validation, telco_file.name, snapshot_date=earlier,
                     churn_window_months=None)
     at = app()
     upload_telco(at, telco_file)
@@ -166,7 +166,7 @@ def test_a_deleted_snapshot_says_so_after_the_rerun(tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_DB_URL", url)
     tiny = b"customer_id,tenure_months,churned,arpu\nc1,10,no,50\nc2,12,yes,60\n"
     date = dt.date(2024, 1, 31)
-    store_validated(make_engine(url), check_file(tiny, "t.csv", snapshot_date=date), "t.csv",
+    store_validated(open_store(url), check_file(tiny, "t.csv", snapshot_date=date), "t.csv",
                     snapshot_date=date, churn_window_months=1)
     at = app()
     at.switch_page("views/data.py").run()

@@ -17,7 +17,8 @@ from lib.ingest.repeat import repeat_overlap, repeat_thresholds
 from lib.pipeline.derive import derive
 from lib.pipeline.snapshots import list_snapshots
 from lib.rules import default_rules
-from lib.store import StoreError, make_engine
+from lib.store import StoreError
+from lib.pipeline.migrations import open_store
 
 JAN, FEB = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
 
@@ -76,11 +77,11 @@ def test_a_new_workspace_is_a_marked_store_of_its_own(home, tmp_path):
 
 def test_the_demo_seeding_marks_its_store(tmp_path):
     url = f"duckdb:///{tmp_path}/demo.duckdb"
-    seed_demo(make_engine(url), customers=300, snapshots=2)
-    assert ws.store_kind(make_engine(url)) == ws.DEMO
+    seed_demo(open_store(url), customers=300, snapshots=2)
+    assert ws.store_kind(open_store(url)) == ws.DEMO
     assert sql_count(tmp_path / "demo.duckdb", "SELECT count(*) FROM workspace_marker WHERE kind = 'demo'") == 1
     plain = f"duckdb:///{tmp_path}/plain.duckdb"
-    assert ws.store_kind(make_engine(plain)) == ws.OWN
+    assert ws.store_kind(open_store(plain)) == ws.OWN
 
 
 def test_make_run_seeds_the_demo_workspace_once_in_its_own_file(embedded, capsys):
@@ -98,7 +99,7 @@ def test_make_run_seeds_the_demo_workspace_once_in_its_own_file(embedded, capsys
 
 
 def test_removing_a_demo_that_is_the_configured_store_empties_it(home):
-    seed_demo(make_engine(home), customers=300, snapshots=2)
+    seed_demo(open_store(home), customers=300, snapshots=2)
     demo = ws.list_workspaces()[0]
     assert demo.is_demo and demo.slug == ws.MAIN_SLUG
     ws.remove_workspace(demo)
@@ -129,7 +130,7 @@ def test_on_postgresql_a_workspace_is_a_schema_of_the_one_database(pg_url, monke
 
 def test_cli_refuses_to_import_into_the_demo_unless_told(tmp_path, capsys, telco_file):
     demo = f"duckdb:///{tmp_path}/demo.duckdb"
-    seed_demo(make_engine(demo), customers=300, snapshots=2)
+    seed_demo(open_store(demo), customers=300, snapshots=2)
     before = sql_count(tmp_path / "demo.duckdb", "SELECT count(*) FROM customers")
     args = ["import", str(telco_file), "--snapshot-date", str(JAN), "--churn-window-unknown",
             "--db", demo]
@@ -144,7 +145,7 @@ def test_cli_refuses_to_import_into_the_demo_unless_told(tmp_path, capsys, telco
 
 
 def test_cli_workspace_option_creates_and_fills_a_workspace(home, tmp_path, capsys, telco_file):
-    seed_demo(make_engine(home), customers=300, snapshots=2)      # the configured store is the demo
+    seed_demo(open_store(home), customers=300, snapshots=2)      # the configured store is the demo
     demo_rows = sql_count(tmp_path / "main.duckdb", "SELECT count(*) FROM customers")
     base = ["import", str(telco_file), "--snapshot-date", str(JAN), "--churn-window-unknown"]
     assert main(base) == 2                        # the default is the demo: refused
@@ -171,9 +172,9 @@ def test_cli_asks_before_storing_the_same_base_as_a_new_month(tmp_path, capsys, 
     assert "looks like snapshot 2024-01-31 again: 100% of its customer ids" in err[0]
     assert "100% of those with an unchanged tenure, 100% of its churners" in err[0]
     assert err[0].endswith("add --confirm-repeat.")
-    assert list_snapshots(make_engine(url))["snapshot_date"].to_list() == [JAN]
+    assert list_snapshots(open_store(url))["snapshot_date"].to_list() == [JAN]
     assert main([*first, "--snapshot-date", str(FEB), "--confirm-repeat"]) == 0
-    assert sorted(list_snapshots(make_engine(url))["snapshot_date"].to_list()) == [JAN, FEB]
+    assert sorted(list_snapshots(open_store(url))["snapshot_date"].to_list()) == [JAN, FEB]
 
 
 # -- the overlap figures -------------------------------------------------------------------
@@ -191,13 +192,13 @@ def test_the_same_file_a_month_later_overlaps_entirely(tmp_path, telco_file):
     url = f"duckdb:///{tmp_path}/own.duckdb"
     assert main(["import", str(telco_file), "--snapshot-date", str(JAN), "--churn-window-unknown",
                  "--db", url]) == 0
-    with make_engine(url).connect() as conn:
+    with open_store(url).connect() as conn:
         overlap = repeat_overlap(conn, derived(telco_file.read_bytes(), telco_file.name, FEB))
     assert overlap.previous_date == JAN
     assert overlap.previous_churners == churners > 0
     assert (overlap.ids_share, overlap.unchanged_tenure_share, overlap.churners_again_share) == (1.0, 1.0, 1.0)
     assert overlap.repeats(repeat_thresholds(default_rules()))
-    with make_engine(url).connect() as conn:       # nothing stored before January: no question
+    with open_store(url).connect() as conn:       # nothing stored before January: no question
         assert repeat_overlap(conn, derived(telco_file.read_bytes(), telco_file.name, JAN)) is None
 
 
@@ -211,7 +212,7 @@ def test_a_true_next_month_is_not_taken_for_a_repeat(tmp_path):
     By hand: 3 of 4 February ids were in January (75 %), 0 of those 3 kept their tenure (0 %),
     0 of January's 1 churner churned again (0 %): not a repeat."""
     url = f"duckdb:///{tmp_path}/own.duckdb"
-    engine = make_engine(url)
+    engine = open_store(url)
     from lib.ingest.importer import store_validated
 
     january = check_file(tiny([("c1", 10, "yes"), ("c2", 10, "no"), ("c3", 10, "no"), ("c4", 10, "no")]),
@@ -249,7 +250,7 @@ def test_only_an_admin_removes_the_demo_and_a_viewer_creates_nothing(home, tmp_p
     from lib.auth import PermissionDenied, User, acting_as
 
     demo_file = tmp_path / "demo.duckdb"
-    seed_demo(make_engine(f"duckdb:///{demo_file}"), customers=300, snapshots=2)
+    seed_demo(open_store(f"duckdb:///{demo_file}"), customers=300, snapshots=2)
     demo = ws.register_demo(f"duckdb:///{demo_file}", "Demo")
     with acting_as(User("ann", "analyst")), pytest.raises(PermissionDenied):
         ws.remove_workspace(demo)

@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.auth import User, acting_as
 from lib.churn.actions import record_export
-from lib.store import make_engine
+from lib.pipeline.migrations import open_store
 from lib.i18n import STRINGS, t
 from lib.offers.roi import default_catalogue
 from lib.rules import DEFAULT_RULES_PATH, default_rules
@@ -131,7 +131,7 @@ def zh_app(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('zh')}/demo.duckdb"
     with acting_as(User("t", "admin")):
         churn_base(url)
-        engine = make_engine(url)      # one call list downloaded: the Action list's export log
+        engine = open_store(url)       # one call list downloaded: the Action list's export log
         record_export(engine, view="action_list", snapshot_date=None, file_format="csv",
                       row_count=10, identifiers_masked=False)
         engine.dispose()

@@ -18,8 +18,9 @@ from lib.ingest.plausibility import TENURE_UNITS
 from lib.common.frames import relabel
 from lib.common.localise import field_name, join, localised, report_view
 from lib.rules import default_rules, edit_rules_text, parse_rules
-from lib.rules.versions import rules_history, save_rules, with_rules
-from lib.rules.proposal import propose_tiers, tier_shares, vip_share
+from lib.rules.versions import rules_history
+from lib.pipeline.regrade import save_rules, with_rules
+from lib.pipeline.proposal import propose_tiers, tier_shares, vip_share
 from lib.overview.kpis import vip_spend_min
 from lib.ingest.validate import snapshot_date_bounds
 from lib.pipeline.snapshots import (CHURN_WINDOW_CHOICES, WINDOW_UNKNOWN, chosen_window, delete_snapshot,

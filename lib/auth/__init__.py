@@ -9,7 +9,7 @@ database file is admin access anyway) and by tests.
 
 Accounts: a TOML file (``RETENTION_USERS_FILE``, default data/users.toml, git-ignored) of
 ``[[user]] name, role, password_hash`` (Argon2id) and optionally ``provinces`` / ``cities``:
-the account's row-level scope (``lib.auth.scope``), ANDed into every query it runs. With no accounts file and no single sign-on
+the account's row-level scope (``lib.store.scope``), ANDed into every query it runs. With no accounts file and no single sign-on
 configured, the app runs in single-user mode: the local user is admin and the sidebar says so.
 A file that exists but cannot be used (empty, comments only, nameless entries, bad TOML) lets
 nobody in, with a message naming the file: access fails closed. Failed sign-ins are limited
@@ -32,9 +32,11 @@ import tomlkit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from lib.auth.scope import WHOLE_BASE, Scope, scope_from_entry
+from lib.errors import PermissionDenied
+from lib.store.scope import WHOLE_BASE, Scope, scope_from_entry, set_acting_scope_source
 from lib.auth.signin_limits import SignInLimits, SignInRefused
 from lib import DATA_DIR
+from lib.errors import AppError
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,18 +55,9 @@ SIGN_IN_LIMITS = SignInLimits()
 log = logging.getLogger("retention.auth")
 
 
-class PermissionDenied(Exception):
-    """The acting user's role does not allow the action; ``code``/``params`` for lib.i18n."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
-
-
 @dataclass(frozen=True)
 class User:
-    """An account: its name, role and row-level scope (``lib.auth.scope``; default the whole base)."""
+    """An account: its name, role and row-level scope (``lib.store.scope``; default the whole base)."""
 
     name: str
     role: str
@@ -84,6 +77,17 @@ def set_actor(user: User | None) -> None:
 
 def current_actor() -> User | None:
     return _actor.get()
+
+
+def _acting_scope() -> Scope:
+    """The acting user's row-level scope; nobody acting is refused (``auth_not_signed_in``)."""
+    actor = current_actor()
+    if actor is None:
+        raise PermissionDenied("auth_not_signed_in")
+    return actor.scope
+
+
+set_acting_scope_source(_acting_scope)
 
 
 @contextlib.contextmanager

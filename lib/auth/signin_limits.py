@@ -26,6 +26,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from lib.errors import AppError
+
 #: Failures an account name may have within the window before it is locked.
 ACCOUNT_MAX_FAILURES = 5
 #: Failures one client may have within the window, over all the names it tries.
@@ -44,13 +46,16 @@ VERIFICATION_WAIT_SECONDS = 10.0
 MAX_TRACKED = 10_000
 
 
-class SignInRefused(Exception):
-    """A sign-in not attempted; ``code``/``params`` for lib.i18n (``retry_seconds``: whole seconds)."""
+class SignInRefused(AppError):
+    """A sign-in not attempted; ``code`` for lib.i18n, ``retry_seconds`` (whole seconds) until
+    the next try is allowed (the sign-in form words it as the template's ``wait``)."""
 
     def __init__(self, code: str, retry_seconds: int) -> None:
-        super().__init__(f"{code}: retry in {retry_seconds} s")
-        self.code = code
-        self.retry_seconds = retry_seconds
+        super().__init__(code, {"retry_seconds": retry_seconds})
+
+    @property
+    def retry_seconds(self) -> int:
+        return int(self.params["retry_seconds"])
 
 
 @dataclass

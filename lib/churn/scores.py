@@ -19,6 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.churn.model import churn_settings, feature_frame
+from lib.common import pickles
 from lib.churn.explain import group_effects, reason_codes
 from lib.churn.train import ModelCard, read_rows, train_churn_model
 from lib.pipeline.cubes import rebuild_score_cube
@@ -58,7 +59,7 @@ def load_model(conn: sa.Connection, model_id: int):
         churn_models.c.model_id == model_id)).scalar()
     if blob is None:
         raise StoreError("churn_model_missing")
-    return pickle.loads(blob)
+    return pickles.loads(blob)   # models stored before a module move load too
 
 
 def score_snapshot(engine: sa.Engine, model_id: int, snapshot_date: dt.date, rules: Rules,

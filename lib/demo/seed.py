@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from lib.pipeline.after_import import imported
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
 from lib.rules.versions import current_rules
@@ -44,7 +45,5 @@ def seed_demo(engine: sa.Engine, customers: int = 100_000, snapshots: int = 12, 
         report(f"{outcome.snapshot_dates[0]}: {outcome.rows_written} rows")
         latest = outcome.snapshot_dates[-1]
     if written:   # the Overview opens on the latest snapshot: its alerts are recorded, as an import's
-        from lib.monthly.alerts import evaluate_after_import
-
-        evaluate_after_import(engine, [latest])
+        imported(engine, [latest])
     return written

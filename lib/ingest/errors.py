@@ -5,17 +5,18 @@ without importing each other.
 """
 from __future__ import annotations
 
-from lib.i18n import t, t_text
+from lib.errors import AppError
+from lib.i18n.errors import error_text
 
 
-class IngestError(Exception):
+class IngestError(AppError):
     """File-level refusal of an import, with a message and a hint in both languages.
 
     Parameters
     ----------
     code : i18n key (``lib/i18n/ingest.py``) naming the problem.
     params : fields of the problem and hint templates (file name, column, ...).
-    hint_code : i18n key of what the user should do about it.
+    hint_code : i18n key of what the user should do about it (``AppError.hint``).
 
     Example
     -------
@@ -26,28 +27,15 @@ class IngestError(Exception):
 
     def __init__(self, code: str, params: dict | None = None,
                  hint_code: str = "ingest_hint_formats"):
-        self.code = code
-        self.params = dict(params or {})
-        self.hint_code = hint_code
-        super().__init__(self.message("en"))
+        super().__init__(code, params, hint_code)
+        self.args = (self.message("en"),)
 
-    def _render(self, key: str, lang: str, markup: bool) -> str:
-        fill = t if markup else t_text
-        try:
-            return fill(key, lang, **self.params)
-        except (KeyError, IndexError, ValueError, AttributeError):
-            # A template field the raiser forgot: show the template rather than fail; an unknown
-            # key (a programming error, caught by the i18n tests) shows as itself.
-            try:
-                return t(key, lang)
-            except KeyError:
-                return str(key)
+    @property
+    def hint_code(self) -> str:
+        """The hint's i18n key (the name this class has always used for ``hint``)."""
+        return self.hint or ""
 
     def message(self, lang: str = "en", *, markup: bool = False) -> str:
         """The problem, then the hint, in ``lang`` ("en" or "zh"), as plain text; with
         ``markup=True`` for Streamlit markdown (file and column names escaped, ``lib.i18n.t``)."""
-        sep = "" if lang == "zh" else " "
-        return f"{self._render(self.code, lang, markup)}{sep}{self._render(self.hint_code, lang, markup)}"
-
-    def __reduce__(self):  # picklable across processes (pytest-xdist, multiprocessing)
-        return (type(self), (self.code, self.params, self.hint_code))
+        return error_text(self, lang, markup=markup)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lib.auth import require
+from lib.pipeline.after_import import imported
 from lib.pipeline.derive import derive
 from lib.ingest import (
     FieldSource,
@@ -127,9 +128,7 @@ def store_validated(engine: sa.Engine, validation: ValidationResult, source_name
         rows_read=validation.rows_read, rows_rejected=validation.rows_rejected,
         churn_window_months=churn_window_months, replace=replace, user_name=user_name, **kwargs,
     )
-    from lib.monthly.alerts import evaluate_after_import   # alerts read the Overview: not a cycle at import time
-
-    evaluate_after_import(engine, list(outcome.snapshot_dates))
+    imported(engine, list(outcome.snapshot_dates))   # e.g. the alert rules (lib.monthly.alerts)
     return outcome
 
 

@@ -31,14 +31,21 @@ exclusion, so a new customer's value can use every customer from joining
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from lib.auth.scope import WHOLE_BASE
+# what a lifetime is (the lifetime cube's definition too) lives below, in the pipeline
+from lib.pipeline.lifetimes import ChurnDefinition, Timeline
+from lib.pipeline.lifetimes import lifetime_cube_rows  # noqa: F401 - re-exported
+from lib.pipeline.lifetimes import duration_months as _duration
+from lib.pipeline.lifetimes import entry_months as _entry
+from lib.pipeline.lifetimes import event as _event
+from lib.pipeline.lifetimes import lifetime_rows as _lifetime_rows
+from lib.pipeline.lifetimes import new_churn as _new_churn
+from lib.pipeline.lifetimes import truncated as _truncated
 from lib.store.filters import Filters, double, segment_conditions
-from lib.rules import Rules, churn_counted
+from lib.rules import Rules
 from lib.store import customer_attributes, customers, lifetime_cube
 
 c = customers.c
@@ -88,94 +95,6 @@ def attribute_names(snapshot_date: dt.date, max_values: int) -> sa.Select:
             .order_by(a.name))
 
 
-@dataclass(frozen=True)
-class ChurnDefinition:
-    """What counts as churn and who is left out (docs/domain.md, "Churn").
-
-    ``types``: churn types counted as the event (switch, downgrade, value_decline,
-    involuntary, unknown); churners of other types are censored at their churn month.
-    The involuntary and group-paid exclusions remove customers from the analysis base
-    altogether, as ``lib.rules.churn_counted`` does for the Overview's KPIs. The minimum-tenure
-    exclusion does so for counts of churners (``counted``), but lifetimes apply it as left
-    truncation at ``truncation_months`` (module doc), so curves stay true.
-    """
-
-    types: tuple[str, ...]
-    exclude_involuntary: bool
-    exclude_min_tenure_months: float
-    exclude_group_paid: bool
-
-    @property
-    def key(self) -> str:
-        """The definition as text, naming the lifetime cube's rows built under it."""
-        return (f"{','.join(sorted(self.types))}|{int(self.exclude_involuntary)}"
-                f"|{self.exclude_min_tenure_months:g}|{int(self.exclude_group_paid)}")
-
-    @property
-    def truncation_months(self) -> int:
-        """Months of life a customer must have completed to be in the lifetimes under the
-        minimum-tenure exclusion (0 without it). The rules give a tenure ``x`` in months, possibly
-        fractional; lifetimes count whole months of life (month 1 is the joining month), so this
-        is ``ceil(x)``: for the shipped 3, the customers still there in their 4th month."""
-        return max(0, math.ceil(self.exclude_min_tenure_months))
-
-    @property
-    def unconditional(self) -> "ChurnDefinition":
-        """The same definition without the minimum-tenure exclusion: every customer from joining
-        (what a new customer's value and the lifetime cube use)."""
-        return replace(self, exclude_min_tenure_months=0.0)
-
-    def counted(self, rules: Rules) -> sa.ColumnElement[bool]:
-        """SQL condition: the row is in the analysis base (every exclusion applied as a filter,
-        for counts of churners; lifetimes use ``unconditional`` and truncate)."""
-        return churn_counted(replace(rules, exclude_involuntary=self.exclude_involuntary,
-                                     exclude_min_tenure_months=self.exclude_min_tenure_months,
-                                     exclude_group_paid=self.exclude_group_paid), c)
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """Month indexes of the stored snapshots up to the chosen one (from ``snapshot_list``)."""
-
-    chosen_month: int
-    #: (snapshot date, month index of the stored snapshot before it, None for the first)
-    previous_months: tuple[tuple[dt.date, int | None], ...] = ()
-    first_month: int | None = None     # None: one snapshot, no left truncation
-
-    def previous_month(self, date: dt.date) -> int | None:
-        return dict(self.previous_months).get(date)
-
-
-def _new_churn(timeline: Timeline) -> sa.ColumnElement[bool]:
-    """Churned row whose churn shows for the first time in its snapshot."""
-    whens = [(c.snapshot_date == date, c.churn_month > month)
-             for date, month in timeline.previous_months if month is not None]
-    if not whens:
-        return c.churned.is_(True)
-    return sa.and_(c.churned.is_(True), sa.case(*whens, else_=sa.true()))
-
-
-def _lifetime_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
-                   timeline: Timeline, columns: dict[str, sa.ColumnElement],
-                   extra: list[sa.ColumnElement[bool]],
-                   source: sa.FromClause = customers) -> sa.Subquery:
-    """Each customer's last row (see the module doc) with ``columns``, as a UNION ALL of the
-    chosen snapshot's active rows and the churned rows: two plain filters the engine prunes
-    by snapshot (much faster than one OR across every stored row). ``source`` is
-    ``customers`` or a join of it (``dimension_source``). The minimum-tenure exclusion is not
-    applied here (callers truncate: module doc)."""
-    common = [definition.unconditional.counted(rules), *segment_conditions(filters), *extra]
-    labelled = [expr.label(name) for name, expr in columns.items()]
-    active_now = sa.select(*labelled).select_from(source).where(
-        c.snapshot_date == filters.snapshot_date, c.churned.is_not(True), *common)
-    churn_terms = [c.snapshot_date <= filters.snapshot_date, _new_churn(timeline), *common]
-    if timeline.first_month is not None:
-        # churned before observation began: outside the truncated window
-        churn_terms.append(c.churn_month >= timeline.first_month)
-    churned = sa.select(*labelled).select_from(source).where(*churn_terms)
-    return sa.union_all(active_now, churned).subquery("last_rows")
-
-
 def _segment(dimension: str | None, value: object | None
              ) -> tuple[sa.ColumnElement | None, sa.FromClause, list[sa.ColumnElement[bool]]]:
     """Segment expression (None without a dimension), FROM clause and the filter on ``value``."""
@@ -183,31 +102,6 @@ def _segment(dimension: str | None, value: object | None
         return None, customers, []
     column, source = dimension_source(dimension)
     return column, source, [] if value is None else [column == value]
-
-
-def _duration() -> sa.ColumnElement[int]:
-    return sa.func.coalesce(c.churn_month, c.snapshot_month) - c.join_month + 1
-
-
-def _event(definition: ChurnDefinition) -> sa.ColumnElement[int]:
-    return sa.case((sa.and_(c.churned.is_(True), c.churn_type.in_(definition.types)), 1), else_=0)
-
-
-def _entry(timeline: Timeline) -> sa.ColumnElement[int]:
-    if timeline.first_month is None:
-        return sa.literal(0)
-    return sa.case((c.join_month < timeline.first_month, timeline.first_month - c.join_month),
-                   else_=0)
-
-
-def _truncated(entry: sa.ColumnElement[int], months: int) -> sa.ColumnElement[int]:
-    """``entry`` raised to ``months``: observed from ``months`` months of life on at the earliest."""
-    if months <= 0:
-        return entry
-    # inlined, not bound: PostgreSQL matches the SELECT's expression to the GROUP BY's only
-    # when their text is the same (two bound parameters are two different expressions)
-    floor = sa.literal_column(str(int(months)), sa.Integer)
-    return sa.case((entry < floor, floor), else_=entry)
 
 
 def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timeline: Timeline,
@@ -252,25 +146,6 @@ def lifetimes(filters: Filters, definition: ChurnDefinition, rules: Rules, timel
 
 #: Dimensions the lifetime cube keeps (besides none at all).
 CUBE_DIMENSIONS = ("tier", "province")
-
-
-def lifetime_cube_rows(filters: Filters, definition: ChurnDefinition, rules: Rules,
-                       timeline: Timeline) -> sa.Select:
-    """The lifetime cube's rows of the chosen snapshot (columns in table order): ``lifetimes``
-    per province and tier, for every province and tier (the filters' segment terms are not
-    applied; the cube is filtered when read), without the minimum-tenure exclusion (truncated
-    when read), so one build serves both the conditional curves and the value of a new customer."""
-    definition = definition.unconditional
-    columns = {"province": c.province, "tier": c.tier, "duration_months": _duration(),
-               "event": _event(definition), "entry_months": _entry(timeline),
-               "active": sa.case((c.churned.is_(True), 0), else_=1)}
-    rows = _lifetime_rows(Filters(filters.snapshot_date, scope=WHOLE_BASE), definition, rules, timeline, columns, [])
-    r = rows.c
-    keys = [r.province, r.tier, r.duration_months, r.event, r.entry_months, r.active]
-    return (sa.select(sa.literal(filters.snapshot_date, sa.Date), sa.literal(definition.key),
-                      *keys, sa.func.count())
-            .where(r.duration_months >= 1)
-            .group_by(*keys))
 
 
 def cube_built(snapshot_date: dt.date, definition: ChurnDefinition) -> sa.Select:

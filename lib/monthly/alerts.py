@@ -20,13 +20,14 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from lib.pipeline.after_import import on_import
 from lib.common import fmt
 from lib.i18n import t_text as t
 from lib.overview import queries as overview_queries
 from lib.overview.kpis import Kpi, Overview, build_overview
 from lib.rules import Rules
 from lib.rules.alerts import AlertRule, parse_alert_rules
-from lib.auth.scope import acting_scope
+from lib.store.scope import acting_scope
 from lib.store import alert_log, now, read_frame, snapshots
 from lib.store.filters import Filters
 
@@ -165,6 +166,7 @@ def overview_breaches(conn: sa.Connection, date: dt.date, rules: Rules) -> list[
     return evaluate_on(conn, date, rules)
 
 
+@on_import
 def evaluate_after_import(engine: sa.Engine, dates: list[dt.date]) -> None:
     """After an import: evaluate the alerts on the whole base for each stored date and record
     them. An alert that cannot be evaluated is logged, never undoing the import."""

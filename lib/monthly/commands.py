@@ -17,24 +17,16 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lib import auth
+from lib.monthly.base import EXIT_ALERT, EXIT_OK, EXIT_REFUSED, Refused, resolve_snapshot
 from lib.auth import PermissionDenied, User
 from lib.i18n import t_text as t
 from lib.pipeline.snapshots import stored_dates
 from lib.rules.versions import current_rules
 from lib.store import StoreError
 from lib.store.filters import Filters
+from lib.errors import AppError
 
-EXIT_OK, EXIT_REFUSED, EXIT_ALERT = 0, 2, 3
 MONTHLY_COMMANDS: frozenset[str] = frozenset({"score", "call-list", "report", "alerts", "deliver"})
-
-
-class Refused(Exception):
-    """A batch command cannot run: ``code``/``params`` for lib.i18n (one line on stderr)."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 def _date(text: str) -> dt.date:
@@ -45,7 +37,7 @@ def _date(text: str) -> dt.date:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    from lib.auth.scope import parse_names
+    from lib.store.scope import parse_names
 
     return parse_names(text)
 
@@ -94,19 +86,6 @@ def _acting(name: str | None, os_user: User) -> User:
     if found is None:
         raise Refused("cli_user_unknown", name=name, path=auth.users_file())
     return found
-
-
-def resolve_snapshot(engine: sa.Engine, chosen: dt.date | None) -> dt.date:
-    """``chosen`` when it is stored, the latest stored snapshot when None; ``Refused`` else."""
-    dates = stored_dates(engine)
-    if not dates:
-        raise Refused("cli_no_snapshot")
-    if chosen is None:
-        return dates[-1]
-    if chosen not in dates:
-        raise Refused("cli_unknown_snapshot", date=chosen.isoformat(),
-                      dates=", ".join(d.isoformat() for d in dates[-6:]))
-    return chosen
 
 
 def _progress(label: str) -> Callable[[float], None]:

@@ -33,10 +33,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from lib import DATA_DIR, auth
+from lib.monthly.base import EXIT_OK, EXIT_REFUSED, resolve_snapshot
 from lib.i18n import t_text as t
 from lib.overview.report import report_file_name
 from lib.store import delivery_log, now
 from lib.store.filters import Filters
+from lib.errors import AppError
 
 SUBSCRIPTIONS_ENV = "RETENTION_SUBSCRIPTIONS_FILE"
 SMTP_URL_ENV = "RETENTION_SMTP_URL"
@@ -45,13 +47,11 @@ SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 LANGS = ("en", "zh")
 
 
-class DeliveryError(Exception):
+class DeliveryError(AppError):
     """Delivery cannot start (no relay, unusable subscriptions file); ``code``/``params`` for i18n."""
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+        super().__init__(code, params)
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,6 @@ def _error_text(exc: Exception, relay: Relay) -> str:
 def deliver_all(engine: sa.Engine, snapshot: dt.date | None, out: TextIO = sys.stdout) -> int:
     """Send every subscription's report for ``snapshot`` (default: the latest); one line per
     subscription and a summary. Exit code: 0 when none failed, 2 otherwise."""
-    from lib.monthly.commands import EXIT_OK, EXIT_REFUSED, resolve_snapshot
-
     relay = relay_from_env()
     subscriptions = load_subscriptions()
     date = resolve_snapshot(engine, snapshot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.overview.charts import PALETTE, style_figure, unit_axis
+from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.rules import Rules
 

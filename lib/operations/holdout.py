@@ -22,20 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from scipy.stats import norm
 
-from lib.store import StoreError
-
-if TYPE_CHECKING:
-    from lib.operations.plans import OperationsSettings
-
-
-class OperationsError(StoreError):
-    """A plan that cannot be made or changed; ``code`` is an i18n key (lib/i18n/operations.py)."""
+from lib.operations.settings import OperationsError, OperationsSettings
 
 
 # --- power calculation -------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib.operations.outcomes import REACHED_OUTCOMES
+from lib.operations.outcome_codes import REACHED_OUTCOMES
 from lib.rules import Rules, churn_counted
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store import customers, outcome_log, plan_customers, plan_outcomes
 
 c = customers.c

@@ -49,14 +49,12 @@ from lib.ingest.readers import RawTable
 from lib.ingest.read_worker import read_table_isolated
 from lib.ingest.mapping import Vocabulary, match_headers
 from lib.pipeline.snapshots import bulk_insert
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
 from lib.ingest.validate import ValidationResult
+from lib.operations.outcome_codes import OUTCOMES
+from lib.operations.outcome_queries import plan_rows
 
-#: Outcome codes, in the order they are shown.
-OUTCOMES: tuple[str, ...] = ("reached", "not_reached", "refused", "accepted", "complaint")
-#: Outcomes in which the customer was reached (the numerator of the service reach rate).
-REACHED_OUTCOMES: tuple[str, ...] = ("reached", "refused", "accepted", "complaint")
 #: Ways of entering outcomes (stored in ``source``).
 SOURCES: tuple[str, ...] = ("file", "app", "cli")
 
@@ -448,8 +446,6 @@ def plan_outcome_rows(conn: sa.Connection, plan_id: int, token: tuple = ()) -> p
     """The plan's treated customers with their latest recorded outcome (nulls when none):
     customer_id, tier, province, plan_manager, plan_offer, outcome, outcome_date, manager,
     offer_id, source, recorded_by, recorded_at. ``token`` is a cache key only."""
-    from lib.operations.outcome_queries import plan_rows
-
     frame = read_frame(conn, plan_rows(int(plan_id)))
     schema = {"customer_id": pl.String, "tier": pl.Int64, "province": pl.String, "plan_manager": pl.String,
               "plan_offer": pl.String, "outcome": pl.String, "outcome_date": pl.Date, "manager": pl.String,

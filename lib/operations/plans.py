@@ -22,8 +22,10 @@ from lib.auth import require
 from lib.churn.actions import BANDS, action_settings, apply_plan, assign, call_list
 from lib.store.filters import Filters
 from lib.operations import queries as q
-from lib.operations.holdout import OperationsError, draw_holdout
-from lib.rules import Rules, RulesError, finite_number
+from lib.operations.holdout import draw_holdout
+# OperationsSettings re-exported: callers read the settings' type from here
+from lib.operations.settings import OperationsError, OperationsSettings, operations_settings  # noqa: F401
+from lib.rules import Rules
 from lib.pipeline.snapshots import bulk_insert
 from lib.store import callback_plans, now, plan_customers, plan_outcomes, read_frame
 
@@ -37,46 +39,6 @@ CANDIDATE_SCHEMA: dict[str, type[pl.DataType]] = {
     "customer_id": pl.String, "tier": pl.Int64, "stage": pl.String, "province": pl.String,
     "churn_probability": pl.Float64, "offer_id": pl.String,
 }
-
-
-@dataclass(frozen=True)
-class OperationsSettings:
-    """The rules' ``[operations]`` section, checked. Shares are 0-1."""
-
-    reach_rate_target: float
-    default_holdout_share: float
-    alpha: float
-    power: float
-    target_effect: float
-    continuity_correction: bool
-    fallback_baseline_churn: float
-    max_plan_customers: int
-
-
-def operations_settings(rules: Rules) -> OperationsSettings:
-    """Parse ``[operations]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section_or_shipped("operations")
-
-    def share(key: str, low: float = 0.0, high: float = 1.0) -> float:
-        value = section.get(key)
-        if not finite_number(value) or not low < value < high:
-            raise RulesError("rules_bad_number", key=f"operations.{key}", low=low, high=high)
-        return float(value)
-
-    flag = section.get("continuity_correction", True)
-    if not isinstance(flag, bool):
-        raise RulesError("rules_bad_flag", key="operations.continuity_correction")
-    limit = section.get("max_plan_customers")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1_000_000:
-        raise RulesError("rules_bad_number", key="operations.max_plan_customers", low=1, high=1_000_000)
-    return OperationsSettings(
-        reach_rate_target=share("reach_rate_target"),
-        default_holdout_share=share("default_holdout_share"),
-        alpha=share("alpha"), power=share("power"), target_effect=share("target_effect"),
-        continuity_correction=flag,
-        fallback_baseline_churn=share("fallback_baseline_churn"),
-        max_plan_customers=limit,
-    )
 
 
 # --- candidates -----------------------------------------------------------------------------------

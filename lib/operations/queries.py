@@ -9,7 +9,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store.filters import double
 from lib.store import callback_plans, churn_scores, customers, plan_customers, plan_outcomes
 

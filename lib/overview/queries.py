@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store import customer_cube, customers, snapshots
 
 c = customers.c

@@ -21,10 +21,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from lib.lifecycle.cohorts import default_definition, timeline
-from lib.auth.scope import WHOLE_BASE
+from lib.pipeline.lifetimes import default_definition, lifetime_cube_rows, timeline
+from lib.store.scope import WHOLE_BASE
 from lib.store.filters import Filters
-from lib.lifecycle.queries import lifetime_cube_rows
 from lib.rules import Rules, RulesError, churn_counted
 from lib.store import (
     campaign_contacts,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from lib.auth import require
 from lib.pipeline.cubes import rebuild_cube, rebuild_lifetime_cubes, rebuild_score_cube
 from lib.rules import Rules, stage_case, tier_case, usage_decline
+from lib.rules.versions import rules_in_force
 from lib.store.schema import RULE_COLUMNS, stored_dtypes
 from lib.store import (
     StoreError,
@@ -215,8 +216,6 @@ def rules_for_import(conn: sa.Connection, rules: Rules) -> Rules:
     committed after the importer read its rules has re-graded only the snapshots stored then;
     grading the new one by the rules it replaced would leave it in the old tiers. Unstored rules
     (version 0) are applied as given."""
-    from lib.rules.versions import rules_in_force  # it applies rules through this module
-
     if rules.version == 0:
         return rules
     in_force = rules_in_force(conn)

@@ -15,8 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 import tomlkit
+from lib.rules.checks import RulesError, finite_number  # noqa: F401 - the package's own names
+from lib.rules.alerts import parse_alert_rules
 from lib import DATA_DIR
 from lib.common.fmt import Currency
+from lib.errors import AppError
 
 DEFAULT_RULES_PATH = DATA_DIR / "rules.toml"
 
@@ -24,15 +27,6 @@ TIER_COUNT = 6
 STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline", "churned")
 #: Contract usage columns a usage trend may compare (latest-month values, see lib.store.schema).
 USAGE_COLUMNS: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb", "roaming")
-
-
-class RulesError(ValueError):
-    """Rule text that cannot be used; ``code`` is an i18n key, ``params`` fill it."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -87,14 +81,6 @@ class Rules:
         """Display name of tier 1–6 in ``lang``."""
         names = self.tier_names_zh if lang == "zh" else self.tier_names_en
         return names[tier - 1]
-
-
-def finite_number(value: object) -> bool:
-    """True for a finite int or float. TOML allows ``nan`` and ``inf``, which no threshold, share
-    or count can mean (``nan`` compares false with everything, so a rule on it never fires); a
-    bool is no number. Every rules reader checks its numbers with this."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 def section_number(section: dict[str, Any], name: str, key: str, low: float, high: float) -> float:
@@ -197,8 +183,6 @@ def parse_rules(text: str, version: int = 0) -> Rules:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError("rules_bad_toml", detail=str(exc)) from None
-    from lib.rules.alerts import parse_alert_rules
-
     parse_alert_rules(doc)   # a bad [[alert]] is refused when the rules are saved
     return Rules(
         version=version,

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lib.rules.checks import RulesError, finite_number
+
 #: KPIs an alert may watch (keys of ``lib.overview.kpis.build_overview``) and their units.
 ALERT_KPIS: dict[str, str] = {
     "kpi_active": "count", "kpi_vip": "count", "kpi_vip_revenue_share": "share",
@@ -47,16 +49,12 @@ class AlertRule:
 
 
 def _bad(number: int, detail: str):
-    from lib.rules import RulesError
-
     return RulesError("alert_bad_rule", number=number, detail=detail)
 
 
 def parse_alert_rules(doc: dict[str, Any]) -> tuple[AlertRule, ...]:
     """The ``[[alert]]`` entries of a parsed rules document; ``RulesError("alert_bad_rule")``
     naming the entry and the fault otherwise (none: no alerts)."""
-    from lib.rules import finite_number
-
     entries = doc.get("alert", [])
     if not isinstance(entries, list):
         raise _bad(1, "use [[alert]] tables")

@@ -1,17 +1,15 @@
 """Rules versions kept in the database: the latest one is in force.
 
 The shipped defaults become version 1 the first time a store is used. Saving new rules
-re-derives every stored row's tier and stage in the same transaction, so no figure mixes two
-rules versions.
+(``lib.pipeline.regrade.save_rules``) re-derives every stored row's tier and stage in the same
+transaction, so no figure mixes two rules versions; that is pipeline work, above this module.
 """
 from __future__ import annotations
 
 import polars as pl
 import sqlalchemy as sa
 
-from lib.auth import require
 from lib.rules import Rules, default_rules, parse_rules
-from lib.pipeline.snapshots import apply_rules
 from lib.store import now, read_frame, rules_versions, writing
 
 
@@ -41,35 +39,6 @@ def current_rules(engine: sa.Engine) -> Rules:
             )
         )
     return parse_rules(rules.text, version=1)
-
-
-def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: str | None = None) -> Rules:
-    """Check ``text``, store it as the next version and re-derive tiers and stages.
-
-    Raises ``lib.rules.RulesError`` (nothing stored) when the text is not valid rules.
-    """
-    actor = require("edit_rules")
-    author = author or actor.name
-    parse_rules(text)   # refused before waiting for the writers' turn
-    current_rules(engine)
-    with writing(engine) as conn:
-        # the version is numbered inside the writers' turn: two saves never take the same one
-        rules = parse_rules(text, version=rules_in_force(conn).version + 1)
-        conn.execute(
-            sa.insert(rules_versions).values(
-                version=rules.version, created_at=now(), author=author, note=note, body=text
-            )
-        )
-        apply_rules(conn, rules)
-    return rules
-
-
-def with_rules(engine: sa.Engine, text: str | None, note: str | None = None) -> sa.Engine:
-    """``engine`` after saving ``text`` as its next rules version (nothing when None): a new
-    workspace's first import stores the tiers the analyst accepted before its first rows."""
-    if text is not None:
-        save_rules(engine, text, note=note)
-    return engine
 
 
 def rules_history(engine: sa.Engine) -> pl.DataFrame:

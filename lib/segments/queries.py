@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from lib.auth.scope import scope_terms
+from lib.store.scope import scope_terms
 from lib.store.filters import Filters, double, segment_conditions
 from lib.rules import Rules, churn_counted
 from lib.store.schema import SPEND_COLUMNS

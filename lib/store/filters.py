@@ -1,7 +1,7 @@
 """What every page's queries share: the sidebar's filters, the acting user's scope, and small
 SQL helpers.
 
-A ``Filters`` carries the row-level scope of the user it was built for (``lib.auth.scope``):
+A ``Filters`` carries the row-level scope of the user it was built for (``lib.store.scope``):
 when none is given, the acting user's, and building one with nobody acting is refused. Every
 query that takes filters adds ``segment_conditions``, which ANDs the scope in before the
 sidebar's choices, so no query built from filters can read outside the scope.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lib.auth.scope import Scope, acting_scope, scope_terms
+from lib.store.scope import Scope, acting_scope, scope_terms
 from lib.store import customers
 
 c = customers.c

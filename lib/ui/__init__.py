@@ -16,21 +16,25 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import lib.monthly.alerts  # noqa: F401 - evaluates the alert rules after every import (on_import)
 from lib.overview import queries
 from lib.segments.geo import area_label
 from lib import auth
 from lib.auth import User
-from lib.auth.scope import Scope, acting_scope
+from lib.store.scope import Scope, acting_scope
 from lib.common import fmt
 from lib.common.exports import csv_bytes
+from lib.errors import AppError
 from lib.i18n import LANGUAGE_NAMES, t
-from lib.ingest import IngestError, Mapping, RawTable, ValidationResult, sheet_names, validate
+from lib.i18n.errors import error_text, known
+from lib.ingest import Mapping, RawTable, ValidationResult, sheet_names, validate
 from lib.store.filters import Filters
 from lib.ingest.read_limits import UPLOAD_CACHE_SECONDS
 from lib.ingest.read_worker import read_table_isolated
-from lib.rules import Rules, RulesError
+from lib.rules import Rules
 from lib.rules.versions import current_rules
-from lib.store import StoreError, database_url, make_engine, read_frame, writer_busy
+from lib.store import database_url, read_frame, writer_busy
+from lib.pipeline.migrations import open_store
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
@@ -63,7 +67,7 @@ class Keys:
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> sa.Engine:
-    return make_engine(url)
+    return open_store(url)
 
 
 def engine() -> sa.Engine:
@@ -204,8 +208,8 @@ def validate_upload(file_id: str, sheet: str | None, _raw: RawTable, mapping: Ma
 def upload_spend(file_id: str, sheet: str | None, mapping: Mapping, snapshot_date: dt.date | None,
                  _result: ValidationResult) -> pl.DataFrame:
     """The accepted rows' six-month average spend (currency a month), points and key-person
-    flag (``lib.rules.proposal.customer_spend``), derived once per upload and mapping."""
-    from lib.rules.proposal import customer_spend
+    flag (``lib.pipeline.proposal.customer_spend``), derived once per upload and mapping."""
+    from lib.pipeline.proposal import customer_spend
     return customer_spend(_result.accepted, snapshot_date)
 
 
@@ -372,13 +376,10 @@ def scope_caption(current: User, code: str) -> None:
 
 def error_message(exc: BaseException, code: str) -> str:
     """The user-facing message for an error of ours; a generic one for anything else."""
-    if isinstance(exc, IngestError):
-        return exc.message(code, markup=True)
-    if isinstance(exc, (StoreError, RulesError, auth.PermissionDenied)):
-        try:
-            return t(exc.code, code, **exc.params)
-        except (KeyError, IndexError):   # a code without its text must not become a traceback
+    if isinstance(exc, AppError):
+        if not known(exc):   # a code without its text must not become a traceback
             return f"{t('error_unexpected', code)} ({exc.code})"
+        return error_text(exc, code, markup=True)
     if writer_busy(exc):   # a lost race with another writer, not an unreachable database
         return t("store_busy", code)
     if isinstance(exc, sa.exc.OperationalError):
@@ -399,8 +400,7 @@ def guard(stop: bool = False) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # the UI boundary: everything becomes a message
-        if isinstance(exc, (IngestError, StoreError, RulesError, auth.PermissionDenied)) \
-                or writer_busy(exc):
+        if isinstance(exc, AppError) or writer_busy(exc):
             # an ordinary user error, already explained on screen: one line, no traceback
             log.info("refused: %s", getattr(exc, "code", exc))
         else:

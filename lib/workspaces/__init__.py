@@ -41,7 +41,8 @@ import tomlkit
 
 from lib import DATA_DIR
 from lib.auth import require
-from lib.store import DB_URL_ENV, StoreError, make_engine, now
+from lib.store import DB_URL_ENV, StoreError, now
+from lib.pipeline.migrations import open_store
 from lib.workspaces.marker import (  # noqa: F401 - the kinds and the marker, re-exported
     DEMO, DEMO_SOURCE, KINDS, OWN, mark_store, store_kind, store_marker, workspace_marker)
 
@@ -258,7 +259,7 @@ def _unregister(slug: str, engine_for: EngineFor) -> None:
             conn.execute(sa.delete(workspace_registry).where(workspace_registry.c.slug == slug))
 
 
-def list_workspaces(engine_for: EngineFor = make_engine) -> list[Workspace]:
+def list_workspaces(engine_for: EngineFor = open_store) -> list[Workspace]:
     """Every workspace: the main store (when there is one) first, then the registered ones in
     the order they were created. A store's kind is its own marker's where it has one."""
     url = main_url()
@@ -276,7 +277,7 @@ def list_workspaces(engine_for: EngineFor = make_engine) -> list[Workspace]:
     return found
 
 
-def find_workspace(slug: str | None, engine_for: EngineFor = make_engine) -> Workspace | None:
+def find_workspace(slug: str | None, engine_for: EngineFor = open_store) -> Workspace | None:
     """The workspace ``slug``, or None."""
     return next((w for w in list_workspaces(engine_for) if w.slug == slug), None)
 
@@ -289,7 +290,7 @@ def default_workspace(listed: list[Workspace]) -> Workspace | None:
     return listed[0] if listed else None
 
 
-def create_workspace(name: str, kind: str = OWN, engine_for: EngineFor = make_engine) -> Workspace:
+def create_workspace(name: str, kind: str = OWN, engine_for: EngineFor = open_store) -> Workspace:
     """Create an empty workspace named ``name`` (its store made and marked) and register it.
 
     Needs the ``import`` permission. ``StoreError`` ``ws_name_empty`` for a blank name,
@@ -313,7 +314,7 @@ def create_workspace(name: str, kind: str = OWN, engine_for: EngineFor = make_en
     return workspace
 
 
-def register_demo(url: str, name: str, engine_for: EngineFor = make_engine) -> Workspace:
+def register_demo(url: str, name: str, engine_for: EngineFor = open_store) -> Workspace:
     """Record the seeded demo store at ``url`` (marked demo by the seeding) in the registry,
     unless it is the main store or already listed; return its workspace."""
     for workspace in list_workspaces(engine_for):
@@ -324,7 +325,7 @@ def register_demo(url: str, name: str, engine_for: EngineFor = make_engine) -> W
     return workspace
 
 
-def remove_workspace(workspace: Workspace, engine_for: EngineFor = make_engine,
+def remove_workspace(workspace: Workspace, engine_for: EngineFor = open_store,
                      dispose: Callable[[str], None] = lambda _url: None) -> None:
     """Remove a workspace and everything stored in it, in one action.
 
@@ -338,7 +339,7 @@ def remove_workspace(workspace: Workspace, engine_for: EngineFor = make_engine,
     _drop(workspace, engine_for, dispose)
 
 
-def discard_empty_workspace(workspace: Workspace, engine_for: EngineFor = make_engine) -> None:
+def discard_empty_workspace(workspace: Workspace, engine_for: EngineFor = open_store) -> None:
     """Undo ``create_workspace`` when the import it was made for failed: an own workspace that
     holds no snapshot is dropped (needs only ``import``, like creating it); any other is kept."""
     require("import")

@@ -1,5 +1,8 @@
 """Row-level scope: the provinces and cities an account may see (issue 19).
 
+It lives on the ground floor because every query ANDs it in; who is acting is lib.auth's
+business, which hands the store its ``acting_scope`` source when it is imported.
+
 A scope is stored with the account in the accounts file (``provinces = ["广东", "江苏"]``,
 ``cities = [...]``; both empty = the whole base). It travels with the acting user
 (``lib.auth.User.scope``) and every query of lib ANDs it in: ``lib.store.filters.Filters``
@@ -13,9 +16,12 @@ query on a table without a ``city`` column cannot honour a city scope; it refuse
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+
+from lib.errors import PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -66,22 +72,27 @@ def scope_from_entry(entry: dict) -> Scope:
     return Scope(names(entry.get("provinces")), names(entry.get("cities")))
 
 
+#: Where the acting user's scope comes from: set by lib.auth (``set_acting_scope_source``).
+_acting_scope_source: Callable[[], Scope] | None = None
+
+
+def set_acting_scope_source(source: Callable[[], Scope]) -> None:
+    """Register the function that gives the acting user's scope (lib.auth does, on import)."""
+    global _acting_scope_source
+    _acting_scope_source = source
+
+
 def acting_scope() -> Scope:
     """The acting user's scope. Nobody acting is refused (``auth_not_signed_in``): a query is
     never built without knowing whose rows it may read."""
-    from lib.auth import PermissionDenied, current_actor
-
-    actor = current_actor()
-    if actor is None:
+    if _acting_scope_source is None:
         raise PermissionDenied("auth_not_signed_in")
-    return actor.scope
+    return _acting_scope_source()
 
 
 def scope_terms(columns: sa.ColumnCollection, scope: Scope | None = None) -> list[sa.ColumnElement[bool]]:
     """WHERE terms limiting rows of ``columns`` (customer rows, a cube, plan members) to
     ``scope`` (default: the acting user's)."""
-    from lib.auth import PermissionDenied
-
     scope = acting_scope() if scope is None else scope
     terms: list[sa.ColumnElement[bool]] = []
     if scope.provinces:
