@@ -9,9 +9,8 @@ from lib.uplift import charts
 from lib.offers.store import current_catalogue
 from lib.offers.targets import offer_targets
 from lib.rules.economics import economics_of, offer_inputs
-from lib.uplift.fit import uplift_settings
 from lib.uplift.metrics import DECILE_UNITS
-from lib.uplift.targeting import COMPARISON_UNITS, compare_targeting, targeting_customers
+from lib.uplift.targeting import COMPARISON_UNITS, compare_targeting, offer_targeting_customers
 from lib.uplift.train import campaign_list, train_uplift
 
 code = ui.lang()
@@ -88,8 +87,7 @@ with ui.guard():
         budget = right.number_input(t("uplift_roi_budget", code), 0.0, value=float(loaded["budget"]), step=1000.0)
         roi_offer = next(o for o in catalogue if o.id == chosen)
         targets = ui.compute(offer_targets, filters, rules, economics_of(loaded))
-        customers = ui.compute(targeting_customers, fit.model, filters.snapshot_date,
-                               uplift_settings(rules), targets.frame)
+        customers = ui.compute(offer_targeting_customers, offer, filters.snapshot_date, rules, targets.frame)
         table = ui.memo(compare_targeting, customers, roi_offer, float(budget))
         st.caption(t("uplift_roi_help", code, offer=roi_offer.name(code),
                      budget=fmt.number(float(budget), "currency", code, money)))

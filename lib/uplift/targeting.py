@@ -15,8 +15,9 @@ from lib.churn.model import feature_frame
 from lib.churn.train import read_rows
 from lib.offers.roi import Offer
 from lib.uplift import queries as q
-from lib.uplift.fit import UpliftSettings
-from lib.uplift.train import score_uplift
+from lib.rules import Rules
+from lib.uplift.fit import UpliftSettings, uplift_settings
+from lib.uplift.train import score_uplift, train_uplift
 
 
 def with_uplift(conn: sa.Connection, calls: CallList, model) -> CallList:
@@ -111,3 +112,15 @@ def targeting_customers(conn: sa.Connection, model, snapshot_date: dt.date, sett
     scored = score_uplift(conn, model, snapshot_date, settings, with_tier=True)
     return scored.with_columns(pl.col("tier").cast(pl.Int64)).join(
         clv_by_tier(targets), on="tier", how="inner")
+
+
+def offer_targeting_customers(conn: sa.Connection, offer_id: str, as_of: dt.date, rules: Rules,
+                              targets: pl.DataFrame) -> pl.DataFrame | None:
+    """``targeting_customers`` for the offer's uplift model as of ``as_of`` (None when refused).
+
+    Takes the offer id, not the model, so that a page can cache it on hashable arguments; the
+    fit is deterministic (``random_state``), so it is the model ``train_uplift`` presents."""
+    result = train_uplift(conn, offer_id, as_of, rules)
+    if not result.accepted:
+        return None
+    return targeting_customers(conn, result.fit.model, as_of, uplift_settings(rules), targets)
