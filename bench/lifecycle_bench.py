@@ -28,7 +28,13 @@ import sqlalchemy as sa
 
 from bench.overview_bench import RESULTS, WORK, seed
 from bench.timing import load_pandas, mark, timed
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import dimensions as lifecycle_dimensions
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import breakdown as lifecycle_breakdown
+from lib.lifecycle import funnel as lifecycle_funnel
 from lib.lifecycle import value as lifecycle_value
 from lib.lifecycle.survival import KaplanMeier
 from lib.store.filters import Filters
@@ -42,15 +48,15 @@ COLUMNS = ["snapshot_date", "snapshot_month", "customer_id", "tier", "stage", "c
 
 
 def page_queries(conn, filters, rules, definition, s):
-    survival = lifecycle.survival(conn, filters, rules, definition, "tier", s.max_groups)
+    survival = lifecycle_curves.survival(conn, filters, rules, definition, "tier", s.max_groups)
     return (
-        lifecycle.stages(conn, filters),
+        lifecycle_stages.stages(conn, filters),
         survival,
-        lifecycle.cohorts(conn, filters, rules, definition, s.cohort_months),
-        lifecycle.compare(survival, "1", "2"),
-        lifecycle.churn_breakdown(conn, filters, rules, definition, s.value_drop_share),
-        lifecycle.funnel(conn, filters, rules, definition),
-        lifecycle.dimension_names(conn, filters, s.dimension_max_values),
+        lifecycle_cohorts.cohorts(conn, filters, rules, definition, s.cohort_months),
+        lifecycle_curves.compare(survival, "1", "2"),
+        lifecycle_breakdown.churn_breakdown(conn, filters, rules, definition, s.value_drop_share),
+        lifecycle_funnel.funnel(conn, filters, rules, definition),
+        lifecycle_dimensions.dimension_names(conn, filters, s.dimension_max_values),
     )
 
 
@@ -59,37 +65,37 @@ def tab_queries(filters, rules, definition, s, attribute: str | None) -> dict:
     list, which every tab needs): name -> fn(conn)."""
 
     def common(conn):
-        lifecycle.timeline(conn, filters.snapshot_date)
-        return lifecycle.dimension_names(conn, filters, s.dimension_max_values)
+        lifecycle_stages.timeline(conn, filters.snapshot_date)
+        return lifecycle_dimensions.dimension_names(conn, filters, s.dimension_max_values)
 
     def survival(dimension):
         def run(conn):
             common(conn)
-            view = lifecycle.survival(conn, filters, rules, definition, dimension, s.max_groups)
+            view = lifecycle_curves.survival(conn, filters, rules, definition, dimension, s.max_groups)
             groups = view.summary["segment"].to_list()
-            return lifecycle.compare(view, groups[0], groups[1]) if len(groups) > 1 else view
+            return lifecycle_curves.compare(view, groups[0], groups[1]) if len(groups) > 1 else view
         return run
 
     tabs = {
-        "Stages": lambda conn: (common(conn), lifecycle.stages(conn, filters)),
+        "Stages": lambda conn: (common(conn), lifecycle_stages.stages(conn, filters)),
         "Funnel (all customers)": lambda conn: (
-            common(conn), lifecycle.funnel(conn, filters, rules, definition)),
-        "Cohort retention": lambda conn: (common(conn), lifecycle.cohorts(
+            common(conn), lifecycle_funnel.funnel(conn, filters, rules, definition)),
+        "Cohort retention": lambda conn: (common(conn), lifecycle_cohorts.cohorts(
             conn, filters, rules, definition, s.cohort_months)),
         "Survival by tier + log-rank": survival("tier"),
-        "Churn types and reasons": lambda conn: (common(conn), lifecycle.churn_breakdown(
+        "Churn types and reasons": lambda conn: (common(conn), lifecycle_breakdown.churn_breakdown(
             conn, filters, rules, definition, s.value_drop_share)),
     }
     if attribute:
         def by_value(conn, fn):
             common(conn)
-            value = lifecycle.dimension_values(conn, filters, attribute, 50)[0]
+            value = lifecycle_dimensions.dimension_values(conn, filters, attribute, 50)[0]
             return fn(conn, value)
 
         tabs[f"Funnel for one {attribute}"] = lambda conn: by_value(
-            conn, lambda c, v: lifecycle.funnel(c, filters, rules, definition, attribute, v))
+            conn, lambda c, v: lifecycle_funnel.funnel(c, filters, rules, definition, attribute, v))
         tabs[f"Cohort retention for one {attribute}"] = lambda conn: by_value(
-            conn, lambda c, v: lifecycle.cohorts(c, filters, rules, definition, s.cohort_months,
+            conn, lambda c, v: lifecycle_cohorts.cohorts(c, filters, rules, definition, s.cohort_months,
                                                  attribute, v))
         tabs[f"Survival by {attribute} + log-rank"] = survival(attribute)
     return tabs
@@ -157,8 +163,8 @@ def bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tuple[s
     rules = current_rules(engine)
     dates = stored_dates(engine)
     filters = Filters(dates[-1])
-    definition = lifecycle.default_definition(rules)
-    s = lifecycle.settings(rules)
+    definition = lifecycle_settings.default_definition(rules)
+    s = lifecycle_settings.settings(rules)
 
     def ours():
         with engine.connect() as conn:
@@ -175,8 +181,8 @@ def bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tuple[s
 
     fit_time, value = timed(fits, 1)
     with engine.connect() as conn:
-        names = lifecycle.dimension_names(conn, filters, s.dimension_max_values)
-    attribute = next((n for n in names if lifecycle.is_attribute(n)), None)
+        names = lifecycle_dimensions.dimension_names(conn, filters, s.dimension_max_values)
+    attribute = next((n for n in names if lifecycle_dimensions.is_attribute(n)), None)
     tabs = []
     for name, fn in tab_queries(filters, rules, definition, s, attribute).items():
         def run(fn=fn):
@@ -193,7 +199,7 @@ def bench(engine: sa.Engine, repeat: int, baseline: bool = True) -> list[tuple[s
                 (f"sBG fits for {fitted} tiers + projection + CLV (cached by the page)", fit_time,
                  "excluded from the page target")]
     with engine.connect() as conn:
-        line = lifecycle.timeline(conn, filters.snapshot_date)
+        line = lifecycle_stages.timeline(conn, filters.snapshot_date)
     start = time.perf_counter()
     rows = load_pandas(engine, f"SELECT {', '.join(COLUMNS)} FROM customers")
     load = time.perf_counter() - start

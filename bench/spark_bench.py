@@ -31,7 +31,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def query_sets(rules, dates):
     """Each page's main computations (what a first visit runs), as ``fn(conn)``."""
-    from lib.lifecycle import cohorts as lifecycle
+    from lib.lifecycle import settings as lifecycle_settings
+    from lib.lifecycle import stages as lifecycle_stages
+    from lib.lifecycle import curves as lifecycle_curves
+    from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+    from lib.lifecycle import breakdown as lifecycle_breakdown
     from lib.segments import tiers as segments
     from lib.segments import geo as segments_geo
     from lib.overview.kpis import build_overview
@@ -40,8 +44,8 @@ def query_sets(rules, dates):
 
     latest = dates[-1]
     everyone = Filters(latest)
-    definition = lifecycle.default_definition(rules)
-    settings = lifecycle.settings(rules)
+    definition = lifecycle_settings.default_definition(rules)
+    settings = lifecycle_settings.settings(rules)
     return {
         "Overview (build_overview)": lambda conn: build_overview(conn, everyone, rules),
         "Segments: value": lambda conn: segments.value_view(conn, everyone, rules),
@@ -49,12 +53,12 @@ def query_sets(rules, dates):
                                                         segments.rfm_cuts(conn, latest)),
         "Segments: geography": lambda conn: segments_geo.province_view(conn, everyone, rules),
         "Segments: migration": lambda conn: segments.migration_view(conn, everyone, rules, dates[-4]),
-        "Lifecycle: stages": lambda conn: lifecycle.stages(conn, everyone),
-        "Lifecycle: cohorts": lambda conn: lifecycle.cohorts(conn, everyone, rules, definition,
+        "Lifecycle: stages": lambda conn: lifecycle_stages.stages(conn, everyone),
+        "Lifecycle: cohorts": lambda conn: lifecycle_cohorts.cohorts(conn, everyone, rules, definition,
                                                              settings.cohort_months),
-        "Lifecycle: survival by tier": lambda conn: lifecycle.survival(
+        "Lifecycle: survival by tier": lambda conn: lifecycle_curves.survival(
             conn, everyone, rules, definition, "tier", settings.max_groups),
-        "Lifecycle: churn breakdown": lambda conn: lifecycle.churn_breakdown(
+        "Lifecycle: churn breakdown": lambda conn: lifecycle_breakdown.churn_breakdown(
             conn, everyone, rules, definition, settings.value_drop_share),
         "Offers: targets": lambda conn: offer_targets(conn, everyone, rules, economics(rules)),
     }

@@ -131,7 +131,9 @@ def test_a_link_opens_the_map_in_chinese_and_a_click_drills_down(served_app, bro
     """A shared link (lib/ui/links.py) opens the Segments page's map in Chinese coloured by
     churn; a click on a province tile drills down: the drill box and the address name it."""
     page, rec = browser_page.page, browser_page.recorder
-    page.goto(served_app.base_url + "/segments?lang=zh&segments_tab=seg_tab_geography"
+    # the demo store ("main"): an earlier test imports the telco file into a workspace of its
+    # own, which a new session would otherwise open (the newest own workspace)
+    page.goto(served_app.base_url + "/segments?lang=zh&workspace=main&segments_tab=seg_tab_geography"
               "&seg_metric=monthly_churn")
     wait_for_streamlit(page)
     page.get_by_text("各省流失率").first.wait_for(state="attached", timeout=30_000)

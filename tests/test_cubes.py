@@ -18,7 +18,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import curves as lifecycle_curves
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
 from lib.offers.calibration import campaign_calibration
@@ -45,7 +47,7 @@ def frames() -> list[pl.DataFrame]:
 
 def _from_rows(conn: sa.Connection, filters: Filters, definition, rules, dimension) -> pl.DataFrame:
     frame = read_frame(conn, q.lifetimes(filters, definition, rules,
-                                         lifecycle.timeline(conn, filters.snapshot_date), dimension))
+                                         lifecycle_stages.timeline(conn, filters.snapshot_date), dimension))
     return frame.with_columns(pl.col("segment").cast(pl.String))
 
 
@@ -60,14 +62,14 @@ def _assert_cube_matches_rows(engine: sa.Engine) -> int:
     """Every stored date, four filter sets, no dimension / tier / province: the cube's lifetimes
     equal the rows' (same rows, same order, same values). Returns the comparisons made."""
     rules = current_rules(engine)
-    definition = lifecycle.default_definition(rules)
+    definition = lifecycle_settings.default_definition(rules)
     compared = 0
     with engine.connect() as conn:
         for date in stored_dates(conn):
             assert conn.execute(q.cube_built(date, definition)).first(), f"no cube for {date}"
             for filters in _filter_sets(conn, date):
                 for dimension in (None, "tier", "province"):
-                    cube = lifecycle.lifetime_counts(conn, filters, rules, definition, dimension)
+                    cube = lifecycle_curves.lifetime_counts(conn, filters, rules, definition, dimension)
                     rows = _from_rows(conn, filters, definition, rules, dimension)
                     assert cube.height == rows.height, (date, filters, dimension)
                     assert cube.schema == rows.schema, (cube.schema, rows.schema)
@@ -139,17 +141,17 @@ def test_a_new_churn_definition_rebuilds_the_cube_and_the_old_one_reads_rows(db_
     rules = current_rules(engine)
     for frame in frames[:4]:
         write_snapshots(engine, frame, rules=rules, source_name="demo", churn_window_months=1)
-    old = lifecycle.default_definition(rules)
+    old = lifecycle_settings.default_definition(rules)
     new_rules = save_rules(engine, edit_rules_text(rules.text, {
         "lifecycle_analysis.churn_types": ["switch"], "churn_exclusions.involuntary": False}))
-    new = lifecycle.default_definition(new_rules)
+    new = lifecycle_settings.default_definition(new_rules)
     assert new.key != old.key
     _assert_cube_matches_rows(engine)
     latest = stored_dates(engine)[-1]
     with engine.connect() as conn:
         assert not conn.execute(q.cube_built(latest, old)).first()
         # the old definition is still answered, from the rows
-        again = lifecycle.lifetime_counts(conn, Filters(latest), new_rules, old, "tier")
+        again = lifecycle_curves.lifetime_counts(conn, Filters(latest), new_rules, old, "tier")
         assert again.equals(_from_rows(conn, Filters(latest), old, new_rules, "tier"))
         assert again["customers"].sum() > 0
     engine.dispose()

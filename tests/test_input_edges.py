@@ -196,18 +196,21 @@ def _every_reader(text: str) -> None:
     from lib.churn import model as churn
     from lib.churn import actions as churn_actions
     from lib.rules import economics
-    from lib.lifecycle import cohorts as lifecycle
+    from lib.lifecycle import settings as lifecycle_settings
     from lib.churn import need_tags
     from lib.offers import calibration as offers_calibration
     from lib.operations import plans as operations
     from lib.operations import results as operations_results
-    from lib.ingest import plausibility
+    from lib.ingest import plausibility, repeat
+    from lib.pipeline import proposal
+    from lib.uplift import fit as uplift_fit
     from lib.segments import tiers as segments
     rules = parse_rules(text, version=1)
     for reader in (plausibility.import_checks, churn.churn_settings, operations.operations_settings,
-                   economics.economics, economics.offer_defaults, lifecycle.settings, segments.settings, need_tags.need_tags,
+                   economics.economics, economics.offer_defaults, lifecycle_settings.settings, segments.settings, need_tags.need_tags,
                    churn_actions.action_settings, offers_calibration.calibration_minimum,
-                   operations_results.results_settings):
+                   operations_results.results_settings, repeat.repeat_thresholds,
+                   proposal.proposal_settings, uplift_fit.uplift_settings):
         reader(rules)
 
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import curves as lifecycle_curves
 from lib.pipeline.derive import derive
 from lib.ingest.importer import import_file
 from lib.ingest.mapping import parse_map_option
@@ -114,7 +114,7 @@ def stored(engine) -> dict[str, dict]:
 
 def lifetime_rows(engine, snapshot) -> list[tuple]:
     with engine.connect() as conn:
-        frame = lifecycle.lifetime_counts(conn, Filters(snapshot), current_rules(engine),
+        frame = lifecycle_curves.lifetime_counts(conn, Filters(snapshot), current_rules(engine),
                                           EVERY_CHURN, None)
     return sorted((r["duration_months"], r["event"], r["customers"]) for r in frame.iter_rows(named=True))
 
@@ -177,7 +177,7 @@ def test_kaplan_meier_median_on_tenures_matches_lifelines(duckdb_url):
                [f"K{i},{t},{'Yes' if e else 'No'},10" for i, (t, e) in enumerate(zip(tenures, churned))])
     import_file(engine, data, "km.csv", snapshot_date=snapshot, churn_window_months=1)
     with engine.connect() as conn:
-        view = lifecycle.survival(conn, Filters(snapshot), current_rules(engine), EVERY_CHURN, None, 8)
+        view = lifecycle_curves.survival(conn, Filters(snapshot), current_rules(engine), EVERY_CHURN, None, 8)
     median = view.summary["median_months"].to_list()[0]
     # Durations are t + 1 months of life (churners without a churn date leave in the snapshot
     # month). Hand count: month 1: 10 at risk, 1 event -> 0.9; month 2: 8, 1 -> 0.7875;

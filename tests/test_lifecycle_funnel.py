@@ -31,7 +31,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import dimensions as lifecycle_dimensions
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import funnel as lifecycle_funnel
 from lib.pipeline.derive import derive
 from lib.store.filters import Filters
 from lib.lifecycle.queries import ChurnDefinition
@@ -101,7 +106,7 @@ def engine(db_url):
     engine.dispose()
 
 
-def steps_of(result: lifecycle.Funnel) -> dict[str, list]:
+def steps_of(result: lifecycle_funnel.Funnel) -> dict[str, list]:
     """Cohort label -> customers per step (None = not observable)."""
     out: dict[str, list] = {}
     for r in result.cohorts.sort("cohort", "step_index").iter_rows(named=True):
@@ -109,10 +114,10 @@ def steps_of(result: lifecycle.Funnel) -> dict[str, list]:
     return out
 
 
-def run(engine, rules=None, filters=None, **kwargs) -> lifecycle.Funnel:
+def run(engine, rules=None, filters=None, **kwargs) -> lifecycle_funnel.Funnel:
     rules = rules or small_rules(current_rules(engine))
     with engine.connect() as conn:
-        return lifecycle.funnel(conn, filters or Filters(MAY), rules, TYPES, **kwargs)
+        return lifecycle_funnel.funnel(conn, filters or Filters(MAY), rules, TYPES, **kwargs)
 
 
 def test_funnel_hand_case_with_censoring(engine):
@@ -173,12 +178,12 @@ def test_funnel_with_one_snapshot_cannot_show_growth(duckdb_url):
 
 def test_extra_columns_are_dimensions(engine):
     with engine.connect() as conn:
-        names = lifecycle.dimension_names(conn, Filters(MAY))
+        names = lifecycle_dimensions.dimension_names(conn, Filters(MAY))
         assert names[-1] == "attr:plan_type" and "tier" in names
-        assert lifecycle.dimension_values(conn, Filters(MAY), "attr:plan_type", 10) == ["gold", "basic"]
+        assert lifecycle_dimensions.dimension_values(conn, Filters(MAY), "attr:plan_type", 10) == ["gold", "basic"]
         rules = current_rules(engine)
-        view = lifecycle.survival(conn, Filters(MAY), rules, TYPES, "attr:plan_type", 8)
-        matrix = lifecycle.cohorts(conn, Filters(MAY), rules, TYPES, 24, "attr:plan_type", "gold")
+        view = lifecycle_curves.survival(conn, Filters(MAY), rules, TYPES, "attr:plan_type", 8)
+        matrix = lifecycle_cohorts.cohorts(conn, Filters(MAY), rules, TYPES, 24, "attr:plan_type", "gold")
     # last rows: gold A1 A2 B1 W (W left-truncated but in survival); basic A3 A4 A5 A6 A7 B2 C1
     # (A5 involuntary: censored, not a churner)
     sizes = dict(zip(view.summary["segment"].to_list(), view.summary["customers"].to_list()))
@@ -192,9 +197,9 @@ def test_extra_columns_are_dimensions(engine):
 def test_attribute_names_reach_sql_only_as_parameters(engine):
     with engine.connect() as conn:
         # a name that is SQL text matches nothing and breaks nothing
-        assert lifecycle.dimension_values(conn, Filters(MAY), "attr:x'); DROP TABLE customers; --",
+        assert lifecycle_dimensions.dimension_values(conn, Filters(MAY), "attr:x'); DROP TABLE customers; --",
                                           10) == []
-        assert lifecycle.stages(conn, Filters(MAY))["customers"].sum() > 0
+        assert lifecycle_stages.stages(conn, Filters(MAY))["customers"].sum() > 0
 
 
 def test_bad_cohort_period_is_a_rules_error():
@@ -202,12 +207,12 @@ def test_bad_cohort_period_is_a_rules_error():
     rules = parse_rules(edit_rules_text(default_rules().text,
                                         {"lifecycle_analysis.funnel_cohort_period": "week"}))
     with pytest.raises(RulesError) as err:
-        lifecycle.settings(rules)
+        lifecycle_settings.settings(rules)
     assert err.value.code == "lifecycle_bad_period"
 
 
 def test_auto_period_keeps_cohorts_few():
-    assert lifecycle.cohort_period(12, "auto", 12) == "month"
-    assert lifecycle.cohort_period(24, "auto", 12) == "quarter"
-    assert lifecycle.cohort_period(72, "auto", 12) == "year"
-    assert lifecycle.cohort_period(72, "month", 12) == "month"
+    assert lifecycle_funnel.cohort_period(12, "auto", 12) == "month"
+    assert lifecycle_funnel.cohort_period(24, "auto", 12) == "quarter"
+    assert lifecycle_funnel.cohort_period(72, "auto", 12) == "year"
+    assert lifecycle_funnel.cohort_period(72, "month", 12) == "month"

@@ -174,7 +174,8 @@ def test_a_tier_the_data_do_not_identify_falls_back_visibly(tmp_path, monkeypatc
     projection and is valued by the simple CLV at its observed churn, recomputed here from the
     lifetime rows in plain polars: churners / Σ customers·(duration − entry). (A fit that runs
     to the optimiser's bound takes the same path: tests/test_lifecycle_stats.py.)"""
-    from lib.lifecycle.cohorts import default_definition, lifetime_counts, settings
+    from lib.lifecycle.settings import default_definition, settings
+    from lib.lifecycle.curves import lifetime_counts
     from lib.lifecycle.value import customer_value
     from lib.store.filters import Filters
     from lib.rules import edit_rules_text

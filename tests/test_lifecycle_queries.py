@@ -24,7 +24,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import breakdown as lifecycle_breakdown
 from lib.pipeline.derive import derive
 from lib.store.filters import Filters
 from lib.lifecycle.queries import ChurnDefinition
@@ -87,7 +90,7 @@ def engine(db_url):
 
 def lifetimes(engine, definition=NO_EXCLUSIONS, dimension=None):
     with engine.connect() as conn:
-        frame = lifecycle.lifetime_counts(conn, Filters(M3), current_rules(engine), definition, dimension)
+        frame = lifecycle_curves.lifetime_counts(conn, Filters(M3), current_rules(engine), definition, dimension)
     return sorted((r["duration_months"], r["event"], r["entry_months"], r["active"], r["customers"])
                   for r in frame.iter_rows(named=True))
 
@@ -115,7 +118,7 @@ def test_exclusions_leave_customers_out(engine):
 
 def test_survival_hand_case(engine):
     with engine.connect() as conn:
-        view = lifecycle.survival(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, None, 8)
+        view = lifecycle_curves.survival(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, None, 8)
     curve = view.curves
     at = dict(zip(curve["months"].to_list(), curve["survival"].to_list()))
     # month 1: at risk P S V R Q U (W, X not yet observed), R churns -> 5/6
@@ -128,7 +131,7 @@ def test_survival_hand_case(engine):
 
 def test_cohort_matrix_with_censoring(engine):
     with engine.connect() as conn:
-        m = lifecycle.cohorts(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, 24)
+        m = lifecycle_cohorts.cohorts(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, 24)
     cell = {(r["join_month"], r["months"]): r["share"] for r in m.iter_rows(named=True)}
     aug, sep, oct_ = 24319, 24320, 24321
     assert sorted({j for j, _ in cell}) == [aug, sep, oct_]   # W, X joined before M1: left out
@@ -142,16 +145,16 @@ def test_cohort_matrix_with_censoring(engine):
 
 def test_cohort_filter_by_a_dimension(engine):
     with engine.connect() as conn:
-        m = lifecycle.cohorts(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, 24,
+        m = lifecycle_cohorts.cohorts(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS, 24,
                               "brand", "B")
     assert m.height == 0                                      # brand B joined before M1
 
 
 def test_logrank_and_groups(engine):
     with engine.connect() as conn:
-        view = lifecycle.survival(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS,
+        view = lifecycle_curves.survival(conn, Filters(M3), current_rules(engine), NO_EXCLUSIONS,
                                   "brand", 8)
-        test = lifecycle.compare(view, "A", "B")
+        test = lifecycle_curves.compare(view, "A", "B")
     assert view.summary["segment"].to_list() == ["A", "B"]
     assert view.summary["customers"].to_list() == [6, 2]
     assert 0 <= test.p_value <= 1
@@ -159,7 +162,7 @@ def test_logrank_and_groups(engine):
 
 def test_churn_breakdown_of_the_chosen_snapshot(engine):
     with engine.connect() as conn:
-        b = lifecycle.churn_breakdown(conn, Filters(M3), current_rules(engine),
+        b = lifecycle_breakdown.churn_breakdown(conn, Filters(M3), current_rules(engine),
                                       ChurnDefinition(("switch",), True, 0.0, False), 0.3)
     # only U's churn shows first in M3 (Q's showed in M2); U is involuntary and excluded
     assert b.by_type.to_dicts() == [{"churn_type": "involuntary", "customers": 1, "counted": 0,
@@ -169,7 +172,7 @@ def test_churn_breakdown_of_the_chosen_snapshot(engine):
 
 def test_stage_by_tier_counts_every_row(engine):
     with engine.connect() as conn:
-        stages = lifecycle.stages(conn, Filters(M3))
+        stages = lifecycle_stages.stages(conn, Filters(M3))
     assert stages["customers"].sum() == 6
     assert stages.filter(pl.col("stage") == "churned")["customers"].sum() == 2   # Q, U
 

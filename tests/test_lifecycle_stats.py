@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from lib.lifecycle.cohorts import cohort_matrix
+from lib.lifecycle.cohort_matrix import cohort_matrix
 from lib.lifecycle.sbg import (SBG, derl, fit_survival_curve, log_likelihood, log_likelihood_gradient,
                                 monthly_rate, survival)
 from lib.lifecycle.survival import KaplanMeier, logrank

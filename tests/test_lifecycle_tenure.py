@@ -52,7 +52,10 @@ import polars as pl
 import pytest
 from scipy import optimize, special
 
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
 
 from lib.lifecycle import value as lifecycle_value
 from lib.pipeline.derive import derive
@@ -132,7 +135,7 @@ def engine(db_url):
 def definition(engine):
     """The rules' own definition (minimum tenure 3 months), so the lifetime cube is read."""
     rules = current_rules(engine)
-    d = lifecycle.default_definition(rules)
+    d = lifecycle_settings.default_definition(rules)
     assert d.exclude_min_tenure_months == 3 and d.truncation_months == 3
     return rules, d
 
@@ -148,8 +151,8 @@ def test_lifetimes_under_the_exclusion_are_left_truncated_at_month_3(engine):
     ]
     with engine.connect() as conn:
         assert conn.execute(q.cube_built(AUG, d)).first()            # read from the cube
-        cube = lifecycle.lifetime_counts(conn, Filters(AUG), rules, d, None)
-        rows = read_frame(conn, q.lifetimes(Filters(AUG), d, rules, lifecycle.timeline(conn, AUG)))
+        cube = lifecycle_curves.lifetime_counts(conn, Filters(AUG), rules, d, None)
+        rows = read_frame(conn, q.lifetimes(Filters(AUG), d, rules, lifecycle_stages.timeline(conn, AUG)))
     for frame in (cube, rows):
         got = sorted((r["duration_months"], r["event"], r["entry_months"], r["active"], r["customers"])
                      for r in frame.iter_rows(named=True))
@@ -161,8 +164,8 @@ def test_survival_with_the_exclusion_is_conditional_on_staying_3_months(engine):
 
     rules, d = definition(engine)
     with engine.connect() as conn:
-        view = lifecycle.survival(conn, Filters(AUG), rules, d, None, 8)
-        every = lifecycle.survival(conn, Filters(AUG), rules, d.unconditional, None, 8)
+        view = lifecycle_curves.survival(conn, Filters(AUG), rules, d, None, 8)
+        every = lifecycle_curves.survival(conn, Filters(AUG), rules, d.unconditional, None, 8)
     curve = view.curves.sort("months")
     assert view.truncation_months == 3 and every.truncation_months == 0
     assert curve["months"][0] == 3 and curve["survival"][0] == 1.0     # starts at 1 at month 3
@@ -201,7 +204,7 @@ def test_survival_with_the_exclusion_is_conditional_on_staying_3_months(engine):
 def test_cohorts_show_the_months_before_3_as_not_applicable(engine):
     rules, d = definition(engine)
     with engine.connect() as conn:
-        m = lifecycle.cohorts(conn, Filters(AUG), rules, d, 24)
+        m = lifecycle_cohorts.cohorts(conn, Filters(AUG), rules, d, 24)
     cell = {(r["join_month"], r["months"]): r for r in m.iter_rows(named=True)}
     assert sorted({j for j, _ in cell}) == [J_JAN, J_MAR, J_JUL]      # T1-T3 joined before January
     for join in (J_JAN, J_MAR, J_JUL):
@@ -217,7 +220,7 @@ def test_cohorts_show_the_months_before_3_as_not_applicable(engine):
     assert cell[(J_JUL, 3)]["cohort_size"] == 0 and cell[(J_JUL, 3)]["share"] is None
     # without the exclusion every joiner counts from month 1 (A: 16/20 after month 1)
     with engine.connect() as conn:
-        plain = lifecycle.cohorts(conn, Filters(AUG), rules, d.unconditional, 24)
+        plain = lifecycle_cohorts.cohorts(conn, Filters(AUG), rules, d.unconditional, 24)
     first = plain.filter((pl.col("join_month") == J_JAN) & (pl.col("months") <= 3)).sort("months")
     assert first["share"].to_list() == pytest.approx([16 / 20, 14 / 20, 13 / 20])
     assert first["applicable"].all()

@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.demo.generate import generate_snapshots
 from lib.pipeline.derive import derive
-from lib.operations.plans import FROM_ACTION_LIST_KEY, list_plans, plan_members
+from lib.operations.plans import list_plans, plan_members
+from lib.ui.keys import Keys as SessionKeys
 from lib.rules.versions import current_rules
 from lib.pipeline.snapshots import list_snapshots, write_snapshots
 from lib.store import churn_scores, customers, read_frame
@@ -99,7 +100,7 @@ def test_plan_from_the_action_list_handoff(demo_store):
     _score(demo_store)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
-    at.session_state[FROM_ACTION_LIST_KEY] = {"bands": ["high", "medium"], "stages": []}
+    at.session_state[SessionKeys.FROM_ACTION_LIST] = {"bands": ["high", "medium"], "stages": []}
     at.switch_page("views/operations.py").run()
     assert not at.exception, at.exception
     assert at.radio(key="ops_source").value == "action_list"

@@ -32,7 +32,13 @@ import sqlalchemy as sa
 from lib.pipeline.cubes import rebuild_score_cube
 from tests.factories import model_card
 from lib.overview import kpis
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import dimensions as lifecycle_dimensions
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import breakdown as lifecycle_breakdown
+from lib.lifecycle import funnel as lifecycle_funnel
 from lib.lifecycle import value as lifecycle_value
 from lib.segments import tiers as segments
 from lib.segments import clusters as segments_clusters
@@ -197,19 +203,19 @@ Case = Callable[[sa.Connection, Context], Any]
 
 
 def _lifecycle_definition(x: Context):
-    return lifecycle.default_definition(x.rules)
+    return lifecycle_settings.default_definition(x.rules)
 
 
 def _cohort_dimension(conn: sa.Connection, x: Context) -> dict:
-    names = lifecycle.dimension_names(conn, x.everyone)
+    names = lifecycle_dimensions.dimension_names(conn, x.everyone)
     out = {}
     for dim in names:
-        values = lifecycle.dimension_values(conn, x.everyone, dim, 50)
+        values = lifecycle_dimensions.dimension_values(conn, x.everyone, dim, 50)
         out[dim] = values
         if values:
-            out[f"{dim}:cohorts"] = lifecycle.cohorts(
+            out[f"{dim}:cohorts"] = lifecycle_cohorts.cohorts(
                 conn, x.everyone, x.rules, _lifecycle_definition(x),
-                lifecycle.settings(x.rules).cohort_months, dim, values[0])
+                lifecycle_settings.settings(x.rules).cohort_months, dim, values[0])
     return out
 
 
@@ -251,28 +257,28 @@ def _rfm_stored(conn: sa.Connection, x: Context) -> dict:
 
 
 def _lifecycle_value(conn: sa.Connection, x: Context, filters: Filters):
-    s = lifecycle.settings(x.rules)
+    s = lifecycle_settings.settings(x.rules)
     return lifecycle_value.customer_value(conn, filters, x.rules, _lifecycle_definition(x),
                                           s.margin_share, s.annual_discount_rate,
                                           s.projection_months, s.min_fit_customers)
 
 
 def _survival(conn: sa.Connection, x: Context, filters: Filters) -> dict:
-    s = lifecycle.settings(x.rules)
+    s = lifecycle_settings.settings(x.rules)
     out = {}
     for dim in (None, "tier", "province"):
-        view = lifecycle.survival(conn, filters, x.rules, _lifecycle_definition(x), dim, s.max_groups)
+        view = lifecycle_curves.survival(conn, filters, x.rules, _lifecycle_definition(x), dim, s.max_groups)
         out[str(dim)] = view
         groups = view.summary["segment"].to_list() if view.summary.height else []
         if dim and len(groups) >= 2:
-            out[f"{dim}:logrank"] = lifecycle.compare(view, groups[0], groups[1])
+            out[f"{dim}:logrank"] = lifecycle_curves.compare(view, groups[0], groups[1])
     return out
 
 
 def _lifetimes(conn: sa.Connection, x: Context) -> dict:
     """Lifetimes read from the rows (the Lifecycle page's other dimensions and definitions) and
     the lifetime cube's rows as the store builds them (sorted here: the build is unordered)."""
-    definition, when = _lifecycle_definition(x), lifecycle.timeline(conn, x.latest)
+    definition, when = _lifecycle_definition(x), lifecycle_stages.timeline(conn, x.latest)
     cube = read_frame(conn, qlifecycle.lifetime_cube_rows(x.everyone, definition, x.rules, when))
     return {"tier": read_frame(conn, qlifecycle.lifetimes(x.some, definition, x.rules, when, "tier")),
             "stage": read_frame(conn, qlifecycle.lifetimes(x.everyone, definition, x.rules, when, "stage")),
@@ -361,22 +367,22 @@ CASES: dict[str, Case] = {
     "segments/migration": lambda conn, x: segments.migration_view(conn, x.everyone, x.rules, x.dates[-4]),
     "segments/migration_filtered": lambda conn, x: segments.migration_view(conn, x.some, x.rules, x.dates[0]),
     # Lifecycle
-    "lifecycle/stages": lambda conn, x: lifecycle.stages(conn, x.everyone),
-    "lifecycle/stages_filtered": lambda conn, x: lifecycle.stages(conn, x.some),
-    "lifecycle/cohorts": lambda conn, x: lifecycle.cohorts(
-        conn, x.everyone, x.rules, _lifecycle_definition(x), lifecycle.settings(x.rules).cohort_months),
+    "lifecycle/stages": lambda conn, x: lifecycle_stages.stages(conn, x.everyone),
+    "lifecycle/stages_filtered": lambda conn, x: lifecycle_stages.stages(conn, x.some),
+    "lifecycle/cohorts": lambda conn, x: lifecycle_cohorts.cohorts(
+        conn, x.everyone, x.rules, _lifecycle_definition(x), lifecycle_settings.settings(x.rules).cohort_months),
     "lifecycle/cohorts_by_dimension": _cohort_dimension,
     "lifecycle/survival": lambda conn, x: _survival(conn, x, x.everyone),
     "lifecycle/survival_filtered": lambda conn, x: _survival(conn, x, x.some),
     "lifecycle/lifetimes": _lifetimes,
     "lifecycle/value": lambda conn, x: _lifecycle_value(conn, x, x.everyone),
     "lifecycle/tier_clv": lambda conn, x: lifecycle_value.tier_clv(conn, x.everyone, x.rules),
-    "lifecycle/churn": lambda conn, x: lifecycle.churn_breakdown(
-        conn, x.everyone, x.rules, _lifecycle_definition(x), lifecycle.settings(x.rules).value_drop_share),
-    "lifecycle/churn_filtered": lambda conn, x: lifecycle.churn_breakdown(
+    "lifecycle/churn": lambda conn, x: lifecycle_breakdown.churn_breakdown(
+        conn, x.everyone, x.rules, _lifecycle_definition(x), lifecycle_settings.settings(x.rules).value_drop_share),
+    "lifecycle/churn_filtered": lambda conn, x: lifecycle_breakdown.churn_breakdown(
         conn, x.some, x.rules, _lifecycle_definition(x), 0.3),
-    "lifecycle/funnel": lambda conn, x: lifecycle.funnel(conn, x.everyone, x.rules, _lifecycle_definition(x)),
-    "lifecycle/funnel_tier": lambda conn, x: lifecycle.funnel(
+    "lifecycle/funnel": lambda conn, x: lifecycle_funnel.funnel(conn, x.everyone, x.rules, _lifecycle_definition(x)),
+    "lifecycle/funnel_tier": lambda conn, x: lifecycle_funnel.funnel(
         conn, x.everyone, x.rules, _lifecycle_definition(x), "tier", "5"),
     # Churn risk
     "churn/training_samples": _churn_training,

@@ -22,7 +22,9 @@ from lib.store.scope import Scope
 from lib.churn.scores import store_model
 from lib.churn.actions import call_list, catalogue_entries, display_frame, export_call_list
 from lib.demo.generate import generate_snapshots
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle.cohort_matrix import cohorts as lifecycle_cohorts
+from lib.lifecycle.settings import default_definition
 from lib.monthly.alerts import evaluate
 from lib.monthly.figures import headline_figures, overview_report
 from lib.offers.store import current_catalogue
@@ -103,13 +105,13 @@ def test_a_scoped_account_sees_the_figures_of_its_provinces_and_nothing_else(bas
         with acting_as(ADMIN):
             wide = build_overview(conn, Filters(latest, provinces=scope), rules)
             wide_tiers = value_view(conn, Filters(latest, provinces=scope), rules).tiers
-            wide_survival = lifecycle.survival(conn, Filters(latest, provinces=scope), rules,
-                                               lifecycle.default_definition(rules), None, 8).summary
+            wide_survival = lifecycle_curves.survival(conn, Filters(latest, provinces=scope), rules,
+                                                      default_definition(rules), None, 8).summary
         with acting_as(scoped):
             mine = build_overview(conn, Filters(latest), rules)
             tiers = value_view(conn, Filters(latest), rules).tiers
-            survival = lifecycle.survival(conn, Filters(latest), rules,
-                                          lifecycle.default_definition(rules), None, 8).summary
+            survival = lifecycle_curves.survival(conn, Filters(latest), rules,
+                                                 default_definition(rules), None, 8).summary
             provinces = read_frame(conn, overview_queries.provinces(latest))["province"].to_list()
             outside = build_overview(conn, Filters(latest, provinces=("no such province",)), rules)
             other = next(p for p in everything["province"].unique().to_list() if p not in scope)
@@ -283,7 +285,7 @@ def test_the_segments_offers_and_lifecycle_downloads_hold_only_the_scope(base):
         crossed = tier_dimension_view(conn, filters, "brand")
         watch = migration_view(conn, filters, rules, dates[-2]).watch
         targets = offer_targets(conn, filters, rules, money).frame
-        matrix = lifecycle.cohorts(conn, filters, rules, lifecycle.default_definition(rules), 24)
+        matrix = lifecycle_cohorts(conn, filters, rules, default_definition(rules), 24)
         return areas, crossed, watch, targets, matrix
 
     with engine.connect() as conn:

@@ -22,7 +22,6 @@ from lib.churn.actions import (
 from lib.churn.scores import churn_view
 from lib.churn.need_tags import has_contract_end, legend, need_tags
 from lib.offers.store import current_catalogue
-from lib.operations.plans import FROM_ACTION_LIST_KEY
 from lib.i18n import t
 from lib.uplift.targeting import rank_by_uplift, with_uplift
 from lib.uplift.train import campaign_list, train_uplift
@@ -39,7 +38,7 @@ with ui.guard(stop=True):
     view = ui.compute(churn_view, filters.snapshot_date)
     if view.scored_by is None:
         st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
-        st.page_link("views/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
+        ui.pages.page_link(ui.pages.CHURN, code)
         st.stop()
     left, right = st.columns(2)
     bands = left.multiselect(t("actions_bands", code), options=list(BANDS), default=["high"],
@@ -111,8 +110,8 @@ with ui.guard(stop=True):
                 mime=mime, disabled=not ui.user().can("export"), where=column)
         if downloads[2].button(t("ops_from_list", code), icon=":material/support_agent:",
                                disabled=not ui.user().can("run_operations")):
-            st.session_state[FROM_ACTION_LIST_KEY] = {"bands": list(bands), "stages": list(stages)}
-            st.switch_page("views/operations.py")
+            st.session_state[ui.Keys.FROM_ACTION_LIST] = {"bands": list(bands), "stages": list(stages)}
+            ui.pages.switch_page(ui.pages.OPERATIONS)
 
 with ui.guard():
     st.subheader(t("actions_log", code))

@@ -9,7 +9,7 @@ from lib.common import fmt
 from lib import ui
 from lib.churn.model import churn_settings
 from lib.churn.card import card_markdown, comparison, validation_text
-from lib.churn.scores import churn_view, revenue_at_risk_from_scores, train_and_score
+from lib.churn.scores import churn_view, revenue_at_risk_from_scores, risk_horizon_choices, train_and_score
 from lib.churn.train import training_target
 from lib.i18n import t
 
@@ -73,8 +73,7 @@ with ui.guard():
 with ui.guard():
     if card is not None and card.accepted:
         st.subheader(t("churn_section_risk", code))
-        choices = sorted({3, 6, 12, 24, rules.risk_horizon_months})
-        horizon = st.select_slider(t("churn_risk_horizon", code), options=choices,
+        horizon = st.select_slider(t("churn_risk_horizon", code), options=risk_horizon_choices(rules),
                                    value=rules.risk_horizon_months)
         risk = ui.compute(revenue_at_risk_from_scores, filters, horizon)
         if risk is None:
@@ -95,8 +94,7 @@ with ui.guard():
             right.plotly_chart(charts_churn.risk_by_province(risk.by_province,
                                                              risk.horizon_months, code),
                                width="stretch", config=CHART)
-            st.page_link("views/action_list.py", label=t("page_action_list", code),
-                         icon=":material/call:")
+            ui.pages.page_link(ui.pages.ACTION_LIST, code)
 
 with ui.guard():
     if card is not None:

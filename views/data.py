@@ -15,9 +15,10 @@ from lib.ingest.profile import profile
 from lib.pipeline.prechecks import import_prechecks
 from lib.ui import mapping as editor
 from lib.ingest.plausibility import TENURE_UNITS
+from lib.rules import TIER_COUNT, TIERS, default_rules, edit_rules_text, parse_rules
+from lib.rules.economics import HORIZON_MONTHS_RANGE
 from lib.common.frames import relabel
 from lib.common.localise import field_name, join, localised, report_view
-from lib.rules import default_rules, edit_rules_text, parse_rules
 from lib.rules.versions import rules_history
 from lib.pipeline.regrade import save_rules, with_rules
 from lib.pipeline.proposal import propose_tiers, tier_shares, vip_share
@@ -62,16 +63,16 @@ def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
                       top=fmt.number(vip_spend_min(rules), "currency", code, money),
                       share=fmt.number(proposal.current_vip_share, "share")))
         left, right = st.columns(2)
-        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=3,
-                                        key=f"tiers_code_{key}")
-        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=4,
-                                  key=f"tiers_symbol_{key}")
+        currency_code = left.text_input(t("tiers_currency_code", code), money.code, max_chars=fmt.CURRENCY_CODE_CHARS,
+                                        key=ui.scoped(ui.Keys.TIERS_CODE, key))
+        symbol = right.text_input(t("tiers_currency_symbol", code), money.symbol, max_chars=fmt.CURRENCY_SYMBOL_MAX_CHARS,
+                                  key=ui.scoped(ui.Keys.TIERS_SYMBOL, key))
         bounds = [0.0]
-        for column, tier in zip(st.columns(4), range(2, 6)):
+        for column, tier in zip(st.columns(4), TIERS[1:-1]):
             proposed = proposal.spend_min[tier - 1]
             bounds.append(column.number_input(
                 t("tiers_threshold", code, tier=rules.tier_name(tier, code), currency=currency_code),
-                min_value=0.0, value=float(proposed), key=f"tiers_{tier}_{key}",
+                min_value=0.0, value=float(proposed), key=ui.scoped(ui.Keys.TIERS_BOUND, tier, key),
                 help=t("tiers_threshold_help", code, value=f"{symbol}{proposed:,.2f}",
                        share=fmt.number(proposal.top_shares[tier - 2], "share"))))
         shares = tier_shares(spend, tuple(bounds), rules)
@@ -85,9 +86,9 @@ def tier_proposal_section(spend: pl.DataFrame, file_name: str, key: str,
         if new:
             parse_rules(text)   # refused here, with its message, rather than at the import
             use = st.checkbox(t("tiers_use_for_new", code, name=target.new_name),
-                              value=not proposal.fits_already, key=f"tiers_use_{key}")
+                              value=not proposal.fits_already, key=ui.scoped(ui.Keys.TIERS_USE, key))
             return text if use else None
-        if st.button(t("tiers_save", code), type="primary", key=f"tiers_save_{key}",
+        if st.button(t("tiers_save", code), type="primary", key=ui.scoped(ui.Keys.TIERS_SAVE, key),
                      disabled=not ui.user().can("edit_rules")):
             saved = save_rules(ui.engine(), text, note=t_text("tiers_saved_note", code, file=file_name))
             ui.clear_caches()
@@ -123,7 +124,7 @@ with tab_import, ui.guard():
                 index=TENURE_UNITS.index(mapped_unit) if mapped_unit in TENURE_UNITS else 0,
                 format_func=lambda u: t(f"ingest_unit_{u}", code),
                 help=t("data_tenure_unit_help", code),
-                key=f"tenure_unit_{upload.file_id}_{raw.sheet}_{tenure.columns}_{mapped_unit}")
+                key=ui.scoped(ui.Keys.TENURE_UNIT, upload.file_id, raw.sheet, tenure.columns, mapped_unit))
             mapping = with_unit(mapping, "tenure_months", unit)
         editor.template_saver(ui.engine(), raw, mapping, key, code, can_import)
         kept = unmapped_columns(raw, mapping)
@@ -140,7 +141,7 @@ with tab_import, ui.guard():
         # no default: the user must say what the churn flag covers (or that nobody knows)
         window = middle.selectbox(
             t("data_churn_window", code), CHURN_WINDOW_CHOICES, index=None,
-            key=f"churn_window_{upload.file_id}", placeholder=t("data_churn_window_placeholder", code),
+            key=ui.scoped(ui.Keys.CHURN_WINDOW, upload.file_id), placeholder=t("data_churn_window_placeholder", code),
             format_func=lambda choice: t("data_churn_window_unknown", code) if choice == WINDOW_UNKNOWN
             else t("data_churn_window_one" if choice == 1 else "data_churn_window_n", code, n=choice),
             help=t("data_churn_window_help", code))
@@ -184,7 +185,7 @@ with tab_import, ui.guard():
             for message in doubts["message_zh" if code == "zh" else "message_en"]:
                 st.warning(plain(message))   # a report cell: plain text, shown as markdown here
             confirmed = st.checkbox(t("data_plausibility_confirm", code, n=doubts.height),
-                                    key=f"plausible_{upload.file_id}_{raw.sheet}")
+                                    key=ui.scoped(ui.Keys.PLAUSIBLE, upload.file_id, raw.sheet))
         confirmed = workspace.repeat_confirmed(target, upload.file_id, raw.sheet, mapping,
                                                snapshot_date, result, code) and confirmed
         # a new workspace holds no snapshot yet: only the current store's dates can clash
@@ -248,30 +249,30 @@ with tab_snapshots, ui.guard():
 with tab_rules, ui.guard():
     rules = ui.rules()
     st.caption(t("rules_in_force", code, version=rules.version))
-    with st.form("rules_form"):
+    with st.form(ui.Keys.RULES_FORM):
         st.markdown(t("rules_tiers", code))
         bounds = list(rules.tier_spend_min)
         cols = st.columns(4)
-        for tier in range(2, 6):
+        for tier in TIERS[1:-1]:   # tiers 2-5: tier 1 starts at 0, six-star is by points
             bounds[tier - 1] = cols[tier - 2].number_input(
                 t("rules_tier_min", code, tier=rules.tier_name(tier, code)), min_value=0.0,
                 value=float(rules.tier_spend_min[tier - 1]), step=10.0)
         cols = st.columns(3)
-        vip_min = cols[0].number_input(t("rules_vip_min_tier", code), 1, 6, rules.vip_min_tier)
+        vip_min = cols[0].number_input(t("rules_vip_min_tier", code), 1, TIER_COUNT, rules.vip_min_tier)
         points_min = cols[1].number_input(t("rules_points_min", code), min_value=0.0,
                                           value=rules.six_star_points_min, step=1000.0)
         key_person = cols[2].checkbox(t("rules_key_person", code), value=rules.six_star_key_person)
         st.markdown(t("rules_targets", code))
         cols = st.columns(5)
         retention = cols[0].number_input(t("kpi_vip_retention", code), 0.0, 1.0,
-                                         rules.target_vip_retention_quarter_min, 0.01)
+                                         rules.target_vip_retention_quarter_min, step=0.01)
         churn_max = cols[1].number_input(t("kpi_monthly_churn", code), 0.0, 1.0,
-                                         rules.target_monthly_churn_max, 0.001, format="%.3f")
+                                         rules.target_monthly_churn_max, step=0.001, format="%.3f")
         ratio_max = cols[2].number_input(t("kpi_churn_to_gross_add", code), 0.0, 100.0,
-                                         rules.target_churn_to_gross_add_max, 0.05)
+                                         rules.target_churn_to_gross_add_max, step=0.05)
         arpu_min = cols[3].number_input(t("kpi_arpu", code), 0.0, value=rules.target_arpu_min,
                                         step=5.0)
-        horizon = cols[4].number_input(t("rules_horizon", code), 1, 120, rules.risk_horizon_months)
+        horizon = cols[4].number_input(t("rules_horizon", code), *HORIZON_MONTHS_RANGE, rules.risk_horizon_months)
         note = st.text_input(t("rules_note", code))
         if st.form_submit_button(t("rules_save", code), type="primary", disabled=not ui.user().can("edit_rules")):
             text = edit_rules_text(rules.text, {

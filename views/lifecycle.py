@@ -4,9 +4,17 @@ import streamlit as st
 
 from lib.lifecycle import charts
 from lib.common import fmt
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import settings as lifecycle_settings
+from lib.lifecycle import stages as lifecycle_stages
+from lib.lifecycle import dimensions as lifecycle_dimensions
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle import cohort_matrix as lifecycle_cohorts
+from lib.lifecycle import breakdown as lifecycle_breakdown
+from lib.lifecycle import funnel as lifecycle_funnel
 from lib.lifecycle import value as lifecycle_value
 from lib import ui
+from lib.rules.economics import ANNUAL_DISCOUNT_RANGE, MARGIN_SHARE_RANGE
+from lib.ui.tables import Column
 from lib.ui import links
 from lib.i18n import t, t_text
 from lib.common.localise import join
@@ -20,32 +28,17 @@ st.title(t("page_lifecycle", code))
 CONFIG = {"displaylogo": False}
 
 
-class K:
-    """Widget keys of this page."""
-
-    TYPES = "lifecycle_types"
-    INVOLUNTARY = "lifecycle_exclude_involuntary"
-    TENURE = "lifecycle_exclude_tenure"
-    GROUP_PAID = "lifecycle_exclude_group_paid"
-    VALUE_DROP = "lifecycle_value_drop"
-    COHORT_DIM = "lifecycle_cohort_dimension"
-    COHORT_VALUE = "lifecycle_cohort_value"
-    SURVIVAL_DIM = "lifecycle_survival_dimension"
-    GROUP_A = "lifecycle_group_a"
-    GROUP_B = "lifecycle_group_b"
-    MARGIN = "lifecycle_margin"
-    DISCOUNT = "lifecycle_discount"
-    TAB = "lifecycle_tab"
-    FUNNEL_DIM = "lifecycle_funnel_dimension"
-    FUNNEL_VALUE = "lifecycle_funnel_value"
-    FUNNEL_COHORTS = "lifecycle_funnel_cohorts"
+#: Value decliners per tier: the share is shown multiplied by 100, to two decimals, as before.
+VALUE_DECLINE_TABLE = {"tier": "lifecycle_col_tier", "active": Column("lifecycle_col_active", "count"),
+                       "value_declined": Column("lifecycle_col_value_declined", "count"),
+                       "value_declined_share": Column("lifecycle_col_value_declined_share", suffix=" (%)")}
 
 
 def dimension_label(name: str | None) -> str:
     if name is None:
         return t("lifecycle_dimension_none", code)
-    if lifecycle.is_attribute(name):
-        readable = lifecycle.attribute_name(name).replace("_", " ")
+    if lifecycle_dimensions.is_attribute(name):
+        readable = lifecycle_dimensions.attribute_name(name).replace("_", " ")
         return t_text("lifecycle_dim_attribute", code, name=readable[:1].upper() + readable[1:])
     return t(f"lifecycle_dim_{name}", code)
 
@@ -57,7 +50,7 @@ def segment_picker(dim_key: str, value_key: str, label_key: str):
                                key=dim_key)
     value = None
     if dimension:
-        values = ui.compute(lifecycle.dimension_values, filters, dimension, 50)
+        values = ui.compute(lifecycle_dimensions.dimension_values, filters, dimension, settings.dimension_max_values)
         value = right.selectbox(t("lifecycle_cohort_value", code), values, key=value_key,
                                 format_func=lambda v: charts.group_label(dimension, v, rules, code))
     return dimension, value
@@ -67,7 +60,7 @@ with ui.guard(stop=True):
     filters = ui.filters_or_stop("lifecycle_empty")
     rules = ui.rules()
     money = rules.currency   # the rules' currency on every amount
-    settings = lifecycle.settings(rules)
+    settings = lifecycle_settings.settings(rules)
     stored = [d for d in ui.snapshot_dates(ui.data_token()) if d <= filters.snapshot_date]
     st.caption(t("lifecycle_caption", code, snapshot=fmt.date(filters.snapshot_date),
                  snapshots=len(stored), version=rules.version))
@@ -75,19 +68,19 @@ with ui.guard(stop=True):
     with st.expander(t("lifecycle_definition", code), expanded=False):
         left, right = st.columns(2)
         types = left.multiselect(t("lifecycle_types", code), options=list(CHURN_TYPES),
-                                 default=list(settings.churn_types), key=K.TYPES,
+                                 default=list(settings.churn_types), key=ui.Keys.LIFECYCLE_TYPES,
                                  format_func=lambda x: t(f"lifecycle_type_{x}", code),
                                  help=t("lifecycle_types_help", code))
-        value_drop = left.slider(t("lifecycle_value_drop", code), min_value=0.05, max_value=0.9,
-                                 value=settings.value_drop_share, step=0.05, format="%.2f",
-                                 key=K.VALUE_DROP, help=t("lifecycle_value_drop_help", code))
+        value_drop = left.slider(t("lifecycle_value_drop", code), *lifecycle_settings.VALUE_DROP_SHARE_RANGE,
+                                 value=settings.value_drop_share, step=0.01, format="%.2f",
+                                 key=ui.Keys.LIFECYCLE_VALUE_DROP, help=t("lifecycle_value_drop_help", code))
         involuntary = right.toggle(t("lifecycle_exclude_involuntary", code),
-                                   value=rules.exclude_involuntary, key=K.INVOLUNTARY)
+                                   value=rules.exclude_involuntary, key=ui.Keys.LIFECYCLE_INVOLUNTARY)
         tenure = right.toggle(t("lifecycle_exclude_tenure", code,
                                 months=rules.exclude_min_tenure_months),
-                              value=rules.exclude_min_tenure_months > 0, key=K.TENURE)
+                              value=rules.exclude_min_tenure_months > 0, key=ui.Keys.LIFECYCLE_TENURE)
         group_paid = right.toggle(t("lifecycle_exclude_group_paid", code),
-                                  value=rules.exclude_group_paid, key=K.GROUP_PAID)
+                                  value=rules.exclude_group_paid, key=ui.Keys.LIFECYCLE_GROUP_PAID)
     if not types:
         st.warning(t("lifecycle_no_types", code))
         st.stop()
@@ -104,17 +97,17 @@ with ui.guard(stop=True):
             if excluded else t("lifecycle_exclusions_none", code), icon=":material/filter_alt:")
 
 # Tabs run lazily: only the open one queries (each view stays within the speed target).
-links.tab(K.TAB, [f"lifecycle_tab_{name}" for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
+links.tab(ui.Keys.LIFECYCLE_TAB, [f"lifecycle_tab_{name}" for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
           code)
 stages_tab, funnel_tab, cohorts_tab, survival_tab, value_tab, churn_tab = st.tabs(
     [t(f"lifecycle_tab_{name}", code)
      for name in ("stages", "funnel", "cohorts", "survival", "value", "churn")],
-    key=K.TAB, on_change="rerun")
-dimensions = ui.compute(lifecycle.dimension_names, filters, settings.dimension_max_values)
+    key=ui.Keys.LIFECYCLE_TAB, on_change="rerun")
+dimensions = ui.compute(lifecycle_dimensions.dimension_names, filters, settings.dimension_max_values)
 
 if stages_tab.open:
     with stages_tab, ui.guard():
-        stages = ui.compute(lifecycle.stages, filters)
+        stages = ui.compute(lifecycle_stages.stages, filters)
         st.plotly_chart(charts.stage_tier(stages, rules, code), width="stretch", config=CONFIG)
         st.caption(t("lifecycle_stage_rules", code, version=rules.version,
                      acq=rules.acquisition_max_tenure_months, trend=rules.decline_max_spend_trend,
@@ -133,9 +126,9 @@ if stages_tab.open:
 
 if funnel_tab.open:
     with funnel_tab, ui.guard():
-        funnel_dim, funnel_value = segment_picker(K.FUNNEL_DIM, K.FUNNEL_VALUE,
+        funnel_dim, funnel_value = segment_picker(ui.Keys.LIFECYCLE_FUNNEL_DIM, ui.Keys.LIFECYCLE_FUNNEL_VALUE,
                                                   "lifecycle_funnel_dimension")
-        funnel = ui.compute(lifecycle.funnel, filters, rules, definition, funnel_dim, funnel_value)
+        funnel = ui.compute(lifecycle_funnel.funnel, filters, rules, definition, funnel_dim, funnel_value)
         table = funnel.cohorts
         if table.height == 0:
             st.info(t("lifecycle_no_funnel", code))
@@ -146,7 +139,7 @@ if funnel_tab.open:
             complete = table.filter((pl.col("step") == "active") & pl.col("customers").is_not_null())
             default = [*complete.sort("cohort")["label"].to_list()[-1:], labels[-1]]
             chosen = st.multiselect(t("lifecycle_funnel_cohorts", code), labels,
-                                    default=list(dict.fromkeys(default)), key=K.FUNNEL_COHORTS,
+                                    default=list(dict.fromkeys(default)), key=ui.Keys.LIFECYCLE_FUNNEL_COHORTS,
                                     max_selections=settings.max_groups)
             if chosen:
                 st.plotly_chart(charts.funnel_bars(table, chosen, funnel.steps, code),
@@ -161,9 +154,9 @@ if funnel_tab.open:
 
 if cohorts_tab.open:
     with cohorts_tab, ui.guard():
-        cohort_dim, cohort_value = segment_picker(K.COHORT_DIM, K.COHORT_VALUE,
+        cohort_dim, cohort_value = segment_picker(ui.Keys.LIFECYCLE_COHORT_DIM, ui.Keys.LIFECYCLE_COHORT_VALUE,
                                                   "lifecycle_cohort_dimension")
-        matrix = ui.compute(lifecycle.cohorts, filters, rules, definition, settings.cohort_months,
+        matrix = ui.compute(lifecycle_cohorts.cohorts, filters, rules, definition, settings.cohort_months,
                             cohort_dim, cohort_value)
         if matrix.height == 0:
             st.info(t("lifecycle_no_cohorts", code))
@@ -177,8 +170,8 @@ if cohorts_tab.open:
 if survival_tab.open:
     with survival_tab, ui.guard():
         survival_dim = st.selectbox(t("lifecycle_survival_dimension", code), [None, *dimensions],
-                                    index=1, format_func=dimension_label, key=K.SURVIVAL_DIM)
-        view = ui.compute(lifecycle.survival, filters, rules, definition, survival_dim,
+                                    index=1, format_func=dimension_label, key=ui.Keys.LIFECYCLE_SURVIVAL_DIM)
+        view = ui.compute(lifecycle_curves.survival, filters, rules, definition, survival_dim,
                           settings.max_groups)
         if view.summary.height == 0:
             st.info(t("lifecycle_no_lifetimes", code))
@@ -208,27 +201,26 @@ if survival_tab.open:
                 def label(v):
                     return charts.group_label(survival_dim, v, rules, code)
 
-                group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=K.GROUP_A,
+                group_a = a.selectbox(t("lifecycle_group_a", code), groups, index=0, key=ui.Keys.LIFECYCLE_GROUP_A,
                                       format_func=label)
-                group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=K.GROUP_B,
+                group_b = b.selectbox(t("lifecycle_group_b", code), groups, index=1, key=ui.Keys.LIFECYCLE_GROUP_B,
                                       format_func=label)
                 if group_a == group_b:
                     st.info(t("lifecycle_logrank_need_two", code))
                 else:
-                    test = lifecycle.compare(view, group_a, group_b)
-                    p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
-                    verdict = t("lifecycle_logrank_differ" if test.p_value < 0.05 else
+                    test = lifecycle_curves.compare(view, group_a, group_b)
+                    verdict = t("lifecycle_logrank_differ" if test.differs(settings.logrank_alpha) else
                                 "lifecycle_logrank_same", code)
-                    st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic, p=p,
-                                  verdict=verdict))
+                    st.markdown(t("lifecycle_logrank_result", code, statistic=test.statistic,
+                                  p=fmt.p_value(test.p_value), verdict=verdict))
 
 if value_tab.open:
     with value_tab, ui.guard():
         left, right = st.columns(2)
-        margin = left.slider(t("lifecycle_margin", code), 0.0, 1.0, settings.margin_share, 0.05,
-                             key=K.MARGIN, help=t("lifecycle_margin_help", code))
-        discount = right.slider(t("lifecycle_discount", code), 0.0, 0.5,
-                                settings.annual_discount_rate, 0.01, key=K.DISCOUNT,
+        margin = left.slider(t("lifecycle_margin", code), *MARGIN_SHARE_RANGE, settings.margin_share, step=0.05,
+                             key=ui.Keys.LIFECYCLE_MARGIN, help=t("lifecycle_margin_help", code))
+        discount = right.slider(t("lifecycle_discount", code), *ANNUAL_DISCOUNT_RANGE,
+                                settings.annual_discount_rate, step=0.01, key=ui.Keys.LIFECYCLE_DISCOUNT,
                                 help=t("lifecycle_discount_help", code))
         value = ui.compute(lifecycle_value.customer_value, filters, rules, definition, margin, discount,
                            settings.projection_months, settings.min_fit_customers)
@@ -277,7 +269,7 @@ if value_tab.open:
 
 if churn_tab.open:
     with churn_tab, ui.guard():
-        breakdown = ui.compute(lifecycle.churn_breakdown, filters, rules, definition, value_drop)
+        breakdown = ui.compute(lifecycle_breakdown.churn_breakdown, filters, rules, definition, value_drop)
         if breakdown.by_type.height == 0:
             st.info(t("lifecycle_no_churners", code))
         else:
@@ -292,10 +284,5 @@ if churn_tab.open:
             st.subheader(t("lifecycle_value_decline_title", code, share=value_drop))
             decline = breakdown.value_decline
             decline = decline.with_columns(relabel(decline["tier"], lambda x: rules.tier_name(int(x), code)))
-            ui.table(decline.select(
-                pl.col("tier").alias(t("lifecycle_col_tier", code)),
-                pl.col("active").alias(t("lifecycle_col_active", code)),
-                pl.col("value_declined").alias(t("lifecycle_col_value_declined", code)),
-                (pl.col("value_declined_share") * 100).round(2).alias(
-                    t("lifecycle_col_value_declined_share", code) + " (%)"),
-            ))
+            ui.labelled_table(decline.with_columns((pl.col("value_declined_share") * 100).round(2)),
+                              VALUE_DECLINE_TABLE, code)

@@ -5,23 +5,36 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
+from lib.rules import TIERS
 from lib.offers import charts as charts_offers
 
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.i18n import t
 from lib.common.markup import plain
 from lib.common.frames import relabel
 from lib.common.localise import header, join_clauses, localised
 from lib.offers.optimiser import greedy, optimise, plan_table, single_offer
 from lib.offers.store import current_catalogue, list_scenarios, load_scenario, save_catalogue, save_scenario
-from lib.rules.economics import Economics, economics_of, offer_inputs
+from lib.rules.economics import (
+    ACQUISITION_COST_RANGE,
+    ANNUAL_DISCOUNT_RANGE,
+    HORIZON_MONTHS_RANGE,
+    MARGIN_SHARE_RANGE,
+    Economics,
+    economics_of,
+    offer_inputs,
+)
 from lib.offers.targets import offer_targets, tier_table
 from lib.offers.roi import RANGE_COVERAGE, TIER_TABLE_UNITS, catalogue_rows, catalogue_text, depth_curve, monte_carlo, simulate
 from lib.offers.calibration import calibrated_ranges, calibration_minimum
 from views import operations_outcomes
 
+#: The per-tier outcome table (lib.offers.targets.tier_table): header key and unit of each column.
+TIER_TABLE = {"tier": "offers_col_tier",
+              **{k: Column(f"offers_col_{k}", unit) for k, unit in TIER_TABLE_UNITS.items()}}
 code = ui.lang()
 st.title(t("page_offers", code))
 
@@ -33,13 +46,13 @@ with ui.guard(stop=True):
     loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
 
     a, b, c, d = st.columns(4)
-    margin = a.slider(t("offers_margin", code), 0.05, 1.0, float(loaded["margin_share"]), 0.05,
+    margin = a.slider(t("offers_margin", code), *MARGIN_SHARE_RANGE, float(loaded["margin_share"]), step=0.05,
                       help=t("offers_margin_help", code))
-    discount = b.number_input(t("offers_discount", code), 0.0, 1.0,
-                              float(loaded["annual_discount"]), 0.01)
-    horizon = c.number_input(t("offers_horizon", code), 1, 60,
+    discount = b.number_input(t("offers_discount", code), *ANNUAL_DISCOUNT_RANGE,
+                              float(loaded["annual_discount"]), step=0.01)
+    horizon = c.number_input(t("offers_horizon", code), *HORIZON_MONTHS_RANGE,
                              int(loaded["horizon_months"]))
-    acquisition = d.number_input(t("offers_acquisition", code), 0.0,
+    acquisition = d.number_input(t("offers_acquisition", code), *ACQUISITION_COST_RANGE,
                                  value=float(loaded["acquisition_cost"]), step=50.0,
                                  help=t("offers_acquisition_help", code))
     economics = Economics(margin, discount, int(horizon), acquisition)
@@ -106,8 +119,8 @@ with tab_sim, ui.guard():
                   take_up=f"{offer.take_up[0]:.0%}–{offer.take_up[1]:.0%}",
                   effect=f"{offer.effect[0]:.0%}–{offer.effect[1]:.0%}",
                   coverage=fmt.number(RANGE_COVERAGE, "share", code))
-                + (" " + t("offers_calibrated_clipped", code) if len(override) > 3 and override[3] else ""))
-    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), 5,
+                + (" " + t("offers_calibrated_clipped", code) if any(override[3:]) else ""))
+    depth = st.slider(t("offers_depth", code), 0, 100, int(loaded["depth_percent"]), step=5,
                       help=t("offers_depth_help", code)) / 100
     total = simulate(targets.frame, offer, depth)
     spread = ui.memo(monte_carlo, targets.frame, offer, depth)
@@ -131,8 +144,7 @@ with tab_sim, ui.guard():
         st.plotly_chart(charts_offers.simulation(table, total.net_value, spread.low, spread.high, rules, code),
                         width="stretch")
     table = table.with_columns(relabel(table["tier"], lambda x: rules.tier_name(x, code)))
-    ui.table(table.rename({k: t(f"offers_col_{k}", code) for k in table.columns}),
-             units={t(f"offers_col_{k}", code): unit for k, unit in TIER_TABLE_UNITS.items()})
+    ui.labelled_table(table, TIER_TABLE, code)
     st.session_state[ui.Keys.OFFER_INPUTS] = {
         "offer_id": chosen_id, "depth_percent": int(depth * 100), "margin_share": margin,
         "annual_discount": discount, "horizon_months": int(horizon), "acquisition_cost": acquisition,
@@ -152,9 +164,9 @@ with tab_budget, ui.guard():
     with st.expander(t("offers_caps", code)):
         caps = {}
         cap_cols = st.columns(6)
-        for tier in range(1, 7):
+        for tier in TIERS:
             cap = cap_cols[tier - 1].number_input(plain(rules.tier_name(tier, code)), 0.0, value=0.0, step=5000.0,
-                                                  key=f"offer_cap_{tier}", help=t("offers_cap_help", code))
+                                                  key=ui.scoped(ui.Keys.OFFER_CAP, tier), help=t("offers_cap_help", code))
             if cap > 0:
                 caps[tier] = cap
     plan = ui.memo(optimise, targets.frame, catalogue, budget, caps or None)
@@ -175,14 +187,14 @@ with tab_budget, ui.guard():
     if targets.risk_source == "model" and plan.rows.height and st.button(t("offers_plan_to_actions", code)):
         st.session_state[ui.Keys.OFFER_PLAN] = tuple(
             (int(r["tier"]), int(r["decile"]), r["offer_id"]) for r in plan.rows.iter_rows(named=True))
-        st.switch_page("views/action_list.py")
+        ui.pages.switch_page(ui.pages.ACTION_LIST)
     ui.csv_download(t("offers_plan_download", code), shown, "offer_plan", filters.snapshot_date)
 
 with tab_catalogue, ui.guard():
     st.caption(t("offers_catalogue_help", code))
     editable = pd.DataFrame(catalogue_rows(catalogue))
     edited = st.data_editor(editable, num_rows="dynamic", hide_index=True, width="stretch",
-                            key=f"catalogue_{version}",
+                            key=ui.scoped(ui.Keys.CATALOGUE_EDITOR, version),
                             column_config={c: st.column_config.Column(header(c, code)) for c in editable.columns})
     if st.button(t("offers_catalogue_save", code), type="primary", disabled=not ui.user().can("edit_offers")):
         saved = save_catalogue(ui.engine(), catalogue_text(edited.to_dict("records")))

@@ -1,14 +1,16 @@
 """Call-back plans (回访计划): make a plan from the call list or a selection, with a hold-out
 sized by a power calculation; list plans, move them forward, open one (customers, outcomes)."""
 import datetime as dt
-import secrets
+from typing import NamedTuple
 
 import polars as pl
 import streamlit as st
 
+from lib.rules import TIERS
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.churn.actions import BANDS, STAGES, catalogue_entries, offer_names
 from lib.churn.scores import churn_view
 from lib.common.exports import mask_identifiers
@@ -17,7 +19,6 @@ from lib.common.markup import plain
 from lib.offers.store import current_catalogue
 from lib.operations.plans import (
     CHANNELS,
-    FROM_ACTION_LIST_KEY,
     NEXT_STATUS,
     PlanDraft,
     create_plan,
@@ -28,92 +29,127 @@ from lib.operations.plans import (
     plan_members,
     set_status,
 )
-from lib.operations.holdout import power_of, propose_holdout
+from lib.operations.holdout import (
+    BASELINE_PERCENT_RANGE,
+    EFFECT_PERCENT_RANGE,
+    SEED_MAX,
+    SEED_MIN,
+    new_seed,
+    power_of,
+    propose_holdout,
+)
 from views import operations_outcomes
 
 code = ui.lang()
 st.title(t("page_operations", code))
 CAN_RUN = ui.user().can("run_operations")
 CAN_SEE_IDENTIFIERS = ui.user().can("see_identifiers")
-OPEN_PLAN = "ops_open_plan"
-SEED = "ops_seed"
+#: Headers of a plan's customer list (lib.operations.plans.plan_members) and of the plan listing.
+MEMBER_TABLE = {k: f"ops_col_{k}" for k in ("customer_id", "arm", "tier", "stage", "province", "manager",
+                                             "offer_id")}
+PLAN_TABLE = {"plan_id": "ops_col_plan_id", "name": "ops_col_name", "status": "ops_col_status",
+              "channel": "ops_col_channel", "treated": Column("ops_col_treated", "count"),
+              "holdout": Column("ops_col_holdout", "count"), "outcomes": Column("ops_col_outcomes", "count"),
+              "window_start": "ops_col_window_start", "window_end": "ops_col_window_end",
+              "created_by": "ops_col_created_by", "created_at": "ops_col_created_at"}
+OPEN_PLAN = ui.Keys.OPS_OPEN_PLAN
+SEED = ui.Keys.OPS_SEED
 
 
 def _done(message: str) -> None:
     ui.clear_caches()
-    st.session_state["ops_flash"] = message
+    st.session_state[ui.Keys.OPS_FLASH] = message
     st.rerun()
 
 
-def _new_plan(filters, rules, catalogue) -> None:
-    settings = operations_settings(rules)
-    handoff = st.session_state.pop(FROM_ACTION_LIST_KEY, None)
+class Choice(NamedTuple):
+    """Who a new plan is drawn from: the source and its selection."""
+
+    source: str
+    bands: tuple
+    stages: tuple
+    tiers: tuple
+    provinces: tuple
+    offer_plan: tuple | None
+    scored_by: int | None
+
+
+def _take_handoff() -> None:
+    """The Action list's "plan from this list": its bands and stages become this page's choice."""
+    handoff = st.session_state.pop(ui.Keys.FROM_ACTION_LIST, None)
     if handoff is not None:
-        st.session_state["ops_source"] = "action_list"
-        st.session_state["ops_bands"] = list(handoff.get("bands", ["high"]))
-        st.session_state["ops_stages"] = list(handoff.get("stages", []))
+        st.session_state[ui.Keys.OPS_SOURCE] = "action_list"
+        st.session_state[ui.Keys.OPS_BANDS] = list(handoff.get("bands", ["high"]))
+        st.session_state[ui.Keys.OPS_STAGES] = list(handoff.get("stages", []))
+
+
+def _choose_customers(filters, rules, settings) -> Choice | None:
+    """The source (the call list or a tier / stage / province selection) and its filters;
+    None when the call list is chosen but the snapshot is not scored."""
+    _take_handoff()
     scored_by = ui.compute(churn_view, filters.snapshot_date).scored_by
-    if st.session_state.get("ops_source") not in ("action_list", "selection"):
-        st.session_state["ops_source"] = "action_list" if scored_by is not None else "selection"
+    if st.session_state.get(ui.Keys.OPS_SOURCE) not in ("action_list", "selection"):
+        st.session_state[ui.Keys.OPS_SOURCE] = "action_list" if scored_by is not None else "selection"
     source = st.radio(t("ops_source", code), options=["action_list", "selection"], horizontal=True,
-                      format_func=lambda s: t(f"ops_source_{s}", code), key="ops_source")
-    offer_plan = None
+                      format_func=lambda s: t(f"ops_source_{s}", code), key=ui.Keys.OPS_SOURCE)
     if source == "action_list":
         if scored_by is None:
             st.info(t("actions_not_scored", code, snapshot=fmt.date(filters.snapshot_date)))
-            st.page_link("views/churn.py", label=t("page_churn", code), icon=":material/trending_down:")
-            return
+            ui.pages.page_link(ui.pages.CHURN, code)
+            return None
         offer_plan = st.session_state.get(ui.Keys.OFFER_PLAN) or None
         left, right = st.columns(2)
-        st.session_state.setdefault("ops_bands", ["high"])
+        st.session_state.setdefault(ui.Keys.OPS_BANDS, ["high"])
         bands = left.multiselect(t("actions_bands", code), options=list(BANDS),
-                                 format_func=lambda b: t(f"churn_band_{b}", code), key="ops_bands",
+                                 format_func=lambda b: t(f"churn_band_{b}", code), key=ui.Keys.OPS_BANDS,
                                  placeholder=t("sidebar_all", code), disabled=bool(offer_plan))
-        stages = right.multiselect(t("actions_stages", code), options=list(STAGES), key="ops_stages",
+        stages = right.multiselect(t("actions_stages", code), options=list(STAGES), key=ui.Keys.OPS_STAGES,
                                    format_func=lambda s: t(f"churn_stage_{s}", code),
                                    placeholder=t("sidebar_all", code), disabled=bool(offer_plan))
-        tiers, provinces = filters.tiers, filters.provinces
         st.caption(t("ops_source_action_list_note" if not offer_plan else "ops_source_offer_plan_note",
                      code, snapshot=fmt.date(filters.snapshot_date)))
-    else:
-        a, b, c = st.columns(3)
-        st.session_state.setdefault("ops_tiers", list(filters.tiers))
-        st.session_state.setdefault("ops_provinces", list(filters.provinces))
-        tiers = a.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)),
-                              format_func=lambda tier: rules.tier_name(tier, code), key="ops_tiers",
+        return Choice(source, tuple(bands), tuple(stages), tuple(filters.tiers), tuple(filters.provinces),
+                      offer_plan, scored_by)
+    a, b, c = st.columns(3)
+    st.session_state.setdefault(ui.Keys.OPS_TIERS, list(filters.tiers))
+    st.session_state.setdefault(ui.Keys.OPS_PROVINCES, list(filters.provinces))
+    tiers = a.multiselect(t("sidebar_tiers", code), options=list(TIERS),
+                          format_func=lambda tier: rules.tier_name(tier, code), key=ui.Keys.OPS_TIERS,
+                          placeholder=t("sidebar_all", code))
+    stages = b.multiselect(t("actions_stages", code), options=list(STAGES), key=ui.Keys.OPS_SEL_STAGES,
+                           format_func=lambda s: t(f"churn_stage_{s}", code),
+                           placeholder=t("sidebar_all", code))
+    provinces = c.multiselect(t("sidebar_provinces", code), key=ui.Keys.OPS_PROVINCES,
+                              options=ui.province_options(filters.snapshot_date, ui.data_token()),
                               placeholder=t("sidebar_all", code))
-        stages = b.multiselect(t("actions_stages", code), options=list(STAGES), key="ops_sel_stages",
-                               format_func=lambda s: t(f"churn_stage_{s}", code),
-                               placeholder=t("sidebar_all", code))
-        provinces = c.multiselect(t("sidebar_provinces", code), key="ops_provinces",
-                                  options=ui.province_options(filters.snapshot_date, ui.data_token()),
-                                  placeholder=t("sidebar_all", code))
-        bands = ()
-        st.caption(t("ops_source_selection_note", code, snapshot=fmt.date(filters.snapshot_date),
-                     limit=f"{settings.max_plan_customers:,}"))
-    inputs = ui.compute(plan_inputs, source, filters, rules, tuple(bands), tuple(stages), tuple(tiers),
-                        tuple(provinces), catalogue, offer_plan)
-    customers = inputs.candidates.height
-    if customers == 0:
-        st.info(t("ops_no_customers", code))
-        return
-    if inputs.matched > customers:
-        st.caption(t("ops_capped", code, matched=f"{inputs.matched:,}", kept=f"{customers:,}"))
+    st.caption(t("ops_source_selection_note", code, snapshot=fmt.date(filters.snapshot_date),
+                 limit=f"{settings.max_plan_customers:,}"))
+    return Choice(source, (), tuple(stages), tuple(tiers), tuple(provinces), None, scored_by)
 
+
+def _percent_input(where, label: str, share: float, bounds: tuple[float, float], key: str, help: str) -> float:
+    """A share (0–1) typed in percent within ``bounds`` (percent), starting at ``share``."""
+    low, high = bounds
+    start = min(high, max(low, round(share * 100, 1)))
+    return where.number_input(label, min_value=low, max_value=high, step=0.5, value=start, key=key,
+                              help=help) / 100
+
+
+def _power(inputs, settings, source: str):
+    """Baseline, effect and the proposed hold-out, shown as the power calculation's figures;
+    None when the effect is not below the baseline."""
     st.markdown(f"**{t('ops_power_title', code)}**")
     left, right = st.columns(2)
-    baseline = left.number_input(
-        t("ops_baseline", code), min_value=0.1, max_value=99.9, step=0.5,
-        value=min(99.9, max(0.1, round(inputs.baseline.rate * 100, 1))), key=f"ops_baseline_{source}_{round(inputs.baseline.rate, 4)}",
-        help=t(f"ops_baseline_{inputs.baseline.source}_help", code)) / 100
-    # The rules' effect, or half the baseline when the baseline is too low for it.
-    default_effect = min(settings.target_effect, round(baseline / 2, 3))
-    effect = right.number_input(t("ops_effect", code), min_value=0.1, max_value=50.0, step=0.5,
-                                value=max(0.1, round(default_effect * 100, 1)), key=f"ops_effect_{default_effect}",
-                                help=t("ops_effect_help", code)) / 100
+    baseline = _percent_input(left, t("ops_baseline", code), inputs.baseline.rate, BASELINE_PERCENT_RANGE,
+                              ui.scoped(ui.Keys.OPS_BASELINE, source, round(inputs.baseline.rate, 4)),
+                              t(f"ops_baseline_{inputs.baseline.source}_help", code))
+    default_effect = settings.default_effect(baseline)
+    effect = _percent_input(right, t("ops_effect", code), default_effect, EFFECT_PERCENT_RANGE,
+                            ui.scoped(ui.Keys.OPS_EFFECT, default_effect), t("ops_effect_help", code))
     if effect >= baseline:
         st.warning(t("ops_bad_effect", code, baseline=round(baseline * 100, 1), effect=round(effect * 100, 1)))
-        return
+        return None
+    customers = inputs.candidates.height
     proposal = propose_holdout(customers, baseline, effect, settings)
     a, b, c, d = st.columns(4)
     a.metric(t("ops_kpi_customers", code), fmt.number(customers, "count", code), border=True)
@@ -130,10 +166,11 @@ def _new_plan(filters, rules, catalogue) -> None:
                      per_arm=f"{proposal.per_arm_equal:,}", effect=f"{effect * 100:.1f}",
                      share=fmt.number(settings.default_holdout_share, "share", code),
                      power=fmt.number(proposal.achieved_power, "share", code)))
+    return baseline, effect, proposal
 
-    if not CAN_RUN:
-        st.caption(t("ops_viewer_note", code))
-        return
+
+def _holdout_input(customers: int, proposal, baseline: float, effect: float, settings) -> int:
+    """The hold-out size, the proposal unless the analyst types another (its power shown)."""
     left, right = st.columns(2)
     holdout = left.number_input(t("ops_holdout", code), min_value=0, max_value=customers - 1,
                                 value=min(proposal.holdout, customers - 1), step=1,
@@ -143,9 +180,14 @@ def _new_plan(filters, rules, catalogue) -> None:
                      fmt.number(power_of(int(holdout), customers - int(holdout), baseline, effect,
                                          settings.alpha, settings.continuity_correction), "share", code),
                      border=True)
+    return int(holdout)
+
+
+def _plan_form(catalogue, settings):
+    """Name, channel, purpose, window, offers and seed; None until the form is submitted."""
     if SEED not in st.session_state:
-        st.session_state[SEED] = secrets.randbelow(1_000_000) + 1
-    with st.form("ops_new_plan"):
+        st.session_state[SEED] = new_seed()
+    with st.form(ui.Keys.OPS_NEW_PLAN_FORM):
         left, right = st.columns(2)
         name = left.text_input(t("ops_name", code))
         channel = right.selectbox(t("ops_channel", code), options=list(CHANNELS),
@@ -153,29 +195,58 @@ def _new_plan(filters, rules, catalogue) -> None:
         purpose = st.text_input(t("ops_purpose", code), placeholder=t("ops_purpose_placeholder", code))
         left, right = st.columns(2)
         today = dt.date.today()
-        window = left.date_input(t("ops_window", code), value=(today, today + dt.timedelta(days=14)))
+        window = left.date_input(t("ops_window", code),
+                                 value=(today, today + dt.timedelta(days=settings.default_window_days)))
         offers = right.multiselect(t("ops_offers", code), options=[o["id"] for o in catalogue],
                                    format_func=offer_names(catalogue, code).get,
                                    placeholder=t("ops_offers_placeholder", code))
-        seed = left.number_input(t("ops_seed", code), min_value=1, max_value=2**31 - 1, step=1, key=SEED,
+        seed = left.number_input(t("ops_seed", code), min_value=SEED_MIN, max_value=SEED_MAX, step=1, key=SEED,
                                  help=t("ops_seed_help", code))
-        submitted = st.form_submit_button(t("ops_create", code), type="primary")
-    if submitted:
-        start, end = (tuple(window) + (None, None))[:2] if isinstance(window, (tuple, list)) else (window, None)
-        selection = {"source": source, "snapshot_date": filters.snapshot_date, "tiers": list(tiers),
-                     "stages": list(stages), "provinces": list(provinces), "bands": list(bands),
-                     "baseline": baseline, "baseline_source": inputs.baseline.source,
-                     "offer_plan": [list(g) for g in offer_plan] if offer_plan else None}
-        if source == "action_list":
-            selection["model_id"] = scored_by
-        draft = PlanDraft(name=name, purpose=purpose, channel=channel, snapshot_date=filters.snapshot_date,
-                          window_start=start, window_end=end, offer_ids=tuple(offers), selection=selection,
-                          target_effect=effect, holdout_size=int(holdout), seed=int(seed))
-        plan_id = create_plan(ui.engine(), draft, inputs.candidates, rules, catalogue)
-        st.session_state[OPEN_PLAN] = plan_id
-        st.session_state.pop(SEED, None)
-        _done(t("ops_created", code, plan=plan_id, holdout=f"{int(holdout):,}",
-                treated=f"{customers - int(holdout):,}"))
+        if not st.form_submit_button(t("ops_create", code), type="primary"):
+            return None
+    start, end = (tuple(window) + (None, None))[:2] if isinstance(window, (tuple, list)) else (window, None)
+    return name, channel, purpose, start, end, tuple(offers), int(seed)
+
+
+def _new_plan(filters, rules, catalogue) -> None:
+    """Make a call-back plan: who, the power calculation of its hold-out, then the form."""
+    settings = operations_settings(rules)
+    choice = _choose_customers(filters, rules, settings)
+    if choice is None:
+        return
+    inputs = ui.compute(plan_inputs, choice.source, filters, rules, choice.bands, choice.stages, choice.tiers,
+                        choice.provinces, catalogue, choice.offer_plan)
+    customers = inputs.candidates.height
+    if customers == 0:
+        st.info(t("ops_no_customers", code))
+        return
+    if inputs.matched > customers:
+        st.caption(t("ops_capped", code, matched=f"{inputs.matched:,}", kept=f"{customers:,}"))
+    power = _power(inputs, settings, choice.source)
+    if power is None:
+        return
+    baseline, effect, proposal = power
+    if not CAN_RUN:
+        st.caption(t("ops_viewer_note", code))
+        return
+    holdout = _holdout_input(customers, proposal, baseline, effect, settings)
+    form = _plan_form(catalogue, settings)
+    if form is None:
+        return
+    name, channel, purpose, start, end, offers, seed = form
+    selection = {"source": choice.source, "snapshot_date": filters.snapshot_date, "tiers": list(choice.tiers),
+                 "stages": list(choice.stages), "provinces": list(choice.provinces), "bands": list(choice.bands),
+                 "baseline": baseline, "baseline_source": inputs.baseline.source,
+                 "offer_plan": [list(g) for g in choice.offer_plan] if choice.offer_plan else None}
+    if choice.source == "action_list":
+        selection["model_id"] = choice.scored_by
+    draft = PlanDraft(name=name, purpose=purpose, channel=channel, snapshot_date=filters.snapshot_date,
+                      window_start=start, window_end=end, offer_ids=offers, selection=selection,
+                      target_effect=effect, holdout_size=holdout, seed=seed)
+    plan_id = create_plan(ui.engine(), draft, inputs.candidates, rules, catalogue)
+    st.session_state[OPEN_PLAN] = plan_id
+    st.session_state.pop(SEED, None)
+    _done(t("ops_created", code, plan=plan_id, holdout=f"{holdout:,}", treated=f"{customers - holdout:,}"))
 
 
 def _plan_label(row: dict) -> str:
@@ -184,9 +255,8 @@ def _plan_label(row: dict) -> str:
 
 def _open_plan(plan: dict, rules, catalogue) -> None:
     plan_id = plan["plan_id"]
-    month = int(plan["snapshot_month"])
     st.caption(t("ops_plan_caption", code, channel=t(f"ops_channel_{plan['channel']}", code),
-                 snapshot=f"{month // 12}-{month % 12 + 1:02d}", start=fmt.date(plan["window_start"]),
+                 snapshot=fmt.month(plan["snapshot_month"]), start=fmt.date(plan["window_start"]),
                  end=fmt.date(plan["window_end"]), seed=plan["seed"], by=plan["created_by"] or "–",
                  purpose=plan["purpose"] or "–",
                  effect=fmt.number(plan["target_effect"], "share", code)))
@@ -197,10 +267,10 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
     if CAN_RUN:
         buttons = st.columns([1, 1, 4])
         following = NEXT_STATUS.get(plan["status"])
-        if following and buttons[0].button(t(f"ops_to_{following}", code), key=f"ops_status_{plan_id}"):
+        if following and buttons[0].button(t(f"ops_to_{following}", code), key=ui.scoped(ui.Keys.OPS_STATUS, plan_id)):
             set_status(ui.engine(), plan_id, following)
             _done(t("ops_status_changed", code, plan=plan_id, status=t(f"ops_status_{following}", code)))
-        if plan["status"] == "draft" and buttons[1].button(t("ops_delete", code), key=f"ops_delete_{plan_id}"):
+        if plan["status"] == "draft" and buttons[1].button(t("ops_delete", code), key=ui.scoped(ui.Keys.OPS_DELETE, plan_id)):
             delete_plan(ui.engine(), plan_id)
             st.session_state.pop(OPEN_PLAN, None)
             _done(t("ops_deleted", code, plan=plan_id))
@@ -209,18 +279,18 @@ def _open_plan(plan: dict, rules, catalogue) -> None:
     shown = mask_identifiers(members, ("customer_id",), CAN_SEE_IDENTIFIERS).with_columns(
         pl.col("arm").replace_strict({a: t(f"ops_arm_{a}", code) for a in ("treated", "holdout")},
                                      default=pl.col("arm"), return_dtype=pl.String),
-        pl.col("tier").replace_strict({k: rules.tier_name(k, code) for k in range(1, 7)},
+        pl.col("tier").replace_strict({k: rules.tier_name(k, code) for k in TIERS},
                                       default=None, return_dtype=pl.String),
         pl.col("stage").replace_strict({s: t(f"churn_stage_{s}", code) for s in STAGES},
                                        default=pl.col("stage"), return_dtype=pl.String),
         pl.col("offer_id").replace_strict(names, default=pl.col("offer_id"), return_dtype=pl.String),
     ).with_columns(pl.col("offer_id", "manager").fill_null("—"))    # hold-out: no call, no offer
-    ui.table(shown.rename({k: t(f"ops_col_{k}", code) for k in shown.columns}))
+    ui.labelled_table(shown, MEMBER_TABLE, code)
     st.caption(t("actions_shown_note" if CAN_SEE_IDENTIFIERS else "actions_masked_note", code))
     operations_outcomes.render(plan_id, names)
 
 
-flash = st.session_state.pop("ops_flash", None)
+flash = st.session_state.pop(ui.Keys.OPS_FLASH, None)
 if flash:
     st.success(flash)
 
@@ -248,7 +318,7 @@ with ui.guard():
             "treated", "holdout", "outcomes", pl.col("window_start").cast(pl.String).fill_null("—"),
             pl.col("window_end").cast(pl.String).fill_null("—"), "created_by", pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
         )
-        ui.table(listing.rename({k: t(f"ops_col_{k}", code) for k in listing.columns}))
+        ui.labelled_table(listing, PLAN_TABLE, code)
         rows = {r["plan_id"]: r for r in plans.iter_rows(named=True)}
         ids = list(rows)
         if st.session_state.get(OPEN_PLAN) not in ids:

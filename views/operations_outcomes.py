@@ -18,6 +18,7 @@ from lib.operations import charts as charts_operations
 from lib.common import fmt
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
 from lib.i18n import t
@@ -28,6 +29,15 @@ from lib.operations.results import outcomes_token, plan_calibration, plan_choice
 from lib.operations.outcomes import (FIELD_NAMES, OUTCOMES, OutcomeCheck, auto_map, check_outcome_file, mapped_table,
                           outcome_history, plan_outcome_rows, record_outcomes, rows_table)
 
+
+
+#: Take-up per offer (lib.operations.results): header and unit of each column.
+TAKE_UP_TABLE = {"offer_id": "outcomes_col_offer", "treated": Column("outcomes_treated", "count"),
+                 "reached": Column("outcomes_col_reached", "count"),
+                 "accepted": Column("outcomes_col_accepted", "count"),
+                 "take_up": Column("outcomes_col_take_up", "share"),
+                 "take_up_reached": Column("outcomes_col_take_up_reached", "share"),
+                 "cost": Column("outcomes_col_cost", "currency")}
 
 def render(plan_id: int, offer_names: dict[str, str]) -> None:
     """Draw the outcomes and results of plan ``plan_id`` (Streamlit); ``offer_names``: offer id ->
@@ -71,7 +81,7 @@ def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str)
     d.metric(t("outcomes_holdout", code), fmt.number(res.holdout_listed, "count", code))
 
     dimension = st.radio(t("outcomes_reach_by", code), ["manager", "tier", "province"], horizontal=True,
-                         format_func=lambda k: t(f"outcomes_by_{k}", code), key=f"outcomes_reach_by_{plan_id}")
+                         format_func=lambda k: t(f"outcomes_by_{k}", code), key=ui.scoped(ui.Keys.OUTCOMES_REACH_BY, plan_id))
     frame = getattr(res, f"by_{dimension}")
     if dimension == "tier":
         frame = frame.with_columns(relabel(frame["group"], lambda x: rules.tier_name(int(x), code)))
@@ -80,15 +90,9 @@ def _results(plan_id: int, token: tuple, offer_names: dict[str, str], code: str)
                                                          code), width="stretch")
 
     st.markdown(f"**{t('outcomes_take_up', code)}**")
-    formats = {"offer_id": None, "treated": "%d", "reached": "%d", "accepted": "%d", "take_up": "percent",
-               "take_up_reached": "percent", "cost": "%,.0f"}
-    labels = {k: t("outcomes_treated" if k == "treated" else f"outcomes_col_{k.removesuffix('_id')}", code)
-              for k in formats}
     take_up = res.take_up.with_columns(
         relabel(res.take_up["offer_id"], lambda o: offer_names.get(o, o)).fill_null(t("outcomes_no_offer", code)))
-    ui.table(take_up.select(list(formats)),
-             column_config={k: st.column_config.NumberColumn(labels[k], format=f) if f
-                            else st.column_config.TextColumn(labels[k]) for k, f in formats.items()})
+    ui.labelled_table(take_up, TAKE_UP_TABLE, code, rename=False)
 
     st.markdown(f"**{t('outcomes_churn_title', code)}**")
     if res.later_snapshots == 0:
@@ -127,14 +131,14 @@ def _show_check(check: OutcomeCheck, name: str, code: str, key: str) -> None:
             pl.col("row").alias(t("data_col_rows", code)), pl.col("column").alias(t("data_col_source", code)),
             pl.col("value"), pl.col(message).alias(t("data_col_problem", code))).head(1000))
         ui.download_button(t("outcomes_report_download", code), lambda: report_csv(check),
-                           file_name=f"{name}.report.csv", mime="text/csv", key=f"{key}_report")
+                           file_name=f"{name}.report.csv", mime="text/csv", key=ui.scoped(key, "report"))
 
 
 def _upload(plan_id: int, code: str) -> None:
     upload = st.file_uploader(t("outcomes_upload", code), type=["csv", "txt", "tsv", "xlsx"],
                               disabled=not _can_record(),
                               help=t("outcomes_upload_help", code) if _can_record()
-                              else t("outcomes_role_needed", code), key=f"outcomes_upload_{plan_id}")
+                              else t("outcomes_role_needed", code), key=ui.scoped(ui.Keys.OUTCOMES_UPLOAD, plan_id))
     if upload is None:
         return
     raw = ui.uploaded_table(upload, "run_operations")
@@ -148,14 +152,14 @@ def _upload(plan_id: int, code: str) -> None:
         options = [none, *headers]
         chosen = column.selectbox(t(f"outcomes_field_{field}", code), options,
                                   index=options.index(proposed[field]) if field in proposed else 0,
-                                  key=f"outcomes_map_{plan_id}_{upload.file_id}_{raw.sheet}_{field}")
+                                  key=ui.scoped(ui.Keys.OUTCOMES_MAP, plan_id, upload.file_id, raw.sheet, field))
         if chosen != none:
             mapping[field] = chosen
     with ui.engine().connect() as conn:
         check = check_outcome_file(conn, plan_id, raw, mapping)
-    _show_check(check, upload.name, code, f"outcomes_file_{plan_id}")
+    _show_check(check, upload.name, code, ui.scoped(ui.Keys.OUTCOMES_FILE, plan_id))
     if st.button(t("outcomes_record_button", code, n=check.rows_accepted), type="primary",
-                 disabled=check.rows_accepted == 0 or not _can_record(), key=f"outcomes_record_{plan_id}",
+                 disabled=check.rows_accepted == 0 or not _can_record(), key=ui.scoped(ui.Keys.OUTCOMES_RECORD, plan_id),
                  help=None if _can_record() else t("outcomes_role_needed", code)):
         result = record_outcomes(ui.engine(), plan_id, mapped_table(raw, mapping), source="file",
                                  source_name=upload.name, column_labels=mapping)
@@ -175,7 +179,7 @@ def _editor(plan_id: int, token: tuple, code: str) -> None:
     st.caption(t("outcomes_edit_help", code))
     managers = sorted({m for m in rows["plan_manager"].to_list() if m})
     every = t("sidebar_all", code)
-    manager = st.selectbox(t("outcomes_manager_filter", code), [every, *managers], key=f"outcomes_mgr_{plan_id}")
+    manager = st.selectbox(t("outcomes_manager_filter", code), [every, *managers], key=ui.scoped(ui.Keys.OUTCOMES_MANAGER, plan_id))
     if manager != every:
         rows = rows.filter(pl.col("plan_manager") == manager)
     labels = {name: t(f"outcome_{name}", code) for name in OUTCOMES}
@@ -194,7 +198,7 @@ def _editor(plan_id: int, token: tuple, code: str) -> None:
     })
     edited = st.data_editor(
         table, hide_index=True, width="stretch", num_rows="fixed",
-        key=f"outcomes_editor_{plan_id}_{manager}_{token}", disabled=not _can_record(),
+        key=ui.scoped(ui.Keys.OUTCOMES_EDITOR, plan_id, manager, token), disabled=not _can_record(),
         column_config={
             "customer": st.column_config.TextColumn(t("outcomes_col_customer", code), disabled=True),
             "tier": st.column_config.NumberColumn(t("outcomes_col_tier", code), disabled=True),
@@ -209,19 +213,19 @@ def _editor(plan_id: int, token: tuple, code: str) -> None:
             "recorded_by": st.column_config.TextColumn(t("outcomes_col_recorded_by", code), disabled=True),
         })
     changed = _changed_rows(rows, table, edited)
-    if st.button(t("outcomes_save", code, n=len(changed)), type="primary", key=f"outcomes_save_{plan_id}",
+    if st.button(t("outcomes_save", code, n=len(changed)), type="primary", key=ui.scoped(ui.Keys.OUTCOMES_SAVE, plan_id),
                  disabled=not changed or not _can_record(),
                  help=None if _can_record() else t("outcomes_role_needed", code)):
         try:
             result = record_outcomes(ui.engine(), plan_id, rows_table(changed), source="app", source_name="app")
         except Exception as exc:
             if getattr(exc, "check", None) is not None:
-                _show_check(exc.check, "outcomes_app", code, f"outcomes_app_{plan_id}")
+                _show_check(exc.check, "outcomes_app", code, ui.scoped(ui.Keys.OUTCOMES_APP, plan_id))
             raise
         ui.clear_caches()
         st.success(t("outcomes_recorded", code, stored=result.stored, plan=plan_id))
         if result.check.rows_rejected:
-            _show_check(result.check, "outcomes_app", code, f"outcomes_app_{plan_id}")
+            _show_check(result.check, "outcomes_app", code, ui.scoped(ui.Keys.OUTCOMES_APP, plan_id))
 
 
 def _changed_rows(rows: pl.DataFrame, before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
@@ -253,7 +257,7 @@ def calibration_source(filters, rules, code: str) -> tuple[pl.DataFrame, str | N
     if labels:
         source = st.radio(t("outcomes_calibration_source", code), [None, *labels], horizontal=True,
                           format_func=lambda p: t("outcomes_source_campaign", code) if p is None
-                          else t("outcomes_source_plan", code, plan=labels[p]), key="offers_calibration_source")
+                          else t("outcomes_source_plan", code, plan=labels[p]), key=ui.Keys.CALIBRATION_SOURCE)
     if source is None:
         return ui.compute(campaign_calibration, filters, rules), None
     calibration = ui.compute(plan_calibration, source, rules, token)

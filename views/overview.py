@@ -46,7 +46,7 @@ def operations_section(ops: OperationsOverview) -> None:
                         fmt.number(latest.cost_per_save, "currency", code, ui.rules().currency),
                         help=t("outcomes_no_saves", code) if no_saves else None, border=True)
         st.caption(" · ".join(notes))
-    st.page_link("views/operations.py", label=t("overview_ops_open", code), icon=":material/support_agent:")
+    ui.pages.page_link(ui.pages.OPERATIONS, code, "overview_ops_open")
 
 
 st.title(t("page_overview", code))
@@ -61,7 +61,7 @@ with ui.guard():
     money = rules.currency
     columns = st.columns(4)
     for i, kpi in enumerate(view.kpis):
-        with columns[i % 4], st.container(border=True):   # the target inside the card
+        with columns[i % len(columns)], st.container(border=True):   # the target inside the card
             label = t(kpi.key, code)
             if kpi.meets_target is False:
                 label = f"⚠ {label}"
@@ -78,7 +78,7 @@ with ui.guard():
     if view.without_vips:
         st.info(t("overview_no_vip", code, vip=rules.tier_name(rules.vip_min_tier, code),
                   threshold=fmt.number(vip_spend_min(rules), "currency", code, money)))
-        st.page_link("views/data.py", label=t("overview_no_vip_link", code), icon=":material/tune:")
+        ui.pages.page_link(ui.pages.DATA, code, "overview_no_vip_link", icon=":material/tune:")
     missed = [t(k.key, code) for k in view.kpis if k.meets_target is False]
     if missed:
         st.warning(t("overview_missed", code, kpis=join(missed, code)))
@@ -96,7 +96,7 @@ with ui.guard():
     left, right = st.columns(2)
     figures = charts.overview_figures(view, rules, code)
     for i, figure in enumerate(figures):
-        with (left if i % 2 == 0 else right):
+        with (left, right)[i % 2]:
             st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
     with ui.engine().connect() as conn:   # not cached: recording outcomes changes no snapshot

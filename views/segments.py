@@ -17,6 +17,7 @@ from lib.segments.columns import money_header, unit_of
 from lib.segments import geo as segments_geo
 
 from lib import ui
+from lib.ui.tables import Column
 from lib.ui import links
 from lib.common.exports import mask_identifiers
 from lib.common.frames import relabel
@@ -26,11 +27,10 @@ from lib.common.localise import join
 code = ui.lang()
 st.title(t("page_segments", code))
 PLOT = {"displaylogo": False}
-TAB_KEY = "segments_tab"
-TILES_KEY = "seg_tiles"
-DRILL_KEY = "seg_drill_province"
-#: The tile last clicked, so a click drills down once and the drill box stays the user's after.
-CLICKED_KEY = "seg_tiles_clicked"
+TAB_KEY = ui.Keys.SEGMENTS_TAB
+TILES_KEY = ui.Keys.SEG_TILES
+DRILL_KEY = ui.Keys.SEG_DRILL_PROVINCE
+CLICKED_KEY = ui.Keys.SEG_TILES_CLICKED
 
 
 def drill_to(province: str | None) -> None:
@@ -46,7 +46,7 @@ def filter_to(province: str) -> None:
 
 
 def download(frame: pl.DataFrame, stem: str, snapshot) -> None:
-    ui.csv_download(t("seg_download", code), frame, f"segments_{stem}", snapshot, key=f"download_{stem}")
+    ui.csv_download(t("seg_download", code), frame, f"segments_{stem}", snapshot, key=ui.scoped(ui.Keys.SEG_DOWNLOAD, stem))
 
 
 #: Column → i18n key of its header, for tables on screen and in downloads.
@@ -90,7 +90,7 @@ if ui.compute(segments.churn_window, snapshot) is None:
 names = ["seg_tab_value", "seg_tab_rfm", "seg_tab_clusters", "seg_tab_geography", "seg_tab_migration"]
 links.tab(TAB_KEY, names, code)
 value_tab, rfm_tab, cluster_tab, geo_tab, migration_tab = st.tabs(
-    [t(n, code) for n in names], key=TAB_KEY, on_change="rerun")
+    [t(n, code) for n in names], key=ui.Keys.SEGMENTS_TAB, on_change="rerun")
 
 if value_tab.open:
     with value_tab, ui.guard():
@@ -103,8 +103,8 @@ if value_tab.open:
         left, right = st.columns(2)
         left.plotly_chart(charts_segments.tier_value(view.tiers, rules, code), config=PLOT)
         with right:
-            share = st.slider(t("seg_top_share", code), 0.01, 0.99, config.pareto_top_share, 0.01,
-                              format="%.2f", key="seg_top_share")
+            share = st.slider(t("seg_top_share", code), *segments.PARETO_TOP_SHARE_RANGE, config.pareto_top_share, step=0.01,
+                              format="%.2f", key=ui.Keys.SEG_TOP_SHARE)
             revenue = segments.top_share(view.pareto, share)
             st.plotly_chart(charts.pareto(view.pareto, share, revenue, code), config=PLOT)
             st.caption(t("seg_top_result", code, customers=fmt.number(share, "share", code),
@@ -114,7 +114,7 @@ if value_tab.open:
         with left:
             if view.dimensions:
                 dimension = st.selectbox(t("seg_dimension", code), view.dimensions,
-                                         format_func=lambda d: t(f"seg_dim_{d}", code), key="seg_dimension")
+                                         format_func=lambda d: t(f"seg_dim_{d}", code), key=ui.Keys.SEG_DIMENSION)
                 crossed = ui.compute(segments.tier_dimension_view, filters, dimension)
                 st.plotly_chart(charts_segments.tier_dimension(
                     crossed, rules, t(f"seg_dim_{dimension}", code), code), config=PLOT)
@@ -149,7 +149,7 @@ if cluster_tab.open:
     with cluster_tab, ui.guard():
         settings = segments_clusters.cluster_settings(rules)
         options = [None, *range(settings.k_min, settings.k_max + 1)]
-        k = st.selectbox(t("seg_k", code), options, key="seg_k",
+        k = st.selectbox(t("seg_k", code), options, key=ui.Keys.SEG_K,
                          format_func=lambda v: t("seg_k_auto", code) if v is None else str(v))
         model = ui.compute(segments_clusters.fit_clusters, snapshot, rules, k)
         if model is None:
@@ -173,8 +173,8 @@ if cluster_tab.open:
 
 if geo_tab.open:
     with geo_tab, ui.guard():
-        links.choice("seg_metric", list(segments_geo.METRICS))
-        metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key="seg_metric",
+        links.choice(ui.Keys.SEG_METRIC, list(segments_geo.METRICS))
+        metric = st.selectbox(t("seg_metric", code), list(segments_geo.METRICS), key=ui.Keys.SEG_METRIC,
                               format_func=lambda m: t(f"seg_metric_{m}", code))
         view = ui.compute(segments_geo.province_view, filters, rules)
         if view.areas.height == 0:
@@ -224,7 +224,7 @@ if geo_tab.open:
             cities = segments_geo.ranked(
                 ui.compute(segments_geo.area_view, filters, rules, "city", province), metric)
             city = right.selectbox(t("seg_drill_city", code), [None, *cities["area"].to_list()],
-                                   key="seg_drill_city",
+                                   key=ui.Keys.SEG_DRILL_CITY,
                                    format_func=lambda c: t("seg_drill_all", code) if c is None else c)
             if city is None:
                 drill, stem = cities, "cities"
@@ -241,12 +241,12 @@ if migration_tab.open:
             st.info(t("seg_migration_single", code, date=fmt.date(snapshot)))
         else:
             left, right = st.columns(2)
-            start = left.selectbox(t("seg_from_snapshot", code), list(reversed(dates)), key="seg_from")
+            start = left.selectbox(t("seg_from_snapshot", code), list(reversed(dates)), key=ui.Keys.SEG_FROM)
             right.caption(t("seg_to_snapshot", code, date=fmt.date(snapshot)))
             view = ui.compute(segments.migration_view, filters, rules, start)
             st.caption(t("seg_migration_note", code, start=fmt.date(start), end=fmt.date(snapshot)))
             measure = st.radio(t("seg_sankey_measure", code), ["customers", "revenue_from"],
-                               horizontal=True, key="seg_sankey_measure",
+                               horizontal=True, key=ui.Keys.SEG_SANKEY_MEASURE,
                                format_func=lambda m: t("seg_customers" if m == "customers" else "seg_revenue", code))
             left, right = st.columns([3, 2])
             left.plotly_chart(charts_segments.migration_sankey(view.matrix, rules, code, measure),

@@ -24,7 +24,7 @@ from lib.i18n import t
 from lib.churn.need_tags import collapse, need_tags, tag_columns, tags_text
 from lib.store.filters import Filters
 from lib.churn import queries as q
-from lib.rules import Rules, RulesError
+from lib.rules import TIERS, Rules, RulesError
 from lib.store import customers, export_log, now, read_frame
 
 BANDS: tuple[str, ...] = ("high", "medium", "low")
@@ -65,27 +65,20 @@ class ActionSettings:
 
 def action_settings(rules: Rules) -> ActionSettings:
     """Parse ``[churn_actions]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section_or_shipped("churn_actions")
-
-    def integer(key: str, low: int, high: int) -> int:
-        value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise RulesError("rules_bad_number", key=f"churn_actions.{key}", low=low, high=high)
-        return value
-
-    high = integer("high_min_decile", 2, 10)
-    medium = integer("medium_min_decile", 1, high)
-    assignment = section.get("assignment")
-    if assignment not in ("region", "capacity"):
-        raise RulesError("churn_rules_bad_assignment", key="churn_actions.assignment")
-    managers = []
-    for entry in section.get("managers", []):
+    section = rules.read("churn_actions")
+    high = section.integer("high_min_decile", 2, 10)
+    medium = section.integer("medium_min_decile", 1, high)
+    assignment = section.choice("assignment", ("region", "capacity"), code="churn_rules_bad_assignment")
+    managers, entries = [], section.value("managers")   # one list, whole (lib.rules.reader rule 4)
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RulesError("churn_rules_bad_manager", key="churn_actions.managers")
+    for entry in entries:
         name, provinces, capacity = entry.get("name"), entry.get("provinces", []), entry.get("capacity")
         if (not isinstance(name, str) or not name.strip() or not isinstance(provinces, list)
                 or isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0):
             raise RulesError("churn_rules_bad_manager", key="churn_actions.managers")
         managers.append(Manager(name.strip(), tuple(str(p) for p in provinces), capacity))
-    return ActionSettings(high, medium, integer("call_list_max_rows", 1, 1_000_000), assignment,
+    return ActionSettings(high, medium, section.integer("call_list_max_rows", 1, 1_000_000), assignment,
                           tuple(managers))
 
 
@@ -237,7 +230,7 @@ def display_frame(calls: CallList, rules: Rules, lang: str, can_see_identifiers:
     issue decides who may)."""
     r = calls.rows
     ids = r["customer_id"] if can_see_identifiers else relabel(r["customer_id"], mask_identifier)
-    tier_name = {k: rules.tier_name(k, lang) for k in range(1, 7)}
+    tier_name = {k: rules.tier_name(k, lang) for k in TIERS}
     tags = need_tags(rules)
     if "need_tags" not in r.columns:   # a list built without tags (older caches, hand-made)
         r = r.with_columns(need_tags=pl.lit("", dtype=pl.String))

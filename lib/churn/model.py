@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from lib.churn.queries import FEATURE_SOURCE_COLUMNS, LABEL_COLUMNS
-from lib.rules import Rules, RulesError, default_rules, finite_number
+from lib.rules import Rules
 
 #: Categorical contract fields the model reads.
 CATEGORICAL_FEATURES: tuple[str, ...] = ("brand", "plan", "contract", "payment_method", "province",
@@ -88,24 +88,17 @@ _FLOAT_SETTINGS = {"min_auc_gain", "reason_min_effect", "reasons_top_share"}
 def churn_settings(rules: Rules) -> ChurnSettings:
     """Parse the ``[churn_model]`` section of ``rules``.
 
-    Rules versions saved before the section existed fall back to the shipped section
-    (``from_defaults`` True). Raises ``RulesError("rules_bad_number" / "rules_bad_flag")``
-    naming the key when a value is out of range.
+    Read with the policy of ``lib.rules.reader``: keys a saved version lacks take the shipped
+    values (``from_defaults`` True when the version lacks the whole section); a value out of
+    range raises ``RulesError("rules_bad_number" / "rules_bad_integer" / "rules_bad_flag")``
+    naming the key.
     """
-    section = rules.section("churn_model")
-    from_defaults = not section
-    if from_defaults:
-        section = default_rules().section("churn_model")
-    values: dict[str, object] = {}
-    for key, (low, high) in _SETTINGS_RANGES.items():
-        value = section.get(key)
-        if not finite_number(value) or not low <= value <= high:
-            raise RulesError("rules_bad_number", key=f"churn_model.{key}", low=low, high=high)
-        values[key] = float(value) if key in _FLOAT_SETTINGS else int(value)
-    flag = section.get("exclude_involuntary")
-    if not isinstance(flag, bool):
-        raise RulesError("rules_bad_flag", key="churn_model.exclude_involuntary")
-    return ChurnSettings(**values, exclude_involuntary=flag, from_defaults=from_defaults)
+    section = rules.read("churn_model")
+    values: dict[str, object] = {
+        key: section.number(key, low, high) if key in _FLOAT_SETTINGS else section.integer(key, low, high)
+        for key, (low, high) in _SETTINGS_RANGES.items()}
+    return ChurnSettings(**values, exclude_involuntary=section.flag("exclude_involuntary"),
+                         from_defaults=section.absent)
 
 
 def feature_frame(frame: pl.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,6 @@ adds, ``label_en`` / ``label_zh`` in its table. The tags are SQL CASE expression
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.i18n import STRINGS, t
-from lib.rules import Rules, RulesError, default_rules, finite_number
+from lib.rules import Rules, RulesError, finite_number
 from lib.store.schema import FIELDS_BY_NAME, stored_dtypes
 
 SECTION = "need_tags"
@@ -164,11 +163,8 @@ def parse_need_tags(section: dict[str, Any]) -> tuple[NeedTag, ...]:
 
 def need_tags(rules: Rules) -> tuple[NeedTag, ...]:
     """The tags of the rules in force (the shipped section when a saved version lacks it)."""
-    doc = tomllib.loads(rules.text)
-    section = doc[SECTION] if SECTION in doc else default_rules().section(SECTION)
-    if not isinstance(section, dict):
-        raise RulesError("needtags_bad_section", key=SECTION)
-    return parse_need_tags(section)
+    # the tags are one collection (lib.rules.reader rule 4): a tag the analyst deleted stays out
+    return parse_need_tags(rules.read(SECTION).whole())
 
 
 def _condition(term: Term, columns: sa.ColumnCollection) -> sa.ColumnElement[bool]:

@@ -184,6 +184,16 @@ class RiskFromScores:
     by_province: pl.DataFrame
 
 
+#: Horizons (months) the Churn risk page offers for revenue at risk, beside the rules' own.
+RISK_HORIZON_CHOICES_MONTHS: tuple[int, ...] = (3, 6, 12, 24)
+
+
+def risk_horizon_choices(rules: Rules) -> list[int]:
+    """The horizons (months, ascending) a user may pick revenue at risk over: the usual ones
+    and the rules' ``[revenue_at_risk] horizon_months``."""
+    return sorted({*RISK_HORIZON_CHOICES_MONTHS, rules.risk_horizon_months})
+
+
 def revenue_at_risk_from_scores(conn: sa.Connection, filters: Filters,
                                 horizon_months: int) -> RiskFromScores | None:
     """Revenue at risk = Σ over scored active customers of latest-month spend × expected

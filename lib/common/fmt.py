@@ -12,6 +12,10 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+#: A currency's ISO 4217 code has three letters; its symbol at most four characters (``[currency]``).
+CURRENCY_CODE_CHARS = 3
+CURRENCY_SYMBOL_MAX_CHARS = 4
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -98,6 +102,21 @@ def is_zero_change(delta: float | None, unit: str) -> bool:
 
 def date(value: dt.date | None) -> str:
     return "–" if value is None else value.isoformat()
+
+
+#: Below this a p-value is written "< 0.001": more digits claim a precision the test lacks.
+P_VALUE_FLOOR = 0.001
+
+
+def p_value(p: float) -> str:
+    """A p-value for a sentence, with its relation sign: "< 0.001", or "= 0.042" (3 decimals)."""
+    return f"< {P_VALUE_FLOOR}" if p < P_VALUE_FLOOR else f"= {p:.3f}"
+
+
+def month(index: int) -> str:
+    """A month index (``year * 12 + month - 1``, as stored in ``snapshot_month``) as "YYYY-MM"."""
+    year, month0 = divmod(int(index), 12)
+    return f"{year}-{month0 + 1:02d}"
 
 
 # ---------------------------------------------------------------------------------------------

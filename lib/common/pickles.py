@@ -39,7 +39,7 @@ MOVED_MODULES: dict[str, str] = {
     "lib.ingest_errors": "lib.ingest.errors",
     "lib.ingest_report": "lib.ingest.report",
     "lib.kpis": "lib.overview.kpis",
-    "lib.lifecycle": "lib.lifecycle.cohorts",
+    "lib.lifecycle": "lib.lifecycle.cohort_matrix",   # later split by concept; no class of it is pickled
     "lib.lifecycle_sbg": "lib.lifecycle.sbg",
     "lib.lifecycle_survival": "lib.lifecycle.survival",
     "lib.lifecycle_value": "lib.lifecycle.value",

@@ -427,7 +427,7 @@ def _frame(world: World, rows: dict[str, np.ndarray], m: int, snapshot_day: int,
            churn: np.ndarray, churn_day: np.ndarray, reason: np.ndarray,
            service_calls: np.ndarray, usage: dict, id_width: int) -> pl.DataFrame:
     """Assemble one snapshot frame in the contract's column order and dtypes."""
-    spend = {f"spend_m{k}": rows["hist"][(m - k + 1) % SPEND_MONTHS] for k in range(1, 7)}
+    spend = {f"spend_m{k}": rows["hist"][(m - k + 1) % SPEND_MONTHS] for k in range(1, SPEND_MONTHS + 1)}
     raw = pl.DataFrame({
         "cid": rows["cid"], "join": rows["join"], "churn": churn, "churn_day": churn_day,
         "reason": reason, **spend, "province": rows["province"], "city": rows["city"],

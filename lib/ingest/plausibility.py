@@ -79,32 +79,21 @@ def import_checks(rules: Rules) -> ImportChecks:
     ------
     RulesError naming the first bad key.
     """
-    section = rules.section_or_shipped("import_checks")
-    band = section.get("tenure_longest_months")
+    section = rules.read("import_checks")
+    band = section.value("tenure_longest_months")
     if (not isinstance(band, list) or len(band) != 2
-            or not all(_is_number(b) for b in band) or not 0 < band[0] < band[1]):
+            or not all(finite_number(b) for b in band) or not 0 < band[0] < band[1]):
         raise RulesError("rules_bad_number", key="import_checks.tenure_longest_months",
                          low=0, high=1200)
     return ImportChecks(
         tenure_longest_months=(float(band[0]), float(band[1])),
-        tenure_min_values=int(_number(section, "tenure_min_values", 1, 1e6)),
-        spend_multiple=_number(section, "spend_median_max_top_tier_multiple", 1, 1e6),
+        tenure_min_values=section.integer("tenure_min_values", 1, 1e6),
+        spend_multiple=section.number("spend_median_max_top_tier_multiple", 1, 1e6),
         top_tier_spend=float(rules.tier_spend_min[-1]),
-        churn_share_max_per_month=_number(section, "churn_share_max_per_month", 0.001, 1),
-        lowest_tier_share_max=_number(section, "lowest_tier_share_max", 0.01, 1),
-        top_tier_share_max=_number(section, "top_tier_share_max", 0.01, 1),
+        churn_share_max_per_month=section.share("churn_share_max_per_month", 0.001, 1),
+        lowest_tier_share_max=section.share("lowest_tier_share_max", 0.01, 1),
+        top_tier_share_max=section.share("top_tier_share_max", 0.01, 1),
     )
-
-
-def _is_number(value: object) -> bool:
-    return finite_number(value)
-
-
-def _number(section: dict, key: str, low: float, high: float) -> float:
-    value = section.get(key)
-    if not _is_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"import_checks.{key}", low=low, high=high)
-    return float(value)
 
 
 def figure(value: float) -> str:

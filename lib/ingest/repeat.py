@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from lib.rules import Rules, section_number
+from lib.rules import Rules
 from lib.store import customers, snapshots
 
 SECTION = "import_checks"
@@ -54,8 +54,8 @@ class RepeatThresholds:
 
 def repeat_thresholds(rules: Rules) -> RepeatThresholds:
     """Read and check the thresholds (shipped defaults for keys a saved version lacks)."""
-    section = rules.section_or_shipped(SECTION)
-    return RepeatThresholds(*(section_number(section, SECTION, key, 0.0, 1.0) for key in (
+    section = rules.read(SECTION)
+    return RepeatThresholds(*(section.share(key) for key in (
         "repeat_ids_share_min", "repeat_unchanged_tenure_share_min",
         "repeat_churners_again_share_min")))
 

@@ -418,8 +418,25 @@ def _extra_names(headers: list[str], skip: set[int]) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- the pipeline
 
-def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
-              today: object, rules: Rules) -> ValidationResult:
+@dataclass(frozen=True)
+class _Layout:
+    """Where the file's columns went: ``src[i]`` is source column ``i`` as text, ``c{i}`` its
+    cleaned text (mapped columns only, ``used``), and ``plans`` the mapped fields' parse plans."""
+
+    headers: list[str]
+    position: dict[str, int]
+    src: list[str]
+    used: list[int]
+    plans: list[_Plan]
+
+    @property
+    def by_field(self) -> dict[str, _Plan]:
+        return {p.field: p for p in self.plans}
+
+
+def _check_inputs(raw: RawTable, mapping: Mapping, snapshot_date: object, today: object):
+    """The table, the dates and the mapping checked: (file name, snapshot date or None,
+    today, field -> source). Raises ``IngestError`` for anything unusable."""
     if not isinstance(raw, RawTable) or not isinstance(raw.frame, pl.DataFrame):
         raise IngestError("ingest_unreadable", {"file": getattr(raw, "source_name", ""),
                                                 "detail": "not a table"}, "ingest_hint_formats")
@@ -428,12 +445,16 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
     today_date = _as_date(today, name, "today") or dt.date.today()
     check_snapshot_date(snapshot, today_date, name)
     sources = check_mapping(mapping, list(raw.frame.columns), name, snapshot is not None)
+    return name, snapshot, today_date, sources
+
+
+def _cleaned(raw: RawTable, sources: dict) -> tuple[pl.LazyFrame, _Layout]:
+    """Every source column as text, the mapped ones cleaned, the blank-row flag, and each
+    mapped field parsed (``t_<field>``)."""
     headers = list(raw.frame.columns)
     position = {h: i for i, h in enumerate(headers)}
-    n_rows = raw.frame.height
     src = [f"s{i}" for i in range(len(headers))]
     used = sorted({position[c] for s in sources.values() for c in s.columns})
-
     cleaned = {i: f"c{i}" for i in used}
     lf = raw.frame.lazy().select(
         [pl.nth(i).cast(pl.String).alias(s) for i, s in enumerate(src)]
@@ -455,21 +476,26 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
         for field, source in sources.items()
     ]
     lf = coerce.run(lf, coerce.merge(*(_parse_stages(p) for p in plans)))
+    return lf, _Layout(headers, position, src, used, plans)
 
-    # Snapshot date first: other checks compare with it.
-    by_field = {p.field: p for p in plans}
+
+def _checked_values(lf: pl.LazyFrame, layout: _Layout, sources: dict, snapshot: dt.date | None,
+                    today_date: dt.date) -> pl.LazyFrame:
+    """Each field's problem (``p_<field>``) and kept value (``v_<field>``); the snapshot date
+    first (other checks compare with it), then the others; repeated ids flagged."""
+    by_field = layout.by_field
+    given = snapshot is not None
     if "snapshot_date" in by_field:
         p = by_field["snapshot_date"]
-        lf = lf.with_columns(_problem(p, pl.lit(None, dtype=pl.Date), today_date,
-                                      snapshot is not None).alias(p.problem))
+        lf = lf.with_columns(_problem(p, pl.lit(None, dtype=pl.Date), today_date, given).alias(p.problem))
         lf = lf.with_columns(_kept_value(p, snapshot))
     else:
         lf = lf.with_columns(pl.lit(snapshot, dtype=pl.Date).alias("v_snapshot_date"))
     snap = pl.col("v_snapshot_date")
-    others = [p for p in plans if p.field != "snapshot_date"]
+    others = [p for p in layout.plans if p.field != "snapshot_date"]
     blank = pl.col("blank")
     lf = lf.with_columns(
-        [pl.when(blank).then(None).otherwise(_problem(p, snap, today_date, snapshot is not None))
+        [pl.when(blank).then(None).otherwise(_problem(p, snap, today_date, given))
          .alias(p.problem) for p in others]
     )
     lf = lf.with_columns(
@@ -489,7 +515,14 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
             pl.when(dup).then(pl.lit("ingest_duplicate_id")).otherwise(pl.col("p_customer_id"))
             .alias("p_customer_id")
         )
-    # Requirement groups, row by row.
+    return lf
+
+
+def _row_groups(lf: pl.LazyFrame, sources: dict):
+    """The requirement groups (``ROW_GROUPS``), row by row: ``g{k}`` (met) and ``m{k}`` (missing
+    without another problem to explain it). Returns (frame, field -> its group's column,
+    [(missing flag, code, member fields)])."""
+    blank = pl.col("blank")
     group_of: dict[str, str] = {}
     missing_codes: list[tuple[str, str, tuple[str, ...]]] = []
     group_exprs: list[pl.Expr] = []
@@ -502,49 +535,63 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
         group_exprs += [ok.alias(f"g{k}"), (~ok & no_problem & ~blank).alias(f"m{k}")]
         group_of.update({f: f"g{k}" for f in members})
         missing_codes.append((f"m{k}", code, tuple(members)))
-    lf = lf.with_columns(group_exprs)
+    return lf.with_columns(group_exprs), group_of, missing_codes
 
-    def severity(p: _Plan) -> pl.Expr:
-        if p.field in ALWAYS_HARD:
-            return pl.lit("error")
-        code = pl.col(p.problem)
-        expr = pl.when(pl.lit(False)).then(pl.lit("error"))
-        if p.field in HARD_CODES:
-            expr = expr.when(code.is_in(sorted(HARD_CODES[p.field]))).then(pl.lit("error"))
-        if p.field in group_of:
-            expr = expr.when(~pl.col(group_of[p.field])).then(pl.lit("error"))
-        return expr.otherwise(pl.lit("warning"))
 
+def _severity(p: _Plan, group_of: dict[str, str]) -> pl.Expr:
+    """"error" (the row is rejected) or "warning" (the value is blanked) of ``p``'s problem."""
+    if p.field in ALWAYS_HARD:
+        return pl.lit("error")
+    code = pl.col(p.problem)
+    expr = pl.when(pl.lit(False)).then(pl.lit("error"))
+    if p.field in HARD_CODES:
+        expr = expr.when(code.is_in(sorted(HARD_CODES[p.field]))).then(pl.lit("error"))
+    if p.field in group_of:
+        expr = expr.when(~pl.col(group_of[p.field])).then(pl.lit("error"))
+    return expr.otherwise(pl.lit("warning"))
+
+
+def _rejections(lf: pl.LazyFrame, layout: _Layout, group_of: dict[str, str]) -> pl.LazyFrame:
+    """``rejected`` per row and ``sev_<field>`` per problem."""
     # A NUL byte anywhere in the row (mapped or kept column) rejects it: the import is then
     # refused (``ValidationResult.refusal``); PostgreSQL ended such an import with a traceback.
     lf = lf.with_columns(pl.any_horizontal(
-        [pl.col(s).str.contains(NUL, literal=True).fill_null(False) for s in src]
+        [pl.col(s).str.contains(NUL, literal=True).fill_null(False) for s in layout.src]
         or [pl.lit(False)]).alias("nul"))
-    hard = [blank, snap.is_null(), pl.col("nul")]
-    for p in plans:
+    hard = [pl.col("blank"), pl.col("v_snapshot_date").is_null(), pl.col("nul")]
+    for p in layout.plans:
         if p.field in ALWAYS_HARD:
             hard.append(pl.col(p.problem).is_not_null())
         elif p.field in HARD_CODES:
             hard.append(pl.col(p.problem).is_in(sorted(HARD_CODES[p.field])).fill_null(False))
     hard += [~pl.col(g) for g in dict.fromkeys(group_of.values())]
-    lf = lf.with_columns(pl.any_horizontal(hard).alias("rejected"),
-                         *[severity(p).alias(f"sev_{p.field}") for p in plans])
-    # Keep what the accepted frame, the report and the plausibility checks read (the parsed
-    # tenure before its range check); the parse intermediates go.
-    tenure_parsed = by_field["tenure_months"].typed if "tenure_months" in by_field else ""
-    keep = ["r", "blank", "rejected", "nul", *src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
-            *(f"p_{p.field}" for p in plans), *(f"sev_{p.field}" for p in plans),
+    return lf.with_columns(pl.any_horizontal(hard).alias("rejected"),
+                           *[_severity(p, group_of).alias(f"sev_{p.field}") for p in layout.plans])
+
+
+def _collected(lf: pl.LazyFrame, layout: _Layout, missing_codes: list) -> tuple[pl.DataFrame, str]:
+    """The checked rows, keeping what the accepted frame, the report and the plausibility
+    checks read (the parsed tenure before its range check; its column name is returned too);
+    the parse intermediates go."""
+    tenure_parsed = layout.by_field["tenure_months"].typed if "tenure_months" in layout.by_field else ""
+    keep = ["r", "blank", "rejected", "nul", *layout.src, *(f"v_{f}" for f in CONTRACT_COLUMNS),
+            *(f"p_{p.field}" for p in layout.plans), *(f"sev_{p.field}" for p in layout.plans),
             *(flag for flag, _, _ in missing_codes), tenure_parsed]
     schema = lf.collect_schema()  # once: resolving it per column made this quadratic
     lf = lf.select(pl.col(c) for c in dict.fromkeys(keep) if c in schema)
     # The in-memory engine measured faster than the streaming default on this many-level plan.
-    work = lf.collect(engine="in-memory")
+    return lf.collect(engine="in-memory"), tenure_parsed
 
-    # Accepted rows: typed contract columns, then the unmapped source columns as text.
+
+def _accepted_rows(work: pl.DataFrame, layout: _Layout, sources: dict,
+                   snapshot: dt.date | None) -> tuple[pl.DataFrame, set[str]]:
+    """Accepted rows: typed contract columns, then the unmapped source columns as text (a
+    text longer than ``MAX_TEXT_FIELD_CHARS`` blanked). Also the over-long columns' names."""
     dtypes = contract_dtypes()
+    src = layout.src
     out_fields = [f for f in CONTRACT_COLUMNS
                   if f in sources or f == "customer_id" or (f == "snapshot_date" and snapshot)]
-    extras = _extra_names(headers, set(used))
+    extras = _extra_names(layout.headers, set(layout.used))
     long_extras = _long_columns(work, [src[i] for i in extras])
     accepted = work.filter(~pl.col("rejected")).select(
         [pl.col(f"v_{f}").cast(dtypes[f]).alias(f) for f in out_fields]
@@ -552,29 +599,50 @@ def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
             .otherwise(pl.col(src[i])) if src[i] in long_extras else pl.col(src[i])).alias(x)
            for i, x in extras.items()]
     )
-    cells = _cell_problems(work, headers, src, long_extras)
+    return accepted, long_extras
+
+
+def _file_warnings(raw: RawTable, work: pl.DataFrame, layout: _Layout, sources: dict, name: str,
+                   tenure_parsed: str, snapshot: dt.date | None, today_date: dt.date,
+                   rules: Rules) -> list:
+    """Warnings about the file as a whole: reading, ids, plausibility."""
     file_level = list(raw.warnings)
     if "customer_id" in sources:
-        file_level += _id_warnings(work, sources["customer_id"], src[position[sources[
-            "customer_id"].columns[0]]], workbook=raw.sheet is not None)
-    if "customer_id" not in sources:
+        first_id_column = layout.src[layout.position[sources["customer_id"].columns[0]]]
+        file_level += _id_warnings(work, sources["customer_id"], first_id_column,
+                                   workbook=raw.sheet is not None)
+    else:
         file_level.append(("ingest_ids_generated", {"file": name, "field": "customer_id"}))
     file_level += plausibility.plausibility_warnings(work, sources, tenure_parsed, snapshot,
                                                      today_date, rules)
+    return file_level
+
+
+def _validate(raw: RawTable, mapping: Mapping, snapshot_date: object,
+              today: object, rules: Rules) -> ValidationResult:
+    name, snapshot, today_date, sources = _check_inputs(raw, mapping, snapshot_date, today)
+    lf, layout = _cleaned(raw, sources)
+    lf = _checked_values(lf, layout, sources, snapshot, today_date)
+    lf, group_of, missing_codes = _row_groups(lf, sources)
+    lf = _rejections(lf, layout, group_of)
+    work, tenure_parsed = _collected(lf, layout, missing_codes)
+    accepted, long_extras = _accepted_rows(work, layout, sources, snapshot)
     report = build_report(
         work,
         problems=[ProblemColumn(p.field, p.label, p.raw, p.problem, f"sev_{p.field}")
-                  for p in plans],
+                  for p in layout.plans],
         missing=[(flag, code, " | ".join(members),
                   " / ".join(" + ".join(sources[f].columns) for f in members))
                  for flag, code, members in missing_codes],
-        file_level=file_level,
-        cells=cells,
+        file_level=_file_warnings(raw, work, layout, sources, name, tenure_parsed, snapshot,
+                                  today_date, rules),
+        cells=_cell_problems(work, layout.headers, layout.src, long_extras),
         row_level=list(raw.row_warnings),
         message_params=lambda field, column: _message_params(field, column, today_date,
                                                              snapshot),
     )
     tenure = sources.get("tenure_months")
+    n_rows = raw.frame.height
     return ValidationResult(source_name=name, accepted=accepted, report=report, rows_read=n_rows,
                             rows_accepted=accepted.height, rows_rejected=n_rows - accepted.height,
                             tenure_unit=(tenure.unit if tenure else None) or "months",

@@ -7,9 +7,9 @@ import polars as pl
 from lib.common.charts import PALETTE, style_figure
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.common.localise import churn_reason
-from lib.lifecycle.cohorts import month_label
+from lib.lifecycle.stages import month_label
 from lib.lifecycle.queries import FunnelSteps
-from lib.rules import STAGES, Rules
+from lib.rules import TIERS, STAGES, Rules
 
 #: Distinct colours for groups that are not tiers (colour-blind friendly, Okabe–Ito).
 GROUP_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#D55E00",
@@ -43,7 +43,7 @@ def stage_tier(stages: pl.DataFrame, rules: Rules, lang: str) -> go.Figure:
     """Stacked bars: customers per stage, split by tier."""
     fig = go.Figure()
     names = [t(f"lifecycle_stage_{s}", lang) for s in STAGES]
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = stages.filter(pl.col("tier") == tier)
         counts = dict(zip(part["stage"].to_list(), part["customers"].to_list()))
         fig.add_bar(x=names, y=[counts.get(s, 0) for s in STAGES], name=rules.tier_name(tier, lang),

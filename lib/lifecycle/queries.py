@@ -187,7 +187,7 @@ def cohorts(filters: Filters, definition: ChurnDefinition, rules: Rules, timelin
             value: object | None = None) -> sa.Select:
     """Customers per (join_month, duration_months, event) for joiners from ``first_join_month``,
     optionally only where ``dimension`` equals ``value``; every joiner, whatever the
-    minimum-tenure exclusion (``lib.lifecycle.cohorts.cohort_matrix`` conditions on it)."""
+    minimum-tenure exclusion (``lib.lifecycle.cohort_matrix.cohort_matrix`` conditions on it)."""
     _, source, chosen = _segment(dimension, value)
     extra = [c.join_month >= first_join_month, c.join_month <= timeline.chosen_month, *chosen]
     rows = _lifetime_rows(filters, definition, rules, timeline,
@@ -262,7 +262,7 @@ def dimension_values(filters: Filters, dimension: str, limit: int) -> sa.Select:
 
 @dataclass(frozen=True)
 class FunnelSteps:
-    """Parameters of the join-cohort funnel (``lib.lifecycle.cohorts.funnel`` documents the steps).
+    """Parameters of the join-cohort funnel (``lib.lifecycle.funnel.funnel`` documents the steps).
 
     survival_months : months of life a customer must complete to have "survived".
     growth_months : month of life at whose end growth is judged (at least ``survival_months``).

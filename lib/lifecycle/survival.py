@@ -148,6 +148,10 @@ class LogRank:
     observed_a: float
     expected_a: float
 
+    def differs(self, alpha: float) -> bool:
+        """The two survival curves differ at significance level ``alpha`` (share 0–1)."""
+        return self.p_value < alpha
+
 
 def logrank(a: tuple, b: tuple) -> LogRank:
     """Log-rank test between groups ``a`` and ``b``, each ``(durations, events, weights,

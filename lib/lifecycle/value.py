@@ -1,7 +1,7 @@
 """sBG retention projection and customer value (CLV) per tier.
 
 Fits the shifted-beta-geometric model (``lib.lifecycle.sbg``) per tier to the lifetimes of
-``lib.lifecycle.cohorts`` and values customers with it. Other pages (Offers ROI) read the value of a
+``lib.lifecycle.curves.lifetime_counts`` and values customers with it. Other pages (Offers ROI) read the value of a
 customer per tier from ``tier_clv``; every money column is in currency and named ``_currency``,
 lifetimes in months (``_months``).
 
@@ -26,13 +26,14 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from lib.lifecycle.cohorts import kaplan_meier, lifetime_counts, default_definition, settings
+from lib.lifecycle.curves import kaplan_meier, lifetime_counts
+from lib.lifecycle.settings import default_definition, settings
 from lib.lifecycle.sbg import SBG, monthly_rate
 from lib.offers.roi import simple_clv
 from lib.store.filters import Filters
 from lib.lifecycle import queries as q
 from lib.lifecycle.queries import ChurnDefinition
-from lib.rules import Rules
+from lib.rules import TIERS, Rules
 from lib.store import read_frame
 
 
@@ -69,7 +70,7 @@ def fit_tiers(rows: pl.DataFrame, min_customers: int) -> dict[int, SBG]:
     ``lifecycle.lifetime_counts`` by tier; tiers with fewer than ``min_customers`` or no churn
     are left out. A fit may still not be identifiable: see ``SBG.problem_``."""
     fits: dict[int, SBG] = {}
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = rows.filter(pl.col("segment") == str(tier))
         if part.height == 0 or part["customers"].sum() < min_customers or part["event"].sum() == 0:
             continue
@@ -122,7 +123,7 @@ def customer_value(conn: sa.Connection, filters: Filters, rules: Rules,
     spend_by_tier = {int(r["tier"]): r for r in spend.iter_rows(named=True)}
     records, projections = [], []
     months = np.arange(0, projection_months + 1)
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = rows.filter(pl.col("segment") == str(tier))
         fit = fits.get(tier)
         info = spend_by_tier.get(tier, {"active": 0, "spend_avg_6m": None})

@@ -16,7 +16,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from lib.churn.scores import churn_view
-from lib.lifecycle import cohorts as lifecycle
+from lib.lifecycle import curves as lifecycle_curves
+from lib.lifecycle.settings import default_definition, settings as lifecycle_settings
 from lib.offers.optimiser import optimise
 from lib.offers.store import current_catalogue
 from lib.offers.targets import offer_targets
@@ -68,9 +69,9 @@ def headline_figures(engine: sa.Engine, filters: Filters, rules: Rules,
 
 def _headline(conn: sa.Connection, filters: Filters, rules: Rules, catalogue, view: Overview) -> dict[str, Any]:
     tiers = value_view(conn, filters, rules).tiers
-    settings = lifecycle.settings(rules)
-    survival = lifecycle.survival(conn, filters, rules, lifecycle.default_definition(rules), None,
-                                  settings.max_groups)
+    settings = lifecycle_settings(rules)
+    survival = lifecycle_curves.survival(conn, filters, rules, default_definition(rules), None,
+                                         settings.max_groups)
     model = churn_view(conn, filters.snapshot_date)
     return {
         "snapshot_date": filters.snapshot_date.isoformat(),

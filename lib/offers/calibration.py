@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from lib.offers.roi import RANGE_COVERAGE
 from lib.store.filters import Filters
 from lib.offers.queries import campaign_outcomes
-from lib.rules import Rules, RulesError, default_rules
+from lib.rules import Rules, default_rules
 from lib.store import read_frame
 
 #: Coverage of the intervals of a measured result (Call-back plans page, Overview).
@@ -70,15 +70,9 @@ class CalibrationMinimum:
 def calibration_minimum(rules: Rules) -> CalibrationMinimum:
     """``[operations] calibration_min_arm_customers`` and ``calibration_min_control_churners``
     (the shipped values when a saved rules version lacks them)."""
-    section = rules.section_or_shipped("operations")
-    values = {}
-    for key, low in (("calibration_min_arm_customers", 1), ("calibration_min_control_churners", 1)):
-        value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 1_000_000:
-            raise RulesError("rules_bad_number", key=f"operations.{key}", low=low, high=1_000_000)
-        values[key] = value
-    return CalibrationMinimum(values["calibration_min_arm_customers"],
-                              values["calibration_min_control_churners"])
+    section = rules.read("operations")
+    return CalibrationMinimum(section.integer("calibration_min_arm_customers", 1, 1_000_000),
+                              section.integer("calibration_min_control_churners", 1, 1_000_000))
 
 
 def _z(coverage: float) -> float:

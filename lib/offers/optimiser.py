@@ -27,7 +27,7 @@ from scipy.sparse import csr_array
 
 from lib.i18n import t_text as t   # table headers: plain text
 from lib.offers.roi import Offer
-from lib.rules import Rules
+from lib.rules import TIERS, Rules
 
 #: Seconds HiGHS may search before it returns its best plan so far (the page re-plans on every
 #: input change; realistic sizes prove the optimum far sooner, see module docstring).
@@ -199,7 +199,7 @@ def plan_table(rows: pl.DataFrame, offer_names: dict[str, str], rules: Rules,
     """A plan's rows as people read them: tier and offer names, headers in ``lang``; and the
     unit of each shown column (header -> unit) for the table's number formats."""
     shown = rows.with_columns(
-        pl.col("tier").replace_strict({k: rules.tier_name(k, lang) for k in range(1, 7)},
+        pl.col("tier").replace_strict({k: rules.tier_name(k, lang) for k in TIERS},
                                       default=None, return_dtype=pl.String),
         offer=pl.col("offer_id").replace_strict(offer_names, default=pl.col("offer_id"),
                                                 return_dtype=pl.String),

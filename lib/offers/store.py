@@ -1,4 +1,4 @@
-"""Offer catalogue versions and saved scenarios in the database.
+"""Offer catalogue versions and saved scenarios in the database (versioning: ``lib.store.versioned``).
 
 The shipped data/offers.toml becomes catalogue version 1 the first time it is needed; each
 save adds a version (the newest is in force). Scenarios are named sets of Offers ROI inputs.
@@ -12,35 +12,25 @@ import sqlalchemy as sa
 
 from lib.auth import require
 from lib.offers.roi import DEFAULT_CATALOGUE_PATH, Offer, parse_catalogue
-from lib.store import now, offer_catalogues, offer_scenarios, read_frame
+from lib.store import now, offer_catalogues, offer_scenarios, read_frame, versioned
+
+
+def _shipped_text() -> str:
+    return DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8")
 
 
 def current_catalogue(engine: sa.Engine) -> tuple[int, tuple[Offer, ...], str]:
     """(version, offers, TOML text) of the catalogue in force, storing the shipped one if none is."""
-    with engine.begin() as conn:
-        row = conn.execute(
-            sa.select(offer_catalogues.c.version, offer_catalogues.c.body)
-            .order_by(offer_catalogues.c.version.desc()).limit(1)
-        ).first()
-        if row is None:
-            text = DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8")
-            conn.execute(sa.insert(offer_catalogues).values(
-                version=1, created_at=now(), author="system", note="shipped defaults", body=text))
-            return 1, parse_catalogue(text), text
-    return int(row.version), parse_catalogue(row.body), row.body
+    found = versioned.in_force(engine, offer_catalogues, _shipped_text)
+    return found.number, parse_catalogue(found.text), found.text
 
 
 def save_catalogue(engine: sa.Engine, text: str, author: str | None = None,
                    note: str | None = None) -> int:
     """Check ``text`` and store it as the next version; ``RulesError`` (nothing stored) if bad."""
     actor = require("edit_offers")
-    author = author or actor.name
     parse_catalogue(text)
-    version, _, _ = current_catalogue(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(offer_catalogues).values(
-            version=version + 1, created_at=now(), author=author, note=note, body=text))
-    return version + 1
+    return versioned.save(engine, offer_catalogues, text, author or actor.name, note, _shipped_text)
 
 
 def save_scenario(engine: sa.Engine, name: str, inputs: dict, author: str | None = None) -> None:

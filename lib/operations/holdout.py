@@ -21,6 +21,7 @@ pooled (n₁p₁ + n₂p₂)/(n₁ + n₂) and c = (1/n₁ + 1/n₂)/2 with the 
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,22 @@ def propose_holdout(customers: int, baseline: float, effect: float,
 
 
 # --- the hold-out -------------------------------------------------------------------------------
+
+#: What the plan form lets an analyst type, in percent: a baseline churn strictly between 0 and
+#: 100 %, and an effect (absolute reduction) up to half the base (larger effects are not
+#: what a call-back campaign achieves; the power calculation needs effect < baseline).
+BASELINE_PERCENT_RANGE = (0.1, 99.9)
+EFFECT_PERCENT_RANGE = (0.1, 50.0)
+
+#: Seeds a plan's hold-out draw may take (numpy accepts any non-negative int; kept to what a
+#: 32-bit signed integer column and a form's number input hold).
+SEED_MIN, SEED_MAX = 1, 2**31 - 1
+
+
+def new_seed() -> int:
+    """A fresh random seed in [SEED_MIN, SEED_MAX] for a new plan's hold-out draw."""
+    return SEED_MIN + secrets.randbelow(SEED_MAX - SEED_MIN + 1)
+
 
 def draw_holdout(customer_ids: list[str] | pl.Series, size: int, seed: int) -> frozenset[str]:
     """The hold-out: ``size`` distinct customers drawn at random with ``seed``.

@@ -50,7 +50,8 @@ from lib.ingest.read_worker import read_table_isolated
 from lib.ingest.mapping import Vocabulary, match_headers
 from lib.pipeline.snapshots import bulk_insert
 from lib.store.scope import scope_terms
-from lib.store import callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame
+from lib.store import (callback_plans, now, offer_catalogues, outcome_log, plan_customers, plan_outcomes, read_frame,
+                       versioned)
 from lib.ingest.validate import ValidationResult
 from lib.operations.outcome_codes import OUTCOMES
 from lib.operations.outcome_queries import plan_rows
@@ -243,9 +244,8 @@ def writable_plan(conn: sa.Connection, plan_id: int, source_name: str = "") -> d
 def catalogue_in_force(conn: sa.Connection) -> tuple[Offer, ...]:
     """The offer catalogue in force, read only (the shipped one when none is stored yet; see
     ``lib.offers.store.current_catalogue``, which stores it)."""
-    body = conn.execute(sa.select(offer_catalogues.c.body)
-                        .order_by(offer_catalogues.c.version.desc()).limit(1)).scalar()
-    return parse_catalogue(body if body is not None else DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
+    found = versioned.latest(conn, offer_catalogues)
+    return parse_catalogue(found.text if found is not None else DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
 
 
 def _word_key(expr: pl.Expr) -> pl.Expr:

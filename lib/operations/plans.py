@@ -279,8 +279,3 @@ def delete_plan(engine: sa.Engine, plan_id: int) -> None:
             raise OperationsError("ops_delete_not_draft", plan=plan_id)
         conn.execute(sa.delete(plan_customers).where(plan_customers.c.plan_id == plan_id))
         conn.execute(sa.delete(callback_plans).where(callback_plans.c.plan_id == plan_id))
-
-
-#: Session key under which the Action list hands its current choice (risk bands, stages) to the
-#: Call-back plans page ("create a plan from this list"); lib.ui.Keys is not ours to extend.
-FROM_ACTION_LIST_KEY = "operations_from_action_list"

@@ -37,7 +37,7 @@ from lib.offers.calibration import MEASURED_COVERAGE, calibrate, calibration_min
 from lib.operations.plans import operations_settings
 from lib.operations.outcomes import catalogue_in_force
 from lib.operations import outcome_queries as q
-from lib.rules import Rules, RulesError
+from lib.rules import Rules
 from lib.ingest.errors import IngestError
 from lib.store import callback_plans, read_frame
 
@@ -61,10 +61,7 @@ class ResultsSettings:
 def results_settings(rules: Rules) -> ResultsSettings:
     """Parse the keys of ``[operations]`` the results read (the shipped ones when absent)."""
     target = operations_settings(rules).reach_rate_target
-    months = rules.section_or_shipped("operations").get("result_months")
-    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 24:
-        raise RulesError("rules_bad_number", key="operations.result_months", low=1, high=24)
-    return ResultsSettings(target, months)
+    return ResultsSettings(target, rules.read("operations").integer("result_months", 1, 24))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.rules import Rules, RulesError, finite_number
+from lib.rules import Rules
 from lib.store import StoreError
 
 
@@ -24,29 +24,30 @@ class OperationsSettings:
     continuity_correction: bool
     fallback_baseline_churn: float
     max_plan_customers: int
+    #: days of the contact window a new plan proposes, from today
+    default_window_days: int = 14
+
+    def default_effect(self, baseline: float) -> float:
+        """The effect (absolute churn reduction, share 0-1) a new plan starts from: the rules'
+        target, or half the ``baseline`` churn when that is too low for it (an effect must
+        stay below the baseline), to three decimals."""
+        return min(self.target_effect, round(baseline / 2, 3))
 
 
 def operations_settings(rules: Rules) -> OperationsSettings:
     """Parse ``[operations]`` (the shipped section when a saved rules version lacks it)."""
-    section = rules.section_or_shipped("operations")
+    section = rules.read("operations")
 
-    def share(key: str, low: float = 0.0, high: float = 1.0) -> float:
-        value = section.get(key)
-        if not finite_number(value) or not low < value < high:
-            raise RulesError("rules_bad_number", key=f"operations.{key}", low=low, high=high)
-        return float(value)
+    def share(key: str) -> float:
+        # 0 and 1 mean nothing here (no test at alpha 0, no plan with every customer held out)
+        return section.share(key, exclusive=True)
 
-    flag = section.get("continuity_correction", True)
-    if not isinstance(flag, bool):
-        raise RulesError("rules_bad_flag", key="operations.continuity_correction")
-    limit = section.get("max_plan_customers")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1_000_000:
-        raise RulesError("rules_bad_number", key="operations.max_plan_customers", low=1, high=1_000_000)
     return OperationsSettings(
         reach_rate_target=share("reach_rate_target"),
         default_holdout_share=share("default_holdout_share"),
         alpha=share("alpha"), power=share("power"), target_effect=share("target_effect"),
-        continuity_correction=flag,
+        continuity_correction=section.flag("continuity_correction"),
         fallback_baseline_churn=share("fallback_baseline_churn"),
-        max_plan_customers=limit,
+        max_plan_customers=section.integer("max_plan_customers", 1, 1_000_000),
+        default_window_days=section.integer("default_window_days", 1, 366),
     )

@@ -38,6 +38,14 @@ class Kpi:
     target_kind: Literal["min", "max"] | None = None
     #: i18n key of the card's explanation when it is not ``key + "_help"``
     help_key: str | None = None
+    #: whether a rise is good news (colours the change); None: as the target says (a ceiling:
+    #: no). Churn and revenue at risk say False, as their rise is bad with or without a ceiling.
+    up_is_good: bool | None = None
+
+    @property
+    def good_when_up(self) -> bool:
+        """A rise is good news: ``up_is_good``, else true unless the target is a ceiling."""
+        return self.up_is_good if self.up_is_good is not None else self.target_kind != "max"
 
     @property
     def meets_target(self) -> bool | None:
@@ -60,8 +68,7 @@ def delta_color(kpi: Kpi) -> Literal["normal", "inverse", "off"]:
     a floor target or none, down for a ceiling and for revenue at risk ("inverse")."""
     if kpi.change is None or fmt.is_zero_change(kpi.change, kpi.unit):
         return "off"
-    good_when_up = kpi.target_kind != "max" and kpi.key != "kpi_revenue_at_risk"
-    return "normal" if good_when_up else "inverse"
+    return "normal" if kpi.good_when_up else "inverse"
 
 
 def delta_arrow(kpi: Kpi) -> Literal["auto", "off"]:
@@ -269,11 +276,13 @@ def build_overview(conn: sa.Connection, filters: Filters, rules: Rules,
             rules.target_vip_retention_quarter_min, "min"),
         _churn_kpi(now, before, window, windows.get(previous) if previous else None, rules),
         Kpi("kpi_churn_to_gross_add", pick(now, "churn_to_gross_add"), "ratio",
-            pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max"),
+            pick(before, "churn_to_gross_add"), rules.target_churn_to_gross_add_max, "max",
+            up_is_good=False),
         Kpi("kpi_arpu", pick(now, "arpu"), "currency", pick(before, "arpu"),
             rules.target_arpu_min, "min"),
         Kpi("kpi_revenue_at_risk", _total_at_risk(risk), "currency",
-            help_key="kpi_revenue_at_risk_unknown_help" if window is None and scored is None else None),
+            help_key="kpi_revenue_at_risk_unknown_help" if window is None and scored is None else None,
+            up_is_good=False),
     )
     top = rules.overview_top_customer_share
     return Overview(filters.snapshot_date, previous, photo, rules.version, kpis, trend, curve, risk,
@@ -292,9 +301,10 @@ def _churn_kpi(now: dict | None, before: dict | None, window: int | None,
 
     if window is None:
         previous = pick(before, "churn_share") if before is not None and previous_window is None else None
-        return Kpi("kpi_churn_share_unknown_window", pick(now, "churn_share"), "share", previous)
+        return Kpi("kpi_churn_share_unknown_window", pick(now, "churn_share"), "share", previous,
+                   up_is_good=False)
     return Kpi("kpi_monthly_churn", pick(now, "monthly_churn"), "share", pick(before, "monthly_churn"),
-               rules.target_monthly_churn_max, "max")
+               rules.target_monthly_churn_max, "max", up_is_good=False)
 
 
 def _total_at_risk(risk: pl.DataFrame) -> float | None:

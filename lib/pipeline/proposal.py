@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.pipeline.derive import derive
-from lib.rules import TIER_COUNT, Rules, RulesError, section_number
+from lib.rules import TIER_COUNT, Rules, RulesError
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,17 @@ class ProposalSettings:
 
 def proposal_settings(rules: Rules) -> ProposalSettings:
     """The ``[tier_proposal]`` section of ``rules`` (shipped values for keys it lacks), checked."""
-    section = rules.section_or_shipped("tier_proposal")
-    shares = section.get("top_shares")
+    section = rules.read("tier_proposal")
+    shares = section.value("top_shares")
     if (not isinstance(shares, list) or len(shares) != TIER_COUNT - 2
             or not all(isinstance(s, (int, float)) and 0 < s < 1 for s in shares)
             or any(a <= b for a, b in zip(shares, shares[1:]))):
         raise RulesError("rules_bad_top_shares", key="tier_proposal.top_shares", count=TIER_COUNT - 2)
-    band = section.get("vip_share_band")
+    band = section.value("vip_share_band")
     if (not isinstance(band, list) or len(band) != 2
             or not all(isinstance(s, (int, float)) and 0 <= s <= 1 for s in band) or band[0] > band[1]):
         raise RulesError("rules_bad_share_band", key="tier_proposal.vip_share_band")
-    digits = int(section_number(section, "tier_proposal", "significant_digits", 1, 6))
+    digits = section.integer("significant_digits", 1, 6)
     return ProposalSettings(tuple(float(s) for s in shares), digits, (float(band[0]), float(band[1])))
 
 

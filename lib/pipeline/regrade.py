@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from lib.auth import require
 from lib.pipeline.snapshots import apply_rules
 from lib.rules import Rules, parse_rules
-from lib.rules.versions import current_rules, rules_in_force
-from lib.store import now, rules_versions, writing
+from lib.rules.versions import shipped_text
+from lib.store import rules_versions, versioned
 
 
 def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: str | None = None) -> Rules:
@@ -20,19 +20,16 @@ def save_rules(engine: sa.Engine, text: str, author: str | None = None, note: st
     Raises ``lib.rules.RulesError`` (nothing stored) when the text is not valid rules.
     """
     actor = require("edit_rules")
-    author = author or actor.name
     parse_rules(text)   # refused before waiting for the writers' turn
-    current_rules(engine)
-    with writing(engine) as conn:
-        # the version is numbered inside the writers' turn: two saves never take the same one
-        rules = parse_rules(text, version=rules_in_force(conn).version + 1)
-        conn.execute(
-            sa.insert(rules_versions).values(
-                version=rules.version, created_at=now(), author=author, note=note, body=text
-            )
-        )
-        apply_rules(conn, rules)
-    return rules
+    saved: list[Rules] = []
+
+    def regrade(conn: sa.Connection, version: int) -> None:
+        # numbered inside the writers' turn (lib.store.versioned): two saves never take one number
+        saved.append(parse_rules(text, version=version))
+        apply_rules(conn, saved[0])
+
+    versioned.save(engine, rules_versions, text, author or actor.name, note, shipped_text, then=regrade)
+    return saved[0]
 
 
 def with_rules(engine: sa.Engine, text: str | None, note: str | None = None) -> sa.Engine:

@@ -7,23 +7,25 @@ and when rules change.
 """
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import tomlkit
-from lib.rules.checks import RulesError, finite_number  # noqa: F401 - the package's own names
+from lib.common.fmt import CURRENCY_CODE_CHARS, CURRENCY_SYMBOL_MAX_CHARS, Currency
 from lib.rules.alerts import parse_alert_rules
-from lib import DATA_DIR
-from lib.common.fmt import Currency
-from lib.errors import AppError
 
-DEFAULT_RULES_PATH = DATA_DIR / "rules.toml"
+from lib.rules.reader import DEFAULT_RULES_PATH, RulesError, Section, finite_number, parsed
+
+__all__ = ["DEFAULT_RULES_PATH", "RulesError", "Rules", "Section", "STAGES", "TIER_COUNT",
+           "USAGE_COLUMNS", "TIERS", "default_rules", "edit_rules_text", "finite_number",
+           "parse_rules", "tier_case", "stage_case", "churn_counted", "usage_trend",
+           "usage_decline"]
 
 TIER_COUNT = 6
+#: The star tiers, lowest first (1–6): what every tier chooser and per-tier loop runs over.
+TIERS: tuple[int, ...] = tuple(range(1, TIER_COUNT + 1))
 STAGES: tuple[str, ...] = ("acquisition", "growth", "maturity", "decline", "churned")
 #: Contract usage columns a usage trend may compare (latest-month values, see lib.store.schema).
 USAGE_COLUMNS: tuple[str, ...] = ("voice_minutes", "outgoing_calls", "sms", "data_gb", "roaming")
@@ -68,14 +70,13 @@ class Rules:
     currency: Currency = Currency()
 
     def section(self, name: str) -> dict[str, Any]:
-        """A section of the rules text as a dict ({} when absent), for the modules that own it
-        (lifecycle, segments, churn models) to parse and check themselves."""
-        return dict(tomllib.loads(self.text).get(name, {}))
+        """A section of the rules text as saved ({} when absent), without any fallback."""
+        return dict(parsed(self.text).get(name, {}))
 
-    def section_or_shipped(self, name: str) -> dict[str, Any]:
-        """``section(name)`` with every key it lacks taken from the shipped rules: a version saved
-        before the program gained a key (or the whole section) keeps working on the default."""
-        return {**default_rules().section(name), **self.section(name)}
+    def read(self, name: str, renamed: dict[str, str] | None = None) -> Section:
+        """The section ``name`` (dotted when nested) for typed reading with the one fallback
+        policy of ``lib.rules.reader`` (absent keys: the shipped value; invalid: RulesError)."""
+        return Section(parsed(self.text), name, renamed=renamed)
 
     def tier_name(self, tier: int, lang: str = "en") -> str:
         """Display name of tier 1–6 in ``lang``."""
@@ -83,50 +84,8 @@ class Rules:
         return names[tier - 1]
 
 
-def section_number(section: dict[str, Any], name: str, key: str, low: float, high: float) -> float:
-    """``key`` of the rules section ``name`` (already read into ``section``) as a finite number
-    in [low, high]; ``RulesError`` naming ``name.key`` otherwise. The check every module that
-    owns a section applies to its numbers."""
-    value = section.get(key)
-    if value is None:
-        raise RulesError("rules_missing_key", key=f"{name}.{key}")
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{name}.{key}", low=low, high=high)
-    return float(value)
-
-
-def _get(doc: dict[str, Any], section: str, key: str) -> Any:
-    try:
-        return doc[section][key]
-    except (KeyError, TypeError):
-        raise RulesError("rules_missing_key", key=f"{section}.{key}") from None
-
-
-def _number(doc: dict[str, Any], section: str, key: str, low: float, high: float) -> float:
-    value = _get(doc, section, key)
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{section}.{key}", low=low, high=high)
-    return float(value)
-
-
-def _number_or_shipped(doc: dict[str, Any], section: str, key: str, low: float, high: float) -> float:
-    """``_number``, but a key the text lacks takes the shipped rules' value: a version saved
-    before the program gained the key keeps working on the default."""
-    part = doc.get(section, {})
-    if isinstance(part, dict) and key not in part:
-        doc = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    return _number(doc, section, key, low, high)
-
-
-def _flag(doc: dict[str, Any], section: str, key: str) -> bool:
-    value = _get(doc, section, key)
-    if not isinstance(value, bool):
-        raise RulesError("rules_bad_flag", key=f"{section}.{key}")
-    return value
-
-
-def _names(doc: dict[str, Any], key: str) -> tuple[str, ...]:
-    names = _get(doc, "tiers", key)
+def _names(tiers: Section, key: str) -> tuple[str, ...]:
+    names = tiers.value(key)
     if not isinstance(names, list) or len(names) != TIER_COUNT or not all(
         isinstance(n, str) and n.strip() for n in names
     ):
@@ -134,8 +93,8 @@ def _names(doc: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in names)
 
 
-def _spend_bounds(doc: dict[str, Any]) -> tuple[float, ...]:
-    bounds = _get(doc, "tiers", "spend_min")
+def _spend_bounds(tiers: Section) -> tuple[float, ...]:
+    bounds = tiers.value("spend_min")
     ok = (
         isinstance(bounds, list)
         and len(bounds) == TIER_COUNT - 1
@@ -146,68 +105,68 @@ def _spend_bounds(doc: dict[str, Any]) -> tuple[float, ...]:
     return tuple(float(b) for b in bounds)
 
 
-def _usage_rule(doc: dict[str, Any]) -> dict[str, Any]:
-    """The optional usage-trend keys of ``[lifecycle]`` (absent in rules saved before them)."""
-    section = doc.get("lifecycle", {})
-    if "decline_max_usage_trend" not in section:
+def _usage_rule(lifecycle: Section) -> dict[str, Any]:
+    """The optional usage-trend rule of ``[lifecycle]``: off (no keys) in rules saved before it."""
+    threshold = lifecycle.optional_number("decline_max_usage_trend", -1, 0)
+    if threshold is None:
         return {}
-    columns = section.get("usage_columns", list(USAGE_COLUMNS[:4]))
-    if (not isinstance(columns, list) or not columns
-            or any(col not in USAGE_COLUMNS for col in columns)):
-        raise RulesError("rules_bad_usage_columns", key="lifecycle.usage_columns",
-                         allowed=", ".join(USAGE_COLUMNS))
+    columns = lifecycle.choices("usage_columns", USAGE_COLUMNS, code="rules_bad_usage_columns")
     return {
-        "decline_max_usage_trend": _number(doc, "lifecycle", "decline_max_usage_trend", -1, 0),
-        "usage_trend_months": int(_number(doc, "lifecycle", "usage_trend_months", 1, 24)),
+        "decline_max_usage_trend": threshold,
+        "usage_trend_months": lifecycle.integer("usage_trend_months", 1, 24),
         "usage_columns": tuple(dict.fromkeys(columns)),
     }
 
 
-def _currency(doc: dict[str, Any]) -> Currency:
+def _currency(section: Section) -> Currency:
     """``[currency]`` code (three letters, ISO 4217) and symbol (at most four characters); the
     shipped currency when the section is absent (rules saved before it)."""
-    section = doc.get("currency")
-    if section is None:
-        return Currency()
-    code, symbol = (section.get(key) if isinstance(section, dict) else None for key in ("code", "symbol"))
-    if not (isinstance(code, str) and len(code.strip()) == 3 and code.strip().isalpha()):
+    code, symbol = section.value("code"), section.value("symbol")
+    if not (isinstance(code, str) and len(code.strip()) == CURRENCY_CODE_CHARS and code.strip().isalpha()):
         raise RulesError("rules_bad_currency_code", key="currency.code")
-    if not (isinstance(symbol, str) and len(symbol.strip()) <= 4):
+    if not (isinstance(symbol, str) and len(symbol.strip()) <= CURRENCY_SYMBOL_MAX_CHARS):
         raise RulesError("rules_bad_currency_symbol", key="currency.symbol")
     return Currency(code.strip().upper(), symbol.strip())
 
 
 def parse_rules(text: str, version: int = 0) -> Rules:
-    """Parse and check TOML rule text; raise ``RulesError`` naming the first bad key."""
+    """Parse and check TOML rule text; raise ``RulesError`` naming the first bad key.
+
+    Every key is read with the policy of ``lib.rules.reader``: a key the text lacks takes the
+    shipped value, a key it holds must be valid.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError("rules_bad_toml", detail=str(exc)) from None
+    tiers, six, out = Section(doc, "tiers"), Section(doc, "six_star"), Section(doc, "churn_exclusions")
+    life, targets = Section(doc, "lifecycle"), Section(doc, "kpi_targets")
     parse_alert_rules(doc)   # a bad [[alert]] is refused when the rules are saved
     return Rules(
         version=version,
         text=text,
-        tier_spend_min=_spend_bounds(doc),
-        tier_names_en=_names(doc, "names_en"),
-        tier_names_zh=_names(doc, "names_zh"),
-        vip_min_tier=int(_number(doc, "tiers", "vip_min_tier", 1, TIER_COUNT)),
-        six_star_points_min=_number(doc, "six_star", "points_min", 0, 1e12),
-        six_star_key_person=_flag(doc, "six_star", "key_person"),
-        exclude_involuntary=_flag(doc, "churn_exclusions", "involuntary"),
-        exclude_min_tenure_months=_number(doc, "churn_exclusions", "min_tenure_months", 0, 120),
-        exclude_group_paid=_flag(doc, "churn_exclusions", "group_paid"),
-        acquisition_max_tenure_months=_number(doc, "lifecycle", "acquisition_max_tenure_months", 0, 120),
-        decline_max_spend_trend=_number(doc, "lifecycle", "decline_max_spend_trend", -1, 0),
-        decline_min_complaints=int(_number(doc, "lifecycle", "decline_min_complaints", 1, 1000)),
-        maturity_min_tenure_months=_number(doc, "lifecycle", "maturity_min_tenure_months", 0, 600),
-        target_vip_retention_quarter_min=_number(doc, "kpi_targets", "vip_retention_quarter_min", 0, 1),
-        target_monthly_churn_max=_number(doc, "kpi_targets", "monthly_churn_max", 0, 1),
-        target_churn_to_gross_add_max=_number(doc, "kpi_targets", "churn_to_gross_add_max", 0, 100),
-        target_arpu_min=_number(doc, "kpi_targets", "arpu_min", 0, 1e9),
-        risk_horizon_months=int(_number(doc, "revenue_at_risk", "horizon_months", 1, 120)),
-        overview_top_customer_share=_number_or_shipped(doc, "overview", "top_customer_share", 0.01, 0.99),
-        currency=_currency(doc),
-        **_usage_rule(doc),
+        tier_spend_min=_spend_bounds(tiers),
+        tier_names_en=_names(tiers, "names_en"),
+        tier_names_zh=_names(tiers, "names_zh"),
+        vip_min_tier=tiers.integer("vip_min_tier", 1, TIER_COUNT),
+        six_star_points_min=six.number("points_min", 0, 1e12),
+        six_star_key_person=six.flag("key_person"),
+        exclude_involuntary=out.flag("involuntary"),
+        exclude_min_tenure_months=out.number("min_tenure_months", 0, 120),
+        exclude_group_paid=out.flag("group_paid"),
+        acquisition_max_tenure_months=life.number("acquisition_max_tenure_months", 0, 120),
+        decline_max_spend_trend=life.number("decline_max_spend_trend", -1, 0),
+        decline_min_complaints=life.integer("decline_min_complaints", 1, 1000),
+        maturity_min_tenure_months=life.number("maturity_min_tenure_months", 0, 600),
+        target_vip_retention_quarter_min=targets.share("vip_retention_quarter_min"),
+        target_monthly_churn_max=targets.share("monthly_churn_max"),
+        target_churn_to_gross_add_max=targets.number("churn_to_gross_add_max", 0, 100),
+        target_arpu_min=targets.number("arpu_min", 0, 1e9),
+        # the same range as lib.rules.economics.HORIZON_MONTHS_RANGE (the pages' input)
+        risk_horizon_months=Section(doc, "revenue_at_risk").integer("horizon_months", 1, 120),
+        overview_top_customer_share=Section(doc, "overview").share("top_customer_share", 0.01, 0.99),
+        currency=_currency(Section(doc, "currency")),
+        **_usage_rule(life),
     )
 
 
@@ -216,24 +175,23 @@ def default_rules() -> Rules:
     return parse_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), version=0)
 
 
-#: Sections an edit may add to rules text that lacks them (saved before the program read them).
-ADDABLE_SECTIONS: tuple[str, ...] = ("currency",)
-
-
 def edit_rules_text(text: str, changes: dict[str, Any]) -> str:
     """Return ``text`` with ``{"section.key": value}`` changes applied, comments kept.
 
     Used by the Data page's form so an analyst's edit keeps the file's explanations.
+    A key the text lacks but the shipped rules have (a version saved before the key existed,
+    read on the shipped value, see ``lib.rules.reader``) is added to its section; a key the
+    shipped rules do not know is refused (``rules_missing_key``).
     """
     doc = tomlkit.parse(text)
+    shipped = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
     for dotted, value in changes.items():
         section, _, key = dotted.partition(".")
-        if section in ADDABLE_SECTIONS and section not in doc:
-            doc[section] = tomlkit.table()   # a version saved before the section existed
-        if section in ADDABLE_SECTIONS and key not in doc[section]:
-            doc[section][key] = value
-        if section not in doc or key not in doc[section]:
+        known = section in doc and key in doc[section]
+        if not known and key not in shipped.get(section, {}):
             raise RulesError("rules_missing_key", key=dotted)
+        if section not in doc:
+            doc[section] = tomlkit.table()
         doc[section][key] = value
     return tomlkit.dumps(doc)
 

@@ -10,11 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.rules import Rules, section_number
+from lib.rules import Rules, Section
 
 SECTION = "economics"
-#: Saved rules from before the ``[economics]`` section kept margin and discount here.
-_LEGACY_SECTION = "lifecycle_analysis"
+
+#: Ranges the rules accept, and so the ranges of the pages' what-if inputs (a saved value
+#: always fits its input): margin and discount are shares 0–1, acquisition cost in currency,
+#: the horizon in months (``[revenue_at_risk] horizon_months``).
+MARGIN_SHARE_RANGE = (0.0, 1.0)
+ANNUAL_DISCOUNT_RANGE = (0.0, 1.0)
+ACQUISITION_COST_RANGE = (0.0, 1e9)
+HORIZON_MONTHS_RANGE = (1, 120)
+#: Saved rules from before the ``[economics]`` section kept margin and discount in
+#: ``[lifecycle_analysis]``: such a version's own values still count.
+_RENAMED = {"margin_share": "lifecycle_analysis", "annual_discount_rate": "lifecycle_analysis"}
 
 
 @dataclass(frozen=True)
@@ -47,33 +56,24 @@ class OfferDefaults:
     budget: float
 
 
-def _section(rules: Rules) -> dict[str, Any]:
-    section = rules.section(SECTION)
-    if not section:
-        # a version saved before [economics] existed: its own margin and discount still count
-        legacy = rules.section(_LEGACY_SECTION)
-        section = {k: legacy[k] for k in ("margin_share", "annual_discount_rate") if k in legacy}
-    return {**rules.section_or_shipped(SECTION), **section}
-
-
-def _number(section: dict[str, Any], key: str, low: float, high: float) -> float:
-    return section_number(section, SECTION, key, low, high)
+def _section(rules: Rules) -> Section:
+    return rules.read(SECTION, renamed=_RENAMED)
 
 
 def economics(rules: Rules) -> Economics:
     """The rules' economics; the offer horizon is the rules' revenue-at-risk horizon."""
     section = _section(rules)
-    return Economics(margin_share=_number(section, "margin_share", 0, 1),
-                     annual_discount=_number(section, "annual_discount_rate", 0, 1),
+    return Economics(margin_share=section.share("margin_share", *MARGIN_SHARE_RANGE),
+                     annual_discount=section.share("annual_discount_rate", *ANNUAL_DISCOUNT_RANGE),
                      horizon_months=rules.risk_horizon_months,
-                     acquisition_cost=_number(section, "acquisition_cost", 0, 1e9))
+                     acquisition_cost=section.number("acquisition_cost", *ACQUISITION_COST_RANGE))
 
 
 def offer_defaults(rules: Rules) -> OfferDefaults:
     """The rules' starting depth and budget for Offers ROI."""
     section = _section(rules)
-    return OfferDefaults(depth_share=_number(section, "offer_depth_share", 0, 1),
-                         budget=_number(section, "offer_budget", 0, 1e12))
+    return OfferDefaults(depth_share=section.share("offer_depth_share"),
+                         budget=section.number("offer_budget", 0, 1e12))
 
 
 def offer_inputs(rules: Rules, saved: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""The ``[lifecycle_analysis]`` rules section, parsed and checked (like ``lib.rules.economics``):
-read by the Lifecycle page and by the lifetime cube's churn definition (``lib.pipeline``)."""
+"""The ``[lifecycle_analysis]`` rules section, parsed and checked through ``lib.rules.reader``:
+read by the Lifecycle page and by the lifetime cube's churn definition (``lib.pipeline.lifetimes``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.rules import Rules, RulesError, section_number
+from lib.rules import Rules
 from lib.rules.economics import economics
 from lib.store.schema import CHURN_TYPES
 
@@ -33,6 +33,7 @@ class Settings:
     funnel_max_cohorts : most cohorts "auto" allows before coarsening the period.
     dimension_max_values : an extra file column with more distinct values than this is a
         measure, not offered as a dimension.
+    logrank_alpha : significance level (0–1) below which two survival curves differ.
     """
 
     churn_types: tuple[str, ...]
@@ -50,14 +51,13 @@ class Settings:
     funnel_cohort_period: str = "auto"
     funnel_max_cohorts: int = 12
     dimension_max_values: int = 50
+    logrank_alpha: float = 0.05
 
 
+#: Shares of spend lost (0–1) a value-decline rule may take (rules and the page's slider).
+VALUE_DROP_SHARE_RANGE = (0.01, 1.0)
 #: Periods a funnel cohort may span, in months.
 COHORT_PERIODS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
-
-
-def _number(section: dict, key: str, low: float, high: float) -> float:
-    return section_number(section, SECTION, key, low, high)
 
 
 def settings(rules: Rules) -> Settings:
@@ -66,31 +66,26 @@ def settings(rules: Rules) -> Settings:
     Rules saved before the section existed do not have it: the shipped defaults'
     (``data/rules.toml``) apply until an analyst saves a version that has it.
     """
-    section = rules.section_or_shipped(SECTION)
+    section = rules.read(SECTION)
     money = economics(rules)
-    types = section.get("churn_types")
-    if not isinstance(types, list) or not types or any(t not in CHURN_TYPES for t in types):
-        raise RulesError("lifecycle_bad_churn_types", key=f"{SECTION}.churn_types",
-                         allowed=", ".join(CHURN_TYPES))
-    period = section.get("funnel_cohort_period")
-    if period not in (*COHORT_PERIODS, "auto"):
-        raise RulesError("lifecycle_bad_period", key=f"{SECTION}.funnel_cohort_period",
-                         allowed=", ".join([*COHORT_PERIODS, "auto"]))
+    survival_months = section.integer("funnel_survival_months", 1, 120)
     return Settings(
-        churn_types=tuple(types),
-        value_drop_share=_number(section, "value_drop_share", 0.01, 1),
-        cohort_months=int(_number(section, "cohort_months", 1, 240)),
-        projection_months=int(_number(section, "projection_months", 1, 600)),
+        churn_types=section.choices("churn_types", CHURN_TYPES, code="lifecycle_bad_churn_types"),
+        value_drop_share=section.share("value_drop_share", *VALUE_DROP_SHARE_RANGE),
+        cohort_months=section.integer("cohort_months", 1, 240),
+        projection_months=section.integer("projection_months", 1, 600),
         margin_share=money.margin_share,
         annual_discount_rate=money.annual_discount,
-        max_groups=int(_number(section, "max_groups", 1, 20)),
-        min_fit_customers=int(_number(section, "min_fit_customers", 1, 1e9)),
-        funnel_survival_months=int(_number(section, "funnel_survival_months", 1, 120)),
-        funnel_growth_months=int(_number(section, "funnel_growth_months",
-                                         section.get("funnel_survival_months", 1), 240)),
-        funnel_growth_spend_share=_number(section, "funnel_growth_spend_share", 0, 10),
-        funnel_join_months=int(_number(section, "funnel_join_months", 1, 600)),
-        funnel_cohort_period=period,
-        funnel_max_cohorts=int(_number(section, "funnel_max_cohorts", 1, 240)),
-        dimension_max_values=int(_number(section, "dimension_max_values", 2, 10000)),
+        max_groups=section.integer("max_groups", 1, 20),
+        min_fit_customers=section.integer("min_fit_customers", 1, 1e9),
+        funnel_survival_months=survival_months,
+        funnel_growth_months=section.integer("funnel_growth_months", survival_months, 240),
+        funnel_growth_spend_share=section.number("funnel_growth_spend_share", 0, 10),
+        funnel_join_months=section.integer("funnel_join_months", 1, 600),
+        funnel_cohort_period=section.choice("funnel_cohort_period", (*COHORT_PERIODS, "auto"),
+                                            code="lifecycle_bad_period"),
+        funnel_max_cohorts=section.integer("funnel_max_cohorts", 1, 240),
+        dimension_max_values=section.integer("dimension_max_values", 2, 10000),
+        logrank_alpha=section.share("logrank_alpha", exclusive=True),
     )
+

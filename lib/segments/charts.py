@@ -7,7 +7,7 @@ import polars as pl
 
 from lib.common.charts import PALETTE, style_figure, unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
-from lib.rules import Rules
+from lib.rules import TIERS, Rules
 from lib.segments.tiers import MOVES, SegmentSettings
 from lib.segments.clusters import ClusterView, cluster_name
 from lib.segments.geo import METRICS, GeoJson, GeoView, area_label, tiles
@@ -151,7 +151,7 @@ def cluster_tiers(view: ClusterView, rules: Rules, lang: str) -> go.Figure:
     """Customers per cluster, stacked by tier."""
     model = view.model
     fig = go.Figure()
-    for tier in range(1, 7):
+    for tier in TIERS:
         part = view.by_tier.filter(pl.col("tier") == tier)
         counts = dict(zip(part["cluster"].to_list(), part["customers"].to_list()))
         fig.add_bar(x=[cluster_name(model, i, lang) for i in range(model.k)],
@@ -338,8 +338,8 @@ def migration_sankey(matrix: pl.DataFrame, rules: Rules, lang: str, measure: str
 
     ``measure`` is ``customers`` or ``revenue_from`` (latest-month spend in the first snapshot).
     """
-    left = [rules.tier_name(tier, lang) for tier in range(1, 7)]
-    right = [rules.tier_name(tier, lang) for tier in range(1, 7)] + [t("seg_move_churned", lang)]
+    left = [rules.tier_name(tier, lang) for tier in TIERS]
+    right = [rules.tier_name(tier, lang) for tier in TIERS] + [t("seg_move_churned", lang)]
     colours = PALETTE["tiers"] + PALETTE["tiers"] + [PALETTE["danger"]]
     source, target, value, colour, hover = [], [], [], [], []
     for row in matrix.iter_rows(named=True):
@@ -366,7 +366,7 @@ def _node_positions(matrix: pl.DataFrame, measure: str) -> tuple[list[float], li
     """Node centres: tiers top (6★) to bottom (1★) on both sides, churned at the bottom right,
     each as tall as its flow."""
     total = float(matrix[measure].sum()) or 1.0
-    left = {tier: float(matrix.filter(pl.col("from_tier") == tier)[measure].sum()) for tier in range(1, 7)}
+    left = {tier: float(matrix.filter(pl.col("from_tier") == tier)[measure].sum()) for tier in TIERS}
     right = {tier: float(matrix.filter(pl.col("to_tier") == tier)[measure].sum()) for tier in range(0, 7)}
 
     def centres(sizes: dict[int, float], order: list[int]) -> dict[int, float]:
@@ -381,7 +381,7 @@ def _node_positions(matrix: pl.DataFrame, measure: str) -> tuple[list[float], li
     lc = centres(left, [6, 5, 4, 3, 2, 1])
     rc = centres(right, [6, 5, 4, 3, 2, 1, 0])
     xs = [0.01] * 6 + [0.99] * 7
-    ys = [lc[tier] for tier in range(1, 7)] + [rc[tier] for tier in range(1, 7)] + [rc[0]]
+    ys = [lc[tier] for tier in TIERS] + [rc[tier] for tier in TIERS] + [rc[0]]
     return xs, ys
 
 

@@ -22,8 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from lib.store.filters import Filters
 from lib.segments import queries as q
-from lib.rules import Rules, RulesError
-from lib.segments.tiers import SECTION, churn_window, number, section_of, with_rates
+from lib.rules import Rules
+from lib.segments.tiers import SECTION, churn_window, with_rates
 from lib.store import read_frame
 
 #: Usage columns the rules may name as cluster features.
@@ -49,20 +49,15 @@ class ClusterSettings:
 
 
 def cluster_settings(rules: Rules) -> ClusterSettings:
-    section = section_of(rules).get("clusters")
-    prefix = f"{SECTION}.clusters"
-    if not isinstance(section, dict):
-        raise RulesError("rules_missing_key", key=prefix)
-    features = section.get("features")
-    if (not isinstance(features, list) or not features
-            or not all(f in FEATURE_COLUMNS for f in features) or len(set(features)) != len(features)):
-        raise RulesError("segments_bad_features", key=f"{prefix}.features",
-                         allowed=", ".join(FEATURE_COLUMNS))
-    k_min = int(number(section, "k_min", 2, 20, prefix))
-    k_max = int(number(section, "k_max", k_min, 20, prefix))
-    return ClusterSettings(tuple(features), number(section, "min_coverage", 0, 1, prefix), k_min, k_max,
-                           int(number(section, "sample_size", 100, 1_000_000, prefix)),
-                           int(number(section, "random_state", 0, 2**31 - 1, prefix)))
+    """Parse and check ``[segments.clusters]`` (the policy of ``lib.rules.reader``)."""
+    section = rules.read(f"{SECTION}.clusters")
+    features = section.choices("features", FEATURE_COLUMNS, code="segments_bad_features",
+                               distinct=True)
+    k_min = section.integer("k_min", 2, 20)
+    k_max = section.integer("k_max", k_min, 20)
+    return ClusterSettings(features, section.share("min_coverage"), k_min, k_max,
+                           section.integer("sample_size", 100, 1_000_000),
+                           section.integer("random_state", 0, 2**31 - 1))
 
 
 class BehaviourClusters:

@@ -20,12 +20,17 @@ from lib.overview import queries as overview_queries
 from lib.overview.kpis import monthly_rate, pareto_curve, revenue_share_of_top
 from lib.store.filters import Filters
 from lib.segments import queries as q
-from lib.rules import TIER_COUNT, Rules, RulesError, finite_number
+from lib.rules import TIER_COUNT, Rules, RulesError, Section
 from lib.store.schema import SPEND_BANDS_PER_E
 from lib.store import read_frame
 
 SECTION = "segments"
 
+
+#: Shares of customers (0–1) the revenue-concentration reading may take (rules and the page's slider).
+PARETO_TOP_SHARE_RANGE = (0.01, 0.99)
+#: RFM scores, 1 (worst) to 5 (best): quintiles for frequency and monetary, months for recency.
+RFM_SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 @dataclass(frozen=True)
 class RfmSegment:
@@ -61,35 +66,18 @@ class SegmentSettings:
         return next(seg for seg in self.rfm if seg.holds(recency, fm))
 
 
-def section_of(rules: Rules) -> dict[str, Any]:
-    """The ``[segments]`` section of ``rules``; rules versions stored before the section existed
-    get the shipped default's (``data/rules.toml``)."""
-    section = rules.section_or_shipped(SECTION)
-    if not section:
-        raise RulesError("rules_missing_key", key=SECTION)
-    return section
-
-
-def number(section: dict[str, Any], key: str, low: float, high: float, prefix: str = SECTION) -> float:
-    """A number of a rules section within [low, high], else ``RulesError`` naming the key."""
-    value = section.get(key)
-    if not finite_number(value) or not low <= value <= high:
-        raise RulesError("rules_bad_number", key=f"{prefix}.{key}", low=low, high=high)
-    return float(value)
-
-
 def _score_range(entry: dict[str, Any], key: str, where: str) -> tuple[int, int]:
     value = entry.get(key)
     ok = (isinstance(value, list) and len(value) == 2
-          and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5 for v in value)
+          and all(isinstance(v, int) and not isinstance(v, bool) and v in RFM_SCORES for v in value)
           and value[0] <= value[1])
     if not ok:
         raise RulesError("segments_bad_range", key=f"{where}.{key}")
     return int(value[0]), int(value[1])
 
 
-def _rfm_segments(section: dict[str, Any]) -> tuple[RfmSegment, ...]:
-    entries = section.get("rfm")
+def _rfm_segments(section: Section) -> tuple[RfmSegment, ...]:
+    entries = section.value("rfm")   # one list, whole (lib.rules.reader rule 4)
     if not isinstance(entries, list) or not entries:
         raise RulesError("rules_missing_key", key=f"{SECTION}.rfm")
     found: list[RfmSegment] = []
@@ -101,8 +89,8 @@ def _rfm_segments(section: dict[str, Any]) -> tuple[RfmSegment, ...]:
             raise RulesError("segments_bad_names", key=where)
         found.append(RfmSegment(texts[0].strip(), texts[1].strip(), texts[2].strip(),
                                 _score_range(entry, "recency", where), _score_range(entry, "fm", where)))
-    for recency in range(1, 6):
-        for fm in range(1, 6):
+    for recency in RFM_SCORES:
+        for fm in RFM_SCORES:
             if not any(seg.holds(recency, fm) for seg in found):
                 raise RulesError("segments_rfm_gap", recency=recency, fm=fm)
     return tuple(found)
@@ -110,12 +98,12 @@ def _rfm_segments(section: dict[str, Any]) -> tuple[RfmSegment, ...]:
 
 def settings(rules: Rules) -> SegmentSettings:
     """Parse and check the rules' ``[segments]`` section."""
-    section = section_of(rules)
+    section = rules.read(SECTION)
     return SegmentSettings(
-        pareto_top_share=number(section, "pareto_top_share", 0.01, 0.99),
-        watch_list_size=int(number(section, "watch_list_size", 1, 100_000)),
+        pareto_top_share=section.share("pareto_top_share", *PARETO_TOP_SHARE_RANGE),
+        watch_list_size=section.integer("watch_list_size", 1, 100_000),
         rfm=_rfm_segments(section),
-        undivided_share=number(section, "undivided_share", 0.5, 1.0),
+        undivided_share=section.share("undivided_share", 0.5, 1.0),
     )
 
 
@@ -322,7 +310,7 @@ def rfm_view(conn: sa.Connection, filters: Filters, rules: Rules, cuts: q.RfmCut
     segments = segments.select("key", "name_en", "name_zh", "customers", "active", "revenue",
                                "revenue_share", "arpu", "monthly_churn")
     grid_rows = [{"r": r, "fm": fm, "segment": config.segment_at(r, fm).key}
-                 for r in range(1, 6) for fm in range(1, 6)]
+                 for r in RFM_SCORES for fm in RFM_SCORES]
     counts = cells.group_by("r", "fm").agg(pl.col("customers").sum())
     grid = pl.DataFrame(grid_rows, schema={"r": pl.Int64, "fm": pl.Int64, "segment": pl.String}).join(
         counts, on=["r", "fm"], how="left").with_columns(pl.col("customers").fill_null(0))

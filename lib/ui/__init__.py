@@ -1,4 +1,6 @@
-"""The one module of lib that imports Streamlit: cached data, session keys, the sidebar, errors.
+"""The one package of lib that imports Streamlit: cached data, the sidebar, errors.
+
+Session keys are in ``lib.ui.keys``, the page registry in ``lib.ui.pages``.
 
 Pages call these helpers and lib's pure functions; they hold no SQL and no maths.
 """
@@ -31,38 +33,16 @@ from lib.ingest import Mapping, RawTable, ValidationResult, sheet_names, validat
 from lib.store.filters import Filters
 from lib.ingest.read_limits import UPLOAD_CACHE_SECONDS
 from lib.ingest.read_worker import read_table_isolated
-from lib.rules import Rules
+from lib.rules import TIERS, Rules
 from lib.rules.versions import current_rules
 from lib.store import database_url, read_frame, writer_busy
 from lib.pipeline.migrations import open_store
+from lib.ui import pages
+from lib.ui.tables import Column, labelled
+from lib.ui.keys import Keys, scoped  # noqa: F401  (pages use ui.Keys and ui.scoped)
 
 log = logging.getLogger("retention")
 T = TypeVar("T")
-
-
-class Keys:
-    """Session-state keys of what the user chose; defined once here."""
-
-    LANG = "lang"
-    SNAPSHOT = "snapshot"
-    PROVINCES = "provinces"
-    TIERS = "tiers"
-    PENDING_DELETE = "pending_delete"
-    VALIDATION = "validation"
-    OFFER_INPUTS = "offer_inputs"
-    USER = "user"
-    OFFER_CALIBRATION = "offer_calibration"
-    OFFER_PLAN = "offer_plan"
-    DATA_TOKEN = "data_token"
-    #: the chosen workspace's slug (the sidebar switcher's value; survives reruns and pages)
-    WORKSPACE = "workspace"
-    #: a workspace to switch to at the start of the next run (the switcher is drawn already)
-    WORKSPACE_NEXT = "workspace_next"
-    #: this run's workspace and the listing it was chosen from (read once per run)
-    WORKSPACE_RUN = "workspace_run"
-    #: messages kept until the next run shows them: (kind, text) pairs, kind success | info
-    FLASH = "flash"
-    PENDING_REMOVE_DEMO = "pending_remove_demo"
 
 
 @st.cache_resource(show_spinner=False)
@@ -237,7 +217,7 @@ def filters_or_stop(empty_message: str) -> Filters:
     filters = current_filters()
     if filters is None:
         st.info(t(empty_message, lang()))
-        st.page_link("views/data.py", label=t("page_data", lang()), icon=":material/upload_file:")
+        pages.page_link(pages.DATA, lang())
         st.stop()
     return filters
 
@@ -269,7 +249,7 @@ def sidebar() -> None:
         st.multiselect(t("sidebar_provinces", code), options=options, key=Keys.PROVINCES,
                        placeholder=t("sidebar_all", code), format_func=lambda p: area_label(p, code))
         in_force = rules()
-        st.multiselect(t("sidebar_tiers", code), options=list(range(1, 7)), key=Keys.TIERS,
+        st.multiselect(t("sidebar_tiers", code), options=list(TIERS), key=Keys.TIERS,
                        format_func=lambda tier: in_force.tier_name(tier, code),
                        placeholder=t("sidebar_all", code))
         st.caption(t("sidebar_rules_version", code, version=in_force.version))
@@ -306,7 +286,7 @@ def sign_in() -> User | None:
             if user is None:
                 st.session_state.pop(Keys.USER, None)
         if user is None:
-            with st.form("login"):
+            with st.form(Keys.LOGIN_FORM):
                 st.subheader(t("auth_title", code))
                 name = st.text_input(t("auth_name", code))
                 password = st.text_input(t("auth_password", code), type="password")
@@ -466,3 +446,13 @@ def table(frame: pl.DataFrame, units: dict[str, str] | None = None, **kwargs) ->
         {column: fmt.column_formatter(unit, code, money) for column, unit in units.items()
          if column in data.columns}, na_rep="–")
     st.dataframe(styler, hide_index=True, width="stretch", **kwargs)
+
+
+def labelled_table(frame: pl.DataFrame, columns: dict, lang: str, others: bool = False,
+                   rename: bool = True, **kwargs) -> pl.DataFrame:
+    """``frame`` with translated headers and numbers by unit (``lib.ui.tables.labelled``, then
+    ``table``); returns the frame as shown (for its download). ``kwargs`` go to
+    ``st.dataframe`` (``height``)."""
+    shown, units, config = labelled(frame, columns, lang, others, rename)
+    table(shown, units=units, **({"column_config": config} if config else {}), **kwargs)
+    return shown

@@ -20,13 +20,12 @@ import streamlit as st
 
 from lib.common.localise import join
 from lib.i18n import LANGUAGES, t, t_text
+from lib.rules import TIERS
+from lib.ui.keys import Keys
 
 LANG, WORKSPACE, SNAPSHOT, PROVINCE, TIER = "lang", "workspace", "snapshot", "province", "tier"
-#: Session key: the global parameters were read (once per browser session).
-_RESTORED = "links_restored"
-#: Session key: page inputs already read from the address (each once per session).
-_SEEN = "links_seen"
-TIERS = range(1, 7)
+_RESTORED = Keys.LINKS_RESTORED
+_SEEN = Keys.LINKS_SEEN
 
 
 def _warn(ignored: list[str]) -> None:
@@ -42,8 +41,6 @@ def restore_early() -> None:
     anything is drawn (the navigation's page titles are in the language) and before the run
     chooses its workspace (``lib.ui.workspace.resolve`` falls back to the default for a slug it
     does not know). Unusable values are reported by ``restore``."""
-    from lib.ui import Keys
-
     if st.session_state.get(_RESTORED):
         return
     if st.query_params.get(LANG) in LANGUAGES:

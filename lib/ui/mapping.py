@@ -21,6 +21,7 @@ from lib.ingest.profile import FileProfile
 from lib.ingest.templates import apply_template, matching_templates, save_template
 from lib.pipeline.prechecks import Precheck, precheck_text
 from lib.rules import Rules
+from lib.ui.keys import Keys, scoped
 
 #: The select boxes' value for "this field is not in the file".
 NOT_IN_FILE = ""
@@ -38,7 +39,7 @@ def proposal_for(engine: sa.Engine, raw: RawTable, key: str, lang: str) -> tuple
         names = [None, *[tpl.name for tpl in offered]]
         by_name = {tpl.name: tpl for tpl in offered}
         chosen = st.selectbox(
-            t("template_pick", lang), names, index=1, key=f"template_{key}",
+            t("template_pick", lang), names, index=1, key=scoped(Keys.TEMPLATE_PICK, key),
             format_func=lambda n: t_text("template_none", lang) if n is None else t_text(
                 "template_option", lang, name=n, version=by_name[n].version,
                 date=by_name[n].created_at.date().isoformat()))
@@ -65,13 +66,13 @@ def _field_widget(where, choice: FieldChoice, columns: list[str], samples: dict[
     if choice.multiple:
         picked = tuple(where.multiselect(
             field_label(choice.field, lang), columns, default=[c for c in choice.chosen if c in columns],
-            key=f"{key}_{choice.field}", help=f"{choice.doc} {t_text('mapping_sum_help', lang)}",
+            key=scoped(key, choice.field), help=f"{choice.doc} {t_text('mapping_sum_help', lang)}",
             placeholder=t_text("mapping_not_in_file", lang)))
     else:
         options = [NOT_IN_FILE, *columns]
         first = choice.chosen[0] if choice.chosen and choice.chosen[0] in columns else NOT_IN_FILE
         value = where.selectbox(
-            field_label(choice.field, lang), options, index=options.index(first), key=f"{key}_{choice.field}",
+            field_label(choice.field, lang), options, index=options.index(first), key=scoped(key, choice.field),
             help=choice.doc,
             format_func=lambda c: t_text("mapping_not_in_file", lang) if c == NOT_IN_FILE else c)
         picked = (value,) if value else ()
@@ -111,9 +112,9 @@ def template_saver(engine: sa.Engine, raw: RawTable, mapping: Mapping, key: str,
                    allowed: bool) -> None:
     """A name box and a button that save ``mapping`` as a template of the file's source."""
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    name = left.text_input(t("template_name", lang), key=f"template_name_{key}",
+    name = left.text_input(t("template_name", lang), key=scoped(Keys.TEMPLATE_NAME, key),
                            disabled=not allowed)
-    if right.button(t("template_save", lang), key=f"template_save_{key}", disabled=not allowed):
+    if right.button(t("template_save", lang), key=scoped(Keys.TEMPLATE_SAVE, key), disabled=not allowed):
         if not name.strip():
             st.warning(t("template_name_needed", lang))
             return

@@ -21,7 +21,7 @@ from lib.ingest import Mapping, ValidationResult
 from lib.ingest.repeat import RepeatOverlap, repeat_overlap, repeat_thresholds
 from lib.pipeline.derive import derive
 from lib.pipeline.snapshots import list_snapshots
-from lib.ui import Keys
+from lib.ui.keys import Keys, scoped
 from lib.workspaces import Workspace
 
 T = TypeVar("T")
@@ -133,12 +133,12 @@ def import_target(code: str) -> ImportTarget:
         if chosen is not None:
             st.caption(t("ws_current", code, name=label(chosen, code)))
         return ImportTarget(chosen)
-    answer = st.radio(t("ws_target_label", code), (TARGET_NEW, TARGET_DEMO), key="ws_import_target",
+    answer = st.radio(t("ws_target_label", code), (TARGET_NEW, TARGET_DEMO), key=Keys.WS_IMPORT_TARGET,
                       format_func=lambda a: t_text("ws_target_new" if a == TARGET_NEW else "ws_target_demo", code))
     if answer == TARGET_DEMO:
         return ImportTarget(chosen)
     name = st.text_input(t("ws_new_name", code), value=t_text("ws_default_name", code),
-                         key="ws_import_new_name")
+                         key=Keys.WS_IMPORT_NEW_NAME)
     return ImportTarget(None, name)
 
 
@@ -182,7 +182,7 @@ def repeat_confirmed(target: ImportTarget, file_id: str, sheet: str | None, mapp
     st.warning(t("ws_repeat_warning", code, previous=str(overlap.previous_date),
                  ids=_share(overlap.ids_share), tenure=_share(overlap.unchanged_tenure_share),
                  again=_share(overlap.churners_again_share)))
-    return st.checkbox(t("ws_repeat_confirm", code), key=f"repeat_{file_id}_{sheet}")
+    return st.checkbox(t("ws_repeat_confirm", code), key=scoped(Keys.WS_REPEAT_CONFIRM, file_id, sheet))
 
 
 def workspaces_tab(code: str) -> None:
@@ -199,8 +199,8 @@ def workspaces_tab(code: str) -> None:
                                            for w in listed],
         }, strict=False))
     can_create = ui.user().can("import")
-    with st.form("ws_create"):
-        name = st.text_input(t("ws_new_name", code), key="ws_create_name")
+    with st.form(Keys.WS_CREATE_FORM):
+        name = st.text_input(t("ws_new_name", code), key=Keys.WS_CREATE_NAME)
         if st.form_submit_button(t("ws_create_button", code), disabled=not can_create):
             created = ws.create_workspace(name, engine_for=ui._engine_for)
             switch_to(created)

@@ -27,7 +27,7 @@ import polars as pl
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from lib.churn.model import ChurnModel
-from lib.rules import Rules, RulesError, finite_number
+from lib.rules import Rules
 from lib.uplift import metrics
 from lib.uplift.model import LEARNERS
 
@@ -62,14 +62,12 @@ _FLOATS = {"holdout_share", "max_p_value"}
 
 def uplift_settings(rules: Rules) -> UpliftSettings:
     """Parse ``[uplift_model]`` (keys a saved rules version lacks come from the shipped rules).
-    Raises ``RulesError("rules_bad_number")`` naming the key when a value is out of range."""
-    section = rules.section_or_shipped("uplift_model")
-    values: dict[str, object] = {}
-    for key, (low, high) in _RANGES.items():
-        value = section.get(key)
-        if not finite_number(value) or not low <= value <= high:
-            raise RulesError("rules_bad_number", key=f"uplift_model.{key}", low=low, high=high)
-        values[key] = float(value) if key in _FLOATS else int(value)
+    Raises ``RulesError("rules_bad_number")`` naming the key when a value is out of range
+    (``rules_bad_integer`` for a count that is not whole), through ``lib.rules.reader``."""
+    section = rules.read("uplift_model")
+    values: dict[str, object] = {
+        key: section.number(key, low, high) if key in _FLOATS else section.integer(key, low, high)
+        for key, (low, high) in _RANGES.items()}
     return UpliftSettings(**values)
 
 
