@@ -130,15 +130,16 @@ def test_demo_campaign_shows_a_positive_effect(tmp_path):
     seed_demo(engine, customers=20_000, snapshots=12, seed=7)
     with engine.connect() as conn:
         table = campaign_calibration(conn, Filters(stored_dates(engine)[-1]))
-    assert table.height >= 3                                             # tiers 3 to 6
-    # per tier the control groups are small: refused, with the counts kept
+    # the demo world's campaign: half of every tier, half of it control, half the treated accept
+    assert table.height >= 5                                             # tiers 1 to 6 (or 5)
+    # a tier with a small control group is refused, with the counts kept
     small = table.filter(pl.col("control") < 30)
-    assert small.height and (small["refusal"] == "control_too_small").all()
-    assert small["effect"].is_null().all()
+    assert (small["refusal"] == "control_too_small").all() and small["effect"].is_null().all()
     assert (table["coverage"] == 0.90).all()                             # the catalogue ranges' coverage
-    # from the counts every row keeps: accepters churn less, the demo's 30 % take-up
+    assert table["control"].sum() / (table["control"].sum() + table["treated"].sum()) == pytest.approx(0.50, abs=0.03)
+    # from the counts every row keeps: the treated churn less on average, the demo's 50 % take-up
     assert table["treated_churned"].sum() / table["treated"].sum() < table["control_churned"].sum() / table["control"].sum()
-    assert table["accepted"].sum() / table["treated"].sum() == pytest.approx(0.30, abs=0.08)
+    assert table["accepted"].sum() / table["treated"].sum() == pytest.approx(0.50, abs=0.03)
 
 
 def test_campaign_query_is_identical_on_duckdb_and_postgresql(duckdb_url, pg_url):

@@ -3,6 +3,7 @@ refusals with their numbers, scoring a snapshot, and ``python -m lib uplift``.""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import polars as pl
 import pytest
@@ -84,16 +85,39 @@ def test_campaign_counts(store):
         assert read_rows(conn, q.campaigns(rows["snapshot_date"].min())).height == 0
 
 
-def test_a_small_campaign_is_refused_with_its_numbers(store):
+@contextmanager
+def minimum_arm(engine, customers: int):
+    """The rules with ``min_arm_customers`` set to ``customers`` while the block runs."""
+    rules = current_rules(engine)
+    save_rules(engine, rules.text.replace("min_arm_customers = 200", f"min_arm_customers = {customers}"),
+               note="uplift test minimum")
+    try:
+        yield current_rules(engine)
+    finally:
+        save_rules(engine, rules.text, note="restore")
+
+
+def test_a_campaign_below_the_minimum_is_refused_with_its_numbers(store):
+    """The demo's campaign (half the 30,000 base, 50/50) has thousands a side: with the minimum
+    raised above the control group it is refused, quoting the counts from the rows."""
     _, engine, rows = store
     expected = _expected_training(rows)
     control = int((expected["treated"] == 0).sum())
-    assert control < 200     # 30,000 customers: a campaign of a few hundred
+    assert control > 200      # the shipped minimum is met
+    with minimum_arm(engine, control + 1) as rules, engine.connect() as conn:
+        result = train_uplift(conn, OFFER_ID, rows["snapshot_date"].max(), rules)
+    assert not result.accepted and result.refusal.code == "uplift_refused_few_customers"
+    assert result.refusal.params == {"treated": expected.height - control, "control": control,
+                                     "minimum": control + 1}
+    assert result.fit.customers == expected.height
+
+
+def test_the_demo_campaign_is_accepted_under_the_shipped_rules(store):
+    _, engine, rows = store
     with engine.connect() as conn:
         result = train_uplift(conn, OFFER_ID, rows["snapshot_date"].max(), current_rules(engine))
-    assert not result.accepted and result.refusal.code == "uplift_refused_few_customers"
-    assert result.refusal.params == {"treated": expected.height - control, "control": control, "minimum": 200}
-    assert result.fit.customers == expected.height
+    assert result.accepted, result.refusal
+    assert result.fit.evaluation.model.qini > 0 and result.fit.evaluation.p_value <= 0.05
 
 
 def test_too_early_a_date_has_no_labelled_customers(store):
@@ -107,9 +131,10 @@ def test_too_early_a_date_has_no_labelled_customers(store):
 
 
 def test_cli_refusals_are_one_line_with_exit_2(store, tmp_path, capsys):
-    url, _, rows = store
+    url, engine, rows = store
     out = tmp_path / "uplift.csv"
-    assert main(["uplift", "--offer", OFFER_ID, "--db", url, "--out", str(out)]) == 2
+    with minimum_arm(engine, 1_000_000):
+        assert main(["uplift", "--offer", OFFER_ID, "--db", url, "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "control" in err and not out.exists()
     assert main(["uplift", "--offer", "NO_SUCH_OFFER", "--db", url, "--out", str(out)]) == 2

@@ -1,11 +1,16 @@
 """Uplift: who a retention offer actually keeps, learnt from a past randomised campaign."""
+import polars as pl
 import streamlit as st
 
 from lib import ui
 from lib.common import fmt
 from lib.i18n import t
 from lib.uplift import charts
+from lib.offers.store import current_catalogue
+from lib.offers.targets import offer_targets
+from lib.rules.economics import economics_of, offer_inputs
 from lib.uplift.metrics import DECILE_UNITS
+from lib.uplift.targeting import COMPARISON_UNITS, compare_targeting, offer_targeting_customers
 from lib.uplift.train import campaign_list, train_uplift
 
 code = ui.lang()
@@ -64,3 +69,30 @@ with ui.guard():
                  low=fmt.number(dogs.low, "share", code), high=fmt.number(dogs.high, "share", code))
         verdict = "significant" if dogs.significant else "not_significant"
         (st.error if dogs.significant else st.info)(text + " " + t(f"uplift_sleeping_dogs_{verdict}", code))
+
+with ui.guard():
+    st.subheader(t("uplift_roi", code))
+    _, catalogue, _ = current_catalogue(ui.engine())
+    if not result.accepted:
+        st.info(t("uplift_roi_refused", code))
+    elif not catalogue:
+        st.info(t("uplift_roi_no_offer", code))
+    else:
+        money = rules.currency
+        loaded = offer_inputs(rules, st.session_state.get(ui.Keys.OFFER_INPUTS))
+        ids = [o.id for o in catalogue]
+        left, right = st.columns(2)
+        chosen = left.selectbox(t("uplift_roi_offer", code), ids, index=ids.index(offer) if offer in ids else 0,
+                                format_func=lambda i: next(o.name(code) for o in catalogue if o.id == i))
+        budget = right.number_input(t("uplift_roi_budget", code), 0.0, value=float(loaded["budget"]), step=1000.0)
+        roi_offer = next(o for o in catalogue if o.id == chosen)
+        targets = ui.compute(offer_targets, filters, rules, economics_of(loaded))
+        customers = ui.compute(offer_targeting_customers, offer, filters.snapshot_date, rules, targets.frame)
+        table = ui.memo(compare_targeting, customers, roi_offer, float(budget))
+        st.caption(t("uplift_roi_help", code, offer=roi_offer.name(code),
+                     budget=fmt.number(float(budget), "currency", code, money)))
+        st.plotly_chart(charts.targeting_comparison(table, money, code), width="stretch")
+        shown = table.with_columns(pl.col("strategy").replace_strict(
+            {s: t(f"uplift_ranking_{s}", code) for s in table["strategy"].to_list()}))
+        ui.table(shown.rename({k: t(f"uplift_roi_col_{k}", code) for k in shown.columns}),
+                 units={t(f"uplift_roi_col_{k}", code): unit for k, unit in COMPARISON_UNITS.items()})

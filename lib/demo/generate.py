@@ -34,18 +34,20 @@ The world it draws (shapes taken from docs/domain.md):
   no spend and no usage; joiners use their first month. 4-12 % of the other customers have an
   unused month in the six; value-decline churners several times as often as those who stay.
 * Gross adds follow churn (churn/gross-add ratio about 0.9-1.05), so the base is stable.
-* One past retention campaign, at snapshot index ``snapshots // 2``: 10 % of the active 3-star+
-  customers, drawn from those at elevated risk, get ``OFFER_ID``; 80 % treated, 20 % control;
-  30 % of the treated accept. The offer's true effect differs by customer (``OFFER_EFFECT``,
+* One past retention campaign, at snapshot index ``snapshots // 2``: 50 % of the active
+  customers (``CAMPAIGN_SHARE`` of tier ``CAMPAIGN_MIN_TIER`` and up, drawn at random: an
+  ``ELEVATED_RISK_QUANTILE`` of 0) get ``OFFER_ID``; 50 % treated, 50 % control
+  (``CONTROL_SHARE``); 50 % of the treated accept (``ACCEPT_SHARE``). A campaign this size is
+  what lets the Uplift view accept a model on a 20,000-30,000 customer demo. The offer's true effect differs by customer (``OFFER_EFFECT``,
   multipliers of the voluntary hazards from the month after contact on), by a response group
   fixed at contact from what the snapshot before contact shows:
 
   - **lost causes**: already leaving, in a value-decline spell (spend falling, months skipped)
     or with arrears; the offer changes nothing (they are the riskiest of the campaign);
   - **sleeping dogs**: not lost, with ``SLEEPING_DOG_COMPLAINTS`` or more complaints in the six
-    months; contact itself doubles their hazards, accepted or not (risky, and hurt);
-  - **persuadables**: everyone else chosen; accepting cuts their hazards to 0.2, being treated
-    without accepting to 0.8 (the least risky of the campaign, and the ones it keeps).
+    months; contact itself triples their hazards, accepted or not (risky, and hurt);
+  - **persuadables**: everyone else chosen; accepting cuts their hazards to 0.1, being treated
+    without accepting to 0.6 (the least risky of the campaign, and the ones it keeps).
 
   So churn risk and uplift are not aligned: ranking the campaign by risk puts lost causes and
   sleeping dogs first.
@@ -66,6 +68,7 @@ from lib.demo.world import (
     BRANDS,
     BRAND_BY_AGE,
     BURN_IN_MONTHS,
+    CAMPAIGN_MIN_TIER,
     CAMPAIGN_SHARE,
     CHURN_TYPES,
     COMPLAINT_RATE,
@@ -305,12 +308,13 @@ def _campaign(rng: np.random.Generator, base: dict[str, np.ndarray], tier: np.nd
               risk: np.ndarray, day0: int, days: int) -> None:
     """Run the retention campaign on the base at the start of a month (updates ``base``).
 
-    ``CAMPAIGN_SHARE`` of the 3-star+ customers, drawn from those at elevated risk (top
-    ``1 - ELEVATED_RISK_QUANTILE`` of voluntary risk, or in a value-decline spell); a random
+    ``CAMPAIGN_SHARE`` of the customers of tier ``CAMPAIGN_MIN_TIER`` and up, drawn from those
+    at elevated risk (top ``1 - ELEVATED_RISK_QUANTILE`` of voluntary risk, or in a value-decline
+    spell; a quantile of 0 takes them all); a random
     ``CONTROL_SHARE`` is held out; ``ACCEPT_SHARE`` of the treated accept. Each chosen customer's
     response group (module docstring) is fixed here from their state before contact.
     """
-    eligible = tier >= 3
+    eligible = tier >= CAMPAIGN_MIN_TIER
     if not eligible.any():
         return
     cut = np.quantile(risk[eligible], ELEVATED_RISK_QUANTILE)

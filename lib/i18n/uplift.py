@@ -119,4 +119,28 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Sorted by predicted uplift of offer {offer} (churn reduction if contacted, trained on "
         "{customers} campaign customers); {excluded} sleeping dogs left out.",
         "按优惠 {offer} 的预测增量排序（接触后流失的降低，基于 {customers} 位活动客户训练）；已排除 {excluded} 位“沉睡的狗”。"),
+    "uplift_roi": ("Same budget: risk or uplift targeting", "同样预算：按风险还是按增量定位"),
+    "uplift_roi_help": (
+        "Offer {offer} for a budget of {budget}, to the riskiest customers first or to the most "
+        "persuadable first (never to a customer whose predicted uplift is 0 or less). Both lists are "
+        "judged by this model: expected incremental saves are the sum of the targeted customers' "
+        "predicted uplift, valued at their tier's customer value (Offers ROI economics).",
+        "优惠 {offer}、预算 {budget}：先给流失风险最高的客户，或先给最可挽留的客户（预测增量不大于 0 的客户不给）。"
+        "两份名单都用本模型评估：预期增量挽留数为所选客户预测增量之和，按其等级的客户价值计（优惠回报的经济参数）。"),
+    "uplift_roi_budget": ("Budget", "预算"),
+    "uplift_roi_offer": ("Offer from the catalogue", "目录中的优惠"),
+    "uplift_roi_refused": (
+        "No side-by-side figures: the uplift model is refused, so nothing can say what either list returns.",
+        "不显示对比数字：增量模型被拒绝，无法说明任一名单的回报。"),
+    "uplift_roi_no_offer": (
+        "No side-by-side figures: the offer catalogue is empty (Offers ROI, Catalogue).",
+        "不显示对比数字：优惠目录为空（优惠回报 → 目录）。"),
+    "uplift_roi_title": ("Return of one budget by targeting", "同一预算按定位方式的回报"),
+    "uplift_roi_col_strategy": ("Targeting", "定位方式"),
+    "uplift_roi_col_customers": ("Customers targeted", "定位客户数"),
+    "uplift_roi_col_cost": ("Cost", "成本"),
+    "uplift_roi_col_saves": ("Expected incremental saves", "预期增量挽留数"),
+    "uplift_roi_col_value_saved": ("Value saved", "挽留价值"),
+    "uplift_roi_col_net_value": ("Net value", "净价值"),
+    "uplift_roi_col_sleeping_dogs": ("Sleeping dogs targeted", "定位到的“沉睡的狗”"),
 }

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lib.common import fmt
+from lib.common.charts import unit_axis
 from lib.i18n import t_text as t   # Plotly labels: escaped by style_figure, not as markdown
 from lib.overview.charts import PALETTE, style_figure
 
@@ -24,3 +26,22 @@ def gain_curves(curves: dict[str, dict[str, list[float]]], kind: str, lang: str)
     fig.update_layout(xaxis={"tickformat": ".0%", "title": t("uplift_axis_targeted", lang)},
                       yaxis={"tickformat": ",.0f", "title": t("uplift_axis_prevented", lang)})
     return style_figure(fig, t(f"uplift_{kind}_title", lang), height=360)
+
+
+def targeting_comparison(table, currency: fmt.Currency, lang: str) -> go.Figure:
+    """Value saved, cost and net value (currency) of risk-based and uplift-based targeting for
+    one budget (``lib.uplift.targeting.compare_targeting``'s rows), as grouped bars."""
+    fig = go.Figure()
+    names = [t(f"uplift_ranking_{s}", lang) for s in table["strategy"].to_list()]
+    colours = {"value_saved": PALETTE["primary"], "cost": PALETTE["muted"], "net_value": PALETTE["accent"]}
+    values: list[float] = []
+    for column, colour in colours.items():
+        label = t(f"uplift_roi_col_{column}", lang)
+        ys = table[column].to_list()
+        values += ys
+        fig.add_bar(x=names, y=ys, name=label, marker_color=colour,
+                    text=[fmt.number(y, "currency", lang, currency) for y in ys],
+                    hovertemplate=f"{label}: %{{text}}<extra></extra>")
+    fig.update_layout(barmode="group")
+    unit_axis(fig, "yaxis", values, "currency", lang, currency)
+    return style_figure(fig, t("uplift_roi_title", lang), height=340)

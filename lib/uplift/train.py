@@ -113,23 +113,27 @@ def train_uplift(conn: sa.Connection, offer_id: str, as_of: dt.date, rules: Rule
     return result
 
 
-def score_uplift(conn: sa.Connection, model, snapshot_date: dt.date, settings: UpliftSettings) -> pl.DataFrame:
+def score_uplift(conn: sa.Connection, model, snapshot_date: dt.date, settings: UpliftSettings,
+                 with_tier: bool = False) -> pl.DataFrame:
     """Every active customer of ``snapshot_date``: customer_id, churn_probability (the newest
     churn model's, share 0-1; null when the snapshot is not scored) and uplift (predicted churn
-    reduction if treated in the following month, share; negative for sleeping dogs), by id.
-    Read in batches of ``score_batch_rows`` (bounded memory)."""
+    reduction if treated in the following month, share; negative for sleeping dogs), by id;
+    with ``with_tier`` also their value tier (1-6). Read in batches of ``score_batch_rows``
+    (bounded memory)."""
+    keep = ["customer_id", "tier"] if with_tier else ["customer_id"]
     parts, after = [], None
     while True:
         batch = read_rows(conn, q.scoring_batch(snapshot_date, after, settings.score_batch_rows))
         if batch.height == 0:
             break
         uplift = model.predict_uplift(feature_frame(batch))
-        parts.append(batch.select("customer_id", pl.col("churn_probability").cast(pl.Float64))
+        parts.append(batch.select(*keep, pl.col("churn_probability").cast(pl.Float64))
                      .with_columns(uplift=pl.Series(np.asarray(uplift, dtype=np.float64))))
         after = batch["customer_id"][-1]
     if not parts:
-        return pl.DataFrame(schema={"customer_id": pl.String, "churn_probability": pl.Float64,
-                                    "uplift": pl.Float64})
+        schema = {"customer_id": pl.String, "tier": pl.Int64, "churn_probability": pl.Float64,
+                  "uplift": pl.Float64}
+        return pl.DataFrame(schema={k: v for k, v in schema.items() if k != "tier" or with_tier})
     return pl.concat(parts)
 
 
