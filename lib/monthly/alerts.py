@@ -209,8 +209,8 @@ def breach_row(breach: Breach, lang: str, rules: Rules) -> dict[str, str]:
         if breach.change is not None and breach.unit == "share":
             change = _amount(breach.change * 100, "pp", lang, rules)
     else:
-        sign = {"pp": "pp", "percent": "%"}[breach.change_unit]
-        threshold = f"{breach.threshold:g} {sign}"
+        sign = {"pp": "pp" if lang == "en" else "个百分点", "percent": "%"}[breach.change_unit]
+        threshold = f"{breach.threshold:g} {sign}" if breach.change_unit == "pp" else f"{breach.threshold:g}%"
         change = _amount(breach.change, breach.change_unit, lang, rules)
     return {"rule": str(breach.rule), "kpi": t(breach.kpi, lang),
             "scope": scope_label(breach, lang, rules),
