@@ -94,6 +94,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Snapshot {date} is already stored ({rows} rows). Importing replaces it only with "
         "--replace; otherwise the import is refused.",
         "快照 {date} 已存在（{rows} 行）。只有加 --replace 才会替换它，否则导入会被拒绝。"),
+    "precheck_ids_generated_stored": (
+        "The file has no customer id column, and this workspace already holds {snapshots} "
+        "snapshot(s): the ids made from row numbers would pair this file's customers with "
+        "unrelated stored ones, so changes, VIP retention, tier migration and lifetimes would be "
+        "wrong. Map a customer id column, or import the file into a workspace of its own.",
+        "文件没有客户编号列，而本工作区已存有 {snapshots} 个快照：按行号生成的编号会把本文件的客户"
+        "与无关的已存客户配对，变化、VIP 保有率、星级迁移和生命周期都会出错。请映射客户编号列，"
+        "或把文件导入单独的工作区。"),
     "precheck_churn_share_window": (
         "{share} of the accepted customers are flagged as churned, for a churn window of "
         "{months} month(s): more than {limit} ({per_month} a month) is implausible. Is the flag "

@@ -6,6 +6,10 @@ the Import button (and printed by ``python -m lib import``): they only warn.
 - ``precheck_churn_share_window``: the churn share is implausible for the stated churn window
   (above ``[import_checks] churn_share_max_per_month`` × months);
 - ``precheck_churn_none``: no accepted customer is flagged churned;
+- ``precheck_ids_generated_stored``: the file has no customer id column (ids are made from row
+  numbers) and the store already holds snapshots: row 1 of this file would be taken for row 1 of
+  the stored ones, so every comparison across snapshots (changes, VIP retention, migration,
+  lifetimes) would pair unrelated customers;
 - ``precheck_spend_lowest_tier`` / ``precheck_spend_top_tier``: most customers' spend sits
   below the second star tier's floor, or at or above the top tier's (another currency or scale
   than the thresholds).
@@ -48,6 +52,15 @@ def stored_date_checks(engine: sa.Engine, dates: list[dt.date]) -> list[Precheck
     rows = dict(zip(stored["snapshot_date"].to_list(), stored["row_count"].to_list()))
     return [("precheck_date_stored", {"date": d.isoformat(), "rows": f"{rows[d]:,}"})
             for d in dates if d in rows]
+
+
+def generated_id_checks(engine: sa.Engine, mapping: Mapping) -> list[Precheck]:
+    """A warning when ids will be generated (no ``customer_id`` in the mapping) for a store that
+    already holds snapshots, with how many."""
+    if "customer_id" in mapping:
+        return []
+    stored = list_snapshots(engine)
+    return [("precheck_ids_generated_stored", {"snapshots": stored.height})] if stored.height else []
 
 
 def churn_window_checks(accepted: pl.DataFrame, mapping: Mapping, window_months: int | None,
@@ -113,6 +126,8 @@ def import_prechecks(engine: sa.Engine | None, accepted: pl.DataFrame, mapping: 
     checks = import_checks(rules)
     stored = ([] if engine is None
               else stored_date_checks(engine, snapshot_dates_of(accepted, snapshot_date)))
+    if engine is not None:
+        stored = stored + generated_id_checks(engine, mapping)
     return (stored
             + churn_window_checks(accepted, mapping, window_months, checks)
             + tier_fit_checks(accepted, rules, checks))
