@@ -66,11 +66,12 @@ def two_snapshots() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def churn_base(url: str, **rule_changes) -> str:
     """A 2,500-customer demo base. On the demo world a linear baseline is a close second, so
-    at this size the verdict depends on the draw: seed 3 gives an accepted model (0.648 vs
-    0.633 ROC AUC); the refusal test forces its verdict through the rules instead."""
+    at this size the verdict depends on the draw: seed 5 gives an accepted model (0.711 vs
+    0.704 ROC AUC, on the demo world with its heterogeneous campaign effects; seeds 1–4 are
+    refused there); the refusal test forces its verdict through the rules instead."""
     engine = open_store(url)
     rules = current_rules(engine)
-    for frame in generate_snapshots(customers=2500, snapshots=6, seed=3):
+    for frame in generate_snapshots(customers=2500, snapshots=6, seed=5):
         write_snapshots(engine, derive(frame), rules=rules, source_name="demo", churn_window_months=1)
     changes = {"churn_model.min_train_churners": 20, "churn_model.min_test_churners": 10,
                "churn_model.score_batch_rows": 1000, "churn_model.horizon_months": 2,
